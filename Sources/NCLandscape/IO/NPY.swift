@@ -1,0 +1,177 @@
+import Foundation
+
+/// A NumPy array read from or written to a `.npy` file: shape and values in C (row-major)
+/// order as `Double`s. Integer arrays keep exact values up to 2^53.
+public struct NPYArray: Equatable, Sendable {
+    public var shape: [Int]
+    public var values: [Double]
+    public var isInteger: Bool
+
+    public init(shape: [Int], values: [Double], isInteger: Bool = false) {
+        precondition(shape.reduce(1, *) == values.count)
+        self.shape = shape; self.values = values; self.isInteger = isInteger
+    }
+}
+
+/// Reader and writer for NumPy's `.npy` format (versions 1.0–3.0). Reads little-endian
+/// `float64`, `float32`, `int64`, `int32` in C or Fortran order; writes `<f8` or `<i8` in C order.
+public enum NPY {
+    public static func read(path: String) throws -> NPYArray {
+        guard let data = FileManager.default.contents(atPath: path) else { throw InputError("cannot read \(path): no such file or not readable") }
+        return try parse(data, source: path)
+    }
+
+    public static func parse(_ data: Data, source: String) throws -> NPYArray {
+        let bytes = [UInt8](data)
+        func bad(_ why: String) -> InputError { InputError("malformed .npy file \(source): \(why)") }
+        guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1 ..< 6]) == Array("NUMPY".utf8) else { throw bad("missing the \\x93NUMPY magic") }
+        let major = bytes[6]
+        let headerLength: Int, headerStart: Int
+        switch major {
+        case 1: headerLength = Int(bytes[8]) | Int(bytes[9]) << 8; headerStart = 10
+        case 2, 3:
+            guard bytes.count >= 12 else { throw bad("truncated header") }
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24; headerStart = 12
+        default: throw bad("unsupported format version \(major)")
+        }
+        guard bytes.count >= headerStart + headerLength else { throw bad("truncated header") }
+        guard let header = String(bytes: bytes[headerStart ..< headerStart + headerLength], encoding: major == 3 ? .utf8 : .isoLatin1) else { throw bad("unreadable header") }
+        guard let descr = field(header, "descr").flatMap(unquote) else { throw bad("no 'descr' in header") }
+        guard let fortranText = field(header, "fortran_order") else { throw bad("no 'fortran_order' in header") }
+        guard let shapeText = field(header, "shape") else { throw bad("no 'shape' in header") }
+        let fortran = fortranText.trimmingCharacters(in: .whitespaces) == "True"
+        let inner = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "() "))
+        var shape: [Int] = []
+        for part in inner.split(separator: ",") {
+            let t = part.trimmingCharacters(in: .whitespaces)
+            if t.isEmpty { continue }
+            guard let v = Int(t), v >= 0 else { throw bad("bad shape \(shapeText)") }
+            shape.append(v)
+        }
+        let count = shape.reduce(1, *)
+        let itemSize: Int, isInteger: Bool
+        switch descr {
+        case "<f8": itemSize = 8; isInteger = false
+        case "<f4": itemSize = 4; isInteger = false
+        case "<i8": itemSize = 8; isInteger = true
+        case "<i4": itemSize = 4; isInteger = true
+        case "|u1", "|i1", "|b1": throw bad("dtype \(descr) is not supported; save float64/float32 or int64/int32")
+        default:
+            if descr.hasPrefix(">") { throw bad("big-endian dtype \(descr) is not supported; use arr.astype('<f8')") }
+            throw bad("dtype \(descr) is not supported; use float64, float32, int64 or int32")
+        }
+        let start = headerStart + headerLength
+        guard bytes.count - start == count * itemSize else {
+            throw bad("expected \(count * itemSize) data bytes for shape \(shape) and dtype \(descr), found \(bytes.count - start)")
+        }
+        var values = [Double](repeating: 0, count: count)
+        bytes.withUnsafeBytes { raw in
+            let base = raw.baseAddress! + start
+            for i in 0 ..< count {
+                let p = base + i * itemSize
+                switch descr {
+                case "<f8": values[i] = Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(as: UInt64.self)))
+                case "<f4": values[i] = Double(Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(as: UInt32.self))))
+                case "<i8": values[i] = Double(Int64(littleEndian: p.loadUnaligned(as: Int64.self)))
+                default: values[i] = Double(Int32(littleEndian: p.loadUnaligned(as: Int32.self)))
+                }
+            }
+        }
+        if fortran && shape.count > 1 { values = fortranToC(values, shape: shape) }
+        return NPYArray(shape: shape, values: values, isInteger: isInteger)
+    }
+
+    /// Reorders column-major (Fortran) data into row-major (C) order.
+    static func fortranToC(_ v: [Double], shape: [Int]) -> [Double] {
+        var out = [Double](repeating: 0, count: v.count)
+        var fStrides = [Int](repeating: 1, count: shape.count)
+        for i in 1 ..< shape.count { fStrides[i] = fStrides[i - 1] * shape[i - 1] }
+        var idx = [Int](repeating: 0, count: shape.count)
+        for c in 0 ..< v.count {
+            var f = 0
+            for k in 0 ..< shape.count { f += idx[k] * fStrides[k] }
+            out[c] = v[f]
+            var k = shape.count - 1
+            while k >= 0 { idx[k] += 1; if idx[k] < shape[k] { break }; idx[k] = 0; k -= 1 }
+        }
+        return out
+    }
+
+    private static func field(_ header: String, _ key: String) -> String? {
+        guard let r = header.range(of: "'\(key)':") else { return nil }
+        let rest = header[r.upperBound...].trimmingCharacters(in: .whitespaces)
+        if rest.hasPrefix("(") { return rest.firstIndex(of: ")").map { String(rest[...$0]) } }
+        let end = rest.firstIndex(where: { $0 == "," || $0 == "}" }) ?? rest.endIndex
+        return String(rest[..<end]).trimmingCharacters(in: .whitespaces)
+    }
+
+    private static func unquote(_ s: String) -> String? {
+        guard s.count >= 2, let f = s.first, f == "'" || f == "\"", s.last == f else { return nil }
+        return String(s.dropFirst().dropLast())
+    }
+
+    /// Encodes `<f8` (or `<i8` for integer arrays) in C order, format version 1.0.
+    public static func encode(_ a: NPYArray) -> Data {
+        let shapeText = a.shape.count == 1 ? "(\(a.shape[0]),)" : "(" + a.shape.map(String.init).joined(separator: ", ") + ")"
+        var header = "{'descr': '\(a.isInteger ? "<i8" : "<f8")', 'fortran_order': False, 'shape': \(shapeText), }"
+        let unpadded = 10 + header.utf8.count + 1
+        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
+        let len = UInt16(header.utf8.count)
+        data.append(contentsOf: [UInt8(len & 0xFF), UInt8(len >> 8)])
+        data.append(contentsOf: Array(header.utf8))
+        var raw = [UInt8](); raw.reserveCapacity(a.values.count * 8)
+        for v in a.values {
+            let bits: UInt64 = a.isInteger ? UInt64(bitPattern: Int64(v)).littleEndian : v.bitPattern.littleEndian
+            withUnsafeBytes(of: bits) { raw.append(contentsOf: $0) }
+        }
+        data.append(contentsOf: raw)
+        return data
+    }
+
+    public static func write(_ a: NPYArray, to path: String) throws { try AtomicFile.write(encode(a), to: path) }
+}
+
+/// Builds a model and point from NumPy arrays as a Python user saves them: rows are vectors
+/// (`W.npy` is `K × d`, `H.npy` is `N × d`), `y.npy` holds `N` integer labels.
+public enum NPYPoint {
+    public static func load(classifiers wPath: String?, features hPath: String, labels yPath: String, K: Int?, tau: Double,
+                            labelSmoothing: Double, normalize: Bool) throws -> (model: NormalizedFeatureModel, point: Matrix) {
+        let h = try NPY.read(path: hPath)
+        guard h.shape.count == 2 else { throw InputError("\(hPath): features must be a 2-D array N × d, got shape \(h.shape)") }
+        let n = h.shape[0], d = h.shape[1]
+        let y = try NPY.read(path: yPath)
+        guard y.shape.count == 1 || (y.shape.count == 2 && y.shape[1] == 1) else { throw InputError("\(yPath): labels must be a 1-D array, got shape \(y.shape)") }
+        guard y.values.count == n else { throw InputError("\(yPath) has \(y.values.count) labels but \(hPath) has \(n) rows") }
+        guard y.values.allSatisfy({ $0.isFinite && $0 == $0.rounded() }) else { throw InputError("\(yPath): labels must be integers") }
+        let labels = y.values.map { Int($0) }
+        var vectors: [[Double]] = []
+        let kk: Int
+        if let wPath {
+            let w = try NPY.read(path: wPath)
+            guard w.shape.count == 2, w.shape[1] == d else { throw InputError("\(wPath): classifiers must be K × d with d = \(d), got shape \(w.shape)") }
+            kk = w.shape[0]
+            if let K, K != kk { throw InputError("--K \(K) disagrees with \(wPath), which has \(kk) rows") }
+            vectors = (0 ..< kk).map { Array(w.values[$0 * d ..< ($0 + 1) * d]) }
+        } else {
+            throw InputError("--classifiers W.npy is required to analyze the model at a point (W is part of the point)")
+        }
+        vectors += (0 ..< n).map { Array(h.values[$0 * d ..< ($0 + 1) * d]) }
+        let model = try NormalizedFeatureModel(K: kk, d: d, labels: labels, tau: tau, labelSmoothing: labelSmoothing)
+        let x = try PointFile.assemble(d: d, vectors: vectors, names: { $0 < kk ? "classifier \($0) (row \($0) of W.npy)" : "feature \($0 - kk) (row \($0 - kk) of H.npy)" },
+                                       normalize: normalize)
+        return (model, x)
+    }
+
+    /// Writes `W.npy` (`K × d`), `H.npy` (`N × d`) and `y.npy` (`N`) into `directory`.
+    public static func write(model: NormalizedFeatureModel, point x: Matrix, directory: String) throws {
+        let d = model.d
+        // Column-major columns are exactly NumPy's C-order rows.
+        var w: [Double] = [], h: [Double] = []
+        for c in 0 ..< model.K { w += x.column(c) }
+        for j in 0 ..< model.N { h += x.column(model.K + j) }
+        try NPY.write(NPYArray(shape: [model.K, d], values: w), to: directory + "/W.npy")
+        try NPY.write(NPYArray(shape: [model.N, d], values: h), to: directory + "/H.npy")
+        try NPY.write(NPYArray(shape: [model.N], values: model.labels.map(Double.init), isInteger: true), to: directory + "/y.npy")
+    }
+}

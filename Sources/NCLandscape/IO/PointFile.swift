@@ -1,0 +1,121 @@
+import Foundation
+
+/// The point JSON format (exactly these keys; readers ignore extra keys):
+/// `{"K", "d", "tau", "labelSmoothing", "labels", "classifiers": [[d numbers] × K], "features": [[d numbers] × N]}`.
+public struct PointFile: Codable, Sendable {
+    public var K: Int
+    public var d: Int
+    public var tau: Double
+    public var labelSmoothing: Double
+    public var labels: [Int]
+    public var classifiers: [[Double]]
+    public var features: [[Double]]
+
+    public init(model: NormalizedFeatureModel, point x: Matrix) {
+        K = model.K; d = model.d; tau = model.tau; labelSmoothing = model.labelSmoothing; labels = model.labels
+        classifiers = (0 ..< model.K).map { x.column($0) }
+        features = (0 ..< model.N).map { x.column(model.K + $0) }
+    }
+
+    enum CodingKeys: String, CodingKey { case K, d, tau, labelSmoothing, labels, classifiers, features }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        K = try c.decode(Int.self, forKey: .K)
+        d = try c.decode(Int.self, forKey: .d)
+        tau = try c.decode(Double.self, forKey: .tau)
+        labelSmoothing = try c.decodeIfPresent(Double.self, forKey: .labelSmoothing) ?? 0
+        labels = try c.decode([Int].self, forKey: .labels)
+        classifiers = try c.decode([[Double]].self, forKey: .classifiers)
+        features = try c.decode([[Double]].self, forKey: .features)
+    }
+
+    /// Largest allowed `|‖x_c‖ − 1|` before a column is refused (or, with `normalize`, projected).
+    public static let unitNormTolerance = 1e-6
+
+    /// Validates and builds the model and the point `X = [W H]`.
+    public func load(normalize: Bool = false) throws -> (model: NormalizedFeatureModel, point: Matrix) {
+        guard classifiers.count == K else { throw InputError("\"classifiers\" has \(classifiers.count) vectors but K = \(K)") }
+        guard features.count == labels.count else {
+            throw InputError("\"features\" has \(features.count) vectors but \"labels\" has \(labels.count)")
+        }
+        let model = try NormalizedFeatureModel(K: K, d: d, labels: labels, tau: tau, labelSmoothing: labelSmoothing)
+        let x = try Self.assemble(d: d, vectors: classifiers + features, names: { $0 < K ? "classifier \($0)" : "feature \($0 - K)" },
+                                  normalize: normalize)
+        return (model, x)
+    }
+
+    /// Checks lengths, finiteness and unit norms of the columns and packs them.
+    static func assemble(d: Int, vectors: [[Double]], names: (Int) -> String, normalize: Bool) throws -> Matrix {
+        var x = Matrix(rows: d, cols: vectors.count)
+        for (c, v) in vectors.enumerated() {
+            guard v.count == d else { throw InputError("\(names(c)) has \(v.count) entries, expected d = \(d)") }
+            guard v.allSatisfy({ $0.isFinite }) else { throw InputError("\(names(c)) contains NaN or Inf") }
+            let nrm = Vector.norm(v)
+            if normalize {
+                guard nrm > 0 else { throw InputError("\(names(c)) is the zero vector and cannot be normalized") }
+                x.setColumn(c, v.map { $0 / nrm })
+            } else {
+                guard abs(nrm - 1) <= unitNormTolerance else {
+                    throw InputError(String(format: "%@ has norm %.9g, not 1 (tolerance 1e-6); pass --normalize to project columns onto the sphere",
+                                            names(c), nrm))
+                }
+                x.setColumn(c, v)
+            }
+        }
+        return x
+    }
+
+    public static func read(path: String, normalize: Bool = false) throws -> (model: NormalizedFeatureModel, point: Matrix) {
+        try decode(from: readData(path), source: path).load(normalize: normalize)
+    }
+
+    public static func readData(_ path: String) throws -> Data {
+        guard let data = FileManager.default.contents(atPath: path) else { throw InputError("cannot read \(path): no such file or not readable") }
+        return data
+    }
+
+    public static func decode(from data: Data, source: String) throws -> PointFile {
+        do { return try JSONDecoder().decode(PointFile.self, from: data) }
+        catch let e as DecodingError { throw InputError("malformed point JSON in \(source): \(JSONErrors.describe(e))") }
+        catch { throw InputError("malformed point JSON in \(source): \(error.localizedDescription)") }
+    }
+
+    public func write(to path: String) throws {
+        try AtomicFile.write(JSONOutput.encode(self, pretty: false), to: path)
+    }
+}
+
+/// Shared JSON helpers (one encoder configuration for every output file).
+public enum JSONOutput {
+    public static func encode<T: Encodable>(_ value: T, pretty: Bool = true) throws -> Data {
+        let enc = JSONEncoder()
+        enc.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
+        // Non-finite numbers have no JSON spelling; they are written as strings rather than
+        // failing a whole report (a NaN eigenvalue is itself worth seeing).
+        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        var data = try enc.encode(value)
+        data.append(0x0A)
+        return data
+    }
+
+    public static func string<T: Encodable>(_ value: T, pretty: Bool = true) throws -> String {
+        String(decoding: try encode(value, pretty: pretty), as: UTF8.self)
+    }
+}
+
+enum JSONErrors {
+    static func describe(_ e: DecodingError) -> String {
+        func path(_ ctx: DecodingError.Context) -> String {
+            let p = ctx.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            return p.isEmpty ? "" : " at \(p)"
+        }
+        switch e {
+        case let .keyNotFound(k, ctx): return "missing key \"\(k.stringValue)\"\(path(ctx))"
+        case let .typeMismatch(t, ctx): return "expected \(t)\(path(ctx))"
+        case let .valueNotFound(t, ctx): return "missing \(t) value\(path(ctx))"
+        case let .dataCorrupted(ctx): return "invalid JSON\(path(ctx)): \(ctx.debugDescription)"
+        @unknown default: return "\(e)"
+        }
+    }
+}

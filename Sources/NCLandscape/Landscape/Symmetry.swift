@@ -1,0 +1,57 @@
+/// The `O(d)` symmetry `f(QW, QH) = f(W, H)` (SPEC §4). At a critical point the orbit
+/// tangents `ΩX` (`Ω` skew-symmetric) lie in the Hessian's kernel, so at least
+/// `ν = d(d−1)/2 − (d−r)(d−r−1)/2` eigenvalues vanish, `r = rank [W H]`.
+public struct SymmetryAnalysis: Sendable {
+    /// Numerical rank of `[W H]` (singular values above `rankTolerance · σ_max`).
+    public let rank: Int
+    /// `ν` from the formula with the numerical rank.
+    public let nullity: Int
+    /// Orthonormal basis (`m × ν`) of the orbit tangent space in tangent coordinates.
+    public let orbitBasis: Matrix
+
+    /// Relative cut-off for numerical rank. Points come out of Newton polishing with
+    /// `‖grad‖ ≤ 1e−12`, so coincident columns agree to ~1e−12 and their spurious singular
+    /// values sit far below 1e−8 while genuine ones are O(1).
+    public static let rankTolerance = 1e-8
+
+    /// `ν(d, r) = d(d−1)/2 − (d−r)(d−r−1)/2`.
+    public static func nullity(d: Int, rank r: Int) -> Int { d * (d - 1) / 2 - (d - r) * (d - r - 1) / 2 }
+
+    public init(point x: Matrix, basis: TangentBasis) throws {
+        let d = x.rows
+        let sv = try LAPACK.singularValues(x)
+        let smax = sv.first ?? 0
+        rank = sv.filter { $0 > Self.rankTolerance * smax }.count
+        nullity = Self.nullity(d: d, rank: rank)
+        // Orbit tangents for the basis Ω = E_ab − E_ba of so(d): (ΩX)_c = e_a x_c[b] − e_b x_c[a].
+        let pairs = d * (d - 1) / 2
+        var orbit = Matrix(rows: basis.dimension, cols: pairs)
+        var col = 0
+        for a in 0 ..< d { for b in (a + 1) ..< d {
+            var omegaX = Matrix(rows: d, cols: x.cols)
+            for c in 0 ..< x.cols { omegaX[a, c] = x[b, c]; omegaX[b, c] = -x[a, c] }
+            orbit.setColumn(col, basis.coordinates(of: omegaX))
+            col += 1
+        } }
+        // The rank of the orbit map equals ν exactly; the SVD gives an orthonormal basis of it.
+        let (u, s, _) = try LAPACK.svd(orbit)
+        let keep = min(nullity, s.count)
+        orbitBasis = u.columns(0 ..< keep)
+        numericOrbitRank = s.filter { $0 > Self.rankTolerance * (s.first ?? 0) }.count
+    }
+
+    /// Rank of the orbit map measured directly (equals `nullity` unless the point is
+    /// numerically on the boundary between two ranks).
+    public let numericOrbitRank: Int
+
+    /// The quotient Hessian `M_⊥`: `M` restricted to the orthogonal complement of the orbit
+    /// tangent space, `(m−ν) × (m−ν)`.
+    public func quotientHessian(_ m: Matrix) throws -> Matrix {
+        let full = try LAPACK.orthogonalSimilarity(m, complementOf: orbitBasis)
+        let nu = orbitBasis.cols
+        let size = m.rows - nu
+        var q = Matrix(rows: size, cols: size)
+        for j in 0 ..< size { for i in 0 ..< size { q[i, j] = full[nu + i, nu + j] } }
+        return q
+    }
+}

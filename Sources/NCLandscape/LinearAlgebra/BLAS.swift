@@ -1,0 +1,88 @@
+import CLinearAlgebra
+
+/// Something BLAS can read as a column-major `rows × cols` operand without a copy.
+public protocol BLASOperand {
+    var rows: Int { get }
+    var cols: Int { get }
+    func withOperand<R>(_ body: (UnsafePointer<Double>, Int32) throws -> R) rethrows -> R
+}
+
+extension Matrix: BLASOperand {
+    public func withOperand<R>(_ body: (UnsafePointer<Double>, Int32) throws -> R) rethrows -> R {
+        try storage.withUnsafeBufferPointer { try body($0.baseAddress!, Int32(Swift.max(rows, 1))) }
+    }
+}
+
+extension ColumnSlice: BLASOperand {
+    public func withOperand<R>(_ body: (UnsafePointer<Double>, Int32) throws -> R) rethrows -> R {
+        try base.storage.withUnsafeBufferPointer {
+            try body($0.baseAddress! + columns.lowerBound * base.rows, Int32(Swift.max(base.rows, 1)))
+        }
+    }
+}
+
+/// Whether an operand enters a product as itself or transposed.
+public enum Op { case n, t
+    var cblas: CBLAS_TRANSPOSE { self == .n ? CblasNoTrans : CblasTrans }
+}
+
+/// Typed wrappers over the CBLAS calls the toolkit uses.
+public enum BLAS {
+    /// `C[:, cColumns] = α op(A) op(B) + β C[:, cColumns]` (`dgemm`). `cColumns` defaults to all.
+    public static func gemm<A: BLASOperand, B: BLASOperand>(
+        _ opA: Op, _ a: A, _ opB: Op, _ b: B, alpha: Double = 1, beta: Double = 0,
+        into c: inout Matrix, columns cColumns: Range<Int>? = nil
+    ) {
+        let m = opA == .n ? a.rows : a.cols
+        let k = opA == .n ? a.cols : a.rows
+        let kb = opB == .n ? b.rows : b.cols
+        let n = opB == .n ? b.cols : b.rows
+        let cc = cColumns ?? 0 ..< c.cols
+        precondition(k == kb, "gemm inner dimensions \(k) ≠ \(kb)")
+        precondition(c.rows == m && cc.count == n && cc.upperBound <= c.cols,
+                     "gemm output \(c.rows)×\(cc.count) ≠ \(m)×\(n)")
+        if m == 0 || n == 0 { return }
+        let ldc = Int32(Swift.max(c.rows, 1))
+        let offset = cc.lowerBound * c.rows
+        a.withOperand { pa, lda in
+            b.withOperand { pb, ldb in
+                c.storage.withUnsafeMutableBufferPointer { pc in
+                    cblas_dgemm(CblasColMajor, opA.cblas, opB.cblas, Int32(m), Int32(n), Int32(k),
+                                alpha, pa, lda, pb, ldb, beta, pc.baseAddress! + offset, ldc)
+                }
+            }
+        }
+    }
+
+    /// Convenience: `op(A) op(B)` as a new matrix.
+    public static func product<A: BLASOperand, B: BLASOperand>(_ opA: Op, _ a: A, _ opB: Op, _ b: B,
+                                                               alpha: Double = 1) -> Matrix {
+        var c = Matrix(rows: opA == .n ? a.rows : a.cols, cols: opB == .n ? b.cols : b.rows)
+        gemm(opA, a, opB, b, alpha: alpha, into: &c)
+        return c
+    }
+
+    /// `y = α op(A) x + β y` (`dgemv`).
+    public static func gemv<A: BLASOperand>(_ opA: Op, _ a: A, _ x: [Double], alpha: Double = 1,
+                                            beta: Double = 0, into y: inout [Double]) {
+        let outLen = opA == .n ? a.rows : a.cols
+        let inLen = opA == .n ? a.cols : a.rows
+        precondition(x.count == inLen && y.count == outLen, "gemv dimensions")
+        if outLen == 0 { return }
+        if inLen == 0 { for i in 0 ..< outLen { y[i] *= beta }; return }
+        a.withOperand { pa, lda in
+            x.withUnsafeBufferPointer { px in
+                y.withUnsafeMutableBufferPointer { py in
+                    cblas_dgemv(CblasColMajor, opA.cblas, Int32(a.rows), Int32(a.cols), alpha, pa, lda,
+                                px.baseAddress!, 1, beta, py.baseAddress!, 1)
+                }
+            }
+        }
+    }
+
+    public static func matVec<A: BLASOperand>(_ opA: Op, _ a: A, _ x: [Double]) -> [Double] {
+        var y = [Double](repeating: 0, count: opA == .n ? a.rows : a.cols)
+        gemv(opA, a, x, into: &y)
+        return y
+    }
+}

@@ -1,0 +1,68 @@
+import CLinearAlgebra
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What OpenBLAS is doing in this process: which compute kernel it selected and how many
+/// threads it uses. Reports record both, because timings (and the last ~1e-14 of results)
+/// depend on them.
+public enum BLASRuntime {
+    /// The kernel OpenBLAS selected at load time (`openblas_get_corename`).
+    public static var coreName: String { String(cString: openblas_get_corename()) }
+
+    public static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// Sets the OpenBLAS thread count at run time (takes effect for the next call).
+    public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
+
+    /// The user's explicit choice, if any (`OPENBLAS_CORETYPE` is read when the library loads).
+    public static var userCoreType: String? {
+        guard let v = getenv("OPENBLAS_CORETYPE") else { return nil }
+        let s = String(cString: v)
+        return s.isEmpty ? nil : s
+    }
+
+    /// One-line description for reports.
+    public static var summary: String {
+        "OpenBLAS kernel \(coreName), \(threads) thread(s)"
+            + (userCoreType.map { " (OPENBLAS_CORETYPE=\($0))" } ?? "")
+    }
+
+    /// CPU feature flags from `/proc/cpuinfo` (empty where that file does not exist).
+    public static func cpuFlags(cpuinfo: String? = nil) -> Set<String> {
+        let text = cpuinfo ?? (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        for line in text.split(separator: "\n") where line.hasPrefix("flags") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
+        }
+        return []
+    }
+
+    /// The kernel to request when OpenBLAS fell back to its generic kernel on a CPU it does not
+    /// recognize, or nil to keep OpenBLAS's own choice.
+    ///
+    /// OpenBLAS 0.3.21 falls back to `Prescott` on AVX-512 CPUs newer than it knows, running
+    /// `dgemm` 3–5× slower. Forcing a kernel the CPU cannot execute kills the process with
+    /// SIGILL (measured: `SkylakeX` on an AVX2-only EPYC), so a kernel is only requested when
+    /// every instruction-set extension it uses is present.
+    public static func recommendedCoreType(selected: String, flags: Set<String>) -> String? {
+        let generic: Set<String> = ["Prescott", "Core2", "Nehalem", "Penryn", "Dunnington", "Atom",
+                                    "Barcelona", "Opteron", "Opteron(SSE3)", "Katmai", "Coppermine",
+                                    "Northwood", "Banias", "Unknown", "generic"]
+        guard generic.contains(selected) else { return nil }
+        if ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"].allSatisfy(flags.contains) {
+            return "SkylakeX"
+        }
+        if ["avx2", "fma"].allSatisfy(flags.contains) { return "Haswell" }
+        if flags.contains("avx") { return "Sandybridge" }
+        return nil
+    }
+
+    /// The recommendation for this process and machine (nil: keep what OpenBLAS chose, or the
+    /// user already chose through `OPENBLAS_CORETYPE`).
+    public static func recommendedCoreTypeHere() -> String? {
+        if userCoreType != nil { return nil }
+        return recommendedCoreType(selected: coreName, flags: cpuFlags())
+    }
+}

@@ -1,0 +1,195 @@
+import CLinearAlgebra
+
+@inline(__always) private func ch(_ c: Character) -> CChar { CChar(UInt8(ascii: c.unicodeScalars.first!)) }
+
+/// Eigenvalues (ascending) and, when requested, the matching orthonormal eigenvectors as
+/// the columns of `vectors`.
+public struct SymmetricEigen: Sendable {
+    public let values: [Double]
+    public let vectors: Matrix?
+}
+
+/// Counts of negative, zero and positive eigenvalues of a symmetric matrix.
+public struct Inertia: Codable, Equatable, Sendable {
+    public var negative: Int
+    public var zero: Int
+    public var positive: Int
+    public init(negative: Int, zero: Int, positive: Int) {
+        self.negative = negative; self.zero = zero; self.positive = positive
+    }
+    /// Inertia read off ascending eigenvalues with `|λ| ≤ tolerance` counted as zero.
+    public init(eigenvalues: [Double], tolerance: Double) {
+        negative = eigenvalues.filter { $0 < -tolerance }.count
+        positive = eigenvalues.filter { $0 > tolerance }.count
+        zero = eigenvalues.count - negative - positive
+    }
+}
+
+/// Typed wrappers over the LAPACKE routines the toolkit uses. Inputs that LAPACK destroys
+/// are taken `inout` (documented per call) so large Hessians are not copied.
+public enum LAPACK {
+    /// All eigenvalues of the symmetric matrix `a` (lower triangle read), ascending
+    /// (`dsyevr`, `jobz = N`, `range = A`). `a` is overwritten.
+    public static func eigenvalues(destroying a: inout Matrix) throws -> [Double] {
+        try syevr(&a, wantVectors: false, indices: nil).values
+    }
+
+    /// All eigenpairs (`dsyevr`, `jobz = V`, `range = A`). `a` is overwritten.
+    public static func eigen(destroying a: inout Matrix) throws -> SymmetricEigen {
+        try syevr(&a, wantVectors: true, indices: nil)
+    }
+
+    /// Eigenpairs with 0-based ascending indices `indices` (`dsyevr`, `range = I`): e.g. `0..<3`
+    /// gives the three smallest. `a` is overwritten.
+    public static func eigen(destroying a: inout Matrix, indices: Range<Int>) throws -> SymmetricEigen {
+        try syevr(&a, wantVectors: true, indices: indices)
+    }
+
+    /// Non-destructive conveniences.
+    public static func eigenvalues(_ a: Matrix) throws -> [Double] { var c = a; return try eigenvalues(destroying: &c) }
+    public static func eigen(_ a: Matrix) throws -> SymmetricEigen { var c = a; return try eigen(destroying: &c) }
+    public static func eigen(_ a: Matrix, indices: Range<Int>) throws -> SymmetricEigen {
+        var c = a; return try eigen(destroying: &c, indices: indices)
+    }
+
+    private static func syevr(_ a: inout Matrix, wantVectors: Bool, indices: Range<Int>?) throws -> SymmetricEigen {
+        guard a.rows == a.cols else { throw LinearAlgebraError.dimensionMismatch("dsyevr needs a square matrix, got \(a.rows)×\(a.cols)") }
+        let n = a.rows
+        if n == 0 { return SymmetricEigen(values: [], vectors: wantVectors ? Matrix(rows: 0, cols: 0) : nil) }
+        guard a.isFinite else { throw LinearAlgebraError.nonFiniteInput(routine: "dsyevr") }
+        if let r = indices {
+            guard r.lowerBound >= 0, r.upperBound <= n, !r.isEmpty else {
+                throw LinearAlgebraError.dimensionMismatch("eigenvalue indices \(r) outside 0..<\(n)")
+            }
+        }
+        let count = indices?.count ?? n
+        var w = [Double](repeating: 0, count: n)
+        var z = Matrix(rows: wantVectors ? n : 1, cols: wantVectors ? count : 1)
+        var isuppz = [nc_lapack_int](repeating: 0, count: 2 * Swift.max(1, n))
+        var found: nc_lapack_int = 0
+        let ldz = Int32(wantVectors ? n : 1)
+        let info = a.storage.withUnsafeMutableBufferPointer { pa in
+            z.storage.withUnsafeMutableBufferPointer { pz in
+                LAPACKE_dsyevr(LAPACK_COL_MAJOR, ch(wantVectors ? "V" : "N"), ch(indices == nil ? "A" : "I"), ch("L"),
+                               Int32(n), pa.baseAddress!, Int32(n), 0, 0,
+                               Int32((indices?.lowerBound ?? 0) + 1), Int32(indices?.upperBound ?? n),
+                               0, &found, &w, pz.baseAddress!, ldz, &isuppz)
+            }
+        }
+        try LinearAlgebraError.check(info, "dsyevr") { _ in "internal error in the MRRR eigensolver" }
+        guard Int(found) == count else {
+            throw LinearAlgebraError.computationFailed(routine: "dsyevr", info: 0,
+                                                       meaning: "returned \(found) eigenvalues, expected \(count)")
+        }
+        return SymmetricEigen(values: Array(w.prefix(count)), vectors: wantVectors ? z : nil)
+    }
+
+    /// Number of eigenvalues of the symmetric `a` strictly below `shift`, by Sylvester's law of
+    /// inertia: `A − σI = L D Lᵀ` (`dsytrf`, Bunch–Kaufman) has as many negative eigenvalues as
+    /// the block-diagonal `D`. Backward stable, so exact for a matrix within ~ε‖A‖ of `a`.
+    public static func countEigenvalues(below shift: Double, of a: Matrix) throws -> Int {
+        try inertia(shifted: a, by: shift).negative
+    }
+
+    /// Inertia of `a − shift·I` from the `D` factor of `dsytrf`.
+    public static func inertia(shifted a: Matrix, by shift: Double = 0) throws -> Inertia {
+        guard a.rows == a.cols else { throw LinearAlgebraError.dimensionMismatch("dsytrf needs a square matrix") }
+        guard a.isFinite else { throw LinearAlgebraError.nonFiniteInput(routine: "dsytrf") }
+        let n = a.rows
+        var f = a
+        if shift != 0 { for i in 0 ..< n { f.storage[i + i * n] -= shift } }
+        if n == 0 { return Inertia(negative: 0, zero: 0, positive: 0) }
+        var ipiv = [nc_lapack_int](repeating: 0, count: n)
+        let info = f.storage.withUnsafeMutableBufferPointer {
+            LAPACKE_dsytrf(LAPACK_COL_MAJOR, ch("L"), Int32(n), $0.baseAddress!, Int32(n), &ipiv)
+        }
+        // info > 0 means D(i,i) is exactly zero: the factorization is complete and still gives
+        // the inertia (that pivot counts as a zero eigenvalue), so only info < 0 is an error.
+        if info < 0 { try LinearAlgebraError.check(info, "dsytrf") { _ in "" } }
+        var result = Inertia(negative: 0, zero: 0, positive: 0)
+        var k = 0
+        while k < n {
+            if ipiv[k] > 0 || k == n - 1 {
+                let d = f[k, k]
+                if d < 0 { result.negative += 1 } else if d > 0 { result.positive += 1 } else { result.zero += 1 }
+                k += 1
+            } else {
+                // 2×2 pivot block [[a, b], [b, c]] (lower storage).
+                let a11 = f[k, k], b = f[k + 1, k], c = f[k + 1, k + 1]
+                let det = a11 * c - b * b
+                if det < 0 { result.negative += 1; result.positive += 1 }
+                else if det > 0 { if a11 + c > 0 { result.positive += 2 } else { result.negative += 2 } }
+                else { result.zero += 1; if a11 + c > 0 { result.positive += 1 } else if a11 + c < 0 { result.negative += 1 } else { result.zero += 1 } }
+                k += 2
+            }
+        }
+        return result
+    }
+
+    /// Thin singular value decomposition `A = U diag(s) Vᵀ` (`dgesdd`, `jobz = S`), `s` descending.
+    public static func svd(_ a: Matrix) throws -> (u: Matrix, s: [Double], vt: Matrix) {
+        guard a.isFinite else { throw LinearAlgebraError.nonFiniteInput(routine: "dgesdd") }
+        let m = a.rows, n = a.cols, k = Swift.min(m, n)
+        if k == 0 { return (Matrix(rows: m, cols: 0), [], Matrix(rows: 0, cols: n)) }
+        var f = a
+        var s = [Double](repeating: 0, count: k)
+        var u = Matrix(rows: m, cols: k)
+        var vt = Matrix(rows: k, cols: n)
+        let info = f.storage.withUnsafeMutableBufferPointer { pa in
+            u.storage.withUnsafeMutableBufferPointer { pu in
+                vt.storage.withUnsafeMutableBufferPointer { pv in
+                    LAPACKE_dgesdd(LAPACK_COL_MAJOR, ch("S"), Int32(m), Int32(n), pa.baseAddress!, Int32(m), &s,
+                                   pu.baseAddress!, Int32(m), pv.baseAddress!, Int32(k))
+                }
+            }
+        }
+        try LinearAlgebraError.check(info, "dgesdd") { _ in "the bidiagonal SVD did not converge" }
+        return (u, s, vt)
+    }
+
+    /// Singular values only (`dgesdd`, `jobz = N`), descending.
+    public static func singularValues(_ a: Matrix) throws -> [Double] {
+        guard a.isFinite else { throw LinearAlgebraError.nonFiniteInput(routine: "dgesdd") }
+        let m = a.rows, n = a.cols, k = Swift.min(m, n)
+        if k == 0 { return [] }
+        var f = a
+        var s = [Double](repeating: 0, count: k)
+        var dummy = [Double](repeating: 0, count: 1)
+        var dummy2 = [Double](repeating: 0, count: 1)
+        let info = f.storage.withUnsafeMutableBufferPointer { pa in
+            LAPACKE_dgesdd(LAPACK_COL_MAJOR, ch("N"), Int32(m), Int32(n), pa.baseAddress!, Int32(m), &s,
+                           &dummy, 1, &dummy2, 1)
+        }
+        try LinearAlgebraError.check(info, "dgesdd") { _ in "the bidiagonal SVD did not converge" }
+        return s
+    }
+
+    /// `Qᵀ A Q` for the full orthogonal `Q` of the Householder QR factorization of the
+    /// `m × k` matrix `basis` (`dgeqrf`, then `dormqr` from both sides). When `basis` has
+    /// orthonormal columns, the first `k` columns of `Q` span it (up to sign) and the trailing
+    /// `(m−k)×(m−k)` block is `A` restricted to its orthogonal complement.
+    public static func orthogonalSimilarity(_ a: Matrix, complementOf basis: Matrix) throws -> Matrix {
+        let m = a.rows, k = basis.cols
+        guard a.cols == m, basis.rows == m, k <= m else {
+            throw LinearAlgebraError.dimensionMismatch("similarity: A \(a.rows)×\(a.cols), basis \(basis.rows)×\(k)")
+        }
+        var result = a
+        if k == 0 { return result }
+        var q = basis
+        var tau = [Double](repeating: 0, count: k)
+        var info = q.storage.withUnsafeMutableBufferPointer {
+            LAPACKE_dgeqrf(LAPACK_COL_MAJOR, Int32(m), Int32(k), $0.baseAddress!, Int32(m), &tau)
+        }
+        try LinearAlgebraError.check(info, "dgeqrf") { _ in "" }
+        for (side, trans) in [("L", "T"), ("R", "N")] {
+            info = q.storage.withUnsafeBufferPointer { pq in
+                result.storage.withUnsafeMutableBufferPointer { pr in
+                    LAPACKE_dormqr(LAPACK_COL_MAJOR, ch(Character(side)), ch(Character(trans)), Int32(m), Int32(m), Int32(k),
+                                   pq.baseAddress!, Int32(m), tau, pr.baseAddress!, Int32(m))
+                }
+            }
+            try LinearAlgebraError.check(info, "dormqr") { _ in "" }
+        }
+        return result
+    }
+}

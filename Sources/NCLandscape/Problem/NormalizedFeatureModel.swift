@@ -1,0 +1,172 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// The normalized unconstrained feature model (SPEC §1): classifiers `W ∈ R^{d×K}` and features
+/// `H ∈ R^{d×N}` with unit columns, stored side by side as one point `X = [W H] ∈ R^{d×(K+N)}`
+/// on the product of spheres. It knows loss, gradients and Hessians, and nothing about analysis.
+///
+/// `f(W,H) = (1/N) Σ_j [logsumexp(z_j) − t_jᵀ z_j]`, `z_j = τ Wᵀ h_j`,
+/// `t_j = (1−ε) e_{y_j} + (ε/K) 1`.
+public struct NormalizedFeatureModel: Sendable, Equatable {
+    public let K: Int
+    public let d: Int
+    public let labels: [Int]
+    public let tau: Double
+    public let labelSmoothing: Double
+    /// `n_k`, samples per class.
+    public let counts: [Int]
+
+    public var N: Int { labels.count }
+    /// The manifold `(S^{d−1})^{K+N}` the point lives on.
+    public var manifold: ProductOfSpheres { ProductOfSpheres(ambientDimension: d, count: K + N) }
+    /// Size of the Riemannian Hessian, `m = (K+N)(d−1)`.
+    public var hessianSize: Int { (K + N) * (d - 1) }
+    public var classifierColumns: Range<Int> { 0 ..< K }
+    public var featureColumns: Range<Int> { K ..< K + N }
+
+    /// Validates every parameter; throws `InputError` with a one-line reason.
+    public init(K: Int, d: Int, labels: [Int], tau: Double, labelSmoothing: Double = 0) throws {
+        guard K >= 2 else { throw InputError("K must be at least 2 (got \(K))") }
+        guard d >= 2 else { throw InputError("d must be at least 2 (got \(d)): S^{d-1} needs d ≥ 2") }
+        guard tau.isFinite, tau > 0 else { throw InputError("tau must be a positive finite number (got \(tau))") }
+        guard labelSmoothing.isFinite, labelSmoothing >= 0, labelSmoothing < 1 else {
+            throw InputError("label smoothing must lie in [0, 1) (got \(labelSmoothing))")
+        }
+        guard !labels.isEmpty else { throw InputError("there are no samples (N = 0)") }
+        var counts = [Int](repeating: 0, count: K)
+        for (j, y) in labels.enumerated() {
+            guard y >= 0, y < K else { throw InputError("label \(y) of sample \(j) is out of range 0..<\(K)") }
+            counts[y] += 1
+        }
+        if let empty = counts.firstIndex(of: 0) {
+            throw InputError("class \(empty) has no samples (every class needs at least one)")
+        }
+        self.K = K
+        self.d = d
+        self.labels = labels
+        self.tau = tau
+        self.labelSmoothing = labelSmoothing
+        self.counts = counts
+    }
+
+    /// Samples sorted by class: `counts[k]` samples with label `k`.
+    public init(d: Int, counts: [Int], tau: Double, labelSmoothing: Double = 0) throws {
+        guard counts.allSatisfy({ $0 >= 0 }) else { throw InputError("class counts must be non-negative (got \(counts))") }
+        let labels = counts.enumerated().flatMap { k, n in [Int](repeating: k, count: n) }
+        try self.init(K: counts.count, d: d, labels: labels, tau: tau, labelSmoothing: labelSmoothing)
+    }
+
+    /// `n` samples in each of `K` classes.
+    public init(K: Int, d: Int, n: Int, tau: Double, labelSmoothing: Double = 0) throws {
+        guard K >= 2 else { throw InputError("K must be at least 2 (got \(K))") }
+        guard n >= 1 else { throw InputError("n must be at least 1 (got \(n))") }
+        try self.init(d: d, counts: [Int](repeating: n, count: K), tau: tau, labelSmoothing: labelSmoothing)
+    }
+
+    public var isBalanced: Bool { Set(counts).count == 1 }
+
+    /// The closed-form optimum of SPEC §3, `f* = log(1 + (K−1) exp(−τK/(K−1)))`, where it
+    /// applies (balanced classes, ε = 0, d ≥ K−1); nil elsewhere.
+    public var optimalLoss: Double? {
+        guard isBalanced, labelSmoothing == 0, d >= K - 1 else { return nil }
+        let k = Double(K)
+        return log1p((k - 1) * exp(-tau * k / (k - 1)))
+    }
+
+    /// Whether the paper's benign-landscape theorem covers this configuration.
+    public var theoremApplies: Bool { isBalanced && labelSmoothing == 0 && d > K }
+
+    public func classifiers(_ x: Matrix) -> ColumnSlice { ColumnSlice(x, classifierColumns) }
+    public func features(_ x: Matrix) -> ColumnSlice { ColumnSlice(x, featureColumns) }
+
+    /// Everything first-order at a point: softmax `P`, `G = P − T`, loss and Euclidean gradient.
+    public struct FirstOrder: Sendable {
+        public let loss: Double
+        /// `K × N` softmax probabilities.
+        public let probabilities: Matrix
+        /// `K × N`, `G = P − T`.
+        public let residual: Matrix
+        /// `d × (K+N)`: `[∇_W f, ∇_H f] = (τ/N)[H Gᵀ, W G]`.
+        public let euclideanGradient: Matrix
+    }
+
+    /// Loss and first derivatives. Log-sum-exp subtracts the column maximum, so `τ = 1e4`
+    /// cannot overflow.
+    public func firstOrder(at x: Matrix) -> FirstOrder {
+        precondition(x.rows == d && x.cols == K + N, "point must be \(d)×\(K + N)")
+        let z = BLAS.product(.t, classifiers(x), .n, features(x), alpha: tau)   // K × N
+        var p = Matrix(rows: K, cols: N)
+        var g = Matrix(rows: K, cols: N)
+        var total = 0.0
+        let eps = labelSmoothing
+        let offTarget = eps / Double(K)
+        for j in 0 ..< N {
+            let base = j * K
+            var mx = -Double.infinity
+            for k in 0 ..< K { mx = max(mx, z.storage[base + k]) }
+            var s = 0.0
+            for k in 0 ..< K { let e = exp(z.storage[base + k] - mx); p.storage[base + k] = e; s += e }
+            let lse = mx + log(s)
+            var tz = 0.0
+            for k in 0 ..< K {
+                p.storage[base + k] /= s
+                let t = (k == labels[j] ? 1 - eps : 0) + offTarget
+                tz += t * z.storage[base + k]
+                g.storage[base + k] = p.storage[base + k] - t
+            }
+            total += lse - tz
+        }
+        var egrad = Matrix(rows: d, cols: K + N)
+        let scale = tau / Double(N)
+        BLAS.gemm(.n, features(x), .t, g, alpha: scale, into: &egrad, columns: classifierColumns)
+        BLAS.gemm(.n, classifiers(x), .n, g, alpha: scale, into: &egrad, columns: featureColumns)
+        return FirstOrder(loss: total / Double(N), probabilities: p, residual: g, euclideanGradient: egrad)
+    }
+
+    public func loss(at x: Matrix) -> Double { firstOrder(at: x).loss }
+
+    /// Riemannian gradient, column by column `g_c − (x_cᵀ g_c) x_c`.
+    public func riemannianGradient(at x: Matrix) -> Matrix {
+        manifold.euclideanToRiemannianGradient(x, firstOrder(at: x).euclideanGradient)
+    }
+
+    /// Euclidean Hessian-vector product in direction `V = [Ẇ Ḣ]` (SPEC §2):
+    /// `Ż = τ(ẆᵀH + WᵀḢ)`, `Ġ_j = S_j ż_j`, `S_j = diag(p_j) − p_j p_jᵀ`,
+    /// `[(∇_W f)˙, (∇_H f)˙] = (τ/N)[Ḣ Gᵀ + H Ġᵀ, Ẇ G + W Ġ]`.
+    public func euclideanHessianVectorProduct(at x: Matrix, firstOrder fo: FirstOrder, direction v: Matrix) -> Matrix {
+        var zdot = BLAS.product(.t, ColumnSlice(v, classifierColumns), .n, features(x), alpha: tau)
+        BLAS.gemm(.t, classifiers(x), .n, ColumnSlice(v, featureColumns), alpha: tau, beta: 1, into: &zdot)
+        let p = fo.probabilities
+        var gdot = Matrix(rows: K, cols: N)
+        for j in 0 ..< N {
+            let base = j * K
+            var pz = 0.0
+            for k in 0 ..< K { pz += p.storage[base + k] * zdot.storage[base + k] }
+            for k in 0 ..< K { gdot.storage[base + k] = p.storage[base + k] * (zdot.storage[base + k] - pz) }
+        }
+        let scale = tau / Double(N)
+        var out = Matrix(rows: d, cols: K + N)
+        BLAS.gemm(.n, ColumnSlice(v, featureColumns), .t, fo.residual, alpha: scale, into: &out, columns: classifierColumns)
+        BLAS.gemm(.n, features(x), .t, gdot, alpha: scale, beta: 1, into: &out, columns: classifierColumns)
+        BLAS.gemm(.n, ColumnSlice(v, classifierColumns), .n, fo.residual, alpha: scale, into: &out, columns: featureColumns)
+        BLAS.gemm(.n, classifiers(x), .n, gdot, alpha: scale, beta: 1, into: &out, columns: featureColumns)
+        return out
+    }
+
+    /// Riemannian Hessian-vector product for a tangent `ξ` (SPEC §2):
+    /// `Hess f(x)[ξ]_c = (I − x_c x_cᵀ)(∇²f(x)[ξ])_c − (x_cᵀ g_c) ξ_c`.
+    public func riemannianHessianVectorProduct(at x: Matrix, firstOrder fo: FirstOrder, direction xi: Matrix) -> Matrix {
+        let ehess = euclideanHessianVectorProduct(at: x, firstOrder: fo, direction: xi)
+        return manifold.euclideanToRiemannianHessian(x, egrad: fo.euclideanGradient, ehess: ehess, direction: xi)
+    }
+
+    public func riemannianHessianVectorProduct(at x: Matrix, direction xi: Matrix) -> Matrix {
+        riemannianHessianVectorProduct(at: x, firstOrder: firstOrder(at: x), direction: xi)
+    }
+
+    /// Bytes the dense Riemannian Hessian needs (`m²` doubles plus one working copy).
+    public var denseHessianBytes: Double { 2 * 8 * Double(hessianSize) * Double(hessianSize) }
+}

@@ -1,0 +1,165 @@
+import Foundation
+
+/// The machine-readable summary of one analyzed point (the `spectrum --json` object).
+public struct SpectrumSummary: Codable, Sendable {
+    public struct Direction: Codable, Sendable {
+        public var eigenvalue: Double
+        public var residual: Double
+        /// `Ẇ`, K vectors of length d.
+        public var classifiers: [[Double]]
+        /// `Ḣ`, N vectors of length d.
+        public var features: [[Double]]
+    }
+    /// Share of a direction's squared norm on each class: its classifier and its features.
+    public struct ClassWeight: Codable, Sendable {
+        public var classIndex: Int
+        public var classifier: Double
+        public var features: Double
+    }
+    public var K: Int
+    public var d: Int
+    public var N: Int
+    public var counts: [Int]
+    public var tau: Double
+    public var labelSmoothing: Double
+    public var loss: Double
+    public var optimalLoss: Double?
+    public var riemannianGradientNorm: Double
+    public var eigenvalues: [Double]
+    public var lambdaMin: Double
+    public var lambdaMax: Double
+    public var quotientLambdaMin: Double?
+    public var zeroThreshold: Double
+    public var inertia: Inertia
+    public var index: Int
+    public var rank: Int
+    public var symmetryNullity: Int
+    public var classification: String
+    public var method: String
+    public var hessianSize: Int
+    public var eigenvectorOrthogonalityError: Double
+    public var eigenvectors: [Direction]
+    public var negativeCurvatureWeights: [ClassWeight]?
+    public var polishIterations: Int?
+    public var blas: String
+    public var source: String
+
+    public init(model: NormalizedFeatureModel, analysis a: PointAnalysis, source: String, polishIterations: Int?) {
+        K = model.K; d = model.d; N = model.N; counts = model.counts; tau = model.tau; labelSmoothing = model.labelSmoothing
+        loss = a.loss; optimalLoss = a.optimalLoss; riemannianGradientNorm = a.riemannianGradientNorm
+        eigenvalues = a.eigenvalues; lambdaMin = a.lambdaMin; lambdaMax = a.lambdaMax; quotientLambdaMin = a.quotientLambdaMin
+        zeroThreshold = a.delta; inertia = a.inertia; index = a.index; rank = a.rank; symmetryNullity = a.symmetryNullity
+        classification = a.classification.rawValue; method = a.method; hessianSize = a.hessianSize
+        eigenvectorOrthogonalityError = a.orthogonalityError
+        eigenvectors = a.lowest.map { e in
+            Direction(eigenvalue: e.value, residual: e.residual,
+                      classifiers: (0 ..< model.K).map { e.direction.column($0) },
+                      features: (0 ..< model.N).map { e.direction.column(model.K + $0) })
+        }
+        negativeCurvatureWeights = a.negativeCurvatureDirection.map { Self.classWeights(model: model, direction: $0) }
+        self.polishIterations = polishIterations
+        blas = BLASRuntime.summary
+        self.source = source
+    }
+
+    /// `‖v_{w_k}‖²` and `Σ_{y_j = k} ‖v_{h_j}‖²` per class for a unit direction.
+    public static func classWeights(model: NormalizedFeatureModel, direction v: Matrix) -> [ClassWeight] {
+        var out = (0 ..< model.K).map { ClassWeight(classIndex: $0, classifier: 0, features: 0) }
+        for k in 0 ..< model.K { out[k].classifier = Vector.dot(v.column(k), v.column(k)) }
+        for (j, y) in model.labels.enumerated() { let c = v.column(model.K + j); out[y].features += Vector.dot(c, c) }
+        return out
+    }
+}
+
+/// Writes the Hessian-spectrum report folder: `report.md`, `spectrum.csv`, `spectrum.svg`,
+/// `summary.json`.
+public enum SpectrumReport {
+    public static func write(_ s: SpectrumSummary, to dir: String) throws {
+        try AtomicFile.write(JSONOutput.encode(s), to: dir + "/summary.json")
+        var csv = "index,eigenvalue,sign\n"
+        for (i, v) in s.eigenvalues.enumerated() {
+            csv += "\(i),\(v),\(v < -s.zeroThreshold ? "negative" : (v > s.zeroThreshold ? "positive" : "zero"))\n"
+        }
+        try AtomicFile.write(csv, to: dir + "/spectrum.csv")
+        try AtomicFile.write(svg(s), to: dir + "/spectrum.svg")
+        try AtomicFile.write(markdown(s), to: dir + "/report.md")
+    }
+
+    static func g(_ v: Double?) -> String { v.map { String(format: "%.12g", $0) } ?? "—" }
+
+    public static func markdown(_ s: SpectrumSummary) -> String {
+        var md = """
+        # Hessian spectrum report
+
+        | quantity | value |
+        |---|---|
+        | point | `\(s.source)` |
+        | K, d, N | \(s.K), \(s.d), \(s.N) |
+        | class counts n_k | \(s.counts.map(String.init).joined(separator: ", ")) |
+        | τ (temperature) | \(s.tau) |
+        | ε (label smoothing) | \(s.labelSmoothing) |
+        | loss f | \(g(s.loss)) |
+        | closed-form optimum f* | \(s.optimalLoss.map { g($0) } ?? "none (SPEC §3 needs balanced, ε = 0, d ≥ K−1)") |
+        | ‖grad f‖ | \(String(format: "%.3e", s.riemannianGradientNorm)) |
+        | λ_min, λ_max | \(g(s.lambdaMin)), \(g(s.lambdaMax)) |
+        | λ_min of quotient Hessian M_⊥ | \(s.quotientLambdaMin.map { g($0) } ?? "not needed (λ_min < −δ)") |
+        | zero threshold δ | \(String(format: "%.3e", s.zeroThreshold)) |
+        | inertia (negative / zero / positive) | \(s.inertia.negative) / \(s.inertia.zero) / \(s.inertia.positive) |
+        | rank [W H], symmetry nullity ν | \(s.rank), \(s.symmetryNullity) |
+        | **classification** | **\(s.classification)** |
+        | Hessian size m, method | \(s.hessianSize), \(s.method) |
+        | Newton polishing iterations | \(s.polishIterations.map(String.init) ?? "not polished") |
+        | BLAS | \(s.blas) |
+
+        """
+        if !s.eigenvectors.isEmpty {
+            md += "\n## Lowest eigenpairs\n\n| # | eigenvalue | residual ‖Mv − λv‖ |\n|---|---|---|\n"
+            for (i, e) in s.eigenvectors.enumerated() { md += "| \(i) | \(g(e.eigenvalue)) | \(String(format: "%.2e", e.residual)) |\n" }
+            md += "\nOrthogonality error max|VᵀV − I| = \(String(format: "%.2e", s.eigenvectorOrthogonalityError)).\n"
+        }
+        if let w = s.negativeCurvatureWeights {
+            md += "\n## Negative-curvature direction (λ = \(g(s.lambdaMin)))\n\nShare of ‖v‖² per class:\n\n| class | on classifier w_k | on features h_j (y_j = k) |\n|---|---|---|\n"
+            for c in w { md += "| \(c.classIndex) | \(String(format: "%.4f", c.classifier)) | \(String(format: "%.4f", c.features)) |\n" }
+            let tw = w.reduce(0) { $0 + $1.classifier }, th = w.reduce(0) { $0 + $1.features }
+            md += "| total | \(String(format: "%.4f", tw)) | \(String(format: "%.4f", th)) |\n"
+        }
+        md += "\nFiles: `spectrum.csv` (all eigenvalues), `spectrum.svg` (histogram), `summary.json`.\n"
+        return md
+    }
+
+    public static func svg(_ s: SpectrumSummary) -> String {
+        let vals = s.eigenvalues
+        var chart = SVGChart(title: "Riemannian Hessian spectrum (\(s.classification), m = \(s.hessianSize))",
+                             xLabel: "eigenvalue λ", yLabel: "count")
+        let h = SVGChart.histogram(vals, bins: 60)
+        var neg: ([Double], [Double]) = ([], []), zero: ([Double], [Double]) = ([], []), pos: ([Double], [Double]) = ([], [])
+        for (c, n) in zip(h.centers, h.counts) where n > 0 {
+            if c + h.width / 2 < -s.zeroThreshold { neg.0.append(c); neg.1.append(n) }
+            else if c - h.width / 2 > s.zeroThreshold { pos.0.append(c); pos.1.append(n) }
+            else { zero.0.append(c); zero.1.append(n) }
+        }
+        chart.series = [
+            .init(name: "negative (\(s.inertia.negative))", color: "#d62728", style: .bars(width: h.width), xs: neg.0, ys: neg.1),
+            .init(name: "bin containing 0 (\(s.inertia.zero) zeros, ν = \(s.symmetryNullity))", color: "#7f7f7f", style: .bars(width: h.width), xs: zero.0, ys: zero.1),
+            .init(name: "positive (\(s.inertia.positive))", color: "#1f77b4", style: .bars(width: h.width), xs: pos.0, ys: pos.1),
+        ]
+        chart.verticalMarkers = [(0, "λ = 0", "#333")]
+        chart.notes = [String(format: "loss %.10g, ‖grad‖ %.1e, λ_min %.6g, λ_max %.6g; %d eigenvalues with |λ| ≤ δ = %.1e, of which ν = %d are symmetry zeros",
+                              s.loss, s.riemannianGradientNorm, s.lambdaMin, s.lambdaMax, s.inertia.zero, s.zeroThreshold, s.symmetryNullity)]
+        var svgText = chart.render()
+        if let w = s.negativeCurvatureWeights {
+            var c2 = SVGChart(title: "Negative-curvature direction: share of ‖v‖² per class", xLabel: "class k", yLabel: "share of ‖v‖²")
+            let ks = w.map { Double($0.classIndex) }
+            c2.series = [
+                .init(name: "classifier w_k", color: "#9467bd", style: .bars(width: 0.38), xs: ks.map { $0 - 0.2 }, ys: w.map(\.classifier)),
+                .init(name: "features of class k", color: "#2ca02c", style: .bars(width: 0.38), xs: ks.map { $0 + 0.2 }, ys: w.map(\.features)),
+            ]
+            c2.height = 320
+            // Stack the two charts vertically in one file.
+            let top = svgText.replacingOccurrences(of: "</svg>\n", with: "")
+                .replacingOccurrences(of: "height=\"420\" viewBox=\"0 0 720 420\"", with: "height=\"740\" viewBox=\"0 0 720 740\"")
+            svgText = top + "<g transform=\"translate(0,420)\">\n" + c2.render() + "</g>\n</svg>\n"
+        }
+        return svgText
+    }
+}

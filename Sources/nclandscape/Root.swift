@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import NCLandscape
+
+struct NCLandscapeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nclandscape",
+        abstract: "Optimization landscape of neural collapse with normalized features (Yaras et al., NeurIPS 2022).",
+        discussion: """
+        Points live on the product of spheres (S^{d-1})^{K+N}: K unit classifiers and N unit features.
+        Start with `nclandscape point etf -o etf.json` and `nclandscape spectrum etf.json`.
+        """,
+        subcommands: [PointCommand.self, SpectrumCommand.self, BenchCommand.self, BLASInfoCommand.self]
+    )
+}
+
+/// The model configuration flags shared by every command that builds a problem.
+struct ModelOptions: ParsableArguments {
+    @Option(name: .customLong("K"), help: "Number of classes K (≥ 2).")
+    var K: Int = 4
+    @Option(name: .customLong("d"), help: "Feature dimension d (≥ 2).")
+    var d: Int = 5
+    @Option(name: .customLong("n"), help: "Samples per class (balanced). Ignored when --counts is given.")
+    var n: Int = 3
+    @Option(name: .customLong("counts"), help: "Comma-separated samples per class for imbalanced problems, e.g. 5,1,1 (sets K). Default: none (balanced, --n per class).")
+    var counts: String?
+    @Option(name: .customLong("tau"), help: "Temperature τ > 0.")
+    var tau: Double = 2
+    @Option(name: .customLong("label-smoothing"), help: "Label smoothing ε in [0, 1).")
+    var labelSmoothing: Double = 0
+
+    func model() throws -> NormalizedFeatureModel {
+        if let counts {
+            let parts = counts.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let values = try parts.map { p -> Int in
+                guard let v = Int(p) else { throw InputError("--counts: '\(p)' is not an integer") }
+                return v
+            }
+            return try NormalizedFeatureModel(d: d, counts: values, tau: tau, labelSmoothing: labelSmoothing)
+        }
+        return try NormalizedFeatureModel(K: K, d: d, n: n, tau: tau, labelSmoothing: labelSmoothing)
+    }
+}
+
+/// Where a point comes from: a point JSON file, or NumPy arrays.
+struct PointInputOptions: ParsableArguments {
+    @Argument(help: "Point JSON file (keys K, d, tau, labelSmoothing, labels, classifiers, features). Omit when using --features.")
+    var pointFile: String?
+    @Option(name: .customLong("classifiers"), help: "NumPy .npy file with the classifiers as rows (K × d). Default: none.")
+    var classifiersNPY: String?
+    @Option(name: .customLong("features"), help: "NumPy .npy file with the features as rows (N × d). Default: none.")
+    var featuresNPY: String?
+    @Option(name: .customLong("labels"), help: "NumPy .npy file with N integer labels in 0..<K. Default: none.")
+    var labelsNPY: String?
+    @Option(name: .customLong("tau"), help: "Temperature τ for .npy input (a point JSON carries its own).")
+    var tau: Double = 2
+    @Option(name: .customLong("label-smoothing"), help: "Label smoothing ε for .npy input (a point JSON carries its own).")
+    var labelSmoothing: Double = 0
+    @Flag(name: .customLong("normalize"), help: "Project columns onto the unit sphere instead of refusing columns whose norm is not 1 (tolerance 1e-6).")
+    var normalize = false
+
+    func load() throws -> (model: NormalizedFeatureModel, point: Matrix, source: String) {
+        if let f = featuresNPY {
+            if pointFile != nil { throw InputError("give either a point JSON file or --features/--labels .npy files, not both") }
+            guard let y = labelsNPY else { throw InputError("--features needs --labels y.npy") }
+            let (m, x) = try NPYPoint.load(classifiers: classifiersNPY, features: f, labels: y, K: nil, tau: tau,
+                                          labelSmoothing: labelSmoothing, normalize: normalize)
+            return (m, x, "\(classifiersNPY ?? "-"), \(f), \(y)")
+        }
+        guard let p = pointFile else { throw InputError("no point given: pass a point JSON file, or --classifiers W.npy --features H.npy --labels y.npy") }
+        let (m, x) = try PointFile.read(path: p, normalize: normalize)
+        return (m, x, p)
+    }
+}
+
+/// Prints to standard error (progress, notices).
+func note(_ s: String) {
+    FileHandle.standardError.write(Data((s + "\n").utf8))
+}
+
+var stderrIsTerminal: Bool { isatty(2) == 1 }

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import NCLandscape
+
+struct SpectrumCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "spectrum",
+        abstract: "Riemannian Hessian spectrum, inertia, symmetry nullity and class of one point.",
+        discussion: """
+        Classes (SPEC §4): global_minimizer, strict_saddle, spurious_local_minimizer, local_minimizer
+        (nondegenerate minimizer with no closed-form optimum to compare with), degenerate, not_critical
+        (‖grad‖ > 1e-10; use --polish to converge to the nearby critical point first).
+        """)
+
+    @OptionGroup var input: PointInputOptions
+    @Flag(name: .customLong("polish"), help: "Polish with Riemannian Newton (pseudo-inverse on the symmetry null space) to ‖grad‖ ≤ 1e-12 first.")
+    var polish = false
+    @Option(name: .customLong("eigenvectors"), help: "Number of lowest eigenpairs to report, mapped back to (Ẇ, Ḣ).")
+    var eigenvectors: Int = 0
+    @Flag(name: .customLong("json"), help: "Print one JSON object instead of the table.")
+    var json = false
+    @Option(name: .customLong("out"), help: "Write a report folder (report.md, spectrum.csv, spectrum.svg, summary.json). Default: none.")
+    var out: String?
+    @Option(name: .customLong("polished-output"), help: "Write the polished point as point JSON here. Default: none.")
+    var polishedOutput: String?
+    @Option(name: .customLong("memory-budget"), help: "Largest dense Hessian to build, in GiB.")
+    var memoryBudget: Double = 8
+
+    func run() throws {
+        guard eigenvectors >= 0 else { throw InputError("--eigenvectors must be ≥ 0") }
+        let (model, x0, source) = try input.load()
+        var x = x0
+        var iterations: Int? = nil
+        var options = AnalysisOptions(eigenvectors: eigenvectors)
+        options.memoryBudgetBytes = memoryBudget * 1_073_741_824
+        try LandscapeAnalyzer.checkDenseFits(model, budget: options.memoryBudgetBytes)
+        if polish {
+            let r = try NewtonPolisher.polish(model, from: x)
+            x = r.point
+            iterations = r.iterations
+            if !r.converged && !json {
+                note(String(format: "note: Newton polishing stopped at ‖grad‖ = %.3e after %d iterations", r.gradientNorm, r.iterations))
+            }
+        }
+        if let polishedOutput { try PointFile(model: model, point: x).write(to: polishedOutput) }
+        let analysis = try LandscapeAnalyzer.analyze(model, at: x, options: options)
+        let summary = SpectrumSummary(model: model, analysis: analysis, source: source, polishIterations: iterations)
+        if let out { try SpectrumReport.write(summary, to: out) }
+        if json {
+            print(try JSONOutput.string(summary, pretty: false), terminator: "")
+        } else {
+            print(TextTable.spectrum(summary))
+        }
+    }
+}
+
+enum TextTable {
+    static func spectrum(_ s: SpectrumSummary) -> String {
+        func f(_ v: Double?) -> String { v.map { String(format: "%.12g", $0) } ?? "—" }
+        let rows: [(String, String)] = [
+            ("K, d, N", "\(s.K), \(s.d), \(s.N)  (counts \(s.counts.map(String.init).joined(separator: ",")))"),
+            ("tau, label smoothing", "\(s.tau), \(s.labelSmoothing)"),
+            ("loss", f(s.loss)),
+            ("optimum f*", s.optimalLoss.map { f($0) } ?? "none (imbalanced, ε > 0 or d < K−1)"),
+            ("‖grad f‖", String(format: "%.3e", s.riemannianGradientNorm)),
+            ("λ_min", f(s.lambdaMin)),
+            ("λ_max", f(s.lambdaMax)),
+            ("inertia (−/0/+)", "\(s.inertia.negative) / \(s.inertia.zero) / \(s.inertia.positive)   (δ = \(String(format: "%.1e", s.zeroThreshold)))"),
+            ("symmetry nullity ν", "\(s.symmetryNullity)   (rank [W H] = \(s.rank))"),
+            ("λ_min of M_⊥", s.quotientLambdaMin.map { f($0) } ?? "—"),
+            ("class", s.classification),
+            ("Hessian", "m = \(s.hessianSize), \(s.method); \(s.blas)"),
+        ]
+        var out = rows.map { "\($0.0.padding(toLength: 22, withPad: " ", startingAt: 0)) \($0.1)" }.joined(separator: "\n")
+        for (i, e) in s.eigenvectors.enumerated() {
+            out += String(format: "\neigenpair %d: λ = %.12g, residual %.1e", i, e.eigenvalue, e.residual)
+        }
+        return out
+    }
+}

@@ -1,0 +1,41 @@
+import XCTest
+@testable import NCLandscape
+
+/// Slopes of log(error) against log(t) between consecutive step sizes.
+func loglogSlopes(_ ts: [Double], _ errs: [Double]) -> [Double] {
+    (1 ..< ts.count).map { i -> Double in
+        let de: Double = log(errs[i]) - log(errs[i - 1])
+        let dt: Double = log(ts[i]) - log(ts[i - 1])
+        return de / dt
+    }
+}
+
+/// The Riemannian Hessian built one column at a time from Hessian-vector products: an
+/// independent route to the same matrix as the blockwise BLAS assembly.
+func hessianFromProducts(_ model: NormalizedFeatureModel, _ x: Matrix) -> Matrix {
+    let basis = TangentBasis(point: x)
+    let fo = model.firstOrder(at: x)
+    let m = basis.dimension
+    var out = Matrix(rows: m, cols: m)
+    for i in 0 ..< m {
+        var e = [Double](repeating: 0, count: m); e[i] = 1
+        let hv = model.riemannianHessianVectorProduct(at: x, firstOrder: fo, direction: basis.vector(from: e))
+        out.setColumn(i, basis.coordinates(of: hv))
+    }
+    return out
+}
+
+func models() throws -> [NormalizedFeatureModel] {
+    [try NormalizedFeatureModel(K: 3, d: 4, n: 2, tau: 2),
+     try NormalizedFeatureModel(d: 3, counts: [3, 1, 2, 1], tau: 5),
+     try NormalizedFeatureModel(K: 4, d: 3, n: 2, tau: 0.7, labelSmoothing: 0.2)]
+}
+
+func assertThrowsInput(_ expr: @autoclosure () throws -> Any, contains text: String, file: StaticString = #filePath, line: UInt = #line) {
+    do {
+        _ = try expr()
+        XCTFail("expected an error mentioning '\(text)'", file: file, line: line)
+    } catch {
+        XCTAssertTrue("\(error)".contains(text), "error '\(error)' does not mention '\(text)'", file: file, line: line)
+    }
+}

@@ -1,0 +1,143 @@
+import XCTest
+@testable import NCLandscape
+
+final class LandscapeTests: XCTestCase {
+    func testETFIsGlobalMinimizerWithExactlyNuZeros() throws {
+        for (K, d, n, tau) in [(4, 5, 3, 2.0), (3, 2, 2, 1.0), (5, 7, 1, 8.0)] {
+            let model = try NormalizedFeatureModel(K: K, d: d, n: n, tau: tau)
+            var rng = SeededGenerator(seed: 1)
+            let x = try SpecialPoints.make(.etf, model: model, rng: &rng, rotate: true)
+            let a = try LandscapeAnalyzer.analyze(model, at: x)
+            let fStar = try XCTUnwrap(model.optimalLoss)
+            XCTAssertEqual(a.loss, fStar, accuracy: 1e-13, "f* formula at K=\(K)")
+            XCTAssertEqual(a.classification, .globalMinimizer)
+            // rank [W H] = K−1 at the ETF, so ν = d(d−1)/2 − (d−K+1)(d−K)/2.
+            XCTAssertEqual(a.rank, K - 1)
+            XCTAssertEqual(a.symmetryNullity, d * (d - 1) / 2 - (d - K + 1) * (d - K) / 2)
+            XCTAssertEqual(a.inertia.zero, a.symmetryNullity)
+            XCTAssertEqual(a.inertia.negative, 0)
+        }
+    }
+
+    func testAntiAlignedAndTotalCollapseAreStrictSaddles() throws {
+        let model = try NormalizedFeatureModel(K: 4, d: 5, n: 3, tau: 2)
+        for kind in [SpecialPoint.anti, .total] {
+            var rng = SeededGenerator(seed: 2)
+            let x = try SpecialPoints.make(kind, model: model, rng: &rng, rotate: true)
+            let a = try LandscapeAnalyzer.analyze(model, at: x)
+            XCTAssertLessThanOrEqual(a.riemannianGradientNorm, 1e-12, "\(kind) is critical")
+            XCTAssertEqual(a.classification, .strictSaddle, "\(kind)")
+            XCTAssertGreaterThan(a.index, 0)
+            // The negative-curvature direction is a certified eigenvector with λ < 0.
+            let v = try XCTUnwrap(a.negativeCurvatureDirection)
+            XCTAssertLessThan(a.lowest[0].residual, 1e-10)
+            XCTAssertEqual(v.frobeniusNorm, 1, accuracy: 1e-12)
+            let hv = model.riemannianHessianVectorProduct(at: x, direction: v)
+            XCTAssertEqual(model.manifold.inner(v, hv), a.lambdaMin, accuracy: 1e-10)
+        }
+        // Total collapse: spectrum is exactly {−c, 0, +c} (SPEC §6).
+        var rng = SeededGenerator(seed: 0)
+        let t = try LandscapeAnalyzer.analyze(model, at: try SpecialPoints.make(.total, model: model, rng: &rng))
+        let distinct = t.eigenvalues.reduce(into: [Double]()) { acc, v in if acc.last.map({ abs($0 - v) > 1e-10 }) ?? true { acc.append(v) } }
+        XCTAssertEqual(distinct.count, 3)
+        XCTAssertEqual(distinct[0], -distinct[2], accuracy: 1e-12)
+    }
+
+    /// Eigen-decomposition checks: residual ‖MV − VΛ‖ and orthogonality ‖VᵀV − I‖ at roundoff
+    /// level (backward stability of dsyevr gives O(m ε ‖M‖); 1e-11 leaves a margin of ~100×).
+    func testEigendecompositionResidualAndOrthogonality() throws {
+        let model = try NormalizedFeatureModel(K: 3, d: 4, n: 3, tau: 3)
+        var rng = SeededGenerator(seed: 9)
+        let m = model.denseRiemannianHessian(at: model.manifold.randomPoint(using: &rng)).matrix
+        let eig = try LAPACK.eigen(m)
+        let v = try XCTUnwrap(eig.vectors)
+        var lam = Matrix(rows: m.rows, cols: m.cols)
+        for i in 0 ..< m.rows { lam[i, i] = eig.values[i] }
+        let res = BLAS.product(.n, m, .n, v) - BLAS.product(.n, v, .n, lam)
+        let norm = eig.values.map(abs).max()!
+        XCTAssertLessThan(res.frobeniusNorm / norm, 1e-11)
+        XCTAssertLessThan(Matrix.maxAbsDifference(BLAS.product(.t, v, .n, v), .identity(m.rows)), 1e-11)
+        XCTAssertEqual(eig.values, eig.values.sorted())
+        // Values-only path agrees with the vectors path.
+        let vals = try LAPACK.eigenvalues(m)
+        XCTAssertLessThan(zip(vals, eig.values).map { abs($0 - $1) }.max()!, 1e-11 * norm)
+        // A range of indices returns exactly those eigenpairs.
+        let low = try LAPACK.eigen(m, indices: 2 ..< 5)
+        XCTAssertLessThan(zip(low.values, eig.values[2 ..< 5]).map { abs($0 - $1) }.max()!, 1e-11 * norm)
+    }
+
+    /// Sylvester inertia from dsytrf equals counting eigenvalues, at random (non-critical)
+    /// points whose eigenvalues sit well away from the shifts used.
+    func testInertiaMatchesEigenvalueCounts() throws {
+        for (i, model) in try models().enumerated() {
+            var rng = SeededGenerator(seed: UInt64(40 + i))
+            let m = model.denseRiemannianHessian(at: model.manifold.randomPoint(using: &rng)).matrix
+            let ev = try LAPACK.eigenvalues(m)
+            for shift in [0.0, 0.05, -0.05] {
+                let gap = ev.map { abs($0 - shift) }.min()!
+                guard gap > 1e-8 else { continue }
+                let inertia = try LAPACK.inertia(shifted: m, by: shift)
+                XCTAssertEqual(inertia.negative, ev.filter { $0 < shift }.count, "model \(i) shift \(shift)")
+                XCTAssertEqual(inertia.positive, ev.filter { $0 > shift }.count)
+            }
+        }
+    }
+
+    /// The quotient Hessian's spectrum is the full spectrum with the ν symmetry zeros removed.
+    func testQuotientHessianRemovesExactlyTheSymmetryZeros() throws {
+        let model = try NormalizedFeatureModel(K: 3, d: 4, n: 2, tau: 2)
+        var rng = SeededGenerator(seed: 4)
+        let x = try SpecialPoints.make(.etf, model: model, rng: &rng, rotate: true)
+        let h = model.denseRiemannianHessian(at: x)
+        let sym = try SymmetryAnalysis(point: x, basis: h.basis)
+        XCTAssertEqual(sym.numericOrbitRank, sym.nullity)
+        // Orbit tangents are in the kernel of M at a critical point.
+        let mq = BLAS.product(.n, h.matrix, .n, sym.orbitBasis)
+        XCTAssertLessThan(mq.frobeniusNorm, 1e-12)
+        let full = try LAPACK.eigenvalues(h.matrix)
+        let quotient = try LAPACK.eigenvalues(sym.quotientHessian(h.matrix))
+        XCTAssertEqual(quotient.count, full.count - sym.nullity)
+        var rest = full
+        for _ in 0 ..< sym.nullity { rest.remove(at: rest.indices.min(by: { abs(rest[$0]) < abs(rest[$1]) })!) }
+        XCTAssertLessThan(zip(rest, quotient).map { abs($0 - $1) }.max()!, 1e-10)
+    }
+
+    func testNewtonPolishingConvergesToSpecialPoints() throws {
+        let model = try NormalizedFeatureModel(K: 4, d: 5, n: 3, tau: 2)
+        for (kind, expected) in [(SpecialPoint.etf, CriticalPointClass.globalMinimizer), (.anti, .strictSaddle), (.total, .strictSaddle)] {
+            var rng = SeededGenerator(seed: 7)
+            let x = try SpecialPoints.make(kind, model: model, rng: &rng)
+            let start = model.manifold.retract(x, 1e-3 * model.manifold.randomTangent(at: x, using: &rng))
+            let r = try NewtonPolisher.polish(model, from: start)
+            XCTAssertTrue(r.converged, "\(kind): stopped at ‖grad‖ = \(r.gradientNorm)")
+            XCTAssertLessThanOrEqual(r.gradientNorm, 1e-12)
+            let a = try LandscapeAnalyzer.analyze(model, at: r.point)
+            XCTAssertEqual(a.classification, expected, "\(kind)")
+            if kind == .etf { XCTAssertEqual(a.loss, model.optimalLoss!, accuracy: 1e-12) }
+        }
+    }
+
+    func testClassificationRules() {
+        let c = ClassificationRule.classify
+        XCTAssertEqual(c(1e-9, 0, -1, nil, 1e-8, nil), .notCritical)
+        XCTAssertEqual(c(1e-13, 0, -1, nil, 1e-8, nil), .strictSaddle)
+        XCTAssertEqual(c(1e-13, 0.5, 0, 1, 1e-8, 0.5), .globalMinimizer)
+        XCTAssertEqual(c(1e-13, 0.6, 0, 1, 1e-8, 0.5), .spuriousLocalMinimizer)
+        XCTAssertEqual(c(1e-13, 0.6, 0, 1, 1e-8, nil), .localMinimizer)
+        XCTAssertEqual(c(1e-13, 0.6, 0, 1e-12, 1e-8, nil), .degenerate)
+        XCTAssertEqual(c(.nan, 0.6, 0, 1, 1e-8, nil), .notCritical)
+    }
+
+    func testImbalancedMinimumIsLocalMinimizerWithoutClosedForm() throws {
+        let model = try NormalizedFeatureModel(d: 4, counts: [3, 1, 1], tau: 2)
+        XCTAssertNil(model.optimalLoss)
+        var rng = SeededGenerator(seed: 1)
+        let x = try SpecialPoints.make(.etf, model: model, rng: &rng)
+        let r = try NewtonPolisher.polish(model, from: x)
+        XCTAssertTrue(r.converged)
+        let a = try LandscapeAnalyzer.analyze(model, at: r.point)
+        XCTAssertEqual(a.classification, .localMinimizer)
+        var opts = AnalysisOptions(); opts.bestKnownLoss = a.loss - 0.01
+        XCTAssertEqual(try LandscapeAnalyzer.analyze(model, at: r.point, options: opts).classification, .spuriousLocalMinimizer)
+    }
+}

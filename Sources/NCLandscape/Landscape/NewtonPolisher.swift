@@ -55,6 +55,10 @@ public enum NewtonPolisher {
             // No step decreases ‖grad‖: we are at the floating-point floor (or the model's
             // pseudo-inverse direction is useless here); stop rather than loop.
             if !accepted { break }
+            // Far from any critical point the damped steps only creep (a local minimum of
+            // ‖grad‖ that is not critical): give up when ten iterations gained less than 2×.
+            // Linear convergence at degenerate points halves ‖grad‖ per step, so it passes.
+            if it >= 20, gn > 1e-8, gn > 0.5 * history[history.count - 11] { break }
         }
         return PolishResult(point: x, iterations: it, gradientNorm: gn, converged: gn <= tolerance, history: history)
     }

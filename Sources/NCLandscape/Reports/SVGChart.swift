@@ -8,7 +8,7 @@ public struct SVGChart {
     public var yLabel: String
     public var logX = false
     public var logY = false
-    public var width = 720.0
+    public var width = 860.0
     public var height = 420.0
 
     public struct Series {
@@ -56,7 +56,8 @@ public struct SVGChart {
     }
 
     public func render() -> String {
-        let ml = 78.0, mr = 20.0, mt = 40.0, mb = 56.0 + Double(notes.count) * 15
+        let named = series.filter { !$0.name.isEmpty }
+        let ml = 78.0, mr = named.isEmpty ? 20.0 : 230.0, mt = 40.0, mb = 56.0 + Double(notes.count) * 15
         let pw = width - ml - mr, ph = height - mt - mb
         var xs: [Double] = [], ys: [Double] = []
         for s in series {
@@ -111,8 +112,8 @@ public struct SVGChart {
             }
         }
         var ly = mt + 16
-        for s in series where !s.name.isEmpty {
-            out += "<rect x=\"\(ml + pw - 190)\" y=\"\(ly - 10)\" width=\"12\" height=\"12\" fill=\"\(s.color)\"/><text x=\"\(ml + pw - 172)\" y=\"\(ly)\">\(Self.esc(s.name))</text>\n"
+        for s in named {
+            out += "<rect x=\"\(ml + pw + 12)\" y=\"\(ly - 10)\" width=\"12\" height=\"12\" fill=\"\(s.color)\"/><text x=\"\(ml + pw + 30)\" y=\"\(ly)\" font-size=\"11\">\(Self.esc(s.name))</text>\n"
             ly += 16
         }
         for (i, n) in notes.enumerated() {

@@ -23,12 +23,12 @@ public struct SpectrumSummary: Codable, Sendable {
     public var tau: Double
     public var labelSmoothing: Double
     public var loss: Double
-    public var optimalLoss: Double?
+    @NullEncodable public var optimalLoss: Double?
     public var riemannianGradientNorm: Double
     public var eigenvalues: [Double]
     public var lambdaMin: Double
     public var lambdaMax: Double
-    public var quotientLambdaMin: Double?
+    @NullEncodable public var quotientLambdaMin: Double?
     public var zeroThreshold: Double
     public var inertia: Inertia
     public var index: Int
@@ -39,8 +39,8 @@ public struct SpectrumSummary: Codable, Sendable {
     public var hessianSize: Int
     public var eigenvectorOrthogonalityError: Double
     public var eigenvectors: [Direction]
-    public var negativeCurvatureWeights: [ClassWeight]?
-    public var polishIterations: Int?
+    @NullEncodable public var negativeCurvatureWeights: [ClassWeight]?
+    @NullEncodable public var polishIterations: Int?
     public var blas: String
     public var source: String
 
@@ -131,21 +131,23 @@ public enum SpectrumReport {
         let vals = s.eigenvalues
         var chart = SVGChart(title: "Riemannian Hessian spectrum (\(s.classification), m = \(s.hessianSize))",
                              xLabel: "eigenvalue λ", yLabel: "count")
-        let h = SVGChart.histogram(vals, bins: 60)
-        var neg: ([Double], [Double]) = ([], []), zero: ([Double], [Double]) = ([], []), pos: ([Double], [Double]) = ([], [])
-        for (c, n) in zip(h.centers, h.counts) where n > 0 {
-            if c + h.width / 2 < -s.zeroThreshold { neg.0.append(c); neg.1.append(n) }
-            else if c - h.width / 2 > s.zeroThreshold { pos.0.append(c); pos.1.append(n) }
-            else { zero.0.append(c); zero.1.append(n) }
+        let lo = vals.first ?? 0, hi = vals.last ?? 1
+        let neg = SVGChart.histogram(vals.filter { $0 < -s.zeroThreshold }, bins: 60, range: (lo, hi))
+        let pos = SVGChart.histogram(vals.filter { $0 > s.zeroThreshold }, bins: 60, range: (lo, hi))
+        func nonzero(_ h: (centers: [Double], counts: [Double], width: Double)) -> ([Double], [Double]) {
+            let keep = h.counts.indices.filter { h.counts[$0] > 0 }
+            return (keep.map { h.centers[$0] }, keep.map { h.counts[$0] })
         }
+        let (nx, ny) = nonzero(neg), (px, py) = nonzero(pos)
         chart.series = [
-            .init(name: "negative (\(s.inertia.negative))", color: "#d62728", style: .bars(width: h.width), xs: neg.0, ys: neg.1),
-            .init(name: "bin containing 0 (\(s.inertia.zero) zeros, ν = \(s.symmetryNullity))", color: "#7f7f7f", style: .bars(width: h.width), xs: zero.0, ys: zero.1),
-            .init(name: "positive (\(s.inertia.positive))", color: "#1f77b4", style: .bars(width: h.width), xs: pos.0, ys: pos.1),
+            .init(name: "negative (\(s.inertia.negative))", color: "#d62728", style: .bars(width: neg.width), xs: nx, ys: ny),
+            .init(name: "|λ| ≤ δ (\(s.inertia.zero); ν = \(s.symmetryNullity) from symmetry)", color: "#7f7f7f",
+                  style: .bars(width: neg.width * 0.5), xs: s.inertia.zero > 0 ? [0] : [], ys: [Double(s.inertia.zero)]),
+            .init(name: "positive (\(s.inertia.positive))", color: "#1f77b4", style: .bars(width: pos.width), xs: px, ys: py),
         ]
         chart.verticalMarkers = [(0, "λ = 0", "#333")]
-        chart.notes = [String(format: "loss %.10g, ‖grad‖ %.1e, λ_min %.6g, λ_max %.6g; %d eigenvalues with |λ| ≤ δ = %.1e, of which ν = %d are symmetry zeros",
-                              s.loss, s.riemannianGradientNorm, s.lambdaMin, s.lambdaMax, s.inertia.zero, s.zeroThreshold, s.symmetryNullity)]
+        chart.notes = [String(format: "loss %.10g, ‖grad‖ %.1e, λ_min %.6g, λ_max %.6g", s.loss, s.riemannianGradientNorm, s.lambdaMin, s.lambdaMax),
+                       String(format: "%d eigenvalues with |λ| ≤ δ = %.1e, of which ν = %d are forced by the O(d) symmetry", s.inertia.zero, s.zeroThreshold, s.symmetryNullity)]
         var svgText = chart.render()
         if let w = s.negativeCurvatureWeights {
             var c2 = SVGChart(title: "Negative-curvature direction: share of ‖v‖² per class", xLabel: "class k", yLabel: "share of ‖v‖²")
@@ -157,7 +159,7 @@ public enum SpectrumReport {
             c2.height = 320
             // Stack the two charts vertically in one file.
             let top = svgText.replacingOccurrences(of: "</svg>\n", with: "")
-                .replacingOccurrences(of: "height=\"420\" viewBox=\"0 0 720 420\"", with: "height=\"740\" viewBox=\"0 0 720 740\"")
+                .replacingOccurrences(of: "height=\"420\" viewBox=\"0 0 860 420\"", with: "height=\"740\" viewBox=\"0 0 860 740\"")
             svgText = top + "<g transform=\"translate(0,420)\">\n" + c2.render() + "</g>\n</svg>\n"
         }
         return svgText

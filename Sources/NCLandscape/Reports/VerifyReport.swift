@@ -1,0 +1,178 @@
+import Foundation
+
+/// The verdict of `verify` (SPEC §3–§4): is every critical point found a global minimizer or a
+/// strict saddle?
+public struct VerifySummary: Codable, Sendable {
+    public enum Verdict: String, Codable, Sendable {
+        /// Every distinct critical point found is a global minimizer or a strict saddle.
+        case benign
+        /// At least one nondegenerate local minimizer with a loss above the optimum.
+        case spuriousMinimumFound = "spurious_minimum_found"
+        /// No spurious minimum, but some point is degenerate (inconclusive at second order).
+        case inconclusive
+    }
+    public struct Parameters: Codable, Sendable {
+        public var K: Int, d: Int, N: Int
+        public var counts: [Int]
+        public var tau: Double
+        public var labelSmoothing: Double
+        public var starts: Int
+        public var seed: UInt64
+        public var jobs: Int
+        public var ansatz: Bool
+    }
+    public var verdict: Verdict
+    public var message: String
+    public var counts: [String: Int]
+    public var distinctCriticalPoints: Int
+    @NullEncodable public var bestLoss: Double?
+    @NullEncodable public var fStar: Double?
+    public var theoremApplies: Bool
+    public var spuriousMinimizerIds: [Int]
+    public var degenerateIds: [Int]
+    public var tasks: Int
+    public var tasksNotConverged: Int
+    public var seconds: Double
+    public var method: String
+    public var parameters: Parameters
+    public var software: String
+
+    public init(model: NormalizedFeatureModel, config: SearchConfiguration, result r: EnumerationResult) {
+        let pts = r.points
+        var counts: [String: Int] = [:]
+        for c in CriticalPointClass.allCases { counts[c.rawValue] = 0 }
+        for p in pts { counts[p.classification, default: 0] += 1 }
+        spuriousMinimizerIds = pts.filter { $0.classValue == .spuriousLocalMinimizer }.map(\.id)
+        degenerateIds = pts.filter { $0.classValue == .degenerate }.map(\.id)
+        if !spuriousMinimizerIds.isEmpty {
+            verdict = .spuriousMinimumFound
+            message = "found \(spuriousMinimizerIds.count) spurious local minimizer(s) among \(pts.count) distinct critical points: "
+                + spuriousMinimizerIds.map { id in String(format: "#%d (loss %.10g)", id, pts[id].loss) }.joined(separator: ", ")
+        } else if !degenerateIds.isEmpty {
+            verdict = .inconclusive
+            message = "\(degenerateIds.count) of \(pts.count) distinct critical points are degenerate (zero eigenvalues beyond the symmetry; inconclusive at second order): "
+                + degenerateIds.map { id in String(format: "#%d (loss %.10g, λ_min(M_⊥) %.3g)", id, pts[id].loss, pts[id].quotientLambdaMin ?? .nan) }.joined(separator: ", ")
+        } else {
+            verdict = .benign
+            message = "all \(pts.count) distinct critical points are global minimizers or strict saddles"
+        }
+        self.counts = counts
+        distinctCriticalPoints = pts.count
+        bestLoss = CriticalPointSearch.bestLoss(pts)
+        fStar = model.optimalLoss
+        theoremApplies = model.theoremApplies
+        tasks = r.tasks.count
+        tasksNotConverged = r.tasks.filter { $0.outcome == .notCritical }.count
+        seconds = r.seconds
+        method = "dense"
+        parameters = Parameters(K: model.K, d: model.d, N: model.N, counts: model.counts, tau: model.tau,
+                                labelSmoothing: model.labelSmoothing, starts: config.starts, seed: config.seed,
+                                jobs: config.jobs, ansatz: config.ansatz)
+        software = SoftwareVersion.summary
+    }
+}
+
+/// Writes the `verify` report folder.
+public enum VerifyReport {
+    static let classColors: [String: String] = [
+        "global_minimizer": "#2ca02c", "strict_saddle": "#1f77b4", "spurious_local_minimizer": "#d62728",
+        "local_minimizer": "#ff7f0e", "degenerate": "#9467bd",
+    ]
+
+    public static func write(summary s: VerifySummary, points: [CriticalPointRecord], to dir: String) throws {
+        try AtomicFile.write(JSONOutput.encode(s), to: dir + "/summary.json")
+        try AtomicFile.write(JSONOutput.encode(points, pretty: false), to: dir + "/critical_points.json")
+        var csv = "id,classification,loss,riemannian_gradient_norm,index,lambda_min,lambda_max,quotient_lambda_min,zero_eigenvalues,symmetry_nullity,rank,nc1,nc2,nc3,accuracy,hits,origin,origins\n"
+        for p in points {
+            let origins = p.origins.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ";")
+            csv += "\(p.id),\(p.classification),\(p.loss),\(p.riemannianGradientNorm),\(p.index),\(p.lambdaMin),\(p.lambdaMax),"
+                + "\(p.quotientLambdaMin.map { "\($0)" } ?? ""),\(p.zeroEigenvalues),\(p.symmetryNullity),\(p.rank),"
+                + "\(p.nc.nc1),\(p.nc.nc2),\(p.nc.nc3),\(p.nc.accuracy),\(p.hits),\(p.origin),\(origins)\n"
+        }
+        try AtomicFile.write(csv, to: dir + "/critical_points.csv")
+        var spectra = "id,classification,k,eigenvalue\n"
+        for p in points { for (k, v) in p.eigenvalues.enumerated() { spectra += "\(p.id),\(p.classification),\(k),\(v)\n" } }
+        try AtomicFile.write(spectra, to: dir + "/spectra.csv")
+        try AtomicFile.write(lossIndexPlot(points, fStar: s.fStar), to: dir + "/loss_vs_index.svg")
+        var plots: [String] = ["loss_vs_index.svg"]
+        for cls in CriticalPointClass.allCases {
+            let group = points.filter { $0.classification == cls.rawValue }
+            guard !group.isEmpty else { continue }
+            let name = "eigenvalues_\(cls.rawValue).svg"
+            try AtomicFile.write(histogram(group, cls: cls.rawValue), to: dir + "/" + name)
+            plots.append(name)
+        }
+        try AtomicFile.write(markdown(s, points: points, plots: plots), to: dir + "/report.md")
+    }
+
+    static func lossIndexPlot(_ points: [CriticalPointRecord], fStar: Double?) -> String {
+        var c = SVGChart(title: "Critical points: loss against Morse index", xLabel: "index (number of negative eigenvalues)", yLabel: "loss")
+        let groups = Dictionary(grouping: points, by: \.classification)
+        for (cls, ps) in groups.sorted(by: { $0.key < $1.key }) {
+            c.series.append(.init(name: "\(cls) (\(ps.count))", color: classColors[cls] ?? "#333", style: .points(radius: 5),
+                                  xs: ps.map { Double($0.index) }, ys: ps.map(\.loss)))
+        }
+        if let f = fStar, let maxIdx = points.map(\.index).max() {
+            c.series.append(.init(name: "f* (closed form)", color: "#2ca02c", style: .line(dashed: true), xs: [0, Double(max(maxIdx, 1))], ys: [f, f]))
+        }
+        return c.render()
+    }
+
+    static func histogram(_ points: [CriticalPointRecord], cls: String) -> String {
+        let all = points.flatMap(\.eigenvalues)
+        let h = SVGChart.histogram(all, bins: 50)
+        var c = SVGChart(title: "Hessian eigenvalues of the \(points.count) \(cls) point(s)", xLabel: "eigenvalue λ", yLabel: "count")
+        c.series = [.init(name: "", color: classColors[cls] ?? "#333", style: .bars(width: h.width), xs: h.centers, ys: h.counts)]
+        c.verticalMarkers = [(0, "λ = 0", "#333")]
+        return c.render()
+    }
+
+    public static func table(_ points: [CriticalPointRecord]) -> String {
+        var rows = [["#", "class", "loss", "index", "λ_min", "zeros", "ν", "‖grad‖", "NC1", "hits", "first origin"]]
+        for p in points.sorted(by: { ($0.loss, $0.index) < ($1.loss, $1.index) }) {
+            rows.append(["\(p.id)", p.classification, String(format: "%.10f", p.loss), "\(p.index)", String(format: "%.4g", p.lambdaMin),
+                         "\(p.zeroEigenvalues)", "\(p.symmetryNullity)", String(format: "%.1e", p.riemannianGradientNorm),
+                         String(format: "%.2g", p.nc.nc1), "\(p.hits)", p.origin])
+        }
+        let widths = (0 ..< rows[0].count).map { c in rows.map { $0[c].count }.max()! }
+        return rows.map { r in r.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: "  ") }
+            .joined(separator: "\n")
+    }
+
+    public static func markdown(_ s: VerifySummary, points: [CriticalPointRecord], plots: [String]) -> String {
+        let p = s.parameters
+        var md = """
+        # verify: critical points of the normalized feature model
+
+        **Verdict: `\(s.verdict.rawValue)`** — \(s.message).
+
+        | parameter | value |
+        |---|---|
+        | K, d, N | \(p.K), \(p.d), \(p.N) |
+        | class counts | \(p.counts.map(String.init).joined(separator: ", ")) |
+        | τ | \(p.tau) |
+        | label smoothing ε | \(p.labelSmoothing) |
+        | random starts, seed, jobs | \(p.starts), \(p.seed), \(p.jobs) |
+        | ansatz families | \(p.ansatz ? "yes" : "no") |
+        | theorem's assumptions hold (balanced, ε = 0, d > K) | \(s.theoremApplies ? "yes" : "no") |
+        | closed-form f* | \(s.fStar.map { String(format: "%.12g", $0) } ?? "none") |
+        | best loss found | \(s.bestLoss.map { String(format: "%.12g", $0) } ?? "—") |
+        | tasks (converged to a critical point / not) | \(s.tasks - s.tasksNotConverged) / \(s.tasksNotConverged) |
+        | wall time | \(String(format: "%.2f s", s.seconds)) |
+        | Hessian method | \(s.method) |
+        | software | \(s.software) |
+
+        ## Counts by class
+
+        | class | distinct points |
+        |---|---|
+
+        """
+        for (k, v) in s.counts.sorted(by: { $0.key < $1.key }) where v > 0 { md += "| \(k) | \(v) |\n" }
+        md += "\n## Distinct critical points (sorted by loss)\n\n```\n" + table(points) + "\n```\n\n"
+        md += "`zeros` counts eigenvalues with |λ| ≤ δ = 1e-8·max(1, ‖M‖); `ν` of them are forced by the O(d) symmetry.\n\n"
+        md += "## Plots\n\n" + plots.map { "![\($0)](\($0))" }.joined(separator: "\n\n") + "\n\n"
+        md += "Files: `summary.json`, `critical_points.json` (with the points), `critical_points.csv`, `spectra.csv`, `critical_points.jsonl` and `tasks.jsonl` (the resumable log).\n"
+        return md
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+
+/// One distinct critical point as stored in `critical_points.jsonl` / `.json`: its numbers, its
+/// class, where it was first reached, and the point itself in the point-JSON keys.
+public struct CriticalPointRecord: Codable, Sendable {
+    public var id: Int
+    public var task: String
+    public var origin: String
+    /// All origins that reached this point and how often (filled when the run is summarized).
+    public var origins: [String: Int]
+    public var hits: Int
+    public var loss: Double
+    public var riemannianGradientNorm: Double
+    public var index: Int
+    public var lambdaMin: Double
+    public var lambdaMax: Double
+    @NullEncodable public var quotientLambdaMin: Double?
+    /// `δ = 1e−8 max(1, ‖M‖₂)` used to classify this point.
+    public var zeroThreshold: Double
+    public var zeroEigenvalues: Int
+    public var symmetryNullity: Int
+    public var rank: Int
+    public var classification: String
+    public var nc: NCMetrics
+    public var invariants: CriticalPointInvariants
+    public var eigenvalues: [Double]
+    public var polishIterations: Int
+    // The point, in the point-JSON keys.
+    public var K: Int
+    public var d: Int
+    public var tau: Double
+    public var labelSmoothing: Double
+    public var labels: [Int]
+    public var classifiers: [[Double]]
+    public var features: [[Double]]
+
+    public var pointFile: PointFile {
+        PointFile(K: K, d: d, tau: tau, labelSmoothing: labelSmoothing, labels: labels, classifiers: classifiers, features: features)
+    }
+    public var classValue: CriticalPointClass { CriticalPointClass(rawValue: classification) ?? .degenerate }
+
+    public var point: Matrix { Matrix(columns: classifiers + features, rows: d) }
+}
+
+extension PointFile {
+    public init(K: Int, d: Int, tau: Double, labelSmoothing: Double, labels: [Int], classifiers: [[Double]], features: [[Double]]) {
+        self.K = K; self.d = d; self.tau = tau; self.labelSmoothing = labelSmoothing
+        self.labels = labels; self.classifiers = classifiers; self.features = features
+    }
+}
+
+/// One finished search task (`tasks.jsonl`): what it reached.
+public struct TaskRecord: Codable, Sendable {
+    public enum Outcome: String, Codable, Sendable { case new, duplicate, notCritical = "not_critical" }
+    public var task: String
+    public var origin: String
+    public var outcome: Outcome
+    public var pointId: Int?
+    public var gradientNorm: Double
+    public var seconds: Double
+}
+
+/// Reads a JSON-lines file, skipping a torn final line left by an interrupted write (it has no
+/// newline, or does not parse) so that its task is simply redone.
+public enum JSONLines {
+    public static func read<T: Decodable>(_ type: T.Type, path: String) throws -> [T] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        let dec = JSONDecoder()
+        dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        var out: [T] = []
+        let text = String(decoding: data, as: UTF8.self)
+        let complete = text.hasSuffix("\n")
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        for (i, line) in lines.enumerated() {
+            if i == lines.count - 1 && !complete { break }   // torn last line
+            guard let v = try? dec.decode(T.self, from: Data(line.utf8)) else {
+                if i == lines.count - 1 { break }
+                throw InputError("\(path): line \(i + 1) is not a valid record; the file is damaged (delete it to start over)")
+            }
+            out.append(v)
+        }
+        return out
+    }
+
+    /// Drops a torn final line so later appends start on a fresh line.
+    public static func repairTail(path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path), !data.isEmpty, data.last != 0x0A else { return }
+        let keep = data.lastIndex(of: 0x0A).map { data[...$0] } ?? Data()
+        try AtomicFile.write(Data(keep), to: path)
+    }
+
+    public static func append<T: Encodable>(_ value: T, to path: String) throws {
+        try AtomicFile.appendLine(String(decoding: JSONOutput.encode(value, pretty: false).dropLast(), as: UTF8.self), to: path)
+    }
+}

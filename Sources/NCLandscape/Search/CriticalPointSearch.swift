@@ -1,0 +1,190 @@
+import Foundation
+
+/// Budget and reproducibility settings of an enumeration.
+public struct SearchConfiguration: Codable, Sendable, Equatable {
+    /// Random starts (half go to Newton directly, half descend first).
+    public var starts: Int = 20
+    public var seed: UInt64 = 0
+    /// Worker threads for independent tasks (each runs single-threaded BLAS).
+    public var jobs: Int = 2
+    /// Include the symmetric ansatz families.
+    public var ansatz: Bool = true
+    public var newtonIterations: Int = 60
+    public var descentIterations: Int = 4000
+    public init(starts: Int = 20, seed: UInt64 = 0, jobs: Int = 2, ansatz: Bool = true) {
+        self.starts = starts; self.seed = seed; self.jobs = jobs; self.ansatz = ansatz
+    }
+}
+
+/// What a run folder holds about the problem, so `--resume` can refuse a mismatched folder.
+public struct RunManifest: Codable, Sendable, Equatable {
+    public var K: Int
+    public var d: Int
+    public var labels: [Int]
+    public var tau: Double
+    public var labelSmoothing: Double
+    public var search: SearchConfiguration
+}
+
+/// The result of enumerating critical points.
+public struct EnumerationResult: Sendable {
+    public var points: [CriticalPointRecord]
+    public var tasks: [TaskRecord]
+    public var seconds: Double
+}
+
+/// Finds distinct critical points (SPEC §5): ansatz families and random starts, each polished
+/// with Riemannian Newton, analyzed, and deduplicated modulo symmetry. Every distinct point is
+/// appended to `critical_points.jsonl` as found and every finished task to `tasks.jsonl`, so
+/// an interrupted run resumes without losing finished work.
+public struct CriticalPointSearch {
+    public let model: NormalizedFeatureModel
+    public let config: SearchConfiguration
+    public let directory: String
+
+    public init(model: NormalizedFeatureModel, config: SearchConfiguration, directory: String) {
+        self.model = model; self.config = config; self.directory = directory
+    }
+
+    var pointsPath: String { directory + "/critical_points.jsonl" }
+    var tasksPath: String { directory + "/tasks.jsonl" }
+    var manifestPath: String { directory + "/run.json" }
+
+    /// All tasks in their fixed order: ansatz families, then random starts `0..<starts`.
+    public func allStarts() -> [SearchStart] {
+        (config.ansatz ? AnsatzFamilies.starts(for: model) : [])
+            + (0 ..< config.starts).map { AnsatzFamilies.randomStart($0, model: model, seed: config.seed) }
+    }
+
+    struct Candidate {
+        let start: SearchStart
+        let point: Matrix?
+        let analysis: PointAnalysis?
+        let metrics: NCMetrics?
+        let invariants: CriticalPointInvariants?
+        let gradientNorm: Double
+        let iterations: Int
+        let seconds: Double
+    }
+
+    func evaluate(_ s: SearchStart) throws -> Candidate {
+        let t0 = Stopwatch.now()
+        var x = s.point
+        if s.descendFirst {
+            x = RiemannianGradientDescent(maxIterations: config.descentIterations, gradientTolerance: 1e-7).run(model, from: x).point
+        }
+        let polished = try NewtonPolisher.polish(model, from: x, tolerance: 1e-12, maxIterations: config.newtonIterations)
+        guard polished.gradientNorm <= ClassificationRule.criticalGradientNorm else {
+            return Candidate(start: s, point: nil, analysis: nil, metrics: nil, invariants: nil, gradientNorm: polished.gradientNorm,
+                             iterations: polished.iterations, seconds: Stopwatch.now() - t0)
+        }
+        let a = try LandscapeAnalyzer.analyze(model, at: polished.point)
+        let inv = try CriticalPointInvariants(model: model, point: polished.point, loss: a.loss, index: a.index)
+        let nc = try NCMetrics.compute(model: model, point: polished.point)
+        return Candidate(start: s, point: polished.point, analysis: a, metrics: nc, invariants: inv,
+                         gradientNorm: polished.gradientNorm, iterations: polished.iterations, seconds: Stopwatch.now() - t0)
+    }
+
+    /// Runs (or with `resume`, continues) the search. `progress(done, total, distinct)` is
+    /// called after every batch.
+    public func run(resume: Bool, progress: ((Int, Int, Int) -> Void)? = nil) throws -> EnumerationResult {
+        let t0 = Stopwatch.now()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let manifest = RunManifest(K: model.K, d: model.d, labels: model.labels, tau: model.tau,
+                                   labelSmoothing: model.labelSmoothing, search: config)
+        var points: [CriticalPointRecord] = []
+        var tasks: [TaskRecord] = []
+        if resume, FileManager.default.fileExists(atPath: manifestPath) {
+            let old = try JSONDecoder().decode(RunManifest.self, from: PointFile.readData(manifestPath))
+            var a = old, b = manifest
+            a.search.jobs = 0; b.search.jobs = 0; a.search.starts = 0; b.search.starts = 0
+            guard a == b else { throw InputError("--resume: \(directory) holds a run with different parameters; use another --out or drop --resume") }
+            try JSONLines.repairTail(path: pointsPath)
+            try JSONLines.repairTail(path: tasksPath)
+            points = try JSONLines.read(CriticalPointRecord.self, path: pointsPath)
+            tasks = try JSONLines.read(TaskRecord.self, path: tasksPath)
+            // A point line written just before a crash, whose task line was not: keep the point
+            // (its task is redone and will find it again as a duplicate).
+        } else {
+            for p in [pointsPath, tasksPath] { try? FileManager.default.removeItem(atPath: p) }
+        }
+        try AtomicFile.write(JSONOutput.encode(manifest), to: manifestPath)
+
+        let done = Set(tasks.map(\.task))
+        let todo = allStarts().filter { !done.contains($0.task) }
+        let total = done.count + todo.count
+        let batch = max(1, config.jobs) * 2
+        let savedThreads = BLASRuntime.threads
+        if config.jobs > 1 { BLASRuntime.setThreads(1) }
+        defer { if config.jobs > 1 { BLASRuntime.setThreads(savedThreads) } }
+        var i = 0
+        while i < todo.count {
+            let chunk = Array(todo[i ..< min(todo.count, i + batch)])
+            let results = try ParallelMap.run(chunk, jobs: config.jobs) { try evaluate($0) }
+            // Merge in task order so the set of representatives does not depend on timing.
+            for c in results {
+                var rec = TaskRecord(task: c.start.task, origin: c.start.origin, outcome: .notCritical, pointId: nil,
+                                     gradientNorm: c.gradientNorm, seconds: c.seconds)
+                if let inv = c.invariants, let a = c.analysis, let x = c.point, let nc = c.metrics {
+                    if let match = points.first(where: { $0.invariants.matches(inv) }) {
+                        rec.outcome = .duplicate; rec.pointId = match.id
+                    } else {
+                        let file = PointFile(model: model, point: x)
+                        let p = CriticalPointRecord(
+                            id: points.count, task: c.start.task, origin: c.start.origin, origins: [:], hits: 0, loss: a.loss,
+                            riemannianGradientNorm: a.riemannianGradientNorm, index: a.index, lambdaMin: a.lambdaMin,
+                            lambdaMax: a.lambdaMax, quotientLambdaMin: a.quotientLambdaMin, zeroThreshold: a.delta, zeroEigenvalues: a.inertia.zero,
+                            symmetryNullity: a.symmetryNullity, rank: a.rank, classification: a.classification.rawValue, nc: nc,
+                            invariants: inv, eigenvalues: a.eigenvalues, polishIterations: c.iterations, K: model.K, d: model.d,
+                            tau: model.tau, labelSmoothing: model.labelSmoothing, labels: model.labels,
+                            classifiers: file.classifiers, features: file.features)
+                        try JSONLines.append(p, to: pointsPath)
+                        points.append(p)
+                        rec.outcome = .new; rec.pointId = p.id
+                    }
+                }
+                try JSONLines.append(rec, to: tasksPath)
+                tasks.append(rec)
+            }
+            i += chunk.count
+            progress?(done.count + i, total, points.count)
+        }
+        return EnumerationResult(points: Self.summarize(points, tasks: tasks, model: model), tasks: tasks, seconds: Stopwatch.now() - t0)
+    }
+
+    /// Fills hits and origins from the task log and settles every nondegenerate minimizer as
+    /// global or spurious against `f*` or, where no closed form applies, the lowest loss found.
+    public static func summarize(_ points: [CriticalPointRecord], tasks: [TaskRecord], model: NormalizedFeatureModel) -> [CriticalPointRecord] {
+        var out = points
+        for t in tasks { if let id = t.pointId, id < out.count { out[id].hits += 1; out[id].origins[t.origin, default: 0] += 1 } }
+        let reference = model.optimalLoss ?? bestLoss(out)
+        for i in out.indices where out[i].classValue.isMinimizer {
+            out[i].classification = ClassificationRule.classify(
+                gradientNorm: out[i].riemannianGradientNorm, loss: out[i].loss, lambdaMin: out[i].lambdaMin,
+                quotientLambdaMin: out[i].quotientLambdaMin, delta: out[i].zeroThreshold, reference: reference).rawValue
+        }
+        return out
+    }
+
+    /// Lowest loss among minimizers (nondegenerate or degenerate), else among all points.
+    public static func bestLoss(_ points: [CriticalPointRecord]) -> Double? {
+        let mins = points.filter { $0.classValue.isMinimizer || $0.classValue == .degenerate }.map(\.loss)
+        return (mins.isEmpty ? points.map(\.loss) : mins).min()
+    }
+}
+
+/// Runs independent work items on `jobs` threads, results in input order.
+public enum ParallelMap {
+    public static func run<T, R>(_ items: [T], jobs: Int, _ body: (T) throws -> R) throws -> [R] {
+        if jobs <= 1 || items.count <= 1 { return try items.map(body) }
+        let lock = NSLock()
+        var results = [Result<R, Error>?](repeating: nil, count: items.count)
+        withoutActuallyEscaping(body) { body in
+            DispatchQueue.concurrentPerform(iterations: items.count) { i in
+                let r = Result { try body(items[i]) }
+                lock.lock(); results[i] = r; lock.unlock()
+            }
+        }
+        return try results.map { try $0!.get() }
+    }
+}

@@ -1,0 +1,41 @@
+/// Quantities unchanged by every symmetry of the problem (rotations `Q ∈ O(d)`, class
+/// permutations with relabelling, permutations of samples within a class), used to recognize
+/// the same critical point reached twice (SPEC §5).
+public struct CriticalPointInvariants: Codable, Sendable, Equatable {
+    public var loss: Double
+    public var index: Int
+    /// Sorted eigenvalues of `WᵀW` (K × K).
+    public var classifierGram: [Double]
+    /// Sorted eigenvalues of `H̄ᵀH̄`, the Gram matrix of the class means.
+    public var classMeanGram: [Double]
+    /// Sorted eigenvalues of `X Xᵀ` (d × d), `X = [W H]`: sensitive to spread within classes.
+    public var pointGram: [Double]
+
+    public init(model: NormalizedFeatureModel, point x: Matrix, loss: Double, index: Int) throws {
+        self.loss = loss
+        self.index = index
+        let w = x.columns(model.classifierColumns)
+        classifierGram = try LAPACK.eigenvalues(BLAS.product(.t, w, .n, w))
+        var means = Matrix(rows: model.d, cols: model.K)
+        for (j, y) in model.labels.enumerated() {
+            for i in 0 ..< model.d { means[i, y] += x[i, model.K + j] / Double(model.counts[y]) }
+        }
+        classMeanGram = try LAPACK.eigenvalues(BLAS.product(.t, means, .n, means))
+        pointGram = try LAPACK.eigenvalues(BLAS.product(.n, x, .t, x))
+    }
+
+    /// Loss agreement: well below the 1e−9 classification tolerance, well above the ~1e−14
+    /// variation of the loss between polished copies of one point.
+    public static let lossTolerance = 1e-10
+    /// Gram eigenvalues of polished copies (‖grad‖ ≤ 1e−10, so coordinates accurate to ~1e−10)
+    /// agree to ~1e−9; distinct critical points differ at O(1e−3) or more in practice.
+    public static let spectrumTolerance = 1e-6
+
+    public func matches(_ o: CriticalPointInvariants) -> Bool {
+        func close(_ a: [Double], _ b: [Double]) -> Bool {
+            a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= Self.spectrumTolerance * max(1, abs($0)) }
+        }
+        return index == o.index && abs(loss - o.loss) <= Self.lossTolerance * max(1, abs(loss))
+            && close(classifierGram, o.classifierGram) && close(classMeanGram, o.classMeanGram) && close(pointGram, o.pointGram)
+    }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import NCLandscape
+
+/// Search settings shared by `enumerate` and `verify`.
+struct SearchOptions: ParsableArguments {
+    @Option(name: .customLong("starts"), help: "Random starts (even ones: Newton from a random point, reaching saddles; odd ones: gradient descent then Newton, reaching minima).")
+    var starts: Int = 20
+    @Option(name: .customLong("seed"), help: "Seed; start i uses an independent stream derived from it, so results reproduce exactly.")
+    var seed: UInt64 = 0
+    @Option(name: .customLong("jobs"), help: "Parallel workers (each uses single-threaded BLAS).")
+    var jobs: Int = 2
+    @Flag(name: .customLong("no-ansatz"), help: "Skip the symmetric ansatz families (random starts only).")
+    var noAnsatz = false
+    @Option(name: .customLong("out"), help: "Output folder. Default: results/runs/<command>-<parameters>.")
+    var out: String?
+    @Flag(name: .customLong("resume"), help: "Continue an interrupted run in --out (finished tasks are skipped, found points kept).")
+    var resume = false
+
+    func configuration() throws -> SearchConfiguration {
+        guard starts >= 0 else { throw InputError("--starts must be ≥ 0") }
+        guard jobs >= 1 else { throw InputError("--jobs must be ≥ 1") }
+        return SearchConfiguration(starts: starts, seed: seed, jobs: jobs, ansatz: !noAnsatz)
+    }
+
+    func directory(command: String, model m: NormalizedFeatureModel) -> String {
+        if let out { return out }
+        let shape = m.isBalanced ? "n\(m.counts[0])" : "counts" + m.counts.map(String.init).joined(separator: "-")
+        return "results/runs/\(command)-K\(m.K)-d\(m.d)-\(shape)-tau\(m.tau)-eps\(m.labelSmoothing)-seed\(seed)"
+    }
+
+    func runSearch(command: String, model: NormalizedFeatureModel) throws -> (SearchConfiguration, EnumerationResult, String) {
+        let config = try configuration()
+        let dir = directory(command: command, model: model)
+        let search = CriticalPointSearch(model: model, config: config, directory: dir)
+        let t0 = Date()
+        let result = try search.run(resume: resume) { done, total, distinct in
+            guard stderrIsTerminal else { return }
+            let el = Date().timeIntervalSince(t0)
+            let eta = done > 0 ? el / Double(done) * Double(total - done) : 0
+            FileHandle.standardError.write(Data(String(format: "\r%@: %d/%d tasks, %d distinct critical points, %.0f s elapsed, ETA %.0f s   ",
+                                                        command, done, total, distinct, el, eta).utf8))
+            if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+        }
+        return (config, result, dir)
+    }
+}
+
+struct EnumerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enumerate",
+        abstract: "Find distinct critical points (ansatz families + random multistart, Newton-polished, deduplicated modulo symmetry).",
+        discussion: """
+        Writes critical_points.jsonl (one line per distinct point, appended as found), tasks.jsonl (one line per
+        finished start) and critical_points.json (final, with hits and origins). Interrupt at any time and rerun
+        with --resume to continue.
+        """)
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var search: SearchOptions
+
+    func run() throws {
+        let m = try model.model()
+        let (_, result, dir) = try search.runSearch(command: "enumerate", model: m)
+        try AtomicFile.write(JSONOutput.encode(result.points, pretty: false), to: dir + "/critical_points.json")
+        print(VerifyReport.table(result.points))
+        print("\(result.points.count) distinct critical points from \(result.tasks.count) tasks in \(String(format: "%.2f", result.seconds)) s; written to \(dir)")
+    }
+}
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Main job: enumerate critical points, classify each, and check the strict-saddle theorem.",
+        discussion: """
+        Verdict: benign (every distinct critical point found is a global minimizer or a strict saddle),
+        spurious_minimum_found, or inconclusive (degenerate points). Works outside the theorem's assumptions too
+        (d ≤ K, imbalanced --counts, --label-smoothing), comparing minimizers with the best loss found.
+        Report folder: report.md, summary.json, critical_points.json/.csv, spectra.csv, SVG plots.
+        """)
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var search: SearchOptions
+    @Flag(name: .customLong("json"), help: "Print summary.json instead of the table.")
+    var json = false
+
+    func run() throws {
+        let m = try model.model()
+        try LandscapeAnalyzer.checkDenseFits(m, budget: 8 * 1_073_741_824)
+        let (config, result, dir) = try search.runSearch(command: "verify", model: m)
+        let summary = VerifySummary(model: m, config: config, result: result)
+        try VerifyReport.write(summary: summary, points: result.points, to: dir)
+        if json { print(try JSONOutput.string(summary), terminator: ""); return }
+        print("K=\(m.K) d=\(m.d) N=\(m.N) counts=\(m.counts.map(String.init).joined(separator: ",")) τ=\(m.tau) ε=\(m.labelSmoothing)  starts=\(config.starts) seed=\(config.seed)")
+        print(VerifyReport.table(result.points))
+        print("")
+        print("verdict: \(summary.verdict.rawValue) — \(summary.message)")
+        print(String(format: "%d tasks in %.2f s; report: %@/report.md", result.tasks.count, result.seconds, dir))
+    }
+}

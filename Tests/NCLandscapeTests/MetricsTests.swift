@@ -1,0 +1,58 @@
+import XCTest
+@testable import NCLandscape
+
+final class MetricsTests: XCTestCase {
+    func testNCMetricsVanishAtNeuralCollapse() throws {
+        let model = try NormalizedFeatureModel(K: 5, d: 6, n: 3, tau: 2)
+        var rng = SeededGenerator(seed: 1)
+        let x = try SpecialPoints.make(.etf, model: model, rng: &rng, rotate: true)
+        let m = try NCMetrics.compute(model: model, point: x)
+        XCTAssertLessThan(abs(m.nc1), 1e-12); XCTAssertLessThan(m.nc2, 1e-12); XCTAssertLessThan(m.nc3, 1e-12)
+        XCTAssertEqual(m.accuracy, 1); XCTAssertEqual(m.nccAgreement, 1)
+    }
+
+    /// Direct recomputation on a small example with explicit sums (no BLAS, no SVD: Σ_B is
+    /// inverted on its range through the explicit 2×2 case, d = 2, K = 3 gives rank 2).
+    func testNCMetricsMatchDirectRecomputation() throws {
+        let h: [[Double]] = [[1, 0.2], [0.8, -0.1], [-0.5, 1], [-0.3, 0.7], [0.1, -1], [-0.2, -0.9]]
+        let labels = [0, 0, 1, 1, 2, 2]
+        let w: [[Double]] = [[1, 0], [-0.5, 0.8], [-0.4, -0.9]]
+        let m = try NCMetrics.compute(features: Matrix(columns: h, rows: 2), labels: labels, K: 3, classifiers: Matrix(columns: w, rows: 2))
+        var means = [[Double]](repeating: [0, 0], count: 3)
+        for (j, y) in labels.enumerated() { for i in 0 ..< 2 { means[y][i] += h[j][i] / 2 } }
+        let g = (0 ..< 2).map { i in means.map { $0[i] }.reduce(0, +) / 3 }
+        var sw = [[0.0, 0], [0, 0]], sb = [[0.0, 0], [0, 0]]
+        for (j, y) in labels.enumerated() { for a in 0 ..< 2 { for b in 0 ..< 2 { sw[a][b] += (h[j][a] - means[y][a]) * (h[j][b] - means[y][b]) / 6 } } }
+        for k in 0 ..< 3 { for a in 0 ..< 2 { for b in 0 ..< 2 { sb[a][b] += (means[k][a] - g[a]) * (means[k][b] - g[b]) / 3 } } }
+        let det = sb[0][0] * sb[1][1] - sb[0][1] * sb[1][0]
+        let inv = [[sb[1][1] / det, -sb[0][1] / det], [-sb[1][0] / det, sb[0][0] / det]]
+        var tr = 0.0
+        for a in 0 ..< 2 { for b in 0 ..< 2 { tr += sw[a][b] * inv[b][a] } }
+        XCTAssertEqual(m.nc1, tr / 3, accuracy: 1e-12)
+        func dist(_ a: [[Double]]) -> Double {
+            let f = a.flatMap { $0 }.map { $0 * $0 }.reduce(0, +).squareRoot()
+            var s = 0.0
+            for i in 0 ..< 3 { for j in 0 ..< 3 { let e = ((i == j ? 1 : 0) - 1.0 / 3) / 2.0.squareRoot(); s += pow(a[i][j] / f - e, 2) } }
+            return s.squareRoot()
+        }
+        let wtw = (0 ..< 3).map { i in (0 ..< 3).map { j in w[i][0] * w[j][0] + w[i][1] * w[j][1] } }
+        let wtm = (0 ..< 3).map { i in (0 ..< 3).map { j in w[i][0] * means[j][0] + w[i][1] * means[j][1] } }
+        XCTAssertEqual(m.nc2, dist(wtw), accuracy: 1e-12)
+        XCTAssertEqual(m.nc3, dist(wtm), accuracy: 1e-12)
+        var correct = 0
+        for (j, y) in labels.enumerated() {
+            let s = w.map { $0[0] * h[j][0] + $0[1] * h[j][1] }
+            if s.firstIndex(of: s.max()!) == y { correct += 1 }
+        }
+        XCTAssertEqual(m.accuracy, Double(correct) / 6)
+    }
+
+    func testRankDeficientBetweenClassScatterNeverGivesNegativeNC1() throws {
+        // d = 6 > K − 1 = 2: Σ_B has rank ≤ 2.
+        var rng = SeededGenerator(seed: 3)
+        let h = ProductOfSpheres.normalizeColumns(Matrix(rows: 6, cols: 9, columnMajor: rng.normals(54)))
+        let m = try NCMetrics.compute(features: h, labels: [0, 0, 0, 1, 1, 1, 2, 2, 2], K: 3, classifiers: nil)
+        XCTAssertGreaterThanOrEqual(m.nc1, 0)
+        XCTAssertTrue(m.nc2.isNaN)
+    }
+}

@@ -1,0 +1,117 @@
+import XCTest
+@testable import NCLandscape
+
+final class SearchTests: XCTestCase {
+    func tempDir(_ name: String) -> String {
+        let p = NSTemporaryDirectory() + "/nclandscape-\(name)-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        try? FileManager.default.removeItem(atPath: p)
+        return p
+    }
+
+    /// The default `verify` configuration: the NC minimizer, total collapse and the anti-aligned
+    /// saddle are all found, and the verdict is the theorem's (benign).
+    func testDefaultVerifyFindsSpecialPointsAndIsBenign() throws {
+        let model = try NormalizedFeatureModel(K: 4, d: 5, n: 3, tau: 2)
+        let config = SearchConfiguration(starts: 8, seed: 0, jobs: 2)
+        let result = try CriticalPointSearch(model: model, config: config, directory: tempDir("verify")).run(resume: false)
+        let summary = VerifySummary(model: model, config: config, result: result)
+        XCTAssertEqual(summary.verdict, .benign, summary.message)
+        let global = result.points.filter { $0.classValue == .globalMinimizer }
+        XCTAssertEqual(global.count, 1)
+        XCTAssertEqual(global[0].loss, model.optimalLoss!, accuracy: 1e-12)
+        XCTAssertLessThan(global[0].nc.nc1, 1e-12)
+        let k = 4.0
+        let total = result.points.first { abs($0.loss - log(k)) < 1e-9 && $0.origins["total"] != nil }
+        XCTAssertEqual(total?.classValue, .strictSaddle)
+        let anti = result.points.first { $0.origins["anti"] != nil }
+        XCTAssertEqual(anti?.classValue, .strictSaddle)
+        // Anti-aligned point: logits z_{y_j} = −τ, others τ/(K−1).
+        let expectedAnti = log(exp(-2.0) + 3 * exp(2.0 / 3)) + 2
+        XCTAssertEqual(anti!.loss, expectedAnti, accuracy: 1e-12)
+        XCTAssertEqual(result.points.reduce(0) { $0 + $1.hits }, result.tasks.filter { $0.outcome != .notCritical }.count)
+    }
+
+    /// The same critical point rotated by a random Q ∈ O(d), with classes permuted (and samples
+    /// relabelled) and samples shuffled within classes, has the same invariants; a different
+    /// critical point does not.
+    func testDeduplicationRecognizesSymmetricCopies() throws {
+        let model = try NormalizedFeatureModel(K: 4, d: 5, n: 2, tau: 2)
+        var rng = SeededGenerator(seed: 5)
+        // A non-trivial critical point: a sign pattern polished by Newton.
+        let w = try SpecialPoints.simplexETF(K: 4, d: 5)
+        let x = try NewtonPolisher.polish(model, from: SpecialPoints.aligned(model, classifiers: w, signs: [-1, 1, 1, 1])).point
+        let loss = model.loss(at: x)
+        let inv = try CriticalPointInvariants(model: model, point: x, loss: loss, index: 3)
+        let q = try SpecialPoints.randomOrthogonal(5, using: &rng)
+        let rotated = BLAS.product(.n, q, .n, x)
+        // Class permutation π: class k becomes π[k]; labels are sorted, so rebuild the columns.
+        let perm = [2, 0, 3, 1]
+        var y = Matrix(rows: 5, cols: x.cols)
+        for k in 0 ..< 4 { y.setColumn(perm[k], rotated.column(k)) }
+        for k in 0 ..< 4 {
+            let samples = model.labels.indices.filter { model.labels[$0] == k }.shuffled(using: &rng)
+            let targets = model.labels.indices.filter { model.labels[$0] == perm[k] }
+            for (s, t) in zip(samples, targets) { y.setColumn(4 + t, rotated.column(4 + s)) }
+        }
+        XCTAssertEqual(model.loss(at: y), loss, accuracy: 1e-13)
+        XCTAssertLessThan(model.riemannianGradient(at: y).frobeniusNorm, 1e-10)
+        let inv2 = try CriticalPointInvariants(model: model, point: y, loss: model.loss(at: y), index: 3)
+        XCTAssertTrue(inv.matches(inv2))
+        let other = try NewtonPolisher.polish(model, from: SpecialPoints.aligned(model, classifiers: w, signs: [-1, -1, 1, 1])).point
+        let inv3 = try CriticalPointInvariants(model: model, point: other, loss: model.loss(at: other), index: 3)
+        XCTAssertFalse(inv.matches(inv3))
+    }
+
+    /// A run interrupted midway (files cut where a kill could leave them, including a torn last
+    /// line) and resumed ends with the same distinct points as an uninterrupted run.
+    func testResumeAfterInterruptionGivesTheSameSet() throws {
+        let model = try NormalizedFeatureModel(K: 3, d: 4, n: 2, tau: 2)
+        let config = SearchConfiguration(starts: 10, seed: 3, jobs: 2)
+        let full = try CriticalPointSearch(model: model, config: config, directory: tempDir("full")).run(resume: false)
+
+        let dir = tempDir("resume")
+        _ = try CriticalPointSearch(model: model, config: config, directory: dir).run(resume: false)
+        // Simulate the kill: keep the first half of the task log and the points those tasks found,
+        // plus half a line of the next record.
+        let tasksText = try String(contentsOfFile: dir + "/tasks.jsonl", encoding: .utf8).split(separator: "\n")
+        let keep = tasksText.count / 2
+        let keptIds = Set(try JSONLines.read(TaskRecord.self, path: dir + "/tasks.jsonl").prefix(keep).compactMap(\.pointId))
+        let pointsText = try String(contentsOfFile: dir + "/critical_points.jsonl", encoding: .utf8).split(separator: "\n")
+        let keptPoints = pointsText.prefix(keptIds.count)
+        try (keptPoints.joined(separator: "\n") + "\n" + pointsText[keptIds.count].prefix(40)).write(toFile: dir + "/critical_points.jsonl", atomically: true, encoding: .utf8)
+        try (tasksText.prefix(keep).joined(separator: "\n") + "\n" + tasksText[keep].prefix(20)).write(toFile: dir + "/tasks.jsonl", atomically: true, encoding: .utf8)
+
+        let resumed = try CriticalPointSearch(model: model, config: config, directory: dir).run(resume: true)
+        XCTAssertEqual(resumed.tasks.count, full.tasks.count)
+        XCTAssertEqual(resumed.points.count, full.points.count)
+        for p in full.points { XCTAssertTrue(resumed.points.contains { $0.invariants.matches(p.invariants) }, "point \(p.id) lost") }
+        XCTAssertEqual(resumed.points.map(\.hits), full.points.map(\.hits))
+        // A mismatched folder is refused.
+        let other = SearchConfiguration(starts: 10, seed: 4, jobs: 2)
+        XCTAssertThrowsError(try CriticalPointSearch(model: model, config: other, directory: dir).run(resume: true))
+    }
+
+    func testPartitions() {
+        XCTAssertEqual(AnsatzFamilies.partitions(4, into: 2), [[3, 1], [2, 2]])
+        XCTAssertEqual(AnsatzFamilies.partitions(5, into: 3), [[3, 1, 1], [2, 2, 1]])
+        XCTAssertEqual((1 ... 6).map { AnsatzFamilies.partitions(6, into: $0).count }.reduce(0, +), 11)
+    }
+
+    /// Outside the theorem (imbalanced, no closed form): minimizers are settled against the
+    /// best loss found, so none stays `local_minimizer`.
+    func testImbalancedVerifySettlesMinimizers() throws {
+        let model = try NormalizedFeatureModel(d: 3, counts: [4, 1, 1], tau: 2)
+        let config = SearchConfiguration(starts: 6, seed: 1, jobs: 1)
+        let result = try CriticalPointSearch(model: model, config: config, directory: tempDir("imb")).run(resume: false)
+        XCTAssertFalse(result.points.contains { $0.classValue == .localMinimizer })
+        XCTAssertTrue(result.points.contains { $0.classValue == .globalMinimizer })
+        let best = try XCTUnwrap(CriticalPointSearch.bestLoss(result.points))
+        for p in result.points where p.classValue == .globalMinimizer { XCTAssertEqual(p.loss, best, accuracy: 1e-9) }
+        // summary.json always carries fStar (null here: no closed form) and bestLoss.
+        let json = try JSONSerialization.jsonObject(with: JSONOutput.encode(VerifySummary(model: model, config: config, result: result))) as! [String: Any]
+        XCTAssertTrue(json.keys.contains("fStar"))
+        XCTAssertTrue(json["fStar"] is NSNull)
+        XCTAssertEqual(json["bestLoss"] as? Double ?? .nan, best, accuracy: 1e-15)
+        XCTAssertNotNil(json["verdict"] as? String)
+    }
+}

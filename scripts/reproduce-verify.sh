@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Reproduces results/verify/: `verify` over a grid covering the theorem's regime (balanced,
+# ε = 0, d > K) and outside it (d ≤ K, K > d+1, imbalanced counts, label smoothing), then
+# writes the summary table results/verify/README.md.
+#   K ∈ {3,4,5,6}, d ∈ {K−2 … K+2} (d ≥ 2), n ∈ {1,2,3}, τ ∈ {0.5, 2, 8}; plus imbalanced and
+#   label-smoothing cases. Re-running skips finished configurations (delete a folder to redo it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+swift build -c release --product nclandscape >&2
+BIN=.build/release/nclandscape
+OUT=results/verify
+STARTS="${STARTS:-20}"
+SEED="${SEED:-0}"
+mkdir -p "$OUT"
+
+run() {  # run NAME ARGS...
+    local name="$1"; shift
+    if [[ -f "$OUT/$name/summary.json" ]]; then return; fi
+    echo "verify $name" >&2
+    "$BIN" verify "$@" --starts "$STARTS" --seed "$SEED" --out "$OUT/$name" > /dev/null
+    # The JSONL logs duplicate critical_points.json; keep the committed tree small.
+    rm -f "$OUT/$name/critical_points.jsonl" "$OUT/$name/tasks.jsonl"
+}
+
+for K in 3 4 5 6; do
+  for d in $((K-2)) $((K-1)) $K $((K+1)) $((K+2)); do
+    [[ $d -ge 2 ]] || continue
+    for n in 1 2 3; do
+      for tau in 0.5 2 8; do
+        run "K$K-d$d-n$n-tau$tau" --K $K --d $d --n $n --tau $tau
+      done
+    done
+  done
+done
+for tau in 0.5 2 8; do
+  run "imbalanced-5-1-1-d4-tau$tau" --counts 5,1,1 --d 4 --tau $tau
+  run "imbalanced-4-2-1-1-d5-tau$tau" --counts 4,2,1,1 --d 5 --tau $tau
+  run "imbalanced-10-1-1-1-d3-tau$tau" --counts 10,1,1,1 --d 3 --tau $tau
+  run "smoothing0.1-K4-d5-n3-tau$tau" --K 4 --d 5 --n 3 --tau $tau --label-smoothing 0.1
+  run "smoothing0.3-K3-d4-n2-tau$tau" --K 3 --d 4 --n 2 --tau $tau --label-smoothing 0.3
+done
+
+python3 scripts/summarize_verify.py "$OUT" > "$OUT/README.md.tmp"
+mv "$OUT/README.md.tmp" "$OUT/README.md"
+echo "wrote $OUT/README.md" >&2

@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""Summary table of verify reports (one folder per configuration, each with summary.json)."""
+import json, os, sys
+
+root = sys.argv[1]
+rows = []
+for name in sorted(os.listdir(root)):
+    f = os.path.join(root, name, "summary.json")
+    if not os.path.isfile(f):
+        continue
+    s = json.load(open(f))
+    p = s["parameters"]
+    rows.append((p["K"], p["d"], p["N"], p["tau"], p["labelSmoothing"], name, s, p))
+
+def fmt(x):
+    return "—" if x is None else f"{x:.10g}"
+
+verdicts = {}
+for r in rows:
+    verdicts[r[6]["verdict"]] = verdicts.get(r[6]["verdict"], 0) + 1
+inside = [r for r in rows if r[6]["theoremApplies"]]
+print("# verify: reproduction grid\n")
+print("Produced by `scripts/reproduce-verify.sh` (`nclandscape verify`, 20 random starts, seed 0, plus the ansatz families).")
+print("Each row links to its report folder. *Theorem* = the paper's assumptions hold (balanced, ε = 0, d > K).\n")
+print(f"{len(rows)} configurations: " + ", ".join(f"{v} {k}" for k, v in sorted(verdicts.items())) + ".")
+bad_inside = [r for r in inside if r[6]["verdict"] != "benign"]
+print(f"Inside the theorem's regime: {len(inside)} configurations, {len(inside) - len(bad_inside)} benign"
+      + ("" if not bad_inside else ", NOT benign: " + ", ".join(r[5] for r in bad_inside)) + ".\n")
+print("| configuration | K | d | N | counts | τ | ε | theorem | verdict | distinct | global | saddles | spurious | degenerate | best loss | f* | time (s) |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+for K, d, N, tau, eps, name, s, p in rows:
+    c = s["counts"]
+    print(f"| [{name}]({name}/report.md) | {K} | {d} | {N} | {','.join(map(str, p['counts']))} | {tau:g} | {eps:g} | "
+          f"{'yes' if s['theoremApplies'] else 'no'} | **{s['verdict']}** | {s['distinctCriticalPoints']} | {c.get('global_minimizer', 0)} | "
+          f"{c.get('strict_saddle', 0)} | {c.get('spurious_local_minimizer', 0)} | {c.get('degenerate', 0)} | {fmt(s['bestLoss'])} | "
+          f"{fmt(s['fStar'])} | {s['seconds']:.2f} |")

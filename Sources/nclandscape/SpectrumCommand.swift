@@ -68,7 +68,8 @@ enum TextTable {
             ("inertia (−/0/+)", "\(s.inertia.negative) / \(s.inertia.zero) / \(s.inertia.positive)   (δ = \(String(format: "%.1e", s.zeroThreshold)))"),
             ("symmetry nullity ν", "\(s.symmetryNullity)   (rank [W H] = \(s.rank))"),
             ("λ_min of M_⊥", s.quotientLambdaMin.map { f($0) } ?? "—"),
-            ("class", s.classification),
+            ("class", s.classification + String(format: "   (margin %.3g δ%@)", s.classificationMargin,
+                                                 s.classificationMargin < ClassificationRule.marginalFactor ? ", MARGINAL" : "")),
             ("Hessian", "m = \(s.hessianSize), \(s.method); \(s.blas)"),
         ]
         var out = rows.map { "\($0.0.padding(toLength: 22, withPad: " ", startingAt: 0)) \($0.1)" }.joined(separator: "\n")

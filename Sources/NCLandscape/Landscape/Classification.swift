@@ -22,6 +22,16 @@ public enum ClassificationRule {
     /// Eigenvalue zero threshold `δ = 1e−8 · max(1, ‖M‖₂)`.
     public static func zeroThreshold(spectralNorm: Double) -> Double { 1e-8 * max(1, spectralNorm) }
 
+    /// A class decided by an eigenvalue within this factor of `δ` is reported as marginal:
+    /// at degenerate critical sets Newton converges only linearly and eigenvalues carry errors of
+    /// ~1e−8, so such a label depends on polishing accuracy and deserves a second look.
+    public static let marginalFactor = 100.0
+
+    public static func margin(lambdaMin: Double, quotientLambdaMin: Double?, delta: Double) -> Double {
+        let decisive = lambdaMin < -delta ? lambdaMin : (quotientLambdaMin ?? lambdaMin)
+        return abs(decisive) / delta
+    }
+
     /// The label of a critical point from its curvature and loss.
     /// - Parameters:
     ///   - lambdaMin: smallest eigenvalue of `M`.

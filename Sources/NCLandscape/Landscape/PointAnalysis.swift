@@ -49,6 +49,11 @@ public struct PointAnalysis: Sendable {
     public var lambdaMax: Double { eigenvalues.last ?? .nan }
     /// Number of negative eigenvalues (the Morse index where the point is nondegenerate).
     public var index: Int { inertia.negative }
+    /// `|λ_decisive| / δ`: how far the eigenvalue that decided the class sits from the zero
+    /// threshold (`λ_min` at a saddle, `λ_min(M_⊥)` at a minimizer or degenerate point).
+    public var classificationMargin: Double {
+        ClassificationRule.margin(lambdaMin: lambdaMin, quotientLambdaMin: quotientLambdaMin, delta: delta)
+    }
     public var negativeCurvatureDirection: Matrix? {
         classification == .strictSaddle ? lowest.first?.direction : nil
     }

@@ -35,6 +35,8 @@ public struct SpectrumSummary: Codable, Sendable {
     public var rank: Int
     public var symmetryNullity: Int
     public var classification: String
+    /// `|deciding eigenvalue| / δ`; below 100 the label is marginal.
+    public var classificationMargin: Double
     public var method: String
     public var hessianSize: Int
     public var eigenvectorOrthogonalityError: Double
@@ -49,7 +51,7 @@ public struct SpectrumSummary: Codable, Sendable {
         loss = a.loss; optimalLoss = a.optimalLoss; riemannianGradientNorm = a.riemannianGradientNorm
         eigenvalues = a.eigenvalues; lambdaMin = a.lambdaMin; lambdaMax = a.lambdaMax; quotientLambdaMin = a.quotientLambdaMin
         zeroThreshold = a.delta; inertia = a.inertia; index = a.index; rank = a.rank; symmetryNullity = a.symmetryNullity
-        classification = a.classification.rawValue; method = a.method; hessianSize = a.hessianSize
+        classification = a.classification.rawValue; classificationMargin = a.classificationMargin; method = a.method; hessianSize = a.hessianSize
         eigenvectorOrthogonalityError = a.orthogonalityError
         eigenvectors = a.lowest.map { e in
             Direction(eigenvalue: e.value, residual: e.residual,
@@ -106,7 +108,7 @@ public enum SpectrumReport {
         | zero threshold δ | \(String(format: "%.3e", s.zeroThreshold)) |
         | inertia (negative / zero / positive) | \(s.inertia.negative) / \(s.inertia.zero) / \(s.inertia.positive) |
         | rank [W H], symmetry nullity ν | \(s.rank), \(s.symmetryNullity) |
-        | **classification** | **\(s.classification)** |
+        | **classification** | **\(s.classification)** (margin \(String(format: "%.3g", s.classificationMargin)) δ\(s.classificationMargin < ClassificationRule.marginalFactor ? ", marginal: within 100δ of the threshold" : "")) |
         | Hessian size m, method | \(s.hessianSize), \(s.method) |
         | Newton polishing iterations | \(s.polishIterations.map(String.init) ?? "not polished") |
         | BLAS | \(s.blas) |

@@ -30,6 +30,8 @@ public struct VerifySummary: Codable, Sendable {
     public var theoremApplies: Bool
     public var spuriousMinimizerIds: [Int]
     public var degenerateIds: [Int]
+    /// Points whose label was decided by an eigenvalue within 100δ of zero (see README).
+    public var marginalIds: [Int]
     public var tasks: Int
     public var tasksNotConverged: Int
     public var seconds: Double
@@ -55,6 +57,11 @@ public struct VerifySummary: Codable, Sendable {
         } else {
             verdict = .benign
             message = "all \(pts.count) distinct critical points are global minimizers or strict saddles"
+        }
+        marginalIds = pts.filter(\.isMarginal).map(\.id)
+        if !marginalIds.isEmpty {
+            message += "; \(marginalIds.count) label(s) marginal (decided by an eigenvalue within 100δ of zero): "
+                + marginalIds.map { "#\($0)" }.joined(separator: ", ")
         }
         self.counts = counts
         distinctCriticalPoints = pts.count
@@ -128,10 +135,11 @@ public enum VerifyReport {
     }
 
     public static func table(_ points: [CriticalPointRecord]) -> String {
-        var rows = [["#", "class", "loss", "index", "λ_min", "zeros", "ν", "‖grad‖", "NC1", "hits", "first origin"]]
+        var rows = [["#", "class", "loss", "index", "λ_min", "zeros", "ν", "margin", "‖grad‖", "NC1", "hits", "first origin"]]
         for p in points.sorted(by: { ($0.loss, $0.index) < ($1.loss, $1.index) }) {
             rows.append(["\(p.id)", p.classification, String(format: "%.10f", p.loss), "\(p.index)", String(format: "%.4g", p.lambdaMin),
-                         "\(p.zeroEigenvalues)", "\(p.symmetryNullity)", String(format: "%.1e", p.riemannianGradientNorm),
+                         "\(p.zeroEigenvalues)", "\(p.symmetryNullity)", String(format: p.isMarginal ? "%.3g (!)" : "%.3g", p.classificationMargin),
+                         String(format: "%.1e", p.riemannianGradientNorm),
                          String(format: "%.2g", p.nc.nc1), "\(p.hits)", p.origin])
         }
         let widths = (0 ..< rows[0].count).map { c in rows.map { $0[c].count }.max()! }
@@ -170,7 +178,9 @@ public enum VerifyReport {
         """
         for (k, v) in s.counts.sorted(by: { $0.key < $1.key }) where v > 0 { md += "| \(k) | \(v) |\n" }
         md += "\n## Distinct critical points (sorted by loss)\n\n```\n" + table(points) + "\n```\n\n"
-        md += "`zeros` counts eigenvalues with |λ| ≤ δ = 1e-8·max(1, ‖M‖); `ν` of them are forced by the O(d) symmetry.\n\n"
+        md += "`zeros` counts eigenvalues with |λ| ≤ δ = 1e-8·max(1, ‖M‖); `ν` of them are forced by the O(d) symmetry. "
+        md += "`margin` = |deciding eigenvalue| / δ (λ_min at a saddle, λ_min(M_⊥) otherwise); `(!)` marks labels decided within 100δ, "
+        md += "which depend on how accurately the point was polished (typical at degenerate critical sets).\n\n"
         md += "## Plots\n\n" + plots.map { "![\($0)](\($0))" }.joined(separator: "\n\n") + "\n\n"
         md += "Files: `summary.json`, `critical_points.json` (with the points), `critical_points.csv`, `spectra.csv`, `critical_points.jsonl` and `tasks.jsonl` (the resumable log).\n"
         return md

@@ -18,6 +18,9 @@ public struct CriticalPointRecord: Codable, Sendable {
     /// `δ = 1e−8 max(1, ‖M‖₂)` used to classify this point.
     public var zeroThreshold: Double
     public var zeroEigenvalues: Int
+    /// `|λ_decisive|/δ` (see `ClassificationRule.margin`); below 100 the label is marginal.
+    public var classificationMargin: Double
+    public var isMarginal: Bool { classificationMargin < ClassificationRule.marginalFactor }
     public var symmetryNullity: Int
     public var rank: Int
     public var classification: String

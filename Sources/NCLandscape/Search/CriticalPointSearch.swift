@@ -133,7 +133,7 @@ public struct CriticalPointSearch {
                         let p = CriticalPointRecord(
                             id: points.count, task: c.start.task, origin: c.start.origin, origins: [:], hits: 0, loss: a.loss,
                             riemannianGradientNorm: a.riemannianGradientNorm, index: a.index, lambdaMin: a.lambdaMin,
-                            lambdaMax: a.lambdaMax, quotientLambdaMin: a.quotientLambdaMin, zeroThreshold: a.delta, zeroEigenvalues: a.inertia.zero,
+                            lambdaMax: a.lambdaMax, quotientLambdaMin: a.quotientLambdaMin, zeroThreshold: a.delta, zeroEigenvalues: a.inertia.zero, classificationMargin: a.classificationMargin,
                             symmetryNullity: a.symmetryNullity, rank: a.rank, classification: a.classification.rawValue, nc: nc,
                             invariants: inv, eigenvalues: a.eigenvalues, polishIterations: c.iterations, K: model.K, d: model.d,
                             tau: model.tau, labelSmoothing: model.labelSmoothing, labels: model.labels,

@@ -71,7 +71,9 @@ public struct CriticalPointSearch {
         let t0 = Stopwatch.now()
         var x = s.point
         if s.descendFirst {
-            x = RiemannianGradientDescent(maxIterations: config.descentIterations, gradientTolerance: 1e-7).run(model, from: x).point
+            x = RiemannianGradientDescent(rule: .armijo(initial: 1)).minimize(
+                model, from: x, criteria: StoppingCriteria(maxIterations: config.descentIterations, gradientTolerance: 1e-7, recordEvery: 0),
+                observer: nil).point
         }
         let polished = try NewtonPolisher.polish(model, from: x, tolerance: 1e-12, maxIterations: config.newtonIterations)
         guard polished.gradientNorm <= ClassificationRule.criticalGradientNorm else {

@@ -1,0 +1,250 @@
+import Foundation
+
+/// How the start `x_0 = R_{x*}(r ξ)` is perturbed.
+public enum EscapeDirection: String, Codable, CaseIterable, Sendable {
+    /// `ξ` a uniformly random unit tangent vector.
+    case random
+    /// `ξ` a unit vector of the most negative eigenspace (random within it when it is multiple,
+    /// random sign when simple).
+    case negativeCurvature = "negative-curvature"
+}
+
+/// Which optimizer an escape run uses.
+public enum OptimizerChoice: String, Codable, CaseIterable, Sendable {
+    case gd, armijo, perturbed, trustRegion = "trust-region"
+
+    public func make(step: Double, seed: UInt64) -> any RiemannianOptimizer {
+        switch self {
+        case .gd: return RiemannianGradientDescent(rule: .fixed(step))
+        case .armijo: return RiemannianGradientDescent(rule: .armijo(initial: step))
+        case .perturbed: return PerturbedGradientDescent(step: step, seed: seed)
+        case .trustRegion: return RiemannianTrustRegion()
+        }
+    }
+}
+
+/// Settings of a saddle-escape study (SPEC §6).
+public struct EscapeConfiguration: Codable, Sendable {
+    public var radii: [Double] = [1e-8, 1e-6, 1e-4, 1e-2]
+    public var directions: [EscapeDirection] = EscapeDirection.allCases
+    public var seeds: Int = 5
+    public var seed: UInt64 = 0
+    public var step: Double = 0.5
+    /// Escape ball radius `ρ` (geodesic distance from `x*`).
+    public var rho: Double = 0.1
+    /// Required loss drop `δ`; nil means `|λ_min| ρ² / 4` (half the quadratic model's drop at
+    /// distance ρ, so the distance criterion is the binding one).
+    @NullEncodable public var lossDrop: Double?
+    public var maxIterations: Int = 20_000
+    public var optimizer: OptimizerChoice = .gd
+    public var jobs: Int = 2
+    public init() {}
+}
+
+/// The saddle an escape study starts from.
+public struct SaddleDescription: Sendable {
+    public let point: Matrix
+    public let loss: Double
+    public let lambdaMin: Double
+    public let lambdaMax: Double
+    public let index: Int
+    /// Orthonormal basis (ambient tangent matrices) of the eigenspace of `λ_min`.
+    public let eigenspace: [Matrix]
+    public let gradientNorm: Double
+
+    /// Analyzes `x` (dense) and extracts the `λ_min` eigenspace; eigenvalues within
+    /// `1e−6 max(1, |λ_min|)` of `λ_min` count as the same (total collapse: exactly multiple).
+    public init(model: NormalizedFeatureModel, point x: Matrix) throws {
+        let a = try LandscapeAnalyzer.analyze(model, at: x)
+        guard a.classification == .strictSaddle else {
+            throw InputError("the start point is classified \(a.classification.rawValue) (‖grad‖ = \(String(format: "%.2e", a.riemannianGradientNorm)), λ_min = \(String(format: "%.3g", a.lambdaMin))), not a strict saddle; escape studies start from a strict saddle (try --polish)")
+        }
+        let tol = 1e-6 * max(1, abs(a.lambdaMin))
+        let mult = a.eigenvalues.prefix { $0 <= a.lambdaMin + tol }.count
+        let h = model.denseRiemannianHessian(at: x)
+        let eig = try LAPACK.eigen(h.matrix, indices: 0 ..< mult)
+        eigenspace = (0 ..< mult).map { h.basis.vector(from: eig.vectors!.column($0)) }
+        point = x; loss = a.loss; lambdaMin = a.lambdaMin; lambdaMax = a.lambdaMax; index = a.index
+        gradientNorm = a.riemannianGradientNorm
+    }
+
+    /// `‖P ξ‖`, the norm of the projection of `ξ` on the `λ_min` eigenspace (= `|⟨ξ, v⟩|` when simple).
+    public func overlap(_ xi: Matrix) -> Double {
+        eigenspace.reduce(0) { acc, v in let c = Vector.dot(xi.storage, v.storage); return acc + c * c }.squareRoot()
+    }
+}
+
+/// One perturbed run.
+public struct EscapeRun: Codable, Sendable {
+    public var direction: EscapeDirection
+    public var radius: Double
+    public var seed: Int
+    /// `‖P ξ‖` (`|⟨ξ, v⟩|` for a simple eigenvalue).
+    public var overlap: Double
+    public var escaped: Bool
+    @NullEncodable public var escapeIteration: Int?
+    /// SPEC §6: `log(ρ / (r ‖Pξ‖)) / log(1 + η|λ_min|)`.
+    public var predictedIteration: Double
+    public var iterations: Int
+    public var stopReason: String
+    public var finalLoss: Double
+    public var finalGradientNorm: Double
+    public var finalClassification: String
+    public var endsAtGlobalMinimizer: Bool
+    public var nc1: Double
+    public var nc2: Double
+    public var nc3: Double
+}
+
+/// Per-direction summary: slopes of escape time against `log(1/r)`.
+public struct EscapeDirectionSummary: Codable, Sendable {
+    /// Least-squares slope of measured escape iterations against `log(1/r)` (escaped runs).
+    @NullEncodable public var slopeMeasured: Double?
+    /// `1 / log(1 + η|λ_min|)`.
+    public var slopePredicted: Double
+    public var fractionGlobal: Double
+    public var fractionEscaped: Double
+    public var runs: Int
+}
+
+/// Median measured vs predicted escape time for one radius and direction.
+public struct EscapeTableRow: Codable, Sendable {
+    public var direction: EscapeDirection
+    public var radius: Double
+    @NullEncodable public var medianMeasured: Double?
+    public var medianPredicted: Double
+    public var fractionEscaped: Double
+    public var fractionGlobal: Double
+}
+
+public struct EscapeSummary: Codable, Sendable {
+    public var saddleLoss: Double
+    public var lambdaMin: Double
+    public var lambdaMax: Double
+    public var multiplicity: Int
+    public var index: Int
+    public var rho: Double
+    public var lossDrop: Double
+    public var step: Double
+    public var optimizer: String
+    public var directions: [String: EscapeDirectionSummary]
+    public var table: [EscapeTableRow]
+    public var configuration: EscapeConfiguration
+    public var K: Int, d: Int, N: Int
+    public var counts: [Int]
+    public var tau: Double
+    public var labelSmoothing: Double
+    public var source: String
+    public var seconds: Double
+    public var software: String
+}
+
+/// The saddle-escape study of SPEC §6.
+public enum SaddleEscapeStudy {
+    public static func run(model: NormalizedFeatureModel, saddle: SaddleDescription, config: EscapeConfiguration,
+                           source: String, progress: ((Int, Int) -> Void)? = nil) throws -> (EscapeSummary, [EscapeRun]) {
+        guard config.step > 0, config.rho > 0, config.seeds >= 1, !config.radii.isEmpty, config.radii.allSatisfy({ $0 > 0 }) else {
+            throw InputError("escape needs --step > 0, --rho > 0, --seeds ≥ 1 and positive --radii")
+        }
+        if config.optimizer == .gd && config.step * saddle.lambdaMax >= 2 {
+            throw InputError(String(format: "fixed-step gradient descent diverges for η λ_max ≥ 2 (η = %g, λ_max = %.4g); use --step below %.4g",
+                                    config.step, saddle.lambdaMax, 2 / saddle.lambdaMax))
+        }
+        let t0 = Stopwatch.now()
+        let lam = abs(saddle.lambdaMin)
+        let lossDrop = config.lossDrop ?? lam * config.rho * config.rho / 4
+        let growth = log(1 + config.step * lam)
+        var jobsList: [(EscapeDirection, Double, Int)] = []
+        for dir in config.directions { for r in config.radii { for s in 0 ..< config.seeds { jobsList.append((dir, r, s)) } } }
+        let man = model.manifold
+        let saved = BLASRuntime.threads
+        if config.jobs > 1 { BLASRuntime.setThreads(1) }
+        defer { if config.jobs > 1 { BLASRuntime.setThreads(saved) } }
+        var done = 0
+        var runs: [EscapeRun] = []
+        let batch = max(1, config.jobs) * 4
+        var i = 0
+        while i < jobsList.count {
+            let chunk = Array(jobsList[i ..< min(i + batch, jobsList.count)])
+            let results = try ParallelMap.run(chunk, jobs: config.jobs) { (dir, r, s) -> EscapeRun in
+                // Each (direction, radius, seed) has its own stream: runs reproduce individually.
+                let ridx = config.radii.firstIndex(of: r)!
+                var rng = SeededGenerator(seed: config.seed).derived((dir == .random ? 0 : 1_000_000) + ridx * 1000 + s)
+                var xi: Matrix
+                switch dir {
+                case .random:
+                    xi = man.randomTangent(at: saddle.point, using: &rng)
+                case .negativeCurvature:
+                    let coef = saddle.eigenspace.count == 1 ? [rng.uniform() < 0.5 ? -1.0 : 1.0] : rng.normals(saddle.eigenspace.count)
+                    xi = Matrix(rows: model.d, cols: model.K + model.N)
+                    for (c, v) in zip(coef, saddle.eigenspace) { xi = xi + c * v }
+                    xi = (1 / xi.frobeniusNorm) * xi
+                }
+                let overlap = saddle.overlap(xi)
+                let predicted = log(config.rho / (r * overlap)) / growth
+                let x0 = man.retract(saddle.point, r * xi)
+                var escapeAt: Int? = nil
+                let opt = config.optimizer.make(step: config.step, seed: config.seed &+ UInt64(ridx * 1000 + s))
+                let result = opt.minimize(model, from: x0, criteria: StoppingCriteria(maxIterations: config.maxIterations, gradientTolerance: 1e-9, recordEvery: 0)) { it, x, loss, _ in
+                    if escapeAt == nil, loss < saddle.loss - lossDrop, man.distance(x, saddle.point) > config.rho { escapeAt = it }
+                    return true
+                }
+                let polished = try NewtonPolisher.polish(model, from: result.point)
+                var cls = CriticalPointClass.notCritical.rawValue
+                if polished.gradientNorm <= ClassificationRule.criticalGradientNorm {
+                    cls = try LandscapeAnalyzer.analyze(model, at: polished.point).classification.rawValue
+                }
+                let nc = try NCMetrics.compute(model: model, point: polished.point)
+                return EscapeRun(direction: dir, radius: r, seed: s, overlap: overlap, escaped: escapeAt != nil, escapeIteration: escapeAt,
+                                 predictedIteration: predicted, iterations: result.iterations, stopReason: result.stopReason,
+                                 finalLoss: model.loss(at: polished.point), finalGradientNorm: polished.gradientNorm,
+                                 finalClassification: cls, endsAtGlobalMinimizer: cls == CriticalPointClass.globalMinimizer.rawValue,
+                                 nc1: nc.nc1, nc2: nc.nc2, nc3: nc.nc3)
+            }
+            runs += results
+            i += chunk.count
+            done += chunk.count
+            progress?(done, jobsList.count)
+        }
+        let summary = summarize(runs, model: model, saddle: saddle, config: config, lossDrop: lossDrop, growth: growth,
+                                source: source, seconds: Stopwatch.now() - t0)
+        return (summary, runs)
+    }
+
+    static func summarize(_ runs: [EscapeRun], model: NormalizedFeatureModel, saddle: SaddleDescription, config: EscapeConfiguration,
+                          lossDrop: Double, growth: Double, source: String, seconds: Double) -> EscapeSummary {
+        var dirs: [String: EscapeDirectionSummary] = [:]
+        var table: [EscapeTableRow] = []
+        for dir in config.directions {
+            let rs = runs.filter { $0.direction == dir }
+            let esc = rs.filter(\.escaped)
+            let slope = leastSquaresSlope(xs: esc.map { log(1 / $0.radius) }, ys: esc.map { Double($0.escapeIteration!) })
+            dirs[dir.rawValue] = EscapeDirectionSummary(
+                slopeMeasured: slope, slopePredicted: 1 / growth,
+                fractionGlobal: Double(rs.filter(\.endsAtGlobalMinimizer).count) / Double(max(1, rs.count)),
+                fractionEscaped: Double(esc.count) / Double(max(1, rs.count)), runs: rs.count)
+            for r in config.radii {
+                let g = rs.filter { $0.radius == r }
+                let e = g.compactMap(\.escapeIteration).map(Double.init)
+                table.append(EscapeTableRow(direction: dir, radius: r, medianMeasured: e.isEmpty ? nil : e.median,
+                                            medianPredicted: g.map(\.predictedIteration).median,
+                                            fractionEscaped: Double(e.count) / Double(max(1, g.count)),
+                                            fractionGlobal: Double(g.filter(\.endsAtGlobalMinimizer).count) / Double(max(1, g.count))))
+            }
+        }
+        return EscapeSummary(saddleLoss: saddle.loss, lambdaMin: saddle.lambdaMin, lambdaMax: saddle.lambdaMax,
+                             multiplicity: saddle.eigenspace.count, index: saddle.index, rho: config.rho, lossDrop: lossDrop,
+                             step: config.step, optimizer: config.optimizer.rawValue, directions: dirs, table: table,
+                             configuration: config, K: model.K, d: model.d, N: model.N, counts: model.counts, tau: model.tau,
+                             labelSmoothing: model.labelSmoothing, source: source, seconds: seconds, software: SoftwareVersion.summary)
+    }
+
+    /// Ordinary least-squares slope; nil with fewer than two distinct x values.
+    public static func leastSquaresSlope(xs: [Double], ys: [Double]) -> Double? {
+        guard xs.count >= 2 else { return nil }
+        let mx = xs.reduce(0, +) / Double(xs.count), my = ys.reduce(0, +) / Double(ys.count)
+        var sxy = 0.0, sxx = 0.0
+        for (x, y) in zip(xs, ys) { sxy += (x - mx) * (y - my); sxx += (x - mx) * (x - mx) }
+        return sxx > 0 ? sxy / sxx : nil
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+
+/// Summary of an `optimize` run.
+public struct OptimizationReport: Codable, Sendable {
+    public var optimizer: String
+    public var source: String
+    public var seed: UInt64
+    public var iterations: Int
+    public var stopReason: String
+    public var loss: Double
+    public var gradientNorm: Double
+    public var hessianVectorProducts: Int
+    public var perturbations: Int
+    /// Class of the Newton-polished end point (`not_critical` when polishing does not converge).
+    public var finalClassification: String
+    public var polishedLoss: Double
+    public var polishedGradientNorm: Double
+    public var nc: NCMetrics
+    public var software: String
+
+    public static func make(model: NormalizedFeatureModel, result r: OptimizationResult, optimizer: String, source: String, seed: UInt64) throws -> OptimizationReport {
+        let polished = try NewtonPolisher.polish(model, from: r.point)
+        var cls = CriticalPointClass.notCritical.rawValue
+        if polished.gradientNorm <= ClassificationRule.criticalGradientNorm {
+            cls = try LandscapeAnalyzer.analyze(model, at: polished.point).classification.rawValue
+        }
+        return OptimizationReport(optimizer: optimizer, source: source, seed: seed, iterations: r.iterations, stopReason: r.stopReason,
+                                  loss: r.loss, gradientNorm: r.gradientNorm, hessianVectorProducts: r.hessianVectorProducts,
+                                  perturbations: r.perturbations, finalClassification: cls, polishedLoss: model.loss(at: polished.point),
+                                  polishedGradientNorm: polished.gradientNorm, nc: try NCMetrics.compute(model: model, point: r.point),
+                                  software: SoftwareVersion.summary)
+    }
+
+    /// `trajectory.csv`, `final.json` (the optimizer's last point, point JSON), `summary.json`.
+    public static func write(_ rep: OptimizationReport, result r: OptimizationResult, model: NormalizedFeatureModel, to dir: String) throws {
+        var csv = "iteration,loss,gradient_norm,step,nc1,nc2,nc3\n"
+        func o(_ v: Double?) -> String { v.map { "\($0)" } ?? "" }
+        for x in r.records { csv += "\(x.iteration),\(x.loss),\(x.gradientNorm),\(x.step),\(o(x.nc1)),\(o(x.nc2)),\(o(x.nc3))\n" }
+        try AtomicFile.write(csv, to: dir + "/trajectory.csv")
+        try PointFile(model: model, point: r.point).write(to: dir + "/final.json")
+        try AtomicFile.write(JSONOutput.encode(rep), to: dir + "/summary.json")
+    }
+}

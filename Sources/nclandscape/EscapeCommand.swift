@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import NCLandscape
+
+/// A start point: a point file, or a named family built from the model flags and polished.
+struct StartPointOptions: ParsableArguments {
+    @Option(name: .customLong("point"), help: "Start from this point JSON. Default: none (use --from).")
+    var pointFile: String?
+    @Option(name: .customLong("from"), help: "Named start: total | anti | etf | random (built from --K --d --n/--counts --tau --label-smoothing and --seed).")
+    var from: String?
+    @Flag(name: .customLong("polish"), help: "Polish the start with Riemannian Newton first (always done for --from total/anti/etf).")
+    var polish = false
+    @Flag(name: .customLong("normalize"), help: "Project a point file's columns onto the sphere instead of refusing non-unit columns.")
+    var normalize = false
+
+    func load(model options: ModelOptions, seed: UInt64, defaultKind: String) throws -> (NormalizedFeatureModel, Matrix, String) {
+        if let pointFile {
+            if from != nil { throw InputError("give either --point or --from, not both") }
+            var (m, x) = try PointFile.read(path: pointFile, normalize: normalize)
+            if polish { x = try NewtonPolisher.polish(m, from: x).point }
+            return (m, x, pointFile)
+        }
+        let name = from ?? defaultKind
+        guard let kind = SpecialPoint(rawValue: name) else {
+            throw InputError("unknown start '\(name)'; use one of: \(SpecialPoint.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let m = try options.model()
+        var rng = SeededGenerator(seed: seed)
+        var x = try SpecialPoints.make(kind, model: m, rng: &rng)
+        if kind != .random || polish { x = try NewtonPolisher.polish(m, from: x).point }
+        return (m, x, name)
+    }
+}
+
+func parseList<T>(_ text: String, _ flag: String, _ convert: (String) -> T?) throws -> [T] {
+    try text.split(separator: ",").map { s in
+        let t = s.trimmingCharacters(in: .whitespaces)
+        guard let v = convert(t) else { throw InputError("\(flag): cannot read '\(t)'") }
+        return v
+    }
+}
+
+struct EscapeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "escape",
+        abstract: "Saddle-escape study: perturb a strict saddle over radii, directions and seeds; measured vs predicted escape time.",
+        discussion: """
+        x_0 = R_{x*}(r ξ) for each radius r, direction (random unit tangent, or the most negative eigenspace) and seed.
+        Escape time: first iteration with distance > ρ from x* and loss < f(x*) − δ. Prediction (SPEC §6):
+        log(ρ/(r‖Pξ‖))/log(1+η|λ_min|). Each run continues to convergence, is Newton-polished and classified.
+        Output (--out): runs.csv, summary.csv, summary.json, report.md, escape_time.svg.
+        """)
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var start: StartPointOptions
+    @Option(name: .customLong("radii"), help: "Comma-separated perturbation radii.")
+    var radii: String = "1e-8,1e-6,1e-4,1e-2"
+    @Option(name: .customLong("directions"), help: "Comma-separated: random, negative-curvature.")
+    var directions: String = "random,negative-curvature"
+    @Option(name: .customLong("seeds"), help: "Runs per radius and direction.")
+    var seeds: Int = 5
+    @Option(name: .customLong("seed"), help: "Base seed (each run derives its own stream).")
+    var seed: UInt64 = 0
+    @Option(name: .customLong("step"), help: "Step size η.")
+    var step: Double = 0.5
+    @Option(name: .customLong("optimizer"), help: "gd (fixed step; the prediction's setting) | armijo | perturbed | trust-region.")
+    var optimizer: String = "gd"
+    @Option(name: .customLong("rho"), help: "Escape radius ρ (geodesic distance from the saddle).")
+    var rho: Double = 0.1
+    @Option(name: .customLong("loss-drop"), help: "Required loss drop δ. Default: |λ_min| ρ²/4.")
+    var lossDrop: Double?
+    @Option(name: .customLong("max-iterations"), help: "Iteration cap per run.")
+    var maxIterations: Int = 20_000
+    @Option(name: .customLong("jobs"), help: "Parallel runs.")
+    var jobs: Int = 2
+    @Option(name: .customLong("out"), help: "Report folder. Default: results/runs/escape-<start>.")
+    var out: String?
+    @Flag(name: .customLong("json"), help: "Print summary.json instead of the table.")
+    var json = false
+
+    func run() throws {
+        let (m, x, source) = try start.load(model: model, seed: seed, defaultKind: "total")
+        var config = EscapeConfiguration()
+        config.radii = try parseList(radii, "--radii") { Double($0) }
+        config.directions = try parseList(directions, "--directions") { EscapeDirection(rawValue: $0) }
+        guard let opt = OptimizerChoice(rawValue: optimizer) else { throw InputError("--optimizer: use gd, armijo, perturbed or trust-region") }
+        config.optimizer = opt
+        config.seeds = seeds; config.seed = seed; config.step = step; config.rho = rho; config.lossDrop = lossDrop
+        config.maxIterations = maxIterations; config.jobs = max(1, jobs)
+        let saddle = try SaddleDescription(model: m, point: x)
+        let (summary, runs) = try SaddleEscapeStudy.run(model: m, saddle: saddle, config: config, source: source) { done, total in
+            if stderrIsTerminal { FileHandle.standardError.write(Data("\rescape: \(done)/\(total) runs   \(done == total ? "\n" : "")".utf8)) }
+        }
+        let dir = out ?? "results/runs/escape-\((source as NSString).lastPathComponent)-K\(m.K)-d\(m.d)-N\(m.N)"
+        try EscapeReport.write(summary, runs: runs, to: dir)
+        if json { print(try JSONOutput.string(summary), terminator: ""); return }
+        print(String(format: "saddle %@: loss %.10g, λ_min %.6g (multiplicity %d), index %d; %@, η = %g", source, summary.saddleLoss,
+                     summary.lambdaMin, summary.multiplicity, summary.index, summary.optimizer, step))
+        print(EscapeReport.table(summary), terminator: "")
+        print("report: \(dir)/report.md")
+    }
+}
+
+struct OptimizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "optimize",
+        abstract: "Run an optimizer from a random or given point; write the trajectory (CSV) and the final point (JSON), classified.")
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var start: StartPointOptions
+    @Option(name: .customLong("optimizer"), help: "gd | armijo | perturbed | trust-region.")
+    var optimizer: String = "armijo"
+    @Option(name: .customLong("step"), help: "Step size η (initial step for armijo).")
+    var step: Double = 0.5
+    @Option(name: .customLong("seed"), help: "Seed for the random start and perturbations.")
+    var seed: UInt64 = 0
+    @Option(name: .customLong("max-iterations"), help: "Iteration cap.")
+    var maxIterations: Int = 10_000
+    @Option(name: .customLong("tolerance"), help: "Stop at ‖grad‖ ≤ tolerance.")
+    var tolerance: Double = 1e-8
+    @Flag(name: .customLong("metrics"), help: "Record NC1–NC3 at every recorded iteration.")
+    var metrics = false
+    @Option(name: .customLong("record-every"), help: "Record every k-th iteration.")
+    var recordEvery: Int = 1
+    @Option(name: .customLong("out"), help: "Output folder (trajectory.csv, final.json, summary.json). Default: results/runs/optimize-<optimizer>.")
+    var out: String?
+
+    func run() throws {
+        let (m, x0, source) = try start.load(model: model, seed: seed, defaultKind: "random")
+        guard let choice = OptimizerChoice(rawValue: optimizer) else { throw InputError("--optimizer: use gd, armijo, perturbed or trust-region") }
+        guard step > 0, maxIterations >= 0, tolerance >= 0, recordEvery >= 0 else { throw InputError("--step must be > 0; --max-iterations, --tolerance, --record-every ≥ 0") }
+        let opt = choice.make(step: step, seed: seed)
+        let r = opt.minimize(m, from: x0, criteria: StoppingCriteria(maxIterations: maxIterations, gradientTolerance: tolerance,
+                                                                     recordEvery: recordEvery, recordMetrics: metrics), observer: nil)
+        let dir = out ?? "results/runs/optimize-\(choice.rawValue)"
+        let report = try OptimizationReport.make(model: m, result: r, optimizer: opt.name, source: source, seed: seed)
+        try OptimizationReport.write(report, result: r, model: m, to: dir)
+        print(String(format: "%@ from %@: %d iterations (%@), loss %.12g, ‖grad‖ %.3e; final point after Newton polishing: %@ (loss %.12g)",
+                     opt.name, source, r.iterations, r.stopReason, r.loss, r.gradientNorm, report.finalClassification, report.polishedLoss))
+        print("written to \(dir)/")
+    }
+}

@@ -1,0 +1,82 @@
+import XCTest
+@testable import NCLandscape
+
+final class DynamicsTests: XCTestCase {
+    func saddle(_ kind: SpecialPoint, _ model: NormalizedFeatureModel) throws -> Matrix {
+        var rng = SeededGenerator(seed: 0)
+        return try NewtonPolisher.polish(model, from: SpecialPoints.make(kind, model: model, rng: &rng)).point
+    }
+
+    /// SPEC §6: from total collapse, fixed-step gradient descent escapes in a time linear in
+    /// log(1/r) with slope 1/log(1 + η|λ_min|); the measured slope must be within 10%.
+    func testEscapeTimeSlopeFromTotalCollapse() throws {
+        let model = try NormalizedFeatureModel(K: 4, d: 5, n: 3, tau: 2)
+        let s = try SaddleDescription(model: model, point: try saddle(.total, model))
+        // Total collapse: spectrum {−c, 0, +c}; the λ_min eigenspace is multiple.
+        XCTAssertGreaterThan(s.eigenspace.count, 1)
+        var config = EscapeConfiguration()
+        config.radii = [1e-8, 1e-6, 1e-4, 1e-2]
+        config.seeds = 3
+        config.step = 0.5
+        let (summary, runs) = try SaddleEscapeStudy.run(model: model, saddle: s, config: config, source: "total")
+        XCTAssertTrue(runs.allSatisfy(\.escaped))
+        for dir in ["random", "negative-curvature"] {
+            let d = try XCTUnwrap(summary.directions[dir])
+            let measured = try XCTUnwrap(d.slopeMeasured)
+            XCTAssertEqual(d.slopePredicted, 1 / log(1 + 0.5 * abs(s.lambdaMin)), accuracy: 1e-12)
+            XCTAssertEqual(measured / d.slopePredicted, 1, accuracy: 0.10, "\(dir): measured \(measured), predicted \(d.slopePredicted)")
+            XCTAssertEqual(d.fractionGlobal, 1)
+        }
+    }
+
+    /// Riemannian trust-region started next to a strict saddle (the anti-aligned point) reaches
+    /// the global minimizer.
+    func testTrustRegionFromNextToSaddleReachesGlobalMinimizer() throws {
+        let model = try NormalizedFeatureModel(K: 4, d: 5, n: 3, tau: 2)
+        let x = try saddle(.anti, model)
+        var rng = SeededGenerator(seed: 8)
+        let x0 = model.manifold.retract(x, 1e-6 * model.manifold.randomTangent(at: x, using: &rng))
+        let r = RiemannianTrustRegion().minimize(model, from: x0, criteria: StoppingCriteria(maxIterations: 500, gradientTolerance: 1e-10), observer: nil)
+        XCTAssertEqual(r.stopReason, "gradient_tolerance")
+        XCTAssertGreaterThan(r.hessianVectorProducts, 0)
+        XCTAssertEqual(r.loss, model.optimalLoss!, accuracy: 1e-9)
+        XCTAssertEqual(try LandscapeAnalyzer.analyze(model, at: r.point).classification, .globalMinimizer)
+    }
+
+    /// Perturbed gradient descent started exactly at a strict saddle (zero gradient, where plain
+    /// gradient descent never moves) leaves it and stops at a second-order point below it.
+    func testPerturbedGradientDescentLeavesExactSaddle() throws {
+        let model = try NormalizedFeatureModel(K: 4, d: 5, n: 3, tau: 2)
+        let x = try saddle(.total, model)
+        let f0 = model.loss(at: x)
+        let plain = RiemannianGradientDescent(rule: .fixed(0.5)).minimize(model, from: x, criteria: StoppingCriteria(maxIterations: 200, gradientTolerance: 0), observer: nil)
+        XCTAssertEqual(plain.loss, f0, accuracy: 1e-14, "plain GD stays at an exact saddle")
+        let r = PerturbedGradientDescent(step: 0.5, seed: 1).minimize(model, from: x, criteria: StoppingCriteria(maxIterations: 20_000), observer: nil)
+        XCTAssertGreaterThanOrEqual(r.perturbations, 1)
+        XCTAssertLessThan(r.loss, f0 - 0.5)
+        XCTAssertEqual(r.stopReason, "second_order_point")
+        XCTAssertEqual(r.loss, model.optimalLoss!, accuracy: 1e-8)
+    }
+
+    func testGradientDescentRulesDecreaseLossAndRecord() throws {
+        let model = try NormalizedFeatureModel(d: 4, counts: [3, 2, 1], tau: 2)
+        var rng = SeededGenerator(seed: 2)
+        let x0 = model.manifold.randomPoint(using: &rng)
+        for opt in [RiemannianGradientDescent(rule: .fixed(0.3)), RiemannianGradientDescent(rule: .armijo(initial: 1))] {
+            let r = opt.minimize(model, from: x0, criteria: StoppingCriteria(maxIterations: 300, gradientTolerance: 1e-9, recordEvery: 10, recordMetrics: true), observer: nil)
+            XCTAssertLessThan(r.loss, model.loss(at: x0))
+            XCTAssertEqual(r.records.first?.iteration, 0)
+            XCTAssertEqual(r.records.last?.iteration, r.iterations)
+            XCTAssertNotNil(r.records.last?.nc1)
+            for (a, b) in zip(r.records, r.records.dropFirst()) { XCTAssertLessThanOrEqual(b.loss, a.loss + 1e-12, opt.name) }
+        }
+    }
+
+    func testEscapeRefusesNonSaddleAndDivergentStep() throws {
+        let model = try NormalizedFeatureModel(K: 3, d: 4, n: 2, tau: 2)
+        assertThrowsInput(try SaddleDescription(model: model, point: try saddle(.etf, model)), contains: "not a strict saddle")
+        let s = try SaddleDescription(model: model, point: try saddle(.anti, model))
+        var c = EscapeConfiguration(); c.step = 100
+        assertThrowsInput(try SaddleEscapeStudy.run(model: model, saddle: s, config: c, source: "x"), contains: "diverges")
+    }
+}

@@ -13,8 +13,29 @@ struct BenchCommand: ParsableCommand {
     var repeats: Int = 3
     @Flag(name: .customLong("json"), help: "Print JSON lines instead of a table.")
     var json = false
+    @Option(name: .customLong("suite"), help: "dense (assembly + dsyevr vs dsyevr alone) or scale (reduced, structured inertia, Lanczos).")
+    var suite: String = "dense"
+    @Option(name: .customLong("parts"), help: "For --suite scale: comma list of reduced-vs-dense, reduced-large, inertia, lanczos.")
+    var parts: String = "reduced-vs-dense,reduced-large,inertia,lanczos"
 
     func run() throws {
+        if suite == "scale" {
+            try ScaleBenchmark.run(parts: Set(parts.split(separator: ",").map(String.init))) { l in
+                if json { print((try? JSONOutput.string(l, pretty: false)) ?? "", terminator: "") }
+                else {
+                    var s = String(format: "%@: K=%d d=%d n=%d m=%d: %.3f s", l.name, l.K, l.d, l.n, l.m, l.seconds)
+                    if let b = l.baselineSeconds, let sp = l.speedup { s += String(format: " (dense %.3f s, speed-up %.0f×)", b, sp) }
+                    if let e = l.maxEigenvalueDifference { s += String(format: ", max |Δλ| = %.1e", e) }
+                    if let lm = l.lambdaMin { s += String(format: ", λ_min = %.10g", lm) }
+                    if let i = l.index { s += ", index \(i)" }
+                    s += ", class \(l.classification)"
+                    if let h = l.hessianVectorProducts { s += ", \(h) HVPs" }
+                    print(s)
+                }
+            }
+            return
+        }
+        guard suite == "dense" else { throw InputError("--suite: use dense or scale") }
         for triple in sizes.split(separator: ";") {
             let v = triple.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard v.count == 3 else { throw InputError("--sizes: '\(triple)' is not K,d,n") }

@@ -25,6 +25,10 @@ struct SpectrumCommand: ParsableCommand {
     var polishedOutput: String?
     @Option(name: .customLong("memory-budget"), help: "Largest dense Hessian to build, in GiB.")
     var memoryBudget: Double = 8
+    @Option(name: .customLong("method"), help: "auto | dense | reduced | lanczos. auto: reduced at collapsed points, dense up to m = 8000, else Lanczos + structured inertia.")
+    var method: HessianMethod = .auto
+    @Option(name: .customLong("seed"), help: "Seed of the Lanczos starting vectors.")
+    var seed: UInt64 = 0
 
     func run() throws {
         guard eigenvectors >= 0 else { throw InputError("--eigenvectors must be ≥ 0") }
@@ -33,8 +37,10 @@ struct SpectrumCommand: ParsableCommand {
         var iterations: Int? = nil
         var options = AnalysisOptions(eigenvectors: eigenvectors)
         options.memoryBudgetBytes = memoryBudget * 1_073_741_824
-        try LandscapeAnalyzer.checkDenseFits(model, budget: options.memoryBudgetBytes)
+        options.method = method
+        options.seed = seed
         if polish {
+            try LandscapeAnalyzer.checkDenseFits(model, budget: options.memoryBudgetBytes)
             let r = try NewtonPolisher.polish(model, from: x)
             x = r.point
             iterations = r.iterations
@@ -65,14 +71,16 @@ enum TextTable {
             ("‖grad f‖", String(format: "%.3e", s.riemannianGradientNorm)),
             ("λ_min", f(s.lambdaMin)),
             ("λ_max", f(s.lambdaMax)),
-            ("inertia (−/0/+)", "\(s.inertia.negative) / \(s.inertia.zero) / \(s.inertia.positive)   (δ = \(String(format: "%.1e", s.zeroThreshold)))"),
+            ("inertia (−/0/+)", s.inertiaExact ? "\(s.inertia.negative) / \(s.inertia.zero) / \(s.inertia.positive)   (δ = \(String(format: "%.1e", s.zeroThreshold)))"
+                : "≥ \(s.inertia.negative) negative (not certified; δ = \(String(format: "%.1e", s.zeroThreshold)))"),
             ("symmetry nullity ν", "\(s.symmetryNullity)   (rank [W H] = \(s.rank))"),
             ("λ_min of M_⊥", s.quotientLambdaMin.map { f($0) } ?? "—"),
             ("class", s.classification + String(format: "   (margin %.3g δ%@)", s.classificationMargin,
                                                  s.classificationMargin < ClassificationRule.marginalFactor ? ", MARGINAL" : "")),
-            ("Hessian", "m = \(s.hessianSize), \(s.method); \(s.blas)"),
+            ("Hessian", "m = \(s.hessianSize), method \(s.method)\(s.hessianVectorProducts.map { ", \($0) HVPs" } ?? ""); \(s.blas)"),
         ]
         var out = rows.map { "\($0.0.padding(toLength: 22, withPad: " ", startingAt: 0)) \($0.1)" }.joined(separator: "\n")
+        for n in s.notes { out += "\nnote: " + n }
         for (i, e) in s.eigenvectors.enumerated() {
             out += String(format: "\neigenpair %d: λ = %.12g, residual %.1e", i, e.eigenvalue, e.residual)
         }

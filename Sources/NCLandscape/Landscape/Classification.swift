@@ -9,6 +9,9 @@ public enum CriticalPointClass: String, Codable, CaseIterable, Sendable {
     /// A zero eigenvalue beyond the symmetry: inconclusive at second order.
     case degenerate
     case notCritical = "not_critical"
+    /// Lanczos found no negative curvature but the index could not be certified (structured
+    /// inertia too expensive at this size): neither saddle nor minimizer is proven.
+    case undetermined
 
     public var isMinimizer: Bool { self == .globalMinimizer || self == .spuriousLocalMinimizer || self == .localMinimizer }
 }

@@ -16,8 +16,33 @@ public struct PolishResult: Sendable {
 /// step of minimum norm, with `δ = 1e−8 max(1, ‖M‖₂)`. A backtracking line search on `‖grad‖`
 /// keeps a step from a poor start from being accepted when it increases the gradient.
 public enum NewtonPolisher {
+    /// Within-class spread below which a start is treated as collapsed and polished on the
+    /// reduced problem.
+    public static let collapseSnapTolerance = 1e-6
+
+    /// Polishes `x0`. A (nearly) collapsed start — every class's features within
+    /// `collapseSnapTolerance` — is polished on the symmetry-reduced problem (one weighted
+    /// representative per class, `2K` columns): it has the same loss on collapsed points, and
+    /// by symmetry its critical points are critical points of the full problem, at a cost
+    /// independent of `N`. The result is accepted only if the full problem's gradient meets
+    /// the tolerance; otherwise the full dense Newton runs from `x0`.
     public static func polish(_ model: NormalizedFeatureModel, from x0: Matrix, tolerance: Double = 1e-12,
                               maxIterations: Int = 40) throws -> PolishResult {
+        if model.sampleWeights == nil, model.N > model.K,
+           ReducedSpectrum.collapseDeviation(model: model, point: x0) <= collapseSnapTolerance {
+            let (rm, xr) = try ReducedSpectrum.reducedProblem(model: model, point: x0)
+            let r = try polishDense(rm, from: xr, tolerance: tolerance, maxIterations: maxIterations)
+            let x = ReducedSpectrum.expand(model: model, reducedPoint: r.point)
+            let gn = model.riemannianGradient(at: x).frobeniusNorm
+            if gn <= tolerance {
+                return PolishResult(point: x, iterations: r.iterations, gradientNorm: gn, converged: gn <= tolerance, history: r.history)
+            }
+        }
+        return try polishDense(model, from: x0, tolerance: tolerance, maxIterations: maxIterations)
+    }
+
+    static func polishDense(_ model: NormalizedFeatureModel, from x0: Matrix, tolerance: Double,
+                            maxIterations: Int) throws -> PolishResult {
         let manifold = model.manifold
         var x = x0
         var fo = model.firstOrder(at: x)

@@ -1,5 +1,18 @@
 import Foundation
 
+/// How the Hessian spectrum is obtained.
+public enum HessianMethod: String, Codable, CaseIterable, Sendable {
+    /// `reduced` at collapsed points, `dense` up to `denseMaxSize`, else `lanczos`.
+    case auto
+    /// Dense `M` and LAPACK `dsyevr`: every eigenvalue, `O(m³)`.
+    case dense
+    /// Symmetry-reduced exact spectrum at collapsed points, cost independent of `n`.
+    case reduced
+    /// ARPACK Lanczos on Hessian-vector products (`λ_min`, `λ_max`, a few pairs) plus exact
+    /// structured inertia when affordable.
+    case lanczos
+}
+
 /// Options for analyzing one point.
 public struct AnalysisOptions: Sendable {
     /// Number of lowest eigenpairs to return (mapped back to `(Ẇ, Ḣ)`).
@@ -8,9 +21,17 @@ public struct AnalysisOptions: Sendable {
     public var bestKnownLoss: Double? = nil
     /// Refuse a dense Hessian needing more bytes than this.
     public var memoryBudgetBytes: Double = 8 * 1024 * 1024 * 1024
-    public init(eigenvectors: Int = 0, bestKnownLoss: Double? = nil) {
+    public var method: HessianMethod = .auto
+    /// `auto` uses dense only up to this size (`m = 8000` takes about a minute on 2 cores).
+    public var denseMaxSize: Int = 8000
+    /// `lanczos` runs structured inertia when it needs at most this many flops.
+    public var structuredInertiaMaxFlops: Double = 2e11
+    /// Seed of Lanczos starting vectors.
+    public var seed: UInt64 = 0
+    public init(eigenvectors: Int = 0, bestKnownLoss: Double? = nil, method: HessianMethod = .auto) {
         self.eigenvectors = eigenvectors
         self.bestKnownLoss = bestKnownLoss
+        self.method = method
     }
 }
 
@@ -27,10 +48,17 @@ public struct EigenDirection: Sendable {
 public struct PointAnalysis: Sendable {
     public let loss: Double
     public let riemannianGradientNorm: Double
-    /// All eigenvalues of the Riemannian Hessian, ascending.
+    /// Eigenvalues of the Riemannian Hessian, ascending: all of them (`dense`, `reduced`), or the
+    /// extreme ones Lanczos computed (`eigenvaluesComplete == false`).
     public let eigenvalues: [Double]
+    public let eigenvaluesComplete: Bool
+    public let lambdaMin: Double
+    public let lambdaMax: Double
     public let delta: Double
+    /// Inertia with `|λ| ≤ δ` counted as zero. Exact unless `inertiaExact` is false (Lanczos
+    /// without structured inertia: `negative` is then a lower bound, `zero`/`positive` unknown = −1).
     public let inertia: Inertia
+    public let inertiaExact: Bool
     public let rank: Int
     public let symmetryNullity: Int
     /// Smallest eigenvalue of the quotient Hessian `M_⊥` (computed only when `λ_min ≥ −δ`).
@@ -44,9 +72,13 @@ public struct PointAnalysis: Sendable {
     public let orthogonalityError: Double
     public let method: String
     public let hessianSize: Int
+    /// Hessian-vector products used (Lanczos), nil for the direct methods.
+    public let hessianVectorProducts: Int?
+    /// Largest within-class feature spread (reduced method).
+    public let collapseDeviation: Double?
+    /// What the method could and could not establish.
+    public let notes: [String]
 
-    public var lambdaMin: Double { eigenvalues.first ?? .nan }
-    public var lambdaMax: Double { eigenvalues.last ?? .nan }
     /// Number of negative eigenvalues (the Morse index where the point is nondegenerate).
     public var index: Int { inertia.negative }
     /// `|λ_decisive| / δ`: how far the eigenvalue that decided the class sits from the zero
@@ -70,8 +102,45 @@ public enum LandscapeAnalyzer {
         }
     }
 
+    /// The method `auto` picks for this point.
+    public static func resolve(_ method: HessianMethod, model: NormalizedFeatureModel, point x: Matrix, options: AnalysisOptions) -> HessianMethod {
+        guard method == .auto else { return method }
+        if ReducedSpectrum.collapseDeviation(model: model, point: x) <= ReducedSpectrum.collapseTolerance { return .reduced }
+        if model.hessianSize <= options.denseMaxSize && model.denseHessianBytes <= options.memoryBudgetBytes { return .dense }
+        return .lanczos
+    }
+
     public static func analyze(_ model: NormalizedFeatureModel, at x: Matrix,
                                options: AnalysisOptions = AnalysisOptions()) throws -> PointAnalysis {
+        switch resolve(options.method, model: model, point: x, options: options) {
+        case .reduced: return try analyzeReduced(model, at: x, options: options)
+        case .lanczos: return try analyzeLanczos(model, at: x, options: options)
+        default: return try analyzeDense(model, at: x, options: options)
+        }
+    }
+
+    static func reference(_ model: NormalizedFeatureModel, _ options: AnalysisOptions) -> Double? {
+        model.optimalLoss ?? options.bestKnownLoss
+    }
+
+    /// Unit directions with their residuals `‖Hess v − λ v‖` from the full model's
+    /// Hessian-vector product (an independent check of every method), and orthogonality.
+    static func certify(_ model: NormalizedFeatureModel, at x: Matrix, firstOrder fo: NormalizedFeatureModel.FirstOrder,
+                        pairs: [(value: Double, direction: Matrix)]) -> ([EigenDirection], Double) {
+        var out: [EigenDirection] = []
+        for (lam, v0) in pairs {
+            let v = (1 / v0.frobeniusNorm) * v0
+            let hv = model.riemannianHessianVectorProduct(at: x, firstOrder: fo, direction: v)
+            out.append(EigenDirection(value: lam, direction: v, residual: (hv - lam * v).frobeniusNorm))
+        }
+        var orth = 0.0
+        for i in out.indices { for j in out.indices {
+            orth = max(orth, abs(Vector.dot(out[i].direction.storage, out[j].direction.storage) - (i == j ? 1 : 0)))
+        } }
+        return (out, orth)
+    }
+
+    static func analyzeDense(_ model: NormalizedFeatureModel, at x: Matrix, options: AnalysisOptions) throws -> PointAnalysis {
         try checkDenseFits(model, budget: options.memoryBudgetBytes)
         let fo = model.firstOrder(at: x)
         let gradNorm = model.manifold.euclideanToRiemannianGradient(x, fo.euclideanGradient).frobeniusNorm
@@ -89,31 +158,122 @@ public enum LandscapeAnalyzer {
             var q = try symmetry.quotientHessian(hess.matrix)
             quotientMin = q.rows > 0 ? try LAPACK.eigen(destroying: &q, indices: 0 ..< 1).values[0] : .infinity
         }
-        let reference = model.optimalLoss ?? options.bestKnownLoss
         let cls = ClassificationRule.classify(gradientNorm: gradNorm, loss: fo.loss, lambdaMin: values.first ?? 0,
-                                              quotientLambdaMin: quotientMin, delta: delta, reference: reference)
-
-        let wanted = max(options.eigenvectors, cls == .strictSaddle ? 1 : 0)
+                                              quotientLambdaMin: quotientMin, delta: delta, reference: reference(model, options))
+        let wanted = min(max(options.eigenvectors, cls == .strictSaddle ? 1 : 0), model.hessianSize)
         var lowest: [EigenDirection] = []
         var orthErr = 0.0
         if wanted > 0 {
             var w2 = hess.matrix
-            let count = min(wanted, model.hessianSize)
-            let eig = try LAPACK.eigen(destroying: &w2, indices: 0 ..< count)
+            let eig = try LAPACK.eigen(destroying: &w2, indices: 0 ..< wanted)
             let vecs = eig.vectors!
             let mv = BLAS.product(.n, hess.matrix, .n, vecs)
-            let gram = BLAS.product(.t, vecs, .n, vecs)
-            orthErr = Matrix.maxAbsDifference(gram, .identity(count))
-            for i in 0 ..< count {
+            orthErr = Matrix.maxAbsDifference(BLAS.product(.t, vecs, .n, vecs), .identity(wanted))
+            for i in 0 ..< wanted {
                 var r = mv.column(i)
                 Vector.axpy(-eig.values[i], vecs.column(i), &r)
                 lowest.append(EigenDirection(value: eig.values[i], direction: hess.basis.vector(from: vecs.column(i)),
                                              residual: Vector.norm(r)))
             }
         }
-        return PointAnalysis(loss: fo.loss, riemannianGradientNorm: gradNorm, eigenvalues: values, delta: delta,
-                             inertia: inertia, rank: symmetry.rank, symmetryNullity: symmetry.nullity,
+        return PointAnalysis(loss: fo.loss, riemannianGradientNorm: gradNorm, eigenvalues: values, eigenvaluesComplete: true,
+                             lambdaMin: values.first ?? .nan, lambdaMax: values.last ?? .nan, delta: delta,
+                             inertia: inertia, inertiaExact: true, rank: symmetry.rank, symmetryNullity: symmetry.nullity,
                              quotientLambdaMin: quotientMin, classification: cls, optimalLoss: model.optimalLoss,
-                             lowest: lowest, orthogonalityError: orthErr, method: "dense", hessianSize: model.hessianSize)
+                             lowest: lowest, orthogonalityError: orthErr, method: HessianMethod.dense.rawValue,
+                             hessianSize: model.hessianSize, hessianVectorProducts: nil, collapseDeviation: nil, notes: [])
+    }
+
+    static func rankOf(_ x: Matrix) throws -> Int {
+        let sv = try LAPACK.singularValues(x)
+        return sv.filter { $0 > SymmetryAnalysis.rankTolerance * (sv.first ?? 0) }.count
+    }
+
+    static func analyzeReduced(_ model: NormalizedFeatureModel, at x: Matrix, options: AnalysisOptions) throws -> PointAnalysis {
+        let fo = model.firstOrder(at: x)
+        let gradNorm = model.manifold.euclideanToRiemannianGradient(x, fo.euclideanGradient).frobeniusNorm
+        let rs = try ReducedSpectrum(model: model, point: x)
+        let values = rs.eigenvalues
+        let spectralNorm = max(abs(values.first ?? 0), abs(values.last ?? 0))
+        let delta = ClassificationRule.zeroThreshold(spectralNorm: spectralNorm)
+        let rank = try rankOf(x)
+        var quotientMin: Double? = nil
+        if (values.first ?? 0) >= -delta { quotientMin = try rs.quotientLambdaMin() }
+        let cls = ClassificationRule.classify(gradientNorm: gradNorm, loss: fo.loss, lambdaMin: values.first ?? 0,
+                                              quotientLambdaMin: quotientMin, delta: delta, reference: reference(model, options))
+        let wanted = min(max(options.eigenvectors, cls == .strictSaddle ? 1 : 0), model.hessianSize)
+        let (lowest, orth) = certify(model, at: x, firstOrder: fo, pairs: wanted > 0 ? rs.lowestEigenpairs(model: model, point: x, count: wanted) : [])
+        return PointAnalysis(loss: fo.loss, riemannianGradientNorm: gradNorm, eigenvalues: values, eigenvaluesComplete: true,
+                             lambdaMin: values.first ?? .nan, lambdaMax: values.last ?? .nan, delta: delta,
+                             inertia: Inertia(eigenvalues: values, tolerance: delta), inertiaExact: true, rank: rank,
+                             symmetryNullity: SymmetryAnalysis.nullity(d: model.d, rank: rank), quotientLambdaMin: quotientMin,
+                             classification: cls, optimalLoss: model.optimalLoss, lowest: lowest, orthogonalityError: orth,
+                             method: HessianMethod.reduced.rawValue, hessianSize: model.hessianSize, hessianVectorProducts: nil,
+                             collapseDeviation: rs.collapseDeviation,
+                             notes: ["exact spectrum from a \(rs.r.rows)×\(rs.r.rows) reduced matrix and \(model.K) class blocks of size \(model.d - 1)"])
+    }
+
+    static func analyzeLanczos(_ model: NormalizedFeatureModel, at x: Matrix, options: AnalysisOptions) throws -> PointAnalysis {
+        let man = model.manifold
+        let fo = model.firstOrder(at: x)
+        let gradNorm = man.euclideanToRiemannianGradient(x, fo.euclideanGradient).frobeniusNorm
+        let n = model.d * (model.K + model.N)
+        // Lanczos runs in ambient coordinates: the operator is P Hess P on the tangent space and
+        // σ·I on the normal directions, with σ = λ_max so those K+N extra eigenvalues sit at the
+        // top of the spectrum and neither pollute λ_min nor widen the spectral interval.
+        var sigma = 0.0
+        let apply: ([Double]) -> [Double] = { v in
+            let vm = Matrix(rows: model.d, cols: model.K + model.N, columnMajor: v)
+            let pv = man.project(x, vm)
+            var out = model.riemannianHessianVectorProduct(at: x, firstOrder: fo, direction: pv)
+            if sigma != 0 { out = out + sigma * (vm - pv) }
+            return out.storage
+        }
+        var rng = SeededGenerator(seed: options.seed)
+        let top = try Lanczos.eigenpairs(dimension: n, count: 1, which: .largestAlgebraic, tolerance: 1e-8, start: rng.normals(n), apply: apply)
+        let lambdaMax = top.values.first ?? 0
+        sigma = max(lambdaMax, 1e-12)
+        let nev = min(max(options.eigenvectors, 2), n - 1)
+        let low = try Lanczos.eigenpairs(dimension: n, count: nev, which: .smallestAlgebraic, tolerance: 1e-12, start: rng.normals(n), apply: apply)
+        let products = top.matrixVectorProducts + low.matrixVectorProducts
+        let lambdaMin = low.values.first ?? .nan
+        let r0 = low.residuals.first ?? .infinity
+        let delta = ClassificationRule.zeroThreshold(spectralNorm: max(abs(lambdaMin), abs(lambdaMax)))
+        let rank = try rankOf(x)
+        let nu = SymmetryAnalysis.nullity(d: model.d, rank: rank)
+        var notes = [String(format: "Lanczos (ARPACK dsaupd): λ_min residual %.2e, λ_max residual %.2e, %d Hessian-vector products",
+                            r0, top.residuals.first ?? .nan, products)]
+        var inertia = Inertia(negative: low.values.filter { $0 < -delta }.count, zero: -1, positive: -1)
+        var exact = false
+        if StructuredInertia.cost(model) <= options.structuredInertiaMaxFlops {
+            inertia = try StructuredInertia.inertia(blocks: HessianBlocks(model: model, point: x, firstOrder: fo), delta: delta)
+            exact = true
+            notes.append("exact inertia by Schur complement onto the classifier block (Haynsworth), counts at ±δ")
+        } else {
+            notes.append(String(format: "structured inertia skipped (%.1e flops over the %.0e budget): the index is a lower bound", StructuredInertia.cost(model), options.structuredInertiaMaxFlops))
+        }
+        let cls: CriticalPointClass
+        if !(gradNorm <= ClassificationRule.criticalGradientNorm) { cls = .notCritical }
+        else if lambdaMin + r0 < -delta || (exact && inertia.negative > 0) { cls = .strictSaddle }
+        else if exact {
+            // No eigenvalue below −δ; exactly ν in [−δ, δ] means M_⊥ > δ (the orbit directions
+            // are the kernel at a critical point), anything more is degenerate.
+            cls = ClassificationRule.classify(gradientNorm: gradNorm, loss: fo.loss, lambdaMin: 0,
+                                              quotientLambdaMin: inertia.zero == nu ? .infinity : 0, delta: delta,
+                                              reference: reference(model, options))
+            notes.append("minimizer test by exact counts: \(inertia.zero) eigenvalues in [−δ, δ], ν = \(nu)")
+        } else {
+            cls = .undetermined
+            notes.append("no negative curvature found by Lanczos, but without exact inertia the absence of negative eigenvalues is not proven")
+        }
+        let wanted = min(max(options.eigenvectors, cls == .strictSaddle ? 1 : 0), low.values.count)
+        let pairs = (0 ..< wanted).map { (low.values[$0], Matrix(rows: model.d, cols: model.K + model.N, columnMajor: low.vectors[$0])) }
+        let (lowest, orth) = certify(model, at: x, firstOrder: fo, pairs: pairs)
+        return PointAnalysis(loss: fo.loss, riemannianGradientNorm: gradNorm, eigenvalues: low.values + [lambdaMax], eigenvaluesComplete: false,
+                             lambdaMin: lambdaMin, lambdaMax: lambdaMax, delta: delta, inertia: inertia, inertiaExact: exact,
+                             rank: rank, symmetryNullity: nu, quotientLambdaMin: nil, classification: cls,
+                             optimalLoss: model.optimalLoss, lowest: lowest, orthogonalityError: orth,
+                             method: HessianMethod.lanczos.rawValue, hessianSize: model.hessianSize,
+                             hessianVectorProducts: products, collapseDeviation: nil, notes: notes)
     }
 }

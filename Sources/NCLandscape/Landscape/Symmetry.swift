@@ -17,7 +17,9 @@ public struct SymmetryAnalysis: Sendable {
     /// `ν(d, r) = d(d−1)/2 − (d−r)(d−r−1)/2`.
     public static func nullity(d: Int, rank r: Int) -> Int { d * (d - 1) / 2 - (d - r) * (d - r - 1) / 2 }
 
-    public init(point x: Matrix, basis: TangentBasis) throws {
+    /// - Parameter columnScale: multiplies the tangent coordinates of column `c` (the reduced
+    ///   problem at collapsed points represents a class's `n_k` features by one column scaled √n_k).
+    public init(point x: Matrix, basis: TangentBasis, columnScale: [Double]? = nil) throws {
         let d = x.rows
         let sv = try LAPACK.singularValues(x)
         let smax = sv.first ?? 0
@@ -29,7 +31,10 @@ public struct SymmetryAnalysis: Sendable {
         var col = 0
         for a in 0 ..< d { for b in (a + 1) ..< d {
             var omegaX = Matrix(rows: d, cols: x.cols)
-            for c in 0 ..< x.cols { omegaX[a, c] = x[b, c]; omegaX[b, c] = -x[a, c] }
+            for c in 0 ..< x.cols {
+                let w = columnScale?[c] ?? 1
+                omegaX[a, c] = w * x[b, c]; omegaX[b, c] = -w * x[a, c]
+            }
             orbit.setColumn(col, basis.coordinates(of: omegaX))
             col += 1
         } }

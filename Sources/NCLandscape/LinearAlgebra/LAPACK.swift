@@ -63,6 +63,10 @@ public enum LAPACK {
             }
         }
         let count = indices?.count ?? n
+        // dsyevr (MRRR) occasionally reports an internal failure (info > 0) on matrices with
+        // tight eigenvalue clusters, e.g. the many symmetry zeros here; keep the input so the
+        // divide-and-conquer solver can take over.
+        let backup = a
         var w = [Double](repeating: 0, count: n)
         var z = Matrix(rows: wantVectors ? n : 1, cols: wantVectors ? count : 1)
         var isuppz = [nc_lapack_int](repeating: 0, count: 2 * Swift.max(1, n))
@@ -76,12 +80,29 @@ public enum LAPACK {
                                0, &found, &w, pz.baseAddress!, ldz, &isuppz)
             }
         }
+        if info > 0 {
+            var b = backup
+            let all = try syevd(&b, wantVectors: wantVectors)
+            guard let r = indices else { return all }
+            return SymmetricEigen(values: Array(all.values[r]), vectors: all.vectors.map { $0.columns(r) })
+        }
         try LinearAlgebraError.check(info, "dsyevr") { _ in "internal error in the MRRR eigensolver" }
         guard Int(found) == count else {
             throw LinearAlgebraError.computationFailed(routine: "dsyevr", info: 0,
                                                        meaning: "returned \(found) eigenvalues, expected \(count)")
         }
         return SymmetricEigen(values: Array(w.prefix(count)), vectors: wantVectors ? z : nil)
+    }
+
+    /// All eigenvalues (and vectors) by divide and conquer (`dsyevd`); `a` is overwritten.
+    static func syevd(_ a: inout Matrix, wantVectors: Bool) throws -> SymmetricEigen {
+        let n = a.rows
+        var w = [Double](repeating: 0, count: n)
+        let info = a.storage.withUnsafeMutableBufferPointer {
+            LAPACKE_dsyevd(LAPACK_COL_MAJOR, ch(wantVectors ? "V" : "N"), ch("L"), Int32(n), $0.baseAddress!, Int32(n), &w)
+        }
+        try LinearAlgebraError.check(info, "dsyevd") { _ in "the divide-and-conquer eigensolver did not converge" }
+        return SymmetricEigen(values: w, vectors: wantVectors ? a : nil)
     }
 
     /// Number of eigenvalues of the symmetric `a` strictly below `shift`, by Sylvester's law of

@@ -18,6 +18,13 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
     public let labelSmoothing: Double
     /// `n_k`, samples per class.
     public let counts: [Int]
+    /// Per-sample weights `c_j` (nil: all 1) and the normalization `Z` of the loss
+    /// `f = (1/Z) Σ_j c_j ℓ_j` (default `Z = N`). Only the symmetry-reduced problem at collapsed
+    /// points uses them: one representative per class with weight `n_k`, `Z` the original `N`.
+    public let sampleWeights: [Double]?
+    public let lossNormalization: Double
+
+    @inline(__always) func weight(_ j: Int) -> Double { sampleWeights?[j] ?? 1 }
 
     public var N: Int { labels.count }
     /// The manifold `(S^{d−1})^{K+N}` the point lives on.
@@ -50,6 +57,20 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
         self.tau = tau
         self.labelSmoothing = labelSmoothing
         self.counts = counts
+        self.sampleWeights = nil
+        self.lossNormalization = Double(labels.count)
+    }
+
+    /// The weighted problem `f = (1/Z) Σ_j c_j ℓ_j` (see `sampleWeights`).
+    init(K: Int, d: Int, labels: [Int], tau: Double, labelSmoothing: Double, weights: [Double], normalization: Double) throws {
+        try self.init(K: K, d: d, labels: labels, tau: tau, labelSmoothing: labelSmoothing)
+        precondition(weights.count == labels.count && weights.allSatisfy { $0 > 0 } && normalization > 0)
+        self = NormalizedFeatureModel(copying: self, weights: weights, normalization: normalization)
+    }
+
+    private init(copying m: NormalizedFeatureModel, weights: [Double], normalization: Double) {
+        K = m.K; d = m.d; labels = m.labels; tau = m.tau; labelSmoothing = m.labelSmoothing; counts = m.counts
+        sampleWeights = weights; lossNormalization = normalization
     }
 
     /// Samples sorted by class: `counts[k]` samples with label `k`.
@@ -89,6 +110,8 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
         public let probabilities: Matrix
         /// `K × N`, `G = P − T`.
         public let residual: Matrix
+        /// `G diag(c)` (equal to `residual` without sample weights).
+        public let weightedResidual: Matrix
         /// `d × (K+N)`: `[∇_W f, ∇_H f] = (τ/N)[H Gᵀ, W G]`.
         public let euclideanGradient: Matrix
     }
@@ -117,13 +140,15 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
                 tz += t * z.storage[base + k]
                 g.storage[base + k] = p.storage[base + k] - t
             }
-            total += lse - tz
+            total += weight(j) * (lse - tz)
         }
+        var gc = g
+        if let w = sampleWeights { for j in 0 ..< N { for k in 0 ..< K { gc.storage[j * K + k] *= w[j] } } }
         var egrad = Matrix(rows: d, cols: K + N)
-        let scale = tau / Double(N)
-        BLAS.gemm(.n, features(x), .t, g, alpha: scale, into: &egrad, columns: classifierColumns)
-        BLAS.gemm(.n, classifiers(x), .n, g, alpha: scale, into: &egrad, columns: featureColumns)
-        return FirstOrder(loss: total / Double(N), probabilities: p, residual: g, euclideanGradient: egrad)
+        let scale = tau / lossNormalization
+        BLAS.gemm(.n, features(x), .t, gc, alpha: scale, into: &egrad, columns: classifierColumns)
+        BLAS.gemm(.n, classifiers(x), .n, gc, alpha: scale, into: &egrad, columns: featureColumns)
+        return FirstOrder(loss: total / lossNormalization, probabilities: p, residual: g, weightedResidual: gc, euclideanGradient: egrad)
     }
 
     public func loss(at x: Matrix) -> Double { firstOrder(at: x).loss }
@@ -133,7 +158,8 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
         manifold.euclideanToRiemannianGradient(x, firstOrder(at: x).euclideanGradient)
     }
 
-    /// Euclidean Hessian-vector product in direction `V = [Ẇ Ḣ]` (SPEC §2):
+    /// Euclidean Hessian-vector product in direction `V = [Ẇ Ḣ]` (SPEC §2; with sample weights
+    /// `G` and `Ġ` carry `diag(c)`):
     /// `Ż = τ(ẆᵀH + WᵀḢ)`, `Ġ_j = S_j ż_j`, `S_j = diag(p_j) − p_j p_jᵀ`,
     /// `[(∇_W f)˙, (∇_H f)˙] = (τ/N)[Ḣ Gᵀ + H Ġᵀ, Ẇ G + W Ġ]`.
     public func euclideanHessianVectorProduct(at x: Matrix, firstOrder fo: FirstOrder, direction v: Matrix) -> Matrix {
@@ -145,13 +171,14 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
             let base = j * K
             var pz = 0.0
             for k in 0 ..< K { pz += p.storage[base + k] * zdot.storage[base + k] }
-            for k in 0 ..< K { gdot.storage[base + k] = p.storage[base + k] * (zdot.storage[base + k] - pz) }
+            let c = weight(j)
+            for k in 0 ..< K { gdot.storage[base + k] = c * p.storage[base + k] * (zdot.storage[base + k] - pz) }
         }
-        let scale = tau / Double(N)
+        let scale = tau / lossNormalization
         var out = Matrix(rows: d, cols: K + N)
-        BLAS.gemm(.n, ColumnSlice(v, featureColumns), .t, fo.residual, alpha: scale, into: &out, columns: classifierColumns)
+        BLAS.gemm(.n, ColumnSlice(v, featureColumns), .t, fo.weightedResidual, alpha: scale, into: &out, columns: classifierColumns)
         BLAS.gemm(.n, features(x), .t, gdot, alpha: scale, beta: 1, into: &out, columns: classifierColumns)
-        BLAS.gemm(.n, ColumnSlice(v, classifierColumns), .n, fo.residual, alpha: scale, into: &out, columns: featureColumns)
+        BLAS.gemm(.n, ColumnSlice(v, classifierColumns), .n, fo.weightedResidual, alpha: scale, into: &out, columns: featureColumns)
         BLAS.gemm(.n, classifiers(x), .n, gdot, alpha: scale, beta: 1, into: &out, columns: featureColumns)
         return out
     }

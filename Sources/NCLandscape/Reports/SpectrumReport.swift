@@ -25,12 +25,16 @@ public struct SpectrumSummary: Codable, Sendable {
     public var loss: Double
     @NullEncodable public var optimalLoss: Double?
     public var riemannianGradientNorm: Double
+    /// Ascending; all of them unless `eigenvaluesComplete` is false (Lanczos: the extreme ones).
     public var eigenvalues: [Double]
+    public var eigenvaluesComplete: Bool
     public var lambdaMin: Double
     public var lambdaMax: Double
     @NullEncodable public var quotientLambdaMin: Double?
     public var zeroThreshold: Double
     public var inertia: Inertia
+    /// False when Lanczos ran without structured inertia (negative count is then a lower bound).
+    public var inertiaExact: Bool
     public var index: Int
     public var rank: Int
     public var symmetryNullity: Int
@@ -39,6 +43,9 @@ public struct SpectrumSummary: Codable, Sendable {
     public var classificationMargin: Double
     public var method: String
     public var hessianSize: Int
+    @NullEncodable public var hessianVectorProducts: Int?
+    @NullEncodable public var collapseDeviation: Double?
+    public var notes: [String]
     public var eigenvectorOrthogonalityError: Double
     public var eigenvectors: [Direction]
     @NullEncodable public var negativeCurvatureWeights: [ClassWeight]?
@@ -49,7 +56,9 @@ public struct SpectrumSummary: Codable, Sendable {
     public init(model: NormalizedFeatureModel, analysis a: PointAnalysis, source: String, polishIterations: Int?) {
         K = model.K; d = model.d; N = model.N; counts = model.counts; tau = model.tau; labelSmoothing = model.labelSmoothing
         loss = a.loss; optimalLoss = a.optimalLoss; riemannianGradientNorm = a.riemannianGradientNorm
-        eigenvalues = a.eigenvalues; lambdaMin = a.lambdaMin; lambdaMax = a.lambdaMax; quotientLambdaMin = a.quotientLambdaMin
+        eigenvalues = a.eigenvalues; eigenvaluesComplete = a.eigenvaluesComplete; inertiaExact = a.inertiaExact
+        hessianVectorProducts = a.hessianVectorProducts; collapseDeviation = a.collapseDeviation; notes = a.notes
+        lambdaMin = a.lambdaMin; lambdaMax = a.lambdaMax; quotientLambdaMin = a.quotientLambdaMin
         zeroThreshold = a.delta; inertia = a.inertia; index = a.index; rank = a.rank; symmetryNullity = a.symmetryNullity
         classification = a.classification.rawValue; classificationMargin = a.classificationMargin; method = a.method; hessianSize = a.hessianSize
         eigenvectorOrthogonalityError = a.orthogonalityError
@@ -109,11 +118,14 @@ public enum SpectrumReport {
         | inertia (negative / zero / positive) | \(s.inertia.negative) / \(s.inertia.zero) / \(s.inertia.positive) |
         | rank [W H], symmetry nullity ν | \(s.rank), \(s.symmetryNullity) |
         | **classification** | **\(s.classification)** (margin \(String(format: "%.3g", s.classificationMargin)) δ\(s.classificationMargin < ClassificationRule.marginalFactor ? ", marginal: within 100δ of the threshold" : "")) |
-        | Hessian size m, method | \(s.hessianSize), \(s.method) |
+        | Hessian size m, method | \(s.hessianSize), \(s.method)\(s.hessianVectorProducts.map { " (\($0) Hessian-vector products)" } ?? "") |
+        | eigenvalues listed | \(s.eigenvaluesComplete ? "all \(s.eigenvalues.count)" : "the \(s.eigenvalues.count) extreme ones Lanczos computed") |
+        | inertia exact | \(s.inertiaExact ? "yes" : "no (negative count is a lower bound)") |
         | Newton polishing iterations | \(s.polishIterations.map(String.init) ?? "not polished") |
         | BLAS | \(s.blas) |
 
         """
+        if !s.notes.isEmpty { md += "\nMethod notes: " + s.notes.joined(separator: "; ") + ".\n" }
         if !s.eigenvectors.isEmpty {
             md += "\n## Lowest eigenpairs\n\n| # | eigenvalue | residual ‖Mv − λv‖ |\n|---|---|---|\n"
             for (i, e) in s.eigenvectors.enumerated() { md += "| \(i) | \(g(e.eigenvalue)) | \(String(format: "%.2e", e.residual)) |\n" }

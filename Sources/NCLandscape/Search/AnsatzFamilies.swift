@@ -69,12 +69,23 @@ public enum AnsatzFamilies {
         return out
     }
 
-    /// Random start `i`: even starts go straight to Newton (which converges to critical points of
-    /// any index), odd ones descend first (reaching minimizers).
-    public static func randomStart(_ i: Int, model: NormalizedFeatureModel, seed: UInt64) -> SearchStart {
+    /// Random start `i`: with `.alternate`, even starts go straight to Newton (which converges to
+    /// critical points of any index), odd ones descend first (reaching minimizers).
+    public static func randomStart(_ i: Int, model: NormalizedFeatureModel, seed: UInt64, mix: StartMix = .alternate) -> SearchStart {
         var rng = SeededGenerator(seed: seed).derived(i)
         let x = model.manifold.randomPoint(using: &rng)
-        let gd = i % 2 == 1
+        let gd: Bool
+        switch mix { case .alternate: gd = i % 2 == 1; case .descent: gd = true; case .newton: gd = false }
         return SearchStart(task: "start:\(i)", origin: gd ? "random-gd" : "random-newton", point: x, descendFirst: gd)
     }
+}
+
+/// Which kinds of random start a search uses.
+public enum StartMix: String, Codable, CaseIterable, Sendable {
+    /// Even starts Newton from the random point (saddles of any index), odd ones descend first.
+    case alternate
+    /// Every start descends first (minimizers: what decides whether spurious minima exist).
+    case descent
+    /// Every start goes to Newton directly.
+    case newton
 }

@@ -11,8 +11,10 @@ public struct SearchConfiguration: Codable, Sendable, Equatable {
     public var ansatz: Bool = true
     public var newtonIterations: Int = 60
     public var descentIterations: Int = 4000
-    public init(starts: Int = 20, seed: UInt64 = 0, jobs: Int = 2, ansatz: Bool = true) {
-        self.starts = starts; self.seed = seed; self.jobs = jobs; self.ansatz = ansatz
+    /// Which random starts: alternating Newton / descent-then-Newton, or only one kind.
+    public var startMix: StartMix = .alternate
+    public init(starts: Int = 20, seed: UInt64 = 0, jobs: Int = 2, ansatz: Bool = true, startMix: StartMix = .alternate) {
+        self.starts = starts; self.seed = seed; self.jobs = jobs; self.ansatz = ansatz; self.startMix = startMix
     }
 }
 
@@ -40,20 +42,21 @@ public struct EnumerationResult: Sendable {
 public struct CriticalPointSearch {
     public let model: NormalizedFeatureModel
     public let config: SearchConfiguration
-    public let directory: String
+    /// Where the resumable logs go; nil keeps everything in memory (sweeps).
+    public let directory: String?
 
-    public init(model: NormalizedFeatureModel, config: SearchConfiguration, directory: String) {
+    public init(model: NormalizedFeatureModel, config: SearchConfiguration, directory: String?) {
         self.model = model; self.config = config; self.directory = directory
     }
 
-    var pointsPath: String { directory + "/critical_points.jsonl" }
-    var tasksPath: String { directory + "/tasks.jsonl" }
-    var manifestPath: String { directory + "/run.json" }
+    var pointsPath: String { (directory ?? "") + "/critical_points.jsonl" }
+    var tasksPath: String { (directory ?? "") + "/tasks.jsonl" }
+    var manifestPath: String { (directory ?? "") + "/run.json" }
 
     /// All tasks in their fixed order: ansatz families, then random starts `0..<starts`.
     public func allStarts() -> [SearchStart] {
         (config.ansatz ? AnsatzFamilies.starts(for: model) : [])
-            + (0 ..< config.starts).map { AnsatzFamilies.randomStart($0, model: model, seed: config.seed) }
+            + (0 ..< config.starts).map { AnsatzFamilies.randomStart($0, model: model, seed: config.seed, mix: config.startMix) }
     }
 
     struct Candidate {
@@ -91,26 +94,27 @@ public struct CriticalPointSearch {
     /// called after every batch.
     public func run(resume: Bool, progress: ((Int, Int, Int) -> Void)? = nil) throws -> EnumerationResult {
         let t0 = Stopwatch.now()
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let persist = directory != nil
+        if let directory { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         let manifest = RunManifest(K: model.K, d: model.d, labels: model.labels, tau: model.tau,
                                    labelSmoothing: model.labelSmoothing, search: config)
         var points: [CriticalPointRecord] = []
         var tasks: [TaskRecord] = []
-        if resume, FileManager.default.fileExists(atPath: manifestPath) {
+        if persist, resume, FileManager.default.fileExists(atPath: manifestPath) {
             let old = try JSONDecoder().decode(RunManifest.self, from: PointFile.readData(manifestPath))
             var a = old, b = manifest
             a.search.jobs = 0; b.search.jobs = 0; a.search.starts = 0; b.search.starts = 0
-            guard a == b else { throw InputError("--resume: \(directory) holds a run with different parameters; use another --out or drop --resume") }
+            guard a == b else { throw InputError("--resume: \(directory!) holds a run with different parameters; use another --out or drop --resume") }
             try JSONLines.repairTail(path: pointsPath)
             try JSONLines.repairTail(path: tasksPath)
             points = try JSONLines.read(CriticalPointRecord.self, path: pointsPath)
             tasks = try JSONLines.read(TaskRecord.self, path: tasksPath)
             // A point line written just before a crash, whose task line was not: keep the point
             // (its task is redone and will find it again as a duplicate).
-        } else {
+        } else if persist {
             for p in [pointsPath, tasksPath] { try? FileManager.default.removeItem(atPath: p) }
         }
-        try AtomicFile.write(JSONOutput.encode(manifest), to: manifestPath)
+        if persist { try AtomicFile.write(JSONOutput.encode(manifest), to: manifestPath) }
 
         let done = Set(tasks.map(\.task))
         let todo = allStarts().filter { !done.contains($0.task) }
@@ -140,12 +144,12 @@ public struct CriticalPointSearch {
                             invariants: inv, eigenvalues: a.eigenvalues, polishIterations: c.iterations, K: model.K, d: model.d,
                             tau: model.tau, labelSmoothing: model.labelSmoothing, labels: model.labels,
                             classifiers: file.classifiers, features: file.features)
-                        try JSONLines.append(p, to: pointsPath)
+                        if persist { try JSONLines.append(p, to: pointsPath) }
                         points.append(p)
                         rec.outcome = .new; rec.pointId = p.id
                     }
                 }
-                try JSONLines.append(rec, to: tasksPath)
+                if persist { try JSONLines.append(rec, to: tasksPath) }
                 tasks.append(rec)
             }
             i += chunk.count

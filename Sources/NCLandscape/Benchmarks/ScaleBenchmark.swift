@@ -1,0 +1,86 @@
+import Foundation
+
+/// Benchmarks of the structured methods (issue 7), each a ratio or a time measured in one run.
+public enum ScaleBenchmark {
+    public struct Line: Codable, Sendable {
+        public var name: String
+        public var K: Int, d: Int, n: Int, m: Int
+        public var seconds: Double
+        @NullEncodable public var baselineSeconds: Double?
+        @NullEncodable public var speedup: Double?
+        @NullEncodable public var maxEigenvalueDifference: Double?
+        @NullEncodable public var lambdaMin: Double?
+        @NullEncodable public var index: Int?
+        public var classification: String
+        @NullEncodable public var hessianVectorProducts: Int?
+        public var blas: String
+    }
+
+    /// A strict saddle that is exactly critical and not collapsed, at any size: all classifiers
+    /// equal `e_1`, features orthogonal to `e_1` in `±` pairs inside each class (every class sum
+    /// is zero, so `∇_W f = (τ/N)[(1/K)Σ_j h_j − Σ_{y_j=k} h_j] = 0`; all logits vanish, so
+    /// `∇_H f = (τ/N) W G = 0` because the columns of `G` sum to zero). Loss `log K`.
+    public static func pairedSaddle(_ model: NormalizedFeatureModel, seed: UInt64) -> Matrix {
+        var rng = SeededGenerator(seed: seed)
+        var x = Matrix(rows: model.d, cols: model.K + model.N)
+        for k in 0 ..< model.K { x[0, k] = 1 }
+        var pending: [Int: [Double]] = [:]
+        for (j, y) in model.labels.enumerated() {
+            if let v = pending.removeValue(forKey: y) { x.setColumn(model.K + j, v.map { -$0 }); continue }
+            var v = [0] + rng.normals(model.d - 1)
+            let nrm = Vector.norm(v)
+            v = v.map { $0 / nrm }
+            x.setColumn(model.K + j, v)
+            pending[y] = v
+        }
+        return x
+    }
+
+    static func line(_ name: String, _ model: NormalizedFeatureModel, n: Int, _ a: PointAnalysis, seconds: Double,
+                     baseline: Double? = nil, diff: Double? = nil) -> Line {
+        Line(name: name, K: model.K, d: model.d, n: n, m: model.hessianSize, seconds: seconds, baselineSeconds: baseline,
+             speedup: baseline.map { $0 / seconds }, maxEigenvalueDifference: diff, lambdaMin: a.lambdaMin,
+             index: a.inertiaExact ? a.index : nil, classification: a.classification.rawValue,
+             hessianVectorProducts: a.hessianVectorProducts, blas: BLASRuntime.summary)
+    }
+
+    public static func run(parts: Set<String>, emit: (Line) -> Void) throws {
+        if parts.contains("reduced-vs-dense") {
+            let model = try NormalizedFeatureModel(K: 10, d: 11, n: 30, tau: 2)
+            var rng = SeededGenerator(seed: 0)
+            let x = try SpecialPoints.make(.anti, model: model, rng: &rng)
+            let (dense, td) = try Stopwatch.time { try LandscapeAnalyzer.analyze(model, at: x, options: AnalysisOptions(method: .dense)) }
+            let (red, tr) = try Stopwatch.time { try LandscapeAnalyzer.analyze(model, at: x, options: AnalysisOptions(method: .reduced)) }
+            let diff = zip(dense.eigenvalues, red.eigenvalues).map { abs($0 - $1) }.max()
+            emit(line("reduced vs dense (anti-aligned saddle, full spectrum + class)", model, n: 30, red, seconds: tr, baseline: td, diff: diff))
+        }
+        if parts.contains("reduced-large") {
+            let model = try NormalizedFeatureModel(K: 10, d: 16, n: 10_000, tau: 2)
+            var rng = SeededGenerator(seed: 0)
+            let x = try SpecialPoints.make(.etf, model: model, rng: &rng)
+            let (a, t) = try Stopwatch.time { try LandscapeAnalyzer.analyze(model, at: x, options: AnalysisOptions(method: .reduced)) }
+            emit(line("reduced, N = 1e5 (NC point, complete spectrum + class)", model, n: 10_000, a, seconds: t))
+        }
+        if parts.contains("inertia") {
+            let model = try NormalizedFeatureModel(K: 10, d: 16, n: 1000, tau: 2)
+            var rng = SeededGenerator(seed: 1)
+            let x = model.manifold.randomPoint(using: &rng)
+            let (count, t) = try Stopwatch.time { try StructuredInertia.countBelow(0, blocks: HessianBlocks(model: model, point: x)) }
+            var l = Line(name: "structured inertia (random point, exact index)", K: 10, d: 16, n: 1000, m: model.hessianSize, seconds: t,
+                         baselineSeconds: nil, speedup: nil, maxEigenvalueDifference: nil, lambdaMin: nil, index: count.below,
+                         classification: "-", hessianVectorProducts: nil, blas: BLASRuntime.summary)
+            l.name += String(format: " [smallest pivot gap %.2e]", count.smallestPivotGap)
+            emit(l)
+        }
+        if parts.contains("lanczos") {
+            let model = try NormalizedFeatureModel(K: 100, d: 128, n: 100, tau: 2)
+            var rng = SeededGenerator(seed: 2)
+            let xr = model.manifold.randomPoint(using: &rng)
+            let (a1, t1) = try Stopwatch.time { try LandscapeAnalyzer.analyze(model, at: xr, options: AnalysisOptions(method: .lanczos)) }
+            emit(line("Lanczos λ_min + class, random point", model, n: 100, a1, seconds: t1))
+            let xs = pairedSaddle(model, seed: 3)
+            let (a2, t2) = try Stopwatch.time { try LandscapeAnalyzer.analyze(model, at: xs, options: AnalysisOptions(method: .lanczos)) }
+            emit(line("Lanczos λ_min + class, non-collapsed strict saddle", model, n: 100, a2, seconds: t2))
+        }
+    }
+}

@@ -1,0 +1,221 @@
+import Foundation
+
+/// One configuration of a sweep.
+public struct SweepConfiguration: Codable, Sendable {
+    public var K: Int
+    public var d: Int
+    /// Samples per minority class (and per class when balanced).
+    public var n: Int
+    public var tau: Double
+    public var labelSmoothing: Double
+    /// Majority-to-minority ratio: class 0 gets `round(ratio · n)` samples (1 = balanced).
+    public var imbalance: Double
+    /// Explicit counts (overrides `n`/`imbalance` when set).
+    @NullEncodable public var counts: [Int]?
+
+    public var classCounts: [Int] {
+        if let counts { return counts }
+        return [Int(max(1, (imbalance * Double(n)).rounded()))] + [Int](repeating: n, count: K - 1)
+    }
+
+    /// Canonical identifier, stable across runs and shards.
+    public var key: String {
+        let c = counts.map { "counts" + $0.map(String.init).joined(separator: "-") } ?? "n\(n)-imb\(imbalance)"
+        return "K\(K)-d\(d)-\(c)-tau\(tau)-eps\(labelSmoothing)"
+    }
+
+    public func model() throws -> NormalizedFeatureModel {
+        try NormalizedFeatureModel(d: d, counts: classCounts, tau: tau, labelSmoothing: labelSmoothing)
+    }
+}
+
+/// A grid of configurations (command-line lists or a JSON spec file with the same keys).
+public struct SweepGrid: Codable, Sendable {
+    public var K: [Int] = [3]
+    /// Integers or ranges relative to K: `"3"`, `"2..K+2"`, `"K-2..K+2"`, `"K"`.
+    public var d: [String] = ["K+1"]
+    public var n: [Int] = [1]
+    public var tau: [Double] = [2]
+    public var labelSmoothing: [Double] = [0]
+    public var imbalance: [Double] = [1]
+    /// Explicit class counts, added to the grid for every d, τ and ε (K from the counts).
+    public var counts: [[Int]] = []
+    public var starts: Int = 8
+    public var seed: UInt64 = 0
+    public var startMix: StartMix = .descent
+    public init() {}
+
+    enum CodingKeys: String, CodingKey { case K, d, n, tau, labelSmoothing, imbalance, counts, starts, seed, startMix }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let def = SweepGrid()
+        K = try c.decodeIfPresent([Int].self, forKey: .K) ?? def.K
+        if let ints = try? c.decode([Int].self, forKey: .d) { d = ints.map(String.init) } else { d = try c.decodeIfPresent([String].self, forKey: .d) ?? def.d }
+        n = try c.decodeIfPresent([Int].self, forKey: .n) ?? def.n
+        tau = try c.decodeIfPresent([Double].self, forKey: .tau) ?? def.tau
+        labelSmoothing = try c.decodeIfPresent([Double].self, forKey: .labelSmoothing) ?? def.labelSmoothing
+        imbalance = try c.decodeIfPresent([Double].self, forKey: .imbalance) ?? def.imbalance
+        counts = try c.decodeIfPresent([[Int]].self, forKey: .counts) ?? def.counts
+        starts = try c.decodeIfPresent(Int.self, forKey: .starts) ?? def.starts
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? def.seed
+        startMix = try c.decodeIfPresent(StartMix.self, forKey: .startMix) ?? def.startMix
+    }
+
+    /// Evaluates one `d` expression for a given `K`.
+    public static func dValues(_ expr: String, K: Int) throws -> [Int] {
+        func term(_ t: String) throws -> Int {
+            let s = t.replacingOccurrences(of: " ", with: "")
+            if let v = Int(s) { return v }
+            guard s.hasPrefix("K") else { throw InputError("--d: cannot read '\(t)' (use integers, K, K+c, K-c or ranges a..b)") }
+            let rest = s.dropFirst()
+            if rest.isEmpty { return K }
+            guard let off = Int(rest) else { throw InputError("--d: cannot read '\(t)'") }
+            return K + off
+        }
+        if let r = expr.range(of: "..") {
+            let lo = try term(String(expr[..<r.lowerBound])), hi = try term(String(expr[r.upperBound...]))
+            return lo <= hi ? Array(lo ... hi) : []
+        }
+        return [try term(expr)]
+    }
+
+    /// All configurations in a fixed order (`d < 2` skipped), validated.
+    public func configurations() throws -> [SweepConfiguration] {
+        var out: [SweepConfiguration] = []
+        var seen = Set<String>()
+        func add(_ c: SweepConfiguration) throws {
+            guard seen.insert(c.key).inserted else { return }
+            _ = try c.model()
+            out.append(c)
+        }
+        for k in K {
+            var ds: [Int] = []
+            for e in d { for v in try Self.dValues(e, K: k) where v >= 2 && !ds.contains(v) { ds.append(v) } }
+            for dv in ds { for nv in n { for t in tau { for e in labelSmoothing { for r in imbalance {
+                try add(SweepConfiguration(K: k, d: dv, n: nv, tau: t, labelSmoothing: e, imbalance: r, counts: nil))
+            } } } } }
+        }
+        for c in counts {
+            var ds: [Int] = []
+            for e in d { for v in try Self.dValues(e, K: c.count) where v >= 2 && !ds.contains(v) { ds.append(v) } }
+            for dv in ds { for t in tau { for e in labelSmoothing {
+                try add(SweepConfiguration(K: c.count, d: dv, n: c.min() ?? 1, tau: t, labelSmoothing: e,
+                                           imbalance: Double(c.max() ?? 1) / Double(max(1, c.min() ?? 1)), counts: c))
+            } } }
+        }
+        return out
+    }
+}
+
+/// One finished configuration (a line of the sweep's JSONL output).
+public struct SweepResult: Codable, Sendable {
+    public var key: String
+    public var config: SweepConfiguration
+    public var counts: [Int]
+    public var verdict: String
+    public var classCounts: [String: Int]
+    public var distinctCriticalPoints: Int
+    @NullEncodable public var lowestLoss: Double?
+    @NullEncodable public var fStar: Double?
+    /// Smallest `|λ_min|` over the strict saddles found (how close a saddle comes to degenerate).
+    @NullEncodable public var smallestSaddleCurvature: Double?
+    public var theoremApplies: Bool
+    public var spuriousMinima: [PointFile]
+    public var degenerateLosses: [Double]
+    public var marginal: Int
+    public var starts: Int
+    public var seed: UInt64
+    public var seconds: Double
+
+    /// The part that must agree between two runs of the same configuration (not the timing).
+    public var resultFingerprint: String {
+        let losses = [lowestLoss].compactMap { $0 }.map { String(format: "%.9f", $0) }
+        return "\(verdict)|\(classCounts.sorted { $0.key < $1.key })|\(distinctCriticalPoints)|\(losses)|\(spuriousMinima.count)"
+    }
+}
+
+/// Sweeps of the `verify` pipeline over many configurations: resumable, shardable, parallel.
+public enum Sweep {
+    public static func evaluate(_ c: SweepConfiguration, grid: SweepGrid) throws -> SweepResult {
+        let t0 = Stopwatch.now()
+        let model = try c.model()
+        let config = SearchConfiguration(starts: grid.starts, seed: grid.seed, jobs: 1, ansatz: true, startMix: grid.startMix)
+        let r = try CriticalPointSearch(model: model, config: config, directory: nil).run(resume: false)
+        let s = VerifySummary(model: model, config: config, result: r)
+        let saddles = r.points.filter { $0.classValue == .strictSaddle }.map { abs($0.lambdaMin) }
+        return SweepResult(key: c.key, config: c, counts: model.counts, verdict: s.verdict.rawValue, classCounts: s.counts,
+                           distinctCriticalPoints: s.distinctCriticalPoints, lowestLoss: s.bestLoss, fStar: s.fStar,
+                           smallestSaddleCurvature: saddles.min(), theoremApplies: model.theoremApplies,
+                           spuriousMinima: r.points.filter { $0.classValue == .spuriousLocalMinimizer }.map(\.pointFile),
+                           degenerateLosses: r.points.filter { $0.classValue == .degenerate }.map(\.loss),
+                           marginal: s.marginalIds.count, starts: grid.starts, seed: grid.seed, seconds: Stopwatch.now() - t0)
+    }
+
+    /// Parses `i/N`.
+    public static func parseShard(_ s: String) throws -> (Int, Int) {
+        let p = s.split(separator: "/").compactMap { Int($0) }
+        guard p.count == 2, p[1] >= 1, p[0] >= 0, p[0] < p[1] else { throw InputError("--shard must be i/N with 0 ≤ i < N (got \(s))") }
+        return (p[0], p[1])
+    }
+
+    /// Runs the configurations of this shard not yet in `output`, appending one line each.
+    public static func run(grid: SweepGrid, output: String, shard: (Int, Int) = (0, 1), jobs: Int = 2,
+                           progress: ((Int, Int, Double) -> Void)? = nil) throws -> [SweepResult] {
+        let all = try grid.configurations()
+        let mine = all.enumerated().filter { $0.offset % shard.1 == shard.0 }.map(\.element)
+        try JSONLines.repairTail(path: output)
+        var results = try JSONLines.read(SweepResult.self, path: output)
+        let done = Set(results.map(\.key))
+        let todo = mine.filter { !done.contains($0.key) }
+        let t0 = Stopwatch.now()
+        let saved = BLASRuntime.threads
+        if jobs > 1 { BLASRuntime.setThreads(1) }
+        defer { if jobs > 1 { BLASRuntime.setThreads(saved) } }
+        let lock = NSLock()
+        var finished = 0
+        var firstError: Error?
+        // Work-stealing over configurations: each worker appends its line the moment it
+        // finishes, so a kill loses at most the configurations in flight.
+        var next = 0
+        DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, todo.count))) { _ in
+            while true {
+                lock.lock()
+                guard next < todo.count, firstError == nil else { lock.unlock(); return }
+                let c = todo[next]; next += 1
+                lock.unlock()
+                do {
+                    let r = try evaluate(c, grid: grid)
+                    lock.lock()
+                    defer { lock.unlock() }
+                    try JSONLines.append(r, to: output)
+                    results.append(r)
+                    finished += 1
+                    progress?(done.count + finished, mine.count, Stopwatch.now() - t0)
+                } catch {
+                    lock.lock(); if firstError == nil { firstError = error }; lock.unlock()
+                }
+            }
+        }
+        if let firstError { throw firstError }
+        return results
+    }
+
+    /// Combines shard outputs; the same configuration twice must carry the same result.
+    public static func merge(inputs: [String], output: String) throws -> Int {
+        var byKey: [String: SweepResult] = [:]
+        for path in inputs {
+            guard FileManager.default.fileExists(atPath: path) else { throw InputError("merge: \(path) does not exist") }
+            for r in try JSONLines.read(SweepResult.self, path: path) {
+                if let old = byKey[r.key] {
+                    guard old.resultFingerprint == r.resultFingerprint else {
+                        throw InputError("merge: configuration \(r.key) appears with different results (\(old.verdict) vs \(r.verdict)); refusing to merge")
+                    }
+                } else { byKey[r.key] = r }
+            }
+        }
+        var text = ""
+        for k in byKey.keys.sorted() { text += String(decoding: try JSONOutput.encode(byKey[k]!, pretty: false), as: UTF8.self) }
+        try AtomicFile.write(text, to: output)
+        return byKey.count
+    }
+}

@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import NCLandscape
+
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Run the verify pipeline over a grid of configurations; one JSON line per finished configuration.",
+        discussion: """
+        Lists are comma-separated. --d accepts integers and ranges relative to K: 2..K+2, K-2..K+2, K+1.
+        Resumable: rerun with the same --out to skip finished configurations (a torn last line is redone).
+        Shardable: --shard i/N runs every N-th configuration starting at i; combine with `nclandscape merge`.
+        Example Slurm array:  sbatch --array=0-15 --wrap 'nclandscape sweep --spec grid.json --shard $SLURM_ARRAY_TASK_ID/16 --out shard-$SLURM_ARRAY_TASK_ID.jsonl --jobs 1'
+        Example GNU parallel:  parallel nclandscape sweep --spec grid.json --shard {}/8 --out shard-{}.jsonl --jobs 1 ::: 0 1 2 3 4 5 6 7
+        """)
+    @Option(name: .customLong("K"), help: "Class counts K.") var K: String = "3,4"
+    @Option(name: .customLong("d"), help: "Feature dimensions (integers or ranges like 2..K+2).") var d: String = "K-1..K+1"
+    @Option(name: .customLong("n"), help: "Samples per (minority) class.") var n: String = "1"
+    @Option(name: .customLong("tau"), help: "Temperatures.") var tau: String = "2"
+    @Option(name: .customLong("label-smoothing"), help: "Label smoothing values.") var labelSmoothing: String = "0"
+    @Option(name: .customLong("imbalance"), help: "Majority/minority ratios (class 0 gets ratio·n samples; 1 = balanced).") var imbalance: String = "1"
+    @Option(name: .customLong("counts"), help: "Explicit imbalanced counts, ';'-separated vectors, e.g. '5,1,1;4,2,1'. Default: none.") var counts: String?
+    @Option(name: .customLong("spec"), help: "JSON spec file with the keys K, d, n, tau, labelSmoothing, imbalance, counts, starts, seed, startMix (overrides the list flags). Default: none.") var spec: String?
+    @Option(name: .customLong("starts"), help: "Random starts per configuration.") var starts: Int = 8
+    @Option(name: .customLong("seed"), help: "Seed.") var seed: UInt64 = 0
+    @Option(name: .customLong("start-mix"), help: "descent (minimizers; default for sweeps) | alternate | newton.") var startMix: StartMix = .descent
+    @Option(name: .customLong("shard"), help: "i/N: run the configurations whose index ≡ i mod N.") var shard: String = "0/1"
+    @Option(name: .customLong("jobs"), help: "Configurations run in parallel.") var jobs: Int = 2
+    @Option(name: .customLong("out"), help: "Output JSONL file (appended; resumable).") var out: String = "results/runs/sweep.jsonl"
+    @Flag(name: .customLong("list"), help: "Only list this shard's configurations.") var list = false
+
+    func grid() throws -> SweepGrid {
+        if let spec {
+            do { return try JSONDecoder().decode(SweepGrid.self, from: PointFile.readData(spec)) }
+            catch let e as DecodingError { throw InputError("malformed sweep spec \(spec): \(e)") }
+        }
+        var g = SweepGrid()
+        g.K = try parseList(K, "--K") { Int($0) }
+        g.d = d.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        g.n = try parseList(n, "--n") { Int($0) }
+        g.tau = try parseList(tau, "--tau") { Double($0) }
+        g.labelSmoothing = try parseList(labelSmoothing, "--label-smoothing") { Double($0) }
+        g.imbalance = try parseList(imbalance, "--imbalance") { Double($0) }
+        if let counts { g.counts = try counts.split(separator: ";").map { try parseList(String($0), "--counts") { Int($0) } } }
+        g.starts = starts; g.seed = seed; g.startMix = startMix
+        return g
+    }
+
+    func run() throws {
+        let g = try grid()
+        let sh = try Sweep.parseShard(shard)
+        guard jobs >= 1 else { throw InputError("--jobs must be ≥ 1") }
+        if list {
+            for (i, c) in try g.configurations().enumerated() where i % sh.1 == sh.0 { print(c.key) }
+            return
+        }
+        let results = try Sweep.run(grid: g, output: out, shard: sh, jobs: jobs) { done, total, elapsed in
+            guard stderrIsTerminal else { return }
+            let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
+            FileHandle.standardError.write(Data(String(format: "\rsweep: %d/%d configurations, %.0f s elapsed, ETA %.0f s   %@", done, total, elapsed, eta, done == total ? "\n" : "").utf8))
+        }
+        var by: [String: Int] = [:]
+        for r in results { by[r.verdict, default: 0] += 1 }
+        print("\(results.count) configurations in \(out): " + by.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+    }
+}
+
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "merge", abstract: "Combine sweep shard outputs (refuses a configuration present twice with different results).")
+    @Argument(help: "Shard JSONL files.") var inputs: [String]
+    @Option(name: [.customShort("o"), .customLong("output")], help: "Merged JSONL file.") var output: String
+    func run() throws {
+        let n = try Sweep.merge(inputs: inputs, output: output)
+        print("\(n) configurations written to \(output)")
+    }
+}
+
+struct PhaseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "phase", abstract: "Render sweep results as SVG heat maps by verdict, with a Markdown summary and the counterexample points.")
+    @Argument(help: "Sweep JSONL file.") var results: String
+    @Option(name: .customLong("out"), help: "Output folder. Default: results/runs/phase.") var out: String = "results/runs/phase"
+    func run() throws {
+        let rs = try JSONLines.read(SweepResult.self, path: results)
+        guard !rs.isEmpty else { throw InputError("\(results) holds no sweep results") }
+        let files = try PhaseDiagram.write(rs, to: out, source: results)
+        print("wrote \(out)/phase.md and \(files.count) diagrams")
+    }
+}
+
+extension StartMix: ExpressibleByArgument {}

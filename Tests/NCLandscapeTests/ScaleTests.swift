@@ -1,0 +1,104 @@
+import XCTest
+@testable import NCLandscape
+
+final class ScaleTests: XCTestCase {
+    func collapsedPoints() throws -> [(String, NormalizedFeatureModel, Matrix)] {
+        var out: [(String, NormalizedFeatureModel, Matrix)] = []
+        for model in [try NormalizedFeatureModel(K: 4, d: 5, n: 3, tau: 2),
+                      try NormalizedFeatureModel(d: 4, counts: [4, 1, 2], tau: 3),
+                      try NormalizedFeatureModel(K: 3, d: 4, n: 2, tau: 1.5, labelSmoothing: 0.2)] {
+            for s in AnsatzFamilies.starts(for: model) {
+                let x = try NewtonPolisher.polish(model, from: s.point).point
+                if ReducedSpectrum.collapseDeviation(model: model, point: x) <= ReducedSpectrum.collapseTolerance { out.append((s.origin, model, x)) }
+            }
+        }
+        return out
+    }
+
+    /// The reduced spectrum equals the dense one as multisets (1e-10) at collapsed points,
+    /// balanced and imbalanced, critical or not, and gives the same class.
+    func testReducedSpectrumEqualsDense() throws {
+        let points = try collapsedPoints()
+        XCTAssertGreaterThan(points.count, 10)
+        for (name, model, x) in points {
+            let dense = try LandscapeAnalyzer.analyze(model, at: x, options: AnalysisOptions(method: .dense))
+            let reduced = try LandscapeAnalyzer.analyze(model, at: x, options: AnalysisOptions(eigenvectors: 3, method: .reduced))
+            XCTAssertEqual(reduced.eigenvalues.count, dense.eigenvalues.count)
+            let diff = zip(reduced.eigenvalues, dense.eigenvalues).map { abs($0 - $1) }.max()!
+            XCTAssertLessThan(diff, 1e-10, "\(name) counts \(model.counts)")
+            XCTAssertEqual(reduced.classification, dense.classification, name)
+            XCTAssertEqual(reduced.symmetryNullity, dense.symmetryNullity, name)
+            if let qd = dense.quotientLambdaMin { XCTAssertEqual(reduced.quotientLambdaMin!, qd, accuracy: 1e-10, name) }
+            // Reduced eigenvectors are true eigenvectors of the full Hessian.
+            for e in reduced.lowest { XCTAssertLessThan(e.residual, 1e-10, name) }
+            XCTAssertLessThan(reduced.orthogonalityError, 1e-12, name)
+            for (e, v) in zip(reduced.lowest, dense.eigenvalues) { XCTAssertEqual(e.value, v, accuracy: 1e-10) }
+        }
+    }
+
+    func testReducedRefusesNonCollapsedPoints() throws {
+        let model = try NormalizedFeatureModel(K: 3, d: 4, n: 2, tau: 2)
+        var rng = SeededGenerator(seed: 1)
+        let x = model.manifold.randomPoint(using: &rng)
+        assertThrowsInput(try LandscapeAnalyzer.analyze(model, at: x, options: AnalysisOptions(method: .reduced)), contains: "not collapsed")
+        XCTAssertEqual(LandscapeAnalyzer.resolve(.auto, model: model, point: x, options: AnalysisOptions()), .dense)
+    }
+
+    /// Lanczos λ_min matches dense (1e-8) at random points and at strict saddles, collapsed or
+    /// not (a sign-pattern saddle perturbed and re-polished is not collapsed).
+    func testLanczosMatchesDense() throws {
+        let model = try NormalizedFeatureModel(K: 4, d: 5, n: 3, tau: 2)
+        var rng = SeededGenerator(seed: 3)
+        var points = [model.manifold.randomPoint(using: &rng), model.manifold.randomPoint(using: &rng)]
+        for s in AnsatzFamilies.starts(for: model).prefix(4) { points.append(try NewtonPolisher.polish(model, from: s.point).point) }
+        let noisy = model.manifold.retract(points[3], 0.3 * model.manifold.randomTangent(at: points[3], using: &rng))
+        points.append(try NewtonPolisher.polish(model, from: noisy).point)
+        for (i, x) in points.enumerated() {
+            let dense = try LandscapeAnalyzer.analyze(model, at: x, options: AnalysisOptions(method: .dense))
+            let lz = try LandscapeAnalyzer.analyze(model, at: x, options: AnalysisOptions(eigenvectors: 2, method: .lanczos))
+            XCTAssertEqual(lz.lambdaMin, dense.lambdaMin, accuracy: 1e-8, "point \(i)")
+            XCTAssertEqual(lz.lambdaMax, dense.lambdaMax, accuracy: 1e-6 * max(1, dense.lambdaMax), "point \(i)")
+            XCTAssertEqual(lz.classification, dense.classification, "point \(i)")
+            XCTAssertTrue(lz.inertiaExact)
+            XCTAssertEqual(lz.inertia, dense.inertia, "point \(i)")
+            XCTAssertGreaterThan(lz.hessianVectorProducts ?? 0, 0)
+            for e in lz.lowest { XCTAssertLessThan(e.residual, 1e-8) }
+        }
+    }
+
+    /// Structured inertia equals the dense inertia at random points (shifts well away from any
+    /// eigenvalue) for several sizes and imbalanced counts, and at critical points with ±δ.
+    func testStructuredInertiaMatchesDense() throws {
+        for (i, model) in (try models() + [try NormalizedFeatureModel(K: 5, d: 6, n: 7, tau: 4)]).enumerated() {
+            var rng = SeededGenerator(seed: UInt64(60 + i))
+            let x = model.manifold.randomPoint(using: &rng)
+            let h = model.denseRiemannianHessian(at: x).matrix
+            let ev = try LAPACK.eigenvalues(h)
+            let blocks = HessianBlocks(model: model, point: x)
+            for shift in [0.0, -0.03, 0.02] where ev.allSatisfy({ abs($0 - shift) > 1e-6 }) {
+                let c = try StructuredInertia.countBelow(shift, blocks: blocks, chunk: 3)   // small chunks exercise the accumulation
+                XCTAssertEqual(c.below, ev.filter { $0 < shift }.count, "model \(i) shift \(shift)")
+            }
+        }
+        let model = try NormalizedFeatureModel(K: 4, d: 5, n: 3, tau: 2)
+        for kind in [SpecialPoint.etf, .anti, .total] {
+            var rng = SeededGenerator(seed: 0)
+            let x = try SpecialPoints.make(kind, model: model, rng: &rng)
+            let dense = try LandscapeAnalyzer.analyze(model, at: x, options: AnalysisOptions(method: .dense))
+            let inertia = try StructuredInertia.inertia(blocks: HessianBlocks(model: model, point: x), delta: dense.delta)
+            XCTAssertEqual(inertia, dense.inertia, "\(kind)")
+        }
+    }
+
+    func testARPACKResidualsAndOrdering() throws {
+        // Diagonal test operator with known spectrum 1…n.
+        let n = 200
+        var rng = SeededGenerator(seed: 1)
+        let r = try Lanczos.eigenpairs(dimension: n, count: 3, which: .smallestAlgebraic, start: rng.normals(n)) { v in
+            v.enumerated().map { Double($0.offset + 1) * $0.element }
+        }
+        XCTAssertEqual(r.values.count, 3)
+        for (a, b) in zip(r.values, [1.0, 2, 3]) { XCTAssertEqual(a, b, accuracy: 1e-10) }
+        for res in r.residuals { XCTAssertLessThan(res, 1e-9) }
+    }
+}

@@ -1,0 +1,80 @@
+import XCTest
+@testable import NCLandscape
+
+final class SweepTests: XCTestCase {
+    func tempFile(_ name: String) -> String {
+        NSTemporaryDirectory() + "/nclandscape-sweep-\(name)-\(getpid())-\(UInt32.random(in: 0 ... .max)).jsonl"
+    }
+
+    func grid() -> SweepGrid {
+        var g = SweepGrid()
+        g.K = [3, 4]; g.d = ["K-1..K+1"]; g.n = [1, 2]; g.tau = [2]; g.imbalance = [1, 3]
+        g.starts = 4; g.seed = 1
+        return g
+    }
+
+    func testGridExpressions() throws {
+        XCTAssertEqual(try SweepGrid.dValues("2..K+2", K: 3), [2, 3, 4, 5])
+        XCTAssertEqual(try SweepGrid.dValues("K-2..K", K: 4), [2, 3, 4])
+        XCTAssertEqual(try SweepGrid.dValues("7", K: 4), [7])
+        assertThrowsInput(try SweepGrid.dValues("x+1", K: 4), contains: "--d")
+        let configs = try grid().configurations()
+        XCTAssertEqual(configs.count, 2 * 3 * 2 * 2)
+        XCTAssertEqual(Set(configs.map(\.key)).count, configs.count)
+        let imb = configs.first { $0.imbalance == 3 && $0.n == 2 }!
+        XCTAssertEqual(imb.classCounts, [6] + [Int](repeating: 2, count: imb.K - 1))
+    }
+
+    /// Shards 0/3, 1/3, 2/3 merged equal the unsharded sweep.
+    func testShardsMergedEqualUnsharded() throws {
+        let g = grid()
+        let full = tempFile("full")
+        let all = try Sweep.run(grid: g, output: full, jobs: 2)
+        var shards: [String] = []
+        for i in 0 ..< 3 {
+            let p = tempFile("shard\(i)")
+            _ = try Sweep.run(grid: g, output: p, shard: (i, 3), jobs: 1)
+            shards.append(p)
+        }
+        let merged = tempFile("merged")
+        XCTAssertEqual(try Sweep.merge(inputs: shards, output: merged), all.count)
+        let a = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0.resultFingerprint) })
+        let b = Dictionary(uniqueKeysWithValues: try JSONLines.read(SweepResult.self, path: merged).map { ($0.key, $0.resultFingerprint) })
+        XCTAssertEqual(a, b)
+        // A conflicting duplicate is refused.
+        var rs = try JSONLines.read(SweepResult.self, path: shards[0])
+        rs[0].verdict = "spurious_minimum_found"
+        let bad = tempFile("bad")
+        try JSONLines.append(rs[0], to: bad)
+        assertThrowsInput(try Sweep.merge(inputs: [merged, bad], output: tempFile("x")), contains: "different results")
+    }
+
+    /// A sweep killed midway (its file cut after some lines, with a torn half line) and
+    /// restarted finishes with every configuration exactly once and the same results.
+    func testResumeAfterKillLosesNothing() throws {
+        let g = grid()
+        let full = tempFile("ref")
+        let reference = try Sweep.run(grid: g, output: full, jobs: 2)
+        let path = tempFile("killed")
+        let lines = try String(contentsOfFile: full, encoding: .utf8).split(separator: "\n")
+        try (lines.prefix(5).joined(separator: "\n") + "\n" + lines[5].prefix(30)).write(toFile: path, atomically: true, encoding: .utf8)
+        let resumed = try Sweep.run(grid: g, output: path, jobs: 2)
+        XCTAssertEqual(resumed.count, reference.count)
+        let onDisk = try JSONLines.read(SweepResult.self, path: path)
+        XCTAssertEqual(onDisk.count, reference.count)
+        XCTAssertEqual(Set(onDisk.map(\.key)).count, onDisk.count)
+        let a = Dictionary(uniqueKeysWithValues: reference.map { ($0.key, $0.resultFingerprint) })
+        let b = Dictionary(uniqueKeysWithValues: onDisk.map { ($0.key, $0.resultFingerprint) })
+        XCTAssertEqual(a, b)
+    }
+
+    func testPhaseDiagramWritesFiles() throws {
+        let out = NSTemporaryDirectory() + "/nclandscape-phase-\(getpid())"
+        let rs = try Sweep.run(grid: grid(), output: tempFile("phase"), jobs: 2)
+        let files = try PhaseDiagram.write(rs, to: out, source: "test")
+        XCTAssertTrue(files.contains("phase_d_vs_K_tau2.svg"))
+        for f in files + ["phase.md"] { XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + f), f) }
+        let md = try String(contentsOfFile: out + "/phase.md", encoding: .utf8)
+        XCTAssertTrue(md.contains("\(rs.count) configurations"))
+    }
+}

@@ -85,6 +85,24 @@ final class InputTests: XCTestCase {
         assertThrowsInput(try NPY.parse(npy("<f8", fortran: false, shape: "(2,)", payload: [UInt8](repeating: 0, count: 8)), source: "x"), contains: "expected 16 data bytes")
     }
 
+    func testNPYFeaturesValidation() throws {
+        let dir = NSTemporaryDirectory() + "/nclandscape-npyf-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try NPY.write(NPYArray(shape: [3, 2], values: [1, 0, 0, 1, 1, 1]), to: dir + "/H.npy")
+        try NPY.write(NPYArray(shape: [3], values: [0, 1, 1], isInteger: true), to: dir + "/y.npy")
+        try NPY.write(NPYArray(shape: [3], values: [0, 3, 1], isInteger: true), to: dir + "/ybad.npy")
+        try NPY.write(NPYArray(shape: [3], values: [0, 2, 2], isInteger: true), to: dir + "/yempty.npy")
+        try NPY.write(NPYArray(shape: [3, 2], values: [1, .nan, 0, 1, 1, 1]), to: dir + "/Hnan.npy")
+        try NPY.write(NPYArray(shape: [2, 3], values: [1, 0, 0, 0, 1, 0]), to: dir + "/Wbad.npy")
+        let f = try NPYFeatures.load(features: dir + "/H.npy", labels: dir + "/y.npy", classifiers: nil, K: nil)
+        XCTAssertEqual(f.K, 2); XCTAssertEqual(f.features.column(2), [1, 1])
+        assertThrowsInput(try NPYFeatures.load(features: dir + "/H.npy", labels: dir + "/ybad.npy", classifiers: nil, K: 3), contains: "out of range")
+        assertThrowsInput(try NPYFeatures.load(features: dir + "/H.npy", labels: dir + "/yempty.npy", classifiers: nil, K: nil), contains: "class 1 has no samples")
+        assertThrowsInput(try NPYFeatures.load(features: dir + "/Hnan.npy", labels: dir + "/y.npy", classifiers: nil, K: nil), contains: "NaN")
+        assertThrowsInput(try NPYFeatures.load(features: dir + "/H.npy", labels: dir + "/y.npy", classifiers: dir + "/Wbad.npy", K: nil), contains: "K × d")
+        assertThrowsInput(try NPYFeatures.load(features: dir + "/missing.npy", labels: dir + "/y.npy", classifiers: nil, K: nil), contains: "cannot read")
+    }
+
     func testNPYPointRoundTrip() throws {
         let model = try NormalizedFeatureModel(d: 4, counts: [2, 1, 3], tau: 1.5)
         var rng = SeededGenerator(seed: 2)

@@ -90,6 +90,20 @@ final class ScaleTests: XCTestCase {
         }
     }
 
+    /// The fused Lanczos operator equals Hess(Pv) on the tangent part plus σ on the normal part.
+    func testShiftedOperatorMatchesComposition() throws {
+        let model = try NormalizedFeatureModel(d: 4, counts: [2, 3, 1], tau: 2.5, labelSmoothing: 0.1)
+        var rng = SeededGenerator(seed: 12)
+        let x = model.manifold.randomPoint(using: &rng)
+        let fo = model.firstOrder(at: x)
+        let v = Matrix(rows: 4, cols: 9, columnMajor: rng.normals(36))
+        let pv = model.manifold.project(x, v)
+        let expected = model.riemannianHessianVectorProduct(at: x, firstOrder: fo, direction: pv) + 0.7 * (v - pv)
+        let got = model.shiftedTangentHessianProduct(at: x, firstOrder: fo, curvature: model.curvatureTerms(at: x, firstOrder: fo),
+                                                     vector: v, normalShift: 0.7)
+        XCTAssertLessThan(Matrix.maxAbsDifference(got, expected), 1e-14)
+    }
+
     func testARPACKResidualsAndOrdering() throws {
         // Diagonal test operator with known spectrum 1…n.
         let n = 200

@@ -132,32 +132,58 @@ public enum NPY {
     public static func write(_ a: NPYArray, to path: String) throws { try AtomicFile.write(encode(a), to: path) }
 }
 
-/// Builds a model and point from NumPy arrays as a Python user saves them: rows are vectors
-/// (`W.npy` is `K × d`, `H.npy` is `N × d`), `y.npy` holds `N` integer labels.
-public enum NPYPoint {
-    public static func load(classifiers wPath: String?, features hPath: String, labels yPath: String, K: Int?, tau: Double,
-                            labelSmoothing: Double, normalize: Bool) throws -> (model: NormalizedFeatureModel, point: Matrix) {
+/// Features, labels and (optionally) classifiers read from NumPy arrays as a Python user saves
+/// them: rows are vectors (`H.npy` is `N × d`, `W.npy` is `K × d`), `y.npy` holds `N` integers.
+public struct NPYFeatures: Sendable {
+    /// `d × N` (columns are the features).
+    public let features: Matrix
+    public let labels: [Int]
+    public let K: Int
+    /// `d × K`, when given.
+    public let classifiers: Matrix?
+
+    /// Validates shapes, finiteness, integer labels in range and non-empty classes.
+    /// `K` defaults to the classifier's rows, else to the largest label + 1.
+    public static func load(features hPath: String, labels yPath: String, classifiers wPath: String?, K: Int?) throws -> NPYFeatures {
         let h = try NPY.read(path: hPath)
         guard h.shape.count == 2 else { throw InputError("\(hPath): features must be a 2-D array N × d, got shape \(h.shape)") }
         let n = h.shape[0], d = h.shape[1]
+        guard h.values.allSatisfy({ $0.isFinite }) else { throw InputError("\(hPath) contains NaN or Inf") }
         let y = try NPY.read(path: yPath)
         guard y.shape.count == 1 || (y.shape.count == 2 && y.shape[1] == 1) else { throw InputError("\(yPath): labels must be a 1-D array, got shape \(y.shape)") }
         guard y.values.count == n else { throw InputError("\(yPath) has \(y.values.count) labels but \(hPath) has \(n) rows") }
-        guard y.values.allSatisfy({ $0.isFinite && $0 == $0.rounded() }) else { throw InputError("\(yPath): labels must be integers") }
+        guard y.values.allSatisfy({ $0.isFinite && $0 == $0.rounded() && $0 >= 0 }) else { throw InputError("\(yPath): labels must be non-negative integers") }
         let labels = y.values.map { Int($0) }
-        var vectors: [[Double]] = []
-        let kk: Int
+        var w: Matrix? = nil
+        var k = K ?? ((labels.max() ?? 0) + 1)
         if let wPath {
-            let w = try NPY.read(path: wPath)
-            guard w.shape.count == 2, w.shape[1] == d else { throw InputError("\(wPath): classifiers must be K × d with d = \(d), got shape \(w.shape)") }
-            kk = w.shape[0]
-            if let K, K != kk { throw InputError("--K \(K) disagrees with \(wPath), which has \(kk) rows") }
-            vectors = (0 ..< kk).map { Array(w.values[$0 * d ..< ($0 + 1) * d]) }
-        } else {
+            let a = try NPY.read(path: wPath)
+            guard a.shape.count == 2, a.shape[1] == d else { throw InputError("\(wPath): classifiers must be K × d with d = \(d), got shape \(a.shape)") }
+            guard a.values.allSatisfy({ $0.isFinite }) else { throw InputError("\(wPath) contains NaN or Inf") }
+            if let K, K != a.shape[0] { throw InputError("--K \(K) disagrees with \(wPath), which has \(a.shape[0]) rows") }
+            k = a.shape[0]
+            w = Matrix(rows: d, cols: k, columnMajor: a.values)   // C-order rows are column-major columns
+        }
+        if let bad = labels.first(where: { $0 >= k }) { throw InputError("label \(bad) is out of range 0..<\(k)") }
+        var seen = [Bool](repeating: false, count: k)
+        for l in labels { seen[l] = true }
+        if let empty = seen.firstIndex(of: false) { throw InputError("class \(empty) has no samples (every class needs at least one)") }
+        return NPYFeatures(features: Matrix(rows: d, cols: n, columnMajor: h.values), labels: labels, K: k, classifiers: w)
+    }
+}
+
+/// Builds a model and point from NumPy arrays (see `NPYFeatures`); the classifier is required
+/// because it is part of the point.
+public enum NPYPoint {
+    public static func load(classifiers wPath: String?, features hPath: String, labels yPath: String, K: Int?, tau: Double,
+                            labelSmoothing: Double, normalize: Bool) throws -> (model: NormalizedFeatureModel, point: Matrix) {
+        guard wPath != nil else {
             throw InputError("--classifiers W.npy is required to analyze the model at a point (W is part of the point)")
         }
-        vectors += (0 ..< n).map { Array(h.values[$0 * d ..< ($0 + 1) * d]) }
-        let model = try NormalizedFeatureModel(K: kk, d: d, labels: labels, tau: tau, labelSmoothing: labelSmoothing)
+        let f = try NPYFeatures.load(features: hPath, labels: yPath, classifiers: wPath, K: K)
+        let d = f.features.rows, kk = f.K
+        let vectors = (0 ..< kk).map { f.classifiers!.column($0) } + (0 ..< f.labels.count).map { f.features.column($0) }
+        let model = try NormalizedFeatureModel(K: kk, d: d, labels: f.labels, tau: tau, labelSmoothing: labelSmoothing)
         let x = try PointFile.assemble(d: d, vectors: vectors, names: { $0 < kk ? "classifier \($0) (row \($0) of W.npy)" : "feature \($0 - kk) (row \($0 - kk) of H.npy)" },
                                        normalize: normalize)
         return (model, x)

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import NCLandscape
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the normalized model (Riemannian GD) and the regularized model (GD) from the same seeded starts; compare NC1–NC3 over iterations.")
+    @Option(name: .customLong("K"), help: "Classes.") var K: Int = 4
+    @Option(name: .customLong("d"), help: "Feature dimension.") var d: Int = 5
+    @Option(name: .customLong("n"), help: "Samples per class.") var n: Int = 3
+    @Option(name: .customLong("tau"), help: "Temperature of the normalized model.") var tau: Double = 2
+    @Option(name: .customLong("lambda-w"), help: "Weight decay on W (regularized model).") var lambdaW: Double = 5e-4
+    @Option(name: .customLong("lambda-h"), help: "Weight decay on H.") var lambdaH: Double = 5e-4
+    @Option(name: .customLong("lambda-b"), help: "Weight decay on b.") var lambdaB: Double = 0
+    @Option(name: .customLong("iterations"), help: "Iterations per run.") var iterations: Int = 2000
+    @Option(name: .customLong("seeds"), help: "Random starts (seeds 0…S−1 derived from --seed).") var seeds: Int = 3
+    @Option(name: .customLong("seed"), help: "Base seed.") var seed: UInt64 = 0
+    @Option(name: .customLong("momentum"), help: "Heavy-ball momentum for the normalized run.") var momentum: Double = 0
+    @Option(name: .customLong("steps"), help: "Step sizes searched (same budget for both models).") var steps: String = "0.03,0.1,0.3,1,3,10,30,100"
+    @Option(name: .customLong("search-iterations"), help: "Iterations per candidate step.") var searchIterations: Int = 300
+    @Option(name: .customLong("thresholds"), help: "NC thresholds to time.") var thresholds: String = "1e-2"
+    @Option(name: .customLong("record-every"), help: "Record metrics every k iterations.") var recordEvery: Int = 10
+    @Option(name: .customLong("out"), help: "Report folder. Default: results/runs/train-K<K>-d<d>-n<n>-tau<τ>.") var out: String?
+
+    func run() throws {
+        var c = TrainingConfiguration()
+        c.K = K; c.d = d; c.n = n; c.tau = tau; c.lambdaW = lambdaW; c.lambdaH = lambdaH; c.lambdaB = lambdaB
+        c.iterations = iterations; c.seeds = seeds; c.seed = seed; c.momentum = momentum
+        c.stepGrid = try parseList(steps, "--steps") { Double($0) }
+        c.searchIterations = searchIterations
+        c.thresholds = try parseList(thresholds, "--thresholds") { Double($0) }
+        c.recordEvery = recordEvery
+        guard tau > 0 else { throw InputError("tau must be positive") }
+        let (s, runs) = try TrainingStudy.run(c)
+        let dir = out ?? "results/runs/train-K\(K)-d\(d)-n\(n)-tau\(tau)"
+        try TrainingReport.write(s, runs: runs, to: dir)
+        print("steps: normalized η = \(s.stepNormalized), regularized η = \(s.stepRegularized)")
+        for t in s.thresholds {
+            print(String(format: "%@ < %g  %-12@ median %@  per seed %@", t.metric.uppercased(), t.threshold, t.model,
+                         t.median.map { String(format: "%.0f", $0) } ?? "not reached", t.iterations.map { $0.map(String.init) ?? "—" }.joined(separator: ",")))
+        }
+        for (k, v) in s.claimHolds.sorted(by: { $0.key < $1.key }) { print("\(k): normalization faster? \(v ? "yes" : "no")") }
+        print("report: \(dir)/report.md")
+    }
+}
+
+/// Features and labels from .npy (rows are vectors) or a point JSON.
+struct FeatureInputOptions: ParsableArguments {
+    @Argument(help: "Point JSON file (alternative to --features).") var pointFile: String?
+    @Option(name: .customLong("features"), help: "N × d features (.npy, float32/float64). Default: none.") var features: String?
+    @Option(name: .customLong("labels"), help: "N integer labels (.npy). Default: none.") var labels: String?
+    @Option(name: .customLong("classifiers"), help: "K × d classifier (.npy). Default: none.") var classifiers: String?
+    @Option(name: .customLong("K"), help: "Number of classes (default: max label + 1, or rows of --classifiers).") var K: Int?
+
+    func load() throws -> (h: Matrix, labels: [Int], K: Int, w: Matrix?, tau: Double?) {
+        if let pointFile {
+            let (m, x) = try PointFile.read(path: pointFile, normalize: true)
+            return (x.columns(m.featureColumns), m.labels, m.K, x.columns(m.classifierColumns), m.tau)
+        }
+        guard let features, let labels else { throw InputError("give a point JSON, or --features H.npy --labels y.npy [--classifiers W.npy]") }
+        let f = try NPYFeatures.load(features: features, labels: labels, classifiers: classifiers, K: K)
+        return (f.features, f.labels, f.K, f.classifiers, nil)
+    }
+}
+
+struct MetricsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "metrics",
+        abstract: "NC1, NC2, NC3, accuracy and nearest-class-center agreement of features (and classifiers).",
+        discussion: "NC1 uses Σ_B^† from an SVD that drops singular values below 1e-10·σ_max, so it is never negative.")
+    @OptionGroup var input: FeatureInputOptions
+    @Flag(name: .customLong("json"), help: "Print JSON (keys nc1, nc2, nc3, accuracy, nccAgreement).") var json = false
+    func run() throws {
+        let (h, labels, K, w, _) = try input.load()
+        let m = try NCMetrics.compute(features: h, labels: labels, K: K, classifiers: w)
+        if json { print(try JSONOutput.string(m, pretty: false), terminator: ""); return }
+        print(String(format: "NC1 %.6g\nNC2 %.6g\nNC3 %.6g\naccuracy %.4f\nNCC agreement %.4f", m.nc1, m.nc2, m.nc3, m.accuracy, m.nccAgreement))
+    }
+}
+
+struct AnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "analyze",
+        abstract: "NC metrics of a trained network's last layer, then the landscape check at the normalized point: ‖grad‖, λ_min, index, class, distance to neural collapse.")
+    @OptionGroup var input: FeatureInputOptions
+    @Option(name: .customLong("tau"), help: "Temperature of the normalized model (a point JSON carries its own).") var tau: Double = 2
+    @Option(name: .customLong("method"), help: "auto | dense | reduced | lanczos.") var method: HessianMethod = .auto
+    @Flag(name: .customLong("json"), help: "Print JSON.") var json = false
+    func run() throws {
+        let (h, labels, K, w, fileTau) = try input.load()
+        let t = fileTau ?? tau
+        guard t > 0 else { throw InputError("tau must be positive") }
+        let a = try CollapseAnalysis.analyze(features: h, labels: labels, K: K, classifiers: w, tau: t, options: AnalysisOptions(method: method))
+        if json { print(try JSONOutput.string(a, pretty: false), terminator: ""); return }
+        func f(_ v: Double?) -> String { v.map { String(format: "%.6g", $0) } ?? "—" }
+        print("K=\(a.K) d=\(a.d) N=\(a.N) τ=\(a.tau)")
+        print("NC1 \(f(a.nc.nc1))  NC2 \(f(a.nc.nc2))  NC3 \(f(a.nc.nc3))  accuracy \(f(a.nc.accuracy))")
+        print("loss \(f(a.loss)) (optimum \(f(a.optimalLoss)))  ‖grad‖ \(f(a.riemannianGradientNorm))  λ_min \(f(a.lambdaMin))  index \(a.index.map(String.init) ?? "—")  class \(a.classification ?? "—") [\(a.method ?? "—")]")
+        print("distance to the nearest NC configuration \(f(a.distanceToCollapse)) (per column \(f(a.distanceToCollapsePerColumn)))")
+        for n in a.notes { print("note: \(n)") }
+    }
+}

@@ -90,7 +90,7 @@ def main():
             os.makedirs(d, exist_ok=True)
             np.save(os.path.join(d, "H.npy"), h); np.save(os.path.join(d, "W.npy"), W); np.save(os.path.join(d, "y.npy"), y)
             r = subprocess.run([a.bin, "analyze", "--features", f"{d}/H.npy", "--labels", f"{d}/y.npy", "--classifiers", f"{d}/W.npy",
-                                "--tau", str(a.tau), "--json"], capture_output=True, text=True)
+                                "--tau", str(a.tau), "--lanczos-tolerance", "1e-6", "--json"], capture_output=True, text=True)
             if r.returncode != 0:
                 sys.exit(f"nclandscape analyze failed on {d}: {r.stderr.strip()}")
             res = json.loads(r.stdout)
@@ -108,7 +108,7 @@ def main():
     lines = ["# Practical network: MLP on scikit-learn digits, normalized vs regularized last layer\n",
              f"Produced by `scripts/network_experiment.py` (epochs {a.epochs}, export every {a.every}, τ = {a.tau}, d = {a.d}, "
              f"weight decay {a.wd} for the regularized run, Adam lr {a.lr}, seed {a.seed}; N = {len(y)} training images, K = 10). "
-             "Landscape columns come from `nclandscape analyze` at the normalized point (the model's temperature τ for both runs).\n",
+             "Landscape columns come from `nclandscape analyze` at the normalized point (the model's temperature τ for both runs; Lanczos with relative tolerance 1e-6 and exact structured inertia, m = 56 017).\n",
              "| run | epoch | train loss | acc | NC1 | NC2 | NC3 | ‖grad‖ (model) | λ_min (model) | index | class | dist. to NC / column |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:

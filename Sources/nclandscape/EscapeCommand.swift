@@ -76,6 +76,8 @@ struct EscapeCommand: ParsableCommand {
     var out: String?
     @Flag(name: .customLong("json"), help: "Print summary.json instead of the table.")
     var json = false
+    @Option(name: .customLong("method"), help: "auto | dense | reduced | lanczos (saddle spectrum and end-point classification).")
+    var method: HessianMethod = .auto
 
     func run() throws {
         let (m, x, source) = try start.load(model: model, seed: seed, defaultKind: "total")
@@ -85,16 +87,16 @@ struct EscapeCommand: ParsableCommand {
         guard let opt = OptimizerChoice(rawValue: optimizer) else { throw InputError("--optimizer: use gd, armijo, perturbed or trust-region") }
         config.optimizer = opt
         config.seeds = seeds; config.seed = seed; config.step = step; config.rho = rho; config.lossDrop = lossDrop
-        config.maxIterations = maxIterations; config.jobs = max(1, jobs)
-        let saddle = try SaddleDescription(model: m, point: x)
+        config.maxIterations = maxIterations; config.jobs = max(1, jobs); config.method = method
+        let saddle = try SaddleDescription(model: m, point: x, method: method)
         let (summary, runs) = try SaddleEscapeStudy.run(model: m, saddle: saddle, config: config, source: source) { done, total in
             if stderrIsTerminal { FileHandle.standardError.write(Data("\rescape: \(done)/\(total) runs   \(done == total ? "\n" : "")".utf8)) }
         }
         let dir = out ?? "results/runs/escape-\((source as NSString).lastPathComponent)-K\(m.K)-d\(m.d)-N\(m.N)"
         try EscapeReport.write(summary, runs: runs, to: dir)
         if json { print(try JSONOutput.string(summary), terminator: ""); return }
-        print(String(format: "saddle %@: loss %.10g, λ_min %.6g (multiplicity %d), index %d; %@, η = %g", source, summary.saddleLoss,
-                     summary.lambdaMin, summary.multiplicity, summary.index, summary.optimizer, step))
+        print(String(format: "saddle %@: loss %.10g, λ_min %.6g (multiplicity %d), index %d [%@]; %@, η = %g", source, summary.saddleLoss,
+                     summary.lambdaMin, summary.multiplicity, summary.index, summary.method, summary.optimizer, step))
         print(EscapeReport.table(summary), terminator: "")
         print("report: \(dir)/report.md")
     }

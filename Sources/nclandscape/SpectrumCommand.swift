@@ -29,6 +29,8 @@ struct SpectrumCommand: ParsableCommand {
     var method: HessianMethod = .auto
     @Option(name: .customLong("seed"), help: "Seed of the Lanczos starting vectors.")
     var seed: UInt64 = 0
+    @Option(name: .customLong("lanczos-tolerance"), help: "ARPACK relative tolerance for λ_min (residual ≤ tol·|λ|; the residual is reported).")
+    var lanczosTolerance: Double = 1e-9
 
     func run() throws {
         guard eigenvectors >= 0 else { throw InputError("--eigenvectors must be ≥ 0") }
@@ -39,6 +41,7 @@ struct SpectrumCommand: ParsableCommand {
         options.memoryBudgetBytes = memoryBudget * 1_073_741_824
         options.method = method
         options.seed = seed
+        options.lanczosTolerance = lanczosTolerance
         if polish {
             try LandscapeAnalyzer.checkDenseFits(model, budget: options.memoryBudgetBytes)
             let r = try NewtonPolisher.polish(model, from: x)

@@ -16,11 +16,15 @@ struct SearchOptions: ParsableArguments {
     var out: String?
     @Flag(name: .customLong("resume"), help: "Continue an interrupted run in --out (finished tasks are skipped, found points kept).")
     var resume = false
+    @Option(name: .customLong("method"), help: "auto | dense | reduced | lanczos: how each point's spectrum is computed (auto: reduced at collapsed points, else dense).")
+    var method: HessianMethod = .auto
 
     func configuration() throws -> SearchConfiguration {
         guard starts >= 0 else { throw InputError("--starts must be ≥ 0") }
         guard jobs >= 1 else { throw InputError("--jobs must be ≥ 1") }
-        return SearchConfiguration(starts: starts, seed: seed, jobs: jobs, ansatz: !noAnsatz)
+        var c = SearchConfiguration(starts: starts, seed: seed, jobs: jobs, ansatz: !noAnsatz)
+        c.method = method
+        return c
     }
 
     func directory(command: String, model m: NormalizedFeatureModel) -> String {

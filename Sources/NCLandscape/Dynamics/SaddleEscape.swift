@@ -38,6 +38,8 @@ public struct EscapeConfiguration: Codable, Sendable {
     public var maxIterations: Int = 20_000
     public var optimizer: OptimizerChoice = .gd
     public var jobs: Int = 2
+    /// Spectrum method for the saddle and for classifying where runs end.
+    public var method: HessianMethod = .auto
     public init() {}
 }
 
@@ -51,19 +53,24 @@ public struct SaddleDescription: Sendable {
     /// Orthonormal basis (ambient tangent matrices) of the eigenspace of `λ_min`.
     public let eigenspace: [Matrix]
     public let gradientNorm: Double
+    public let method: String
 
     /// Analyzes `x` (dense) and extracts the `λ_min` eigenspace; eigenvalues within
     /// `1e−6 max(1, |λ_min|)` of `λ_min` count as the same (total collapse: exactly multiple).
-    public init(model: NormalizedFeatureModel, point x: Matrix) throws {
-        let a = try LandscapeAnalyzer.analyze(model, at: x)
+    public init(model: NormalizedFeatureModel, point x: Matrix, method: HessianMethod = .auto) throws {
+        var a = try LandscapeAnalyzer.analyze(model, at: x, options: AnalysisOptions(method: method))
         guard a.classification == .strictSaddle else {
             throw InputError("the start point is classified \(a.classification.rawValue) (‖grad‖ = \(String(format: "%.2e", a.riemannianGradientNorm)), λ_min = \(String(format: "%.3g", a.lambdaMin))), not a strict saddle; escape studies start from a strict saddle (try --polish)")
         }
         let tol = 1e-6 * max(1, abs(a.lambdaMin))
-        let mult = a.eigenvalues.prefix { $0 <= a.lambdaMin + tol }.count
-        let h = model.denseRiemannianHessian(at: x)
-        let eig = try LAPACK.eigen(h.matrix, indices: 0 ..< mult)
-        eigenspace = (0 ..< mult).map { h.basis.vector(from: eig.vectors!.column($0)) }
+        // The eigenspace of λ_min from whichever method ran: all of it when the spectrum is
+        // complete (dense, reduced), the converged Lanczos vectors otherwise.
+        let mult = a.eigenvaluesComplete ? a.eigenvalues.prefix { $0 <= a.lambdaMin + tol }.count : 6
+        var opts = AnalysisOptions(eigenvectors: mult, method: method)
+        opts.method = LandscapeAnalyzer.resolve(method, model: model, point: x, options: opts)
+        a = try LandscapeAnalyzer.analyze(model, at: x, options: opts)
+        eigenspace = a.lowest.filter { $0.value <= a.lambdaMin + tol }.map(\.direction)
+        self.method = a.method
         point = x; loss = a.loss; lambdaMin = a.lambdaMin; lambdaMax = a.lambdaMax; index = a.index
         gradientNorm = a.riemannianGradientNorm
     }
@@ -127,6 +134,8 @@ public struct EscapeSummary: Codable, Sendable {
     public var lossDrop: Double
     public var step: Double
     public var optimizer: String
+    /// Spectrum method used for the saddle.
+    public var method: String
     public var directions: [String: EscapeDirectionSummary]
     public var table: [EscapeTableRow]
     public var configuration: EscapeConfiguration
@@ -192,7 +201,7 @@ public enum SaddleEscapeStudy {
                 let polished = try NewtonPolisher.polish(model, from: result.point)
                 var cls = CriticalPointClass.notCritical.rawValue
                 if polished.gradientNorm <= ClassificationRule.criticalGradientNorm {
-                    cls = try LandscapeAnalyzer.analyze(model, at: polished.point).classification.rawValue
+                    cls = try LandscapeAnalyzer.analyze(model, at: polished.point, options: AnalysisOptions(method: config.method)).classification.rawValue
                 }
                 let nc = try NCMetrics.compute(model: model, point: polished.point)
                 return EscapeRun(direction: dir, radius: r, seed: s, overlap: overlap, escaped: escapeAt != nil, escapeIteration: escapeAt,
@@ -234,7 +243,7 @@ public enum SaddleEscapeStudy {
         }
         return EscapeSummary(saddleLoss: saddle.loss, lambdaMin: saddle.lambdaMin, lambdaMax: saddle.lambdaMax,
                              multiplicity: saddle.eigenspace.count, index: saddle.index, rho: config.rho, lossDrop: lossDrop,
-                             step: config.step, optimizer: config.optimizer.rawValue, directions: dirs, table: table,
+                             step: config.step, optimizer: config.optimizer.rawValue, method: saddle.method, directions: dirs, table: table,
                              configuration: config, K: model.K, d: model.d, N: model.N, counts: model.counts, tau: model.tau,
                              labelSmoothing: model.labelSmoothing, source: source, seconds: seconds, software: SoftwareVersion.summary)
     }

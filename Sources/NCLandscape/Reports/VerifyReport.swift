@@ -71,7 +71,8 @@ public struct VerifySummary: Codable, Sendable {
         tasks = r.tasks.count
         tasksNotConverged = r.tasks.filter { $0.outcome == .notCritical }.count
         seconds = r.seconds
-        method = "dense"
+        let methods = Dictionary(grouping: pts, by: \.method).mapValues(\.count)
+        method = "\(config.method.rawValue): " + methods.sorted { $0.key < $1.key }.map { "\($0.key) for \($0.value) point(s)" }.joined(separator: ", ")
         parameters = Parameters(K: model.K, d: model.d, N: model.N, counts: model.counts, tau: model.tau,
                                 labelSmoothing: model.labelSmoothing, starts: config.starts, seed: config.seed,
                                 jobs: config.jobs, ansatz: config.ansatz)

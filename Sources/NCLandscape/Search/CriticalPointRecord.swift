@@ -24,6 +24,8 @@ public struct CriticalPointRecord: Codable, Sendable {
     public var symmetryNullity: Int
     public var rank: Int
     public var classification: String
+    /// Spectrum method used for this point (`dense`, `reduced`, `lanczos`).
+    public var method: String
     public var nc: NCMetrics
     public var invariants: CriticalPointInvariants
     public var eigenvalues: [Double]

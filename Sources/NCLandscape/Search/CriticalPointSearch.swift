@@ -13,6 +13,8 @@ public struct SearchConfiguration: Codable, Sendable, Equatable {
     public var descentIterations: Int = 4000
     /// Which random starts: alternating Newton / descent-then-Newton, or only one kind.
     public var startMix: StartMix = .alternate
+    /// How each point's spectrum is computed (`auto`: reduced at collapsed points, else dense).
+    public var method: HessianMethod = .auto
     public init(starts: Int = 20, seed: UInt64 = 0, jobs: Int = 2, ansatz: Bool = true, startMix: StartMix = .alternate) {
         self.starts = starts; self.seed = seed; self.jobs = jobs; self.ansatz = ansatz; self.startMix = startMix
     }
@@ -83,7 +85,7 @@ public struct CriticalPointSearch {
             return Candidate(start: s, point: nil, analysis: nil, metrics: nil, invariants: nil, gradientNorm: polished.gradientNorm,
                              iterations: polished.iterations, seconds: Stopwatch.now() - t0)
         }
-        let a = try LandscapeAnalyzer.analyze(model, at: polished.point)
+        let a = try LandscapeAnalyzer.analyze(model, at: polished.point, options: AnalysisOptions(method: config.method))
         let inv = try CriticalPointInvariants(model: model, point: polished.point, loss: a.loss, index: a.index)
         let nc = try NCMetrics.compute(model: model, point: polished.point)
         return Candidate(start: s, point: polished.point, analysis: a, metrics: nc, invariants: inv,
@@ -140,7 +142,7 @@ public struct CriticalPointSearch {
                             id: points.count, task: c.start.task, origin: c.start.origin, origins: [:], hits: 0, loss: a.loss,
                             riemannianGradientNorm: a.riemannianGradientNorm, index: a.index, lambdaMin: a.lambdaMin,
                             lambdaMax: a.lambdaMax, quotientLambdaMin: a.quotientLambdaMin, zeroThreshold: a.delta, zeroEigenvalues: a.inertia.zero, classificationMargin: a.classificationMargin,
-                            symmetryNullity: a.symmetryNullity, rank: a.rank, classification: a.classification.rawValue, nc: nc,
+                            symmetryNullity: a.symmetryNullity, rank: a.rank, classification: a.classification.rawValue, method: a.method, nc: nc,
                             invariants: inv, eigenvalues: a.eigenvalues, polishIterations: c.iterations, K: model.K, d: model.d,
                             tau: model.tau, labelSmoothing: model.labelSmoothing, labels: model.labels,
                             classifiers: file.classifiers, features: file.features)

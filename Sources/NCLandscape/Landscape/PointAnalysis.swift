@@ -100,7 +100,7 @@ public enum LandscapeAnalyzer {
         let need = model.denseHessianBytes
         if need > budget {
             let gib = need / 1_073_741_824
-            throw InputError(String(format: "the dense Hessian (m = %d) needs %.1f GiB, over the %.1f GiB budget; use a smaller problem or raise --memory-budget",
+            throw InputError(String(format: "the dense Hessian (m = %d) needs %.1f GiB, over the %.1f GiB budget; use --method lanczos (or reduced at a collapsed point), or raise --memory-budget",
                                     model.hessianSize, gib, budget / 1_073_741_824))
         }
     }

@@ -63,7 +63,7 @@ struct EscapeCommand: ParsableCommand {
     @Option(name: .customLong("step"), help: "Step size η.")
     var step: Double = 0.5
     @Option(name: .customLong("optimizer"), help: "gd (fixed step; the prediction's setting) | armijo | perturbed | trust-region.")
-    var optimizer: String = "gd"
+    var optimizer: OptimizerChoice = .gd
     @Option(name: .customLong("rho"), help: "Escape radius ρ (geodesic distance from the saddle).")
     var rho: Double = 0.1
     @Option(name: .customLong("loss-drop"), help: "Required loss drop δ. Default: |λ_min| ρ²/4.")
@@ -84,8 +84,7 @@ struct EscapeCommand: ParsableCommand {
         var config = EscapeConfiguration()
         config.radii = try parseList(radii, "--radii") { Double($0) }
         config.directions = try parseList(directions, "--directions") { EscapeDirection(rawValue: $0) }
-        guard let opt = OptimizerChoice(rawValue: optimizer) else { throw InputError("--optimizer: use gd, armijo, perturbed or trust-region") }
-        config.optimizer = opt
+        config.optimizer = optimizer
         config.seeds = seeds; config.seed = seed; config.step = step; config.rho = rho; config.lossDrop = lossDrop
         config.maxIterations = maxIterations; config.jobs = max(1, jobs); config.method = method
         let saddle = try SaddleDescription(model: m, point: x, method: method)
@@ -109,7 +108,7 @@ struct OptimizeCommand: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @OptionGroup var start: StartPointOptions
     @Option(name: .customLong("optimizer"), help: "gd | armijo | perturbed | trust-region.")
-    var optimizer: String = "armijo"
+    var optimizer: OptimizerChoice = .armijo
     @Option(name: .customLong("step"), help: "Step size η (initial step for armijo).")
     var step: Double = 0.5
     @Option(name: .customLong("seed"), help: "Seed for the random start and perturbations.")
@@ -127,7 +126,7 @@ struct OptimizeCommand: ParsableCommand {
 
     func run() throws {
         let (m, x0, source) = try start.load(model: model, seed: seed, defaultKind: "random")
-        guard let choice = OptimizerChoice(rawValue: optimizer) else { throw InputError("--optimizer: use gd, armijo, perturbed or trust-region") }
+        let choice = optimizer
         guard step > 0, maxIterations >= 0, tolerance >= 0, recordEvery >= 0 else { throw InputError("--step must be > 0; --max-iterations, --tolerance, --record-every ≥ 0") }
         let opt = choice.make(step: step, seed: seed)
         let r = opt.minimize(m, from: x0, criteria: StoppingCriteria(maxIterations: maxIterations, gradientTolerance: tolerance,

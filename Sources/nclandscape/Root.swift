@@ -82,3 +82,4 @@ var stderrIsTerminal: Bool { isatty(2) == 1 }
 
 extension HessianMethod: ExpressibleByArgument {}
 extension CriticalPointClass: ExpressibleByArgument {}
+extension OptimizerChoice: ExpressibleByArgument {}

@@ -143,13 +143,11 @@ public enum TrainingStudy {
         let etaN = try searchStep(c) { try trainNormalized(c, seed: 0, step: $0, iterations: c.searchIterations, record: false) }
         let etaR = try searchStep(c) { try trainRegularized(c, seed: 0, step: $0, iterations: c.searchIterations, record: false) }
         let jobs = (0 ..< c.seeds).flatMap { [($0, true), ($0, false)] }
-        var done = 0
         let runs = try ParallelMap.run(jobs, jobs: 2) { (seed, normalized) -> TrainingRun in
             normalized ? try trainNormalized(c, seed: seed, step: etaN, iterations: c.iterations, record: true)
                        : try trainRegularized(c, seed: seed, step: etaR, iterations: c.iterations, record: true)
         }
-        done = runs.count
-        progress?(done, jobs.count)
+        progress?(runs.count, jobs.count)
         var summaries: [ThresholdSummary] = []
         var claim: [String: Bool] = [:]
         let metrics: [(String, KeyPath<TrainingRecord, Double>)] = [("nc1", \.nc1), ("nc2", \.nc2), ("nc3", \.nc3)]

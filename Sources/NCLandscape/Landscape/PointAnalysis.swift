@@ -188,8 +188,7 @@ public enum LandscapeAnalyzer {
     }
 
     static func rankOf(_ x: Matrix) throws -> Int {
-        let sv = try LAPACK.singularValues(x)
-        return sv.filter { $0 > SymmetryAnalysis.rankTolerance * (sv.first ?? 0) }.count
+        SymmetryAnalysis.numericalRank(singularValues: try LAPACK.singularValues(x))
     }
 
     static func analyzeReduced(_ model: NormalizedFeatureModel, at x: Matrix, options: AnalysisOptions) throws -> PointAnalysis {

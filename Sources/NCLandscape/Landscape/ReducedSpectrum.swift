@@ -44,13 +44,19 @@ public struct ReducedSpectrum: Sendable {
         return dev
     }
 
+    /// One representative per class with weight `n_k`, loss still divided by the original `N`.
+    static func representativeModel(_ model: NormalizedFeatureModel) throws -> NormalizedFeatureModel {
+        try NormalizedFeatureModel(K: model.K, d: model.d, labels: Array(0 ..< model.K), tau: model.tau,
+                                   labelSmoothing: model.labelSmoothing, weights: model.counts.map(Double.init),
+                                   normalization: Double(model.N))
+    }
+
     /// The weighted problem with one representative per class (weight `n_k`, loss divided by
     /// `N`) and its point `[W, μ_0 … μ_{K−1}]`, `μ_k` the normalized mean of class `k`'s features
     /// (equal to each of them at a collapsed point).
     public static func reducedProblem(model: NormalizedFeatureModel, point x: Matrix) throws -> (NormalizedFeatureModel, Matrix) {
         let K = model.K, d = model.d
-        let rm = try NormalizedFeatureModel(K: K, d: d, labels: Array(0 ..< K), tau: model.tau, labelSmoothing: model.labelSmoothing,
-                                            weights: model.counts.map(Double.init), normalization: Double(model.N))
+        let rm = try Self.representativeModel(model)
         var xr = Matrix(rows: d, cols: 2 * K)
         for k in 0 ..< K { xr.setColumn(k, x.column(k)) }
         for (j, y) in model.labels.enumerated() { for i in 0 ..< d { xr[i, K + y] += x[i, K + j] } }
@@ -75,8 +81,7 @@ public struct ReducedSpectrum: Sendable {
         var reps = [Int](repeating: -1, count: K)
         for (j, y) in model.labels.enumerated() where reps[y] < 0 { reps[y] = j }
         representatives = reps
-        let rm = try NormalizedFeatureModel(K: K, d: d, labels: Array(0 ..< K), tau: model.tau, labelSmoothing: model.labelSmoothing,
-                                            weights: model.counts.map(Double.init), normalization: Double(model.N))
+        let rm = try Self.representativeModel(model)
         // Representatives taken as they are (not averaged): the spectrum is of this very point.
         var xr = Matrix(rows: d, cols: 2 * K)
         for k in 0 ..< K { xr.setColumn(k, x.column(k)); xr.setColumn(K + k, x.column(K + reps[k])) }

@@ -15,15 +15,18 @@ public struct SymmetryAnalysis: Sendable {
     public static let rankTolerance = 1e-8
 
     /// `ν(d, r) = d(d−1)/2 − (d−r)(d−r−1)/2`.
+    /// Number of singular values above `rankTolerance · σ_max`.
+    public static func numericalRank(singularValues s: [Double]) -> Int {
+        s.filter { $0 > rankTolerance * (s.first ?? 0) }.count
+    }
+
     public static func nullity(d: Int, rank r: Int) -> Int { d * (d - 1) / 2 - (d - r) * (d - r - 1) / 2 }
 
     /// - Parameter columnScale: multiplies the tangent coordinates of column `c` (the reduced
     ///   problem at collapsed points represents a class's `n_k` features by one column scaled √n_k).
     public init(point x: Matrix, basis: TangentBasis, columnScale: [Double]? = nil) throws {
         let d = x.rows
-        let sv = try LAPACK.singularValues(x)
-        let smax = sv.first ?? 0
-        rank = sv.filter { $0 > Self.rankTolerance * smax }.count
+        rank = Self.numericalRank(singularValues: try LAPACK.singularValues(x))
         nullity = Self.nullity(d: d, rank: rank)
         // Orbit tangents for the basis Ω = E_ab − E_ba of so(d): (ΩX)_c = e_a x_c[b] − e_b x_c[a].
         let pairs = d * (d - 1) / 2
@@ -42,7 +45,7 @@ public struct SymmetryAnalysis: Sendable {
         let (u, s, _) = try LAPACK.svd(orbit)
         let keep = min(nullity, s.count)
         orbitBasis = u.columns(0 ..< keep)
-        numericOrbitRank = s.filter { $0 > Self.rankTolerance * (s.first ?? 0) }.count
+        numericOrbitRank = Self.numericalRank(singularValues: s)
     }
 
     /// Rank of the orbit map measured directly (equals `nullity` unless the point is

@@ -57,11 +57,7 @@ public struct HessianBlocks {
             }
         }
         self.rt = rt
-        curvature = (0 ..< K + N).map { c in
-            var xg = 0.0
-            for i in 0 ..< model.d { xg += x.storage[c * model.d + i] * fo.euclideanGradient.storage[c * model.d + i] }
-            return xg
-        }
+        curvature = model.curvatureTerms(at: x, firstOrder: fo)
     }
 
     var t2: Double { model.tau * model.tau / model.lossNormalization }

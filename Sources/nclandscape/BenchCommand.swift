@@ -15,8 +15,8 @@ struct BenchCommand: ParsableCommand {
     var json = false
     @Option(name: .customLong("suite"), help: "dense (assembly + dsyevr vs dsyevr alone) or scale (reduced, structured inertia, Lanczos).")
     var suite: String = "dense"
-    @Option(name: .customLong("parts"), help: "For --suite scale: comma list of reduced-vs-dense, reduced-large, inertia, lanczos.")
-    var parts: String = "reduced-vs-dense,reduced-large,inertia,lanczos"
+    @Option(name: .customLong("parts"), help: "For --suite scale: comma list of reduced-vs-dense, reduced-large, inertia, operator (one Hessian-vector product vs one gemm), lanczos.")
+    var parts: String = "reduced-vs-dense,reduced-large,inertia,operator,lanczos"
 
     func run() throws {
         if suite == "scale" {
@@ -24,7 +24,9 @@ struct BenchCommand: ParsableCommand {
                 if json { print((try? JSONOutput.string(l, pretty: false)) ?? "", terminator: "") }
                 else {
                     var s = String(format: "%@: K=%d d=%d n=%d m=%d: %.3f s", l.name, l.K, l.d, l.n, l.m, l.seconds)
-                    if let b = l.baselineSeconds, let sp = l.speedup { s += String(format: " (dense %.3f s, speed-up %.0f×)", b, sp) }
+                    if let b = l.baselineSeconds, let sp = l.speedup {
+                        s += String(format: " (%@ %.3f s; baseline/this = %.3g)", l.baseline ?? "baseline", b, sp)
+                    }
                     if let e = l.maxEigenvalueDifference { s += String(format: ", max |Δλ| = %.1e", e) }
                     if let lm = l.lambdaMin { s += String(format: ", λ_min = %.10g", lm) }
                     if let i = l.index { s += ", index \(i)" }

@@ -66,6 +66,28 @@ final class ScaleTests: XCTestCase {
         }
     }
 
+    /// The benchmark's configuration in miniature: default options (one Lanczos pair), a size at
+    /// which ARPACK restarts many times (ambient 1512 > ncv 30), at a random point and at the
+    /// paired non-collapsed saddle, which must be exactly critical with loss log K.
+    func testLanczosDefaultsMatchDenseWithRestarts() throws {
+        let model = try NormalizedFeatureModel(K: 6, d: 8, n: 30, tau: 2)
+        var rng = SeededGenerator(seed: 21)
+        let saddle = ScaleBenchmark.pairedSaddle(model, seed: 5)
+        for (name, x) in [("random", model.manifold.randomPoint(using: &rng)), ("paired saddle", saddle)] {
+            let dense = try LandscapeAnalyzer.analyze(model, at: x, options: AnalysisOptions(method: .dense))
+            let lz = try LandscapeAnalyzer.analyze(model, at: x, options: AnalysisOptions(method: .lanczos))
+            // ARPACK stops at residual ≤ 1e-9·|λ|; the eigenvalue error is at most the residual.
+            XCTAssertEqual(lz.lambdaMin, dense.lambdaMin, accuracy: 1e-8, name)
+            XCTAssertEqual(lz.classification, dense.classification, name)
+            XCTAssertGreaterThan(lz.hessianVectorProducts ?? 0, 30, "\(name): the run should have restarted")
+        }
+        let a = try LandscapeAnalyzer.analyze(model, at: saddle, options: AnalysisOptions(method: .lanczos))
+        XCTAssertEqual(a.loss, log(6), accuracy: 1e-12)
+        XCTAssertEqual(a.classification, .strictSaddle)
+        XCTAssertEqual(a.lowest.count, 1)
+        XCTAssertLessThan(a.lowest[0].residual, 1e-8)
+    }
+
     /// Structured inertia equals the dense inertia at random points (shifts well away from any
     /// eigenvalue) for several sizes and imbalanced counts, and at critical points with ±δ.
     func testStructuredInertiaMatchesDense() throws {
@@ -90,18 +112,32 @@ final class ScaleTests: XCTestCase {
         }
     }
 
-    /// The fused Lanczos operator equals Hess(Pv) on the tangent part plus σ on the normal part.
+    /// The fused Lanczos operator equals Hess(Pv) on the tangent part plus σ on the normal part,
+    /// with and without sample weights (the stacked-operand gemms must keep `c_j` in `G` and `Ġ`).
     func testShiftedOperatorMatchesComposition() throws {
-        let model = try NormalizedFeatureModel(d: 4, counts: [2, 3, 1], tau: 2.5, labelSmoothing: 0.1)
+        let plain = try NormalizedFeatureModel(d: 4, counts: [2, 3, 1], tau: 2.5, labelSmoothing: 0.1)
+        let weighted = try NormalizedFeatureModel(K: 3, d: 4, labels: plain.labels, tau: 2.5, labelSmoothing: 0.1,
+                                                  weights: [1, 2, 0.5, 3, 1, 4], normalization: 7)
+        for model in [plain, weighted] { try checkShiftedOperator(model) }
+    }
+
+    func checkShiftedOperator(_ model: NormalizedFeatureModel) throws {
         var rng = SeededGenerator(seed: 12)
         let x = model.manifold.randomPoint(using: &rng)
         let fo = model.firstOrder(at: x)
         let v = Matrix(rows: 4, cols: 9, columnMajor: rng.normals(36))
         let pv = model.manifold.project(x, v)
         let expected = model.riemannianHessianVectorProduct(at: x, firstOrder: fo, direction: pv) + 0.7 * (v - pv)
-        let got = model.shiftedTangentHessianProduct(at: x, firstOrder: fo, curvature: model.curvatureTerms(at: x, firstOrder: fo),
-                                                     vector: v, normalShift: 0.7)
-        XCTAssertLessThan(Matrix.maxAbsDifference(got, expected), 1e-14)
+        let op = TangentHessianOperator(model: model, at: x, firstOrder: fo, normalShift: 0.7)
+        var got = [Double](repeating: .nan, count: 36)
+        op.apply(v.storage, into: &got)
+        XCTAssertLessThan(Matrix.maxAbsDifference(Matrix(rows: 4, cols: 9, columnMajor: got), expected), 1e-14)
+        // A second product through the same workspaces must not see the first one's data.
+        let v2 = Matrix(rows: 4, cols: 9, columnMajor: rng.normals(36))
+        let pv2 = model.manifold.project(x, v2)
+        op.apply(v2.storage, into: &got)
+        let expected2 = model.riemannianHessianVectorProduct(at: x, firstOrder: fo, direction: pv2) + 0.7 * (v2 - pv2)
+        XCTAssertLessThan(Matrix.maxAbsDifference(Matrix(rows: 4, cols: 9, columnMajor: got), expected2), 1e-14)
     }
 
     func testARPACKResidualsAndOrdering() throws {

@@ -7,6 +7,8 @@ public enum ScaleBenchmark {
         public var K: Int, d: Int, n: Int, m: Int
         public var seconds: Double
         @NullEncodable public var baselineSeconds: Double?
+        /// What the baseline is (`dense`, `one WᵀH gemm`).
+        @NullEncodable public var baseline: String?
         @NullEncodable public var speedup: Double?
         @NullEncodable public var maxEigenvalueDifference: Double?
         @NullEncodable public var lambdaMin: Double?
@@ -39,6 +41,7 @@ public enum ScaleBenchmark {
     static func line(_ name: String, _ model: NormalizedFeatureModel, n: Int, _ a: PointAnalysis, seconds: Double,
                      baseline: Double? = nil, diff: Double? = nil) -> Line {
         Line(name: name, K: model.K, d: model.d, n: n, m: model.hessianSize, seconds: seconds, baselineSeconds: baseline,
+             baseline: baseline == nil ? nil : "dense",
              speedup: baseline.map { $0 / seconds }, maxEigenvalueDifference: diff, lambdaMin: a.lambdaMin,
              index: a.inertiaExact ? a.index : nil, classification: a.classification.rawValue,
              hessianVectorProducts: a.hessianVectorProducts, blas: BLASRuntime.summary)
@@ -67,10 +70,29 @@ public enum ScaleBenchmark {
             let x = model.manifold.randomPoint(using: &rng)
             let (count, t) = try Stopwatch.time { try StructuredInertia.countBelow(0, blocks: HessianBlocks(model: model, point: x)) }
             var l = Line(name: "structured inertia (random point, exact index)", K: 10, d: 16, n: 1000, m: model.hessianSize, seconds: t,
-                         baselineSeconds: nil, speedup: nil, maxEigenvalueDifference: nil, lambdaMin: nil, index: count.below,
+                         baselineSeconds: nil, baseline: nil, speedup: nil, maxEigenvalueDifference: nil, lambdaMin: nil, index: count.below,
                          classification: "-", hessianVectorProducts: nil, blas: BLASRuntime.summary)
             l.name += String(format: " [smallest pivot gap %.2e]", count.smallestPivotGap)
             emit(l)
+        }
+        if parts.contains("operator") {
+            // One Hessian-vector product against its dominant cost, one `K × d × N` gemm
+            // (the product needs four of them with twice the inner dimension, ≈ 6 gemm-equivalents).
+            let model = try NormalizedFeatureModel(K: 100, d: 128, n: 100, tau: 2)
+            var rng = SeededGenerator(seed: 2)
+            let x = model.manifold.randomPoint(using: &rng)
+            let op = TangentHessianOperator(model: model, at: x, firstOrder: model.firstOrder(at: x), normalShift: 1)
+            let v = rng.normals(op.dimension)
+            var y = [Double](repeating: 0, count: op.dimension)
+            op.apply(v, into: &y)
+            let reps = 20
+            let (_, t) = Stopwatch.time { for _ in 0 ..< reps { op.apply(v, into: &y) } }
+            var z = Matrix(rows: model.K, cols: model.N)
+            BLAS.gemm(.t, model.classifiers(x), .n, model.features(x), into: &z)
+            let (_, tg) = Stopwatch.time { for _ in 0 ..< reps { BLAS.gemm(.t, model.classifiers(x), .n, model.features(x), into: &z) } }
+            emit(Line(name: "one Hessian-vector product (random point)", K: 100, d: 128, n: 100, m: model.hessianSize,
+                      seconds: t / Double(reps), baselineSeconds: tg / Double(reps), baseline: "one WᵀH gemm", speedup: tg / t, maxEigenvalueDifference: nil,
+                      lambdaMin: nil, index: nil, classification: "-", hessianVectorProducts: reps, blas: BLASRuntime.summary))
         }
         if parts.contains("lanczos") {
             let model = try NormalizedFeatureModel(K: 100, d: 128, n: 100, tau: 2)

@@ -29,6 +29,15 @@ public enum Lanczos {
     ///   - start: starting vector (a seeded random one keeps runs reproducible).
     public static func eigenpairs(dimension n: Int, count nev: Int, which: Which, ncv: Int? = nil, tolerance: Double = 1e-12,
                                   maxRestarts: Int = 3000, start: [Double], apply: ([Double]) -> [Double]) throws -> Result {
+        try eigenpairs(dimension: n, count: nev, which: which, ncv: ncv, tolerance: tolerance, maxRestarts: maxRestarts,
+                       start: start) { x, y in y = apply(x) }
+    }
+
+    /// The same, with an operator that writes `A x` into a buffer it is handed (reused across
+    /// products, so large operators allocate nothing per product).
+    public static func eigenpairs(dimension n: Int, count nev: Int, which: Which, ncv: Int? = nil, tolerance: Double = 1e-12,
+                                  maxRestarts: Int = 3000, start: [Double],
+                                  applyInPlace: ([Double], inout [Double]) -> Void) throws -> Result {
         guard nev >= 1, nev < n, start.count == n else {
             throw LinearAlgebraError.dimensionMismatch("Lanczos needs 1 ≤ nev < n = \(n) and a start vector of length n")
         }
@@ -45,6 +54,7 @@ public enum Lanczos {
         let lworkl = ncv * ncv + 8 * ncv
         var workl = [Double](repeating: 0, count: lworkl)
         var products = 0
+        var x = [Double](repeating: 0, count: n), y = [Double](repeating: 0, count: n)
         let bmat = "I", whichCode = which.rawValue
         while true {
             bmat.withCString { b in whichCode.withCString { w in
@@ -53,8 +63,13 @@ public enum Lanczos {
             } }
             guard ido == 1 || ido == -1 else { break }
             let xo = Int(ipntr[0]) - 1, yo = Int(ipntr[1]) - 1
-            let y = apply(Array(workd[xo ..< xo + n]))
-            workd.replaceSubrange(yo ..< yo + n, with: y)
+            workd.withUnsafeBufferPointer { w in x.withUnsafeMutableBufferPointer { xb in
+                _ = xb.update(fromContentsOf: w[xo ..< xo + n])
+            } }
+            applyInPlace(x, &y)
+            workd.withUnsafeMutableBufferPointer { w in y.withUnsafeBufferPointer { yb in
+                _ = UnsafeMutableBufferPointer(rebasing: w[yo ..< yo + n]).update(fromContentsOf: yb)
+            } }
             products += 1
         }
         if info != 0 {
@@ -81,7 +96,8 @@ public enum Lanczos {
         pairs.sort { $0.0 < $1.0 }   // dseupd's order depends on rvec; sort explicitly
         var residuals: [Double] = []
         for (lam, vec) in pairs {
-            var r = apply(vec)
+            var r = y
+            applyInPlace(vec, &r)
             products += 1
             Vector.axpy(-lam, vec, &r)
             residuals.append(Vector.norm(r))

@@ -21,6 +21,33 @@ extension ColumnSlice: BLASOperand {
     }
 }
 
+/// A `rows × cols` submatrix of `base` read with `base`'s own leading dimension, or the whole
+/// storage reinterpreted with a different shape: stacked operands (`[W; Ẇ]`, `[G; Ġ]`) enter
+/// one product as two interleaved blocks without a copy.
+public struct MatrixView: BLASOperand {
+    public let base: Matrix
+    public let offset: Int
+    public let rows: Int
+    public let cols: Int
+    public let leadingDimension: Int
+
+    /// Rows `range` of `base` (all columns), leading dimension `base.rows`.
+    public init(_ base: Matrix, rows range: Range<Int>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= base.rows)
+        self.base = base; offset = range.lowerBound; rows = range.count; cols = base.cols; leadingDimension = base.rows
+    }
+
+    /// `base`'s storage read as a column-major `rows × cols` matrix (`rows · cols` = its size).
+    public init(_ base: Matrix, reshapedTo rows: Int, _ cols: Int) {
+        precondition(rows * cols == base.storage.count)
+        self.base = base; offset = 0; self.rows = rows; self.cols = cols; leadingDimension = rows
+    }
+
+    public func withOperand<R>(_ body: (UnsafePointer<Double>, Int32) throws -> R) rethrows -> R {
+        try base.storage.withUnsafeBufferPointer { try body($0.baseAddress! + offset, Int32(Swift.max(leadingDimension, 1))) }
+    }
+}
+
 /// Whether an operand enters a product as itself or transposed.
 public enum Op { case n, t
     var cblas: CBLAS_TRANSPOSE { self == .n ? CblasNoTrans : CblasTrans }

@@ -203,32 +203,6 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
         }
     }
 
-    /// The operator Lanczos iterates on, for an ambient `v ∈ R^{d×(K+N)}`:
-    /// `P Hess f(x)[P v] + σ (v − P v)` with `P` the tangent projection — the Riemannian Hessian
-    /// on the tangent space and `σ` on the `K+N` normal directions. One projection pass, the
-    /// Euclidean product, one fused pass; no intermediate matrices.
-    public func shiftedTangentHessianProduct(at x: Matrix, firstOrder fo: FirstOrder, curvature: [Double],
-                                             vector v: Matrix, normalShift sigma: Double) -> Matrix {
-        var pv = v
-        var along = [Double](repeating: 0, count: K + N)
-        for c in 0 ..< K + N {
-            let base = c * d
-            var s = 0.0
-            for i in 0 ..< d { s += x.storage[base + i] * v.storage[base + i] }
-            along[c] = s
-            for i in 0 ..< d { pv.storage[base + i] -= s * x.storage[base + i] }
-        }
-        var e = euclideanHessianVectorProduct(at: x, firstOrder: fo, direction: pv)
-        for c in 0 ..< K + N {
-            let base = c * d
-            var t = 0.0
-            for i in 0 ..< d { t += x.storage[base + i] * e.storage[base + i] }
-            let a = sigma * along[c] - t, k = curvature[c]
-            for i in 0 ..< d { e.storage[base + i] += a * x.storage[base + i] - k * pv.storage[base + i] }
-        }
-        return e
-    }
-
     /// Bytes the dense Riemannian Hessian needs (`m²` doubles plus one working copy).
     public var denseHessianBytes: Double { 2 * 8 * Double(hessianSize) * Double(hessianSize) }
 }

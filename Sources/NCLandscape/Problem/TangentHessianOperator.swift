@@ -1,0 +1,128 @@
+/// The operator matrix-free eigensolvers iterate on at a fixed point `x`, for an ambient
+/// `v ∈ R^{d×(K+N)}`:
+///
+/// `A v = P Hess f(x)[P v] + σ (v − P v)`,
+///
+/// `P` the tangent projection (column by column `v_c − (x_cᵀv_c) x_c`): the Riemannian Hessian
+/// (SPEC §2, `Hess f(x)[ξ]_c = (I − x_c x_cᵀ)(∇²f(x)[ξ])_c − (x_cᵀ g_c) ξ_c`) on the tangent
+/// space and `σ` on the `K+N` normal directions.
+///
+/// Built for repeated products at one point: every workspace is allocated once (at `N = 10⁴`,
+/// `d = 128` each is 10 MB, and fresh allocations per product cost page faults: measured 35% of
+/// a Lanczos run in system time), and the six products of the Euclidean Hessian-vector product
+/// run as four `dgemm` calls on stacked operands:
+/// - `Ż = τ(WᵀḢ + ẆᵀH) = τ [W; Ẇ]ᵀ [Ḣ; H]` (inner dimension `2d`),
+/// - `(∇_W f)˙ = (τ/Z)(Ḣ Gᵀ + H Ġᵀ)`: `[Ḣ; H]` read as `d × 2N` times `[G; Ġ]` read as `K × 2N`,
+///   transposed (inner dimension `2N`),
+/// - `(∇_H f)˙ = (τ/Z)(Ẇ G + W Ġ)` (two products, inner dimension `K`).
+/// Not thread-safe: one instance per thread.
+public final class TangentHessianOperator {
+    public let model: NormalizedFeatureModel
+    public let point: Matrix
+    /// `x_cᵀ g_c` for every column.
+    let curvature: [Double]
+    /// `σ`, the eigenvalue given to the `K+N` normal directions.
+    public var normalShift: Double
+    /// `2d × K`, column `k` = `(W_k; Ẇ_k)`.
+    private var classifierPair: Matrix
+    /// `2d × N`, column `j` = `(Ḣ_j; H_j)`.
+    private var featurePair: Matrix
+    /// `2K × N`, column `j` = `(G_j; Ġ_j)` with sample weights folded into `G` and `Ġ`.
+    private var residualPair: Matrix
+    private var zdot: Matrix
+    private var product: Matrix
+    private var along: [Double]
+    private let probabilities: Matrix
+
+    /// Ambient dimension `d(K+N)`.
+    public var dimension: Int { model.d * (model.K + model.N) }
+
+    public init(model: NormalizedFeatureModel, at x: Matrix, firstOrder fo: NormalizedFeatureModel.FirstOrder, normalShift: Double = 0) {
+        let d = model.d, K = model.K, N = model.N
+        self.model = model
+        point = x
+        curvature = model.curvatureTerms(at: x, firstOrder: fo)
+        self.normalShift = normalShift
+        probabilities = fo.probabilities
+        classifierPair = Matrix(rows: 2 * d, cols: K)
+        featurePair = Matrix(rows: 2 * d, cols: N)
+        residualPair = Matrix(rows: 2 * K, cols: N)
+        for k in 0 ..< K { for i in 0 ..< d { classifierPair.storage[k * 2 * d + i] = x.storage[k * d + i] } }
+        for j in 0 ..< N { for i in 0 ..< d { featurePair.storage[j * 2 * d + d + i] = x.storage[(K + j) * d + i] } }
+        for j in 0 ..< N { for k in 0 ..< K { residualPair.storage[j * 2 * K + k] = fo.weightedResidual.storage[j * K + k] } }
+        zdot = Matrix(rows: K, cols: N)
+        product = Matrix(rows: d, cols: K + N)
+        along = [Double](repeating: 0, count: K + N)
+    }
+
+    /// `y = A v` for ambient vectors stored column-major (`d(K+N)` entries each).
+    public func apply(_ v: [Double], into y: inout [Double]) {
+        let d = model.d, K = model.K, N = model.N
+        precondition(v.count == dimension && y.count == dimension, "operator dimension")
+        project(v)
+        BLAS.gemm(.t, classifierPair, .n, featurePair, alpha: model.tau, into: &zdot)
+        curvatureOfSoftmax()
+        let scale = model.tau / model.lossNormalization
+        BLAS.gemm(.n, MatrixView(featurePair, reshapedTo: d, 2 * N), .t, MatrixView(residualPair, reshapedTo: K, 2 * N),
+                  alpha: scale, into: &product, columns: 0 ..< K)
+        BLAS.gemm(.n, MatrixView(classifierPair, rows: d ..< 2 * d), .n, MatrixView(residualPair, rows: 0 ..< K),
+                  alpha: scale, into: &product, columns: K ..< K + N)
+        BLAS.gemm(.n, MatrixView(classifierPair, rows: 0 ..< d), .n, MatrixView(residualPair, rows: K ..< 2 * K),
+                  alpha: scale, beta: 1, into: &product, columns: K ..< K + N)
+        finish(into: &y)
+    }
+
+    /// `P v` into the tangent slots of the stacked operands, and `x_cᵀ v_c` into `along`.
+    private func project(_ v: [Double]) {
+        let d = model.d, K = model.K
+        point.storage.withUnsafeBufferPointer { xs in v.withUnsafeBufferPointer { vs in
+            classifierPair.storage.withUnsafeMutableBufferPointer { cp in featurePair.storage.withUnsafeMutableBufferPointer { fp in
+                for c in 0 ..< K + model.N {
+                    let base = c * d
+                    var s = 0.0
+                    for i in 0 ..< d { s += xs[base + i] * vs[base + i] }
+                    along[c] = s
+                    let dest = c < K ? cp.baseAddress! + c * 2 * d + d : fp.baseAddress! + (c - K) * 2 * d
+                    for i in 0 ..< d { dest[i] = vs[base + i] - s * xs[base + i] }
+                }
+            } }
+        } }
+    }
+
+    /// `Ġ_j = c_j (diag p_j − p_j p_jᵀ) ż_j` into rows `K..<2K` of `residualPair`.
+    private func curvatureOfSoftmax() {
+        let K = model.K
+        probabilities.storage.withUnsafeBufferPointer { p in zdot.storage.withUnsafeBufferPointer { z in
+            residualPair.storage.withUnsafeMutableBufferPointer { r in
+                for j in 0 ..< model.N {
+                    let base = j * K
+                    var pz = 0.0
+                    for k in 0 ..< K { pz += p[base + k] * z[base + k] }
+                    let c = model.weight(j)
+                    let out = j * 2 * K + K
+                    for k in 0 ..< K { r[out + k] = c * p[base + k] * (z[base + k] - pz) }
+                }
+            }
+        } }
+    }
+
+    /// `y_c = e_c − (x_cᵀe_c) x_c + σ (x_cᵀv_c) x_c − (x_cᵀg_c)(P v)_c` with `e` the Euclidean product.
+    private func finish(into y: inout [Double]) {
+        let d = model.d, K = model.K
+        let sigma = normalShift
+        point.storage.withUnsafeBufferPointer { xs in product.storage.withUnsafeBufferPointer { e in
+            classifierPair.storage.withUnsafeBufferPointer { cp in featurePair.storage.withUnsafeBufferPointer { fp in
+                y.withUnsafeMutableBufferPointer { ys in
+                    for c in 0 ..< K + model.N {
+                        let base = c * d
+                        var t = 0.0
+                        for i in 0 ..< d { t += xs[base + i] * e[base + i] }
+                        let a = sigma * along[c] - t, k = curvature[c]
+                        let pv = c < K ? cp.baseAddress! + c * 2 * d + d : fp.baseAddress! + (c - K) * 2 * d
+                        for i in 0 ..< d { ys[base + i] = e[base + i] + a * xs[base + i] - k * pv[i] }
+                    }
+                }
+            } }
+        } }
+    }
+}

@@ -32,6 +32,25 @@ struct StartPointOptions: ParsableArguments {
     }
 }
 
+/// The constants of perturbed gradient descent (`--optimizer perturbed`).
+struct PerturbationOptions: ParsableArguments {
+    @Option(name: .customLong("pgd-threshold"), help: "Perturbed GD: perturb when ‖grad‖ ≤ this.")
+    var threshold: Double = 1e-6
+    @Option(name: .customLong("pgd-radius"), help: "Perturbed GD: radius of the tangent ball perturbations are drawn from.")
+    var radius: Double = 1e-3
+    @Option(name: .customLong("pgd-escape-steps"), help: "Perturbed GD: gradient steps after a perturbation before the decrease test.")
+    var escapeSteps: Int = 500
+    @Option(name: .customLong("pgd-decrease"), help: "Perturbed GD: loss decrease that counts as an escape; otherwise stop at the pre-jump point.")
+    var decrease: Double = 1e-7
+
+    func parameters() throws -> PerturbedGradientDescent.Parameters {
+        var p = PerturbedGradientDescent.Parameters()
+        p.gradientThreshold = threshold; p.perturbationRadius = radius; p.escapeSteps = escapeSteps; p.requiredDecrease = decrease
+        try p.validate()
+        return p
+    }
+}
+
 func parseList<T>(_ text: String, _ flag: String, _ convert: (String) -> T?) throws -> [T] {
     try text.split(separator: ",").map { s in
         let t = s.trimmingCharacters(in: .whitespaces)
@@ -78,6 +97,7 @@ struct EscapeCommand: ParsableCommand {
     var json = false
     @Option(name: .customLong("method"), help: "auto | dense | reduced | lanczos (saddle spectrum and end-point classification).")
     var method: HessianMethod = .auto
+    @OptionGroup var perturbation: PerturbationOptions
 
     func run() throws {
         let (m, x, source) = try start.load(model: model, seed: seed, defaultKind: "total")
@@ -85,6 +105,7 @@ struct EscapeCommand: ParsableCommand {
         config.radii = try parseList(radii, "--radii") { Double($0) }
         config.directions = try parseList(directions, "--directions") { EscapeDirection(rawValue: $0) }
         config.optimizer = optimizer
+        config.perturbation = try perturbation.parameters()
         config.seeds = seeds; config.seed = seed; config.step = step; config.rho = rho; config.lossDrop = lossDrop
         config.maxIterations = maxIterations; config.jobs = max(1, jobs); config.method = method
         let saddle = try SaddleDescription(model: m, point: x, method: method)
@@ -123,12 +144,13 @@ struct OptimizeCommand: ParsableCommand {
     var recordEvery: Int = 1
     @Option(name: .customLong("out"), help: "Output folder (trajectory.csv, final.json, summary.json). Default: results/runs/optimize-<optimizer>.")
     var out: String?
+    @OptionGroup var perturbation: PerturbationOptions
 
     func run() throws {
         let (m, x0, source) = try start.load(model: model, seed: seed, defaultKind: "random")
         let choice = optimizer
         guard step > 0, maxIterations >= 0, tolerance >= 0, recordEvery >= 0 else { throw InputError("--step must be > 0; --max-iterations, --tolerance, --record-every ≥ 0") }
-        let opt = choice.make(step: step, seed: seed)
+        let opt = choice.make(step: step, seed: seed, perturbation: try perturbation.parameters())
         let r = opt.minimize(m, from: x0, criteria: StoppingCriteria(maxIterations: maxIterations, gradientTolerance: tolerance,
                                                                      recordEvery: recordEvery, recordMetrics: metrics), observer: nil)
         let dir = out ?? "results/runs/optimize-\(choice.rawValue)"

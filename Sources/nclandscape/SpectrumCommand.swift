@@ -52,7 +52,11 @@ struct SpectrumCommand: ParsableCommand {
             }
         }
         if let polishedOutput { try PointFile(model: model, point: x).write(to: polishedOutput) }
+        if stderrIsTerminal {
+            options.progress = { s in FileHandle.standardError.write(Data("\r\(s)   ".utf8)) }
+        }
         let analysis = try LandscapeAnalyzer.analyze(model, at: x, options: options)
+        if stderrIsTerminal && analysis.hessianVectorProducts != nil { FileHandle.standardError.write(Data("\n".utf8)) }
         let summary = SpectrumSummary(model: model, analysis: analysis, source: source, polishIterations: iterations)
         if let out { try SpectrumReport.write(summary, to: out) }
         if json {

@@ -58,6 +58,29 @@ final class DynamicsTests: XCTestCase {
         XCTAssertEqual(r.loss, model.optimalLoss!, accuracy: 1e-8)
     }
 
+    /// The perturbed-GD constants are honoured: at the global minimizer (gradient ≈ 0) the method
+    /// perturbs at once, runs exactly `escapeSteps` steps, finds no decrease and stops at the
+    /// pre-jump point; invalid constants are refused.
+    func testPerturbedGradientDescentParametersTakeEffect() throws {
+        let model = try NormalizedFeatureModel(K: 3, d: 4, n: 2, tau: 2)
+        var rng = SeededGenerator(seed: 0)
+        let etf = try NewtonPolisher.polish(model, from: try SpecialPoints.make(.etf, model: model, rng: &rng)).point
+        for steps in [40, 120] {
+            var p = PerturbedGradientDescent.Parameters()
+            p.escapeSteps = steps
+            let r = PerturbedGradientDescent(step: 0.5, seed: 3, parameters: p)
+                .minimize(model, from: etf, criteria: StoppingCriteria(maxIterations: 10_000), observer: nil)
+            XCTAssertEqual(r.stopReason, "second_order_point")
+            XCTAssertEqual(r.iterations, steps)
+            XCTAssertEqual(r.perturbations, 1)
+            XCTAssertEqual(Matrix.maxAbsDifference(r.point, etf), 0, "returns the pre-jump point itself")
+        }
+        var bad = PerturbedGradientDescent.Parameters()
+        bad.perturbationRadius = -1
+        assertThrowsInput(try bad.validate(), contains: "positive")
+        XCTAssertTrue(PerturbedGradientDescent(step: 0.5, parameters: bad).name.contains("radius -1"))
+    }
+
     func testGradientDescentRulesDecreaseLossAndRecord() throws {
         let model = try NormalizedFeatureModel(d: 4, counts: [3, 2, 1], tau: 2)
         var rng = SeededGenerator(seed: 2)

@@ -132,18 +132,42 @@ public struct RiemannianGradientDescent: RiemannianOptimizer {
 /// `escapeSteps` gradient steps, and if the loss did not drop by `requiredDecrease` below the
 /// loss before the jump, return the pre-jump point as an approximate second-order critical point.
 public struct PerturbedGradientDescent: RiemannianOptimizer {
+    /// The four constants of the method (defaults suit `τ ≈ 2`, `m ≲ 10⁴`).
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// Perturb when `‖grad‖ ≤` this.
+        public var gradientThreshold: Double = 1e-6
+        /// Radius of the tangent ball the perturbation is drawn from.
+        public var perturbationRadius: Double = 1e-3
+        /// Gradient steps after a perturbation before the decrease test.
+        public var escapeSteps: Int = 500
+        /// Loss decrease that counts as an escape.
+        public var requiredDecrease: Double = 1e-7
+        public init() {}
+
+        /// Throws `InputError` unless every constant is positive and finite.
+        public func validate() throws {
+            guard gradientThreshold > 0, gradientThreshold.isFinite, perturbationRadius > 0, perturbationRadius.isFinite,
+                  escapeSteps > 0, requiredDecrease > 0, requiredDecrease.isFinite else {
+                throw InputError("perturbed GD needs a positive gradient threshold, radius, number of escape steps and required decrease (got \(gradientThreshold), \(perturbationRadius), \(escapeSteps), \(requiredDecrease))")
+            }
+        }
+    }
     public var step: Double
-    public var gradientThreshold: Double = 1e-6
-    public var perturbationRadius: Double = 1e-3
-    public var escapeSteps: Int = 500
-    public var requiredDecrease: Double = 1e-7
+    public var parameters: Parameters
     public var seed: UInt64 = 0
-    public var name: String { "perturbed-gd(η=\(step))" }
-    public init(step: Double, seed: UInt64 = 0) { self.step = step; self.seed = seed }
+    public var name: String {
+        String(format: "perturbed-gd(η=%g, threshold %g, radius %g, %d escape steps, decrease %g)", step,
+               parameters.gradientThreshold, parameters.perturbationRadius, parameters.escapeSteps, parameters.requiredDecrease)
+    }
+    public init(step: Double, seed: UInt64 = 0, parameters: Parameters = Parameters()) {
+        self.step = step; self.seed = seed; self.parameters = parameters
+    }
 
     public func minimize(_ model: NormalizedFeatureModel, from x0: Matrix, criteria: StoppingCriteria,
                          observer: IterationObserver? = nil) -> OptimizationResult {
         let man = model.manifold
+        let (gradientThreshold, perturbationRadius) = (parameters.gradientThreshold, parameters.perturbationRadius)
+        let (escapeSteps, requiredDecrease) = (parameters.escapeSteps, parameters.requiredDecrease)
         var rng = SeededGenerator(seed: seed)
         var rec = TrajectoryRecorder(model: model, criteria: criteria)
         var x = x0

@@ -13,11 +13,12 @@ public enum EscapeDirection: String, Codable, CaseIterable, Sendable {
 public enum OptimizerChoice: String, Codable, CaseIterable, Sendable {
     case gd, armijo, perturbed, trustRegion = "trust-region"
 
-    public func make(step: Double, seed: UInt64) -> any RiemannianOptimizer {
+    public func make(step: Double, seed: UInt64,
+                     perturbation: PerturbedGradientDescent.Parameters = .init()) -> any RiemannianOptimizer {
         switch self {
         case .gd: return RiemannianGradientDescent(rule: .fixed(step))
         case .armijo: return RiemannianGradientDescent(rule: .armijo(initial: step))
-        case .perturbed: return PerturbedGradientDescent(step: step, seed: seed)
+        case .perturbed: return PerturbedGradientDescent(step: step, seed: seed, parameters: perturbation)
         case .trustRegion: return RiemannianTrustRegion()
         }
     }
@@ -37,6 +38,8 @@ public struct EscapeConfiguration: Codable, Sendable {
     @NullEncodable public var lossDrop: Double?
     public var maxIterations: Int = 20_000
     public var optimizer: OptimizerChoice = .gd
+    /// Constants of perturbed GD (used when `optimizer == .perturbed`).
+    public var perturbation = PerturbedGradientDescent.Parameters()
     public var jobs: Int = 2
     /// Spectrum method for the saddle and for classifying where runs end.
     public var method: HessianMethod = .auto
@@ -193,7 +196,8 @@ public enum SaddleEscapeStudy {
                 let predicted = log(config.rho / (r * overlap)) / growth
                 let x0 = man.retract(saddle.point, r * xi)
                 var escapeAt: Int? = nil
-                let opt = config.optimizer.make(step: config.step, seed: config.seed &+ UInt64(ridx * 1000 + s))
+                let opt = config.optimizer.make(step: config.step, seed: config.seed &+ UInt64(ridx * 1000 + s),
+                                               perturbation: config.perturbation)
                 let result = opt.minimize(model, from: x0, criteria: StoppingCriteria(maxIterations: config.maxIterations, gradientTolerance: 1e-9, recordEvery: 0)) { it, x, loss, _ in
                     if escapeAt == nil, loss < saddle.loss - lossDrop, man.distance(x, saddle.point) > config.rho { escapeAt = it }
                     return true

@@ -31,6 +31,8 @@ public struct AnalysisOptions: Sendable {
     /// ARPACK relative tolerance for the smallest eigenpairs: residual ≤ tol·|λ|; every
     /// returned pair's residual is recomputed and reported.
     public var lanczosTolerance: Double = 1e-9
+    /// Receives a one-line status during long Lanczos runs (every 10 products).
+    public var progress: (@Sendable (String) -> Void)? = nil
     public init(eigenvectors: Int = 0, bestKnownLoss: Double? = nil, method: HessianMethod = .auto) {
         self.eigenvectors = eigenvectors
         self.bestKnownLoss = bestKnownLoss
@@ -229,8 +231,11 @@ public enum LandscapeAnalyzer {
         // λ_max only sets the scale of δ and the normal shift: 1e-3 relative accuracy suffices
         // (its residual is reported), and converges in ~100 products where 1e-6 needs ~260.
         // A short basis (20) costs fewer restarts' worth of reorthogonalization for one end value.
+        func report(_ stage: String) -> ((Int) -> Void)? {
+            options.progress.map { p in { k in if k % 10 == 0 { p("Lanczos \(stage): \(k) Hessian-vector products") } } }
+        }
         let top = try Lanczos.eigenpairs(dimension: n, count: 1, which: .largestAlgebraic, ncv: min(n - 1, 20), tolerance: 1e-3,
-                                         start: rng.normals(n), applyInPlace: apply)
+                                         start: rng.normals(n), progress: report("λ_max"), applyInPlace: apply)
         let lambdaMax = top.values.first ?? 0
         op.normalShift = max(lambdaMax, 1e-12)
         // Only the pairs asked for (at least λ_min with its vector): at saddles λ_min is often
@@ -238,7 +243,8 @@ public enum LandscapeAnalyzer {
         // reveal it (measured at K=100, d=128, n=100: 781 products for two, 422 for one).
         let nev = min(max(options.eigenvectors, 1), n - 1)
         let low = try Lanczos.eigenpairs(dimension: n, count: nev, which: .smallestAlgebraic, ncv: min(n, max(2 * nev + 10, 30)),
-                                         tolerance: options.lanczosTolerance, start: rng.normals(n), applyInPlace: apply)
+                                         tolerance: options.lanczosTolerance, start: rng.normals(n), progress: report("λ_min"),
+                                         applyInPlace: apply)
         let products = top.matrixVectorProducts + low.matrixVectorProducts
         let lambdaMin = low.values.first ?? .nan
         let r0 = low.residuals.first ?? .infinity

@@ -27,6 +27,7 @@ public enum Lanczos {
     ///   - ncv: Lanczos basis size (default `min(n, max(2 nev + 20, 60))`; larger cuts restarts).
     ///   - tolerance: ARPACK's relative accuracy (`|λ| tol` per Ritz value).
     ///   - start: starting vector (a seeded random one keeps runs reproducible).
+    ///   - progress: called with the number of products after each one (for a progress line).
     public static func eigenpairs(dimension n: Int, count nev: Int, which: Which, ncv: Int? = nil, tolerance: Double = 1e-12,
                                   maxRestarts: Int = 3000, start: [Double], apply: ([Double]) -> [Double]) throws -> Result {
         try eigenpairs(dimension: n, count: nev, which: which, ncv: ncv, tolerance: tolerance, maxRestarts: maxRestarts,
@@ -36,7 +37,7 @@ public enum Lanczos {
     /// The same, with an operator that writes `A x` into a buffer it is handed (reused across
     /// products, so large operators allocate nothing per product).
     public static func eigenpairs(dimension n: Int, count nev: Int, which: Which, ncv: Int? = nil, tolerance: Double = 1e-12,
-                                  maxRestarts: Int = 3000, start: [Double],
+                                  maxRestarts: Int = 3000, start: [Double], progress: ((Int) -> Void)? = nil,
                                   applyInPlace: ([Double], inout [Double]) -> Void) throws -> Result {
         guard nev >= 1, nev < n, start.count == n else {
             throw LinearAlgebraError.dimensionMismatch("Lanczos needs 1 ≤ nev < n = \(n) and a start vector of length n")
@@ -71,6 +72,7 @@ public enum Lanczos {
                 _ = UnsafeMutableBufferPointer(rebasing: w[yo ..< yo + n]).update(fromContentsOf: yb)
             } }
             products += 1
+            progress?(products)
         }
         if info != 0 {
             let meaning: String

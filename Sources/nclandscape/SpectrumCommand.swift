@@ -13,7 +13,7 @@ struct SpectrumCommand: ParsableCommand {
         """)
 
     @OptionGroup var input: PointInputOptions
-    @Flag(name: .customLong("polish"), help: "Polish with Riemannian Newton (pseudo-inverse on the symmetry null space) to ‖grad‖ ≤ 1e-12 first.")
+    @Flag(name: .customLong("polish"), help: "Polish with Riemannian Newton (pseudo-inverse on the symmetry null space) to ‖grad‖ ≤ 1e-12 first: on the reduced problem at collapsed points, dense up to m = 8000, Newton–MINRES on Hessian-vector products beyond.")
     var polish = false
     @Option(name: .customLong("eigenvectors"), help: "Number of lowest eigenpairs to report, mapped back to (Ẇ, Ḣ).")
     var eigenvectors: Int = 0
@@ -36,17 +36,16 @@ struct SpectrumCommand: ParsableCommand {
         guard eigenvectors >= 0 else { throw InputError("--eigenvectors must be ≥ 0") }
         let (model, x0, source) = try input.load()
         var x = x0
-        var iterations: Int? = nil
+        var polished: PolishResult? = nil
         var options = AnalysisOptions(eigenvectors: eigenvectors)
         options.memoryBudgetBytes = memoryBudget * 1_073_741_824
         options.method = method
         options.seed = seed
         options.lanczosTolerance = lanczosTolerance
         if polish {
-            try LandscapeAnalyzer.checkDenseFits(model, budget: options.memoryBudgetBytes)
             let r = try NewtonPolisher.polish(model, from: x)
             x = r.point
-            iterations = r.iterations
+            polished = r
             if !r.converged && !json {
                 note(String(format: "note: Newton polishing stopped at ‖grad‖ = %.3e after %d iterations", r.gradientNorm, r.iterations))
             }
@@ -57,7 +56,7 @@ struct SpectrumCommand: ParsableCommand {
         }
         let analysis = try LandscapeAnalyzer.analyze(model, at: x, options: options)
         if stderrIsTerminal && analysis.hessianVectorProducts != nil { FileHandle.standardError.write(Data("\n".utf8)) }
-        let summary = SpectrumSummary(model: model, analysis: analysis, source: source, polishIterations: iterations)
+        let summary = SpectrumSummary(model: model, analysis: analysis, source: source, polish: polished)
         if let out { try SpectrumReport.write(summary, to: out) }
         if json {
             print(try JSONOutput.string(summary, pretty: false), terminator: "")

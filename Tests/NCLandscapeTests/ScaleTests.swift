@@ -88,6 +88,61 @@ final class ScaleTests: XCTestCase {
         XCTAssertLessThan(a.lowest[0].residual, 1e-8)
     }
 
+    /// MINRES against LAPACK: on a random symmetric indefinite matrix its solution equals the
+    /// eigendecomposition solve; on a singular consistent system (three zero eigenvalues, right-hand
+    /// side in the range) it returns the minimum-norm (pseudo-inverse) solution.
+    func testMINRESMatchesEigendecompositionSolve() throws {
+        let n = 60
+        var rng = SeededGenerator(seed: 31)
+        let g = Matrix(rows: n, cols: n, columnMajor: rng.normals(n * n))
+        var gram = BLAS.product(.n, g, .t, g)
+        let q = try LAPACK.eigen(destroying: &gram).vectors!           // a random orthogonal basis
+        var lambdas: [Double] = (0 ..< n).map { i in
+            let sign: Double = i % 2 == 0 ? 1 : -1
+            return sign * (0.5 + Double(i) / 10)
+        }
+        for singular in [false, true] {
+            if singular { lambdas[3] = 0; lambdas[10] = 0; lambdas[40] = 0 }
+            var scaled = q
+            for j in 0 ..< n { for i in 0 ..< n { scaled[i, j] *= lambdas[j] } }
+            let a = BLAS.product(.n, scaled, .t, q)
+            var coef = rng.normals(n)
+            if singular { for j in [3, 10, 40] { coef[j] = 0 } }
+            let b = BLAS.matVec(.n, q, coef)                               // in the range of A
+            let expected = BLAS.matVec(.n, q, (0 ..< n).map { lambdas[$0] == 0 ? 0 : coef[$0] / lambdas[$0] })
+            let r = MINRES.solve(b, tolerance: 1e-14, maxIterations: 500) { v, y in y = BLAS.matVec(.n, a, v) }
+            // κ(A) ≤ 13 on the range: a 1e-14 relative residual leaves errors near 1e-12.
+            let err = zip(r.solution, expected).map { abs($0 - $1) }.max()!
+            XCTAssertLessThan(err, 1e-10, "singular \(singular), stopped by \(r.stopReason) after \(r.iterations)")
+            var res = BLAS.matVec(.n, a, r.solution)
+            Vector.axpy(-1, b, &res)
+            XCTAssertLessThan(Vector.norm(res), 1e-11 * Vector.norm(b))
+        }
+    }
+
+    /// Newton–MINRES (the polisher beyond the dense size) lands on the same critical point as the
+    /// dense pseudo-inverse Newton from a non-collapsed start near a saddle: same loss, class and
+    /// index, ‖grad‖ ≤ 1e-12.
+    func testMatrixFreePolishingMatchesDense() throws {
+        let model = try NormalizedFeatureModel(d: 5, counts: [3, 2, 4, 3], tau: 2)
+        var rng = SeededGenerator(seed: 8)
+        let anti = try SpecialPoints.make(.anti, model: model, rng: &rng)
+        let start = model.manifold.retract(anti, 1e-3 * model.manifold.randomTangent(at: anti, using: &rng))
+        let dense = try NewtonPolisher.polish(model, from: start)
+        let free = try NewtonPolisher.polish(model, from: start, denseMaxSize: 0)
+        XCTAssertEqual(dense.method, "dense")
+        XCTAssertEqual(free.method, "matrix-free")
+        XCTAssertGreaterThan(free.hessianVectorProducts ?? 0, 0)
+        XCTAssertTrue(free.converged, "‖grad‖ = \(free.gradientNorm) after \(free.iterations)")
+        XCTAssertLessThanOrEqual(free.gradientNorm, 1e-12)
+        XCTAssertEqual(model.loss(at: free.point), model.loss(at: dense.point), accuracy: 1e-12)
+        let a = try LandscapeAnalyzer.analyze(model, at: free.point, options: AnalysisOptions(method: .dense))
+        let b = try LandscapeAnalyzer.analyze(model, at: dense.point, options: AnalysisOptions(method: .dense))
+        XCTAssertEqual(a.classification, b.classification)
+        XCTAssertEqual(a.classification, .strictSaddle)
+        XCTAssertEqual(a.inertia, b.inertia)
+    }
+
     /// Structured inertia equals the dense inertia at random points (shifts well away from any
     /// eigenvalue) for several sizes and imbalanced counts, and at critical points with ±δ.
     func testStructuredInertiaMatchesDense() throws {

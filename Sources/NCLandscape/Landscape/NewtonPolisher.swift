@@ -6,6 +6,10 @@ public struct PolishResult: Sendable {
     public let converged: Bool
     /// `‖grad f‖` before each iteration and at the end.
     public let history: [Double]
+    /// `reduced`, `dense` or `matrix-free` (Newton–MINRES).
+    public let method: String
+    /// Hessian-vector products used (matrix-free only).
+    public let hessianVectorProducts: Int?
 }
 
 /// Riemannian Newton's method on the gradient field: it converges quadratically to the nearest
@@ -15,53 +19,91 @@ public struct PolishResult: Sendable {
 /// step is the pseudo-inverse solution `s = −Σ_{|λ_i| > δ} (v_iᵀ g / λ_i) v_i`, the least-squares
 /// step of minimum norm, with `δ = 1e−8 max(1, ‖M‖₂)`. A backtracking line search on `‖grad‖`
 /// keeps a step from a poor start from being accepted when it increases the gradient.
+///
+/// Three ways to compute the step, picked by size: the symmetry-reduced problem at collapsed
+/// starts, the dense eigendecomposition up to `denseMaxSize`, and beyond it MINRES on
+/// Hessian-vector products (inexact Newton: relative residual `min(0.1, √‖grad‖)`, so the
+/// convergence is superlinear; MINRES from 0 stays in the Hessian's range, which approximates
+/// the pseudo-inverse step on the orbit's kernel).
 public enum NewtonPolisher {
     /// Within-class spread below which a start is treated as collapsed and polished on the
     /// reduced problem.
     public static let collapseSnapTolerance = 1e-6
+    /// Largest Hessian size polished with a dense eigendecomposition (`m = 8000`: ~1 min per step).
+    public static let defaultDenseMaxSize = 8000
+    /// MINRES iterations allowed per Newton step.
+    public static let maxKrylovIterations = 2000
 
     /// Polishes `x0`. A (nearly) collapsed start — every class's features within
     /// `collapseSnapTolerance` — is polished on the symmetry-reduced problem (one weighted
     /// representative per class, `2K` columns): it has the same loss on collapsed points, and
     /// by symmetry its critical points are critical points of the full problem, at a cost
     /// independent of `N`. The result is accepted only if the full problem's gradient meets
-    /// the tolerance; otherwise the full dense Newton runs from `x0`.
+    /// the tolerance; otherwise the full problem is polished from `x0`, densely when
+    /// `m ≤ denseMaxSize` and matrix-free beyond.
     public static func polish(_ model: NormalizedFeatureModel, from x0: Matrix, tolerance: Double = 1e-12,
-                              maxIterations: Int = 40) throws -> PolishResult {
+                              maxIterations: Int = 40, denseMaxSize: Int = defaultDenseMaxSize) throws -> PolishResult {
         if model.sampleWeights == nil, model.N > model.K,
            ReducedSpectrum.collapseDeviation(model: model, point: x0) <= collapseSnapTolerance {
             let (rm, xr) = try ReducedSpectrum.reducedProblem(model: model, point: x0)
-            let r = try polishDense(rm, from: xr, tolerance: tolerance, maxIterations: maxIterations)
+            let r = try newton(rm, from: xr, tolerance: tolerance, maxIterations: maxIterations, method: "dense", step: pseudoInverseStep)
             let x = ReducedSpectrum.expand(model: model, reducedPoint: r.point)
             let gn = model.riemannianGradient(at: x).frobeniusNorm
             if gn <= tolerance {
-                return PolishResult(point: x, iterations: r.iterations, gradientNorm: gn, converged: gn <= tolerance, history: r.history)
+                return PolishResult(point: x, iterations: r.iterations, gradientNorm: gn, converged: true, history: r.history,
+                                    method: "reduced", hessianVectorProducts: nil)
             }
         }
-        return try polishDense(model, from: x0, tolerance: tolerance, maxIterations: maxIterations)
+        if model.hessianSize <= denseMaxSize {
+            return try newton(model, from: x0, tolerance: tolerance, maxIterations: maxIterations, method: "dense", step: pseudoInverseStep)
+        }
+        return try newton(model, from: x0, tolerance: tolerance, maxIterations: maxIterations, method: "matrix-free", step: minresStep)
     }
 
-    static func polishDense(_ model: NormalizedFeatureModel, from x0: Matrix, tolerance: Double,
-                            maxIterations: Int) throws -> PolishResult {
+    /// A Newton direction at `x` (tangent, ambient `d × (K+N)`) and the Hessian-vector products it used.
+    typealias StepRule = (NormalizedFeatureModel, Matrix, NormalizedFeatureModel.FirstOrder, Matrix) throws -> (Matrix, Int)
+
+    /// Pseudo-inverse step from the dense eigendecomposition of `M`.
+    static func pseudoInverseStep(_ model: NormalizedFeatureModel, _ x: Matrix, _ fo: NormalizedFeatureModel.FirstOrder,
+                                  _ grad: Matrix) throws -> (Matrix, Int) {
+        let hess = model.denseRiemannianHessian(at: x, firstOrder: fo)
+        var work = hess.matrix
+        let eig = try LAPACK.eigen(destroying: &work)
+        let vecs = eig.vectors!
+        let g = hess.basis.coordinates(of: grad)
+        let spectral = max(abs(eig.values.first ?? 0), abs(eig.values.last ?? 0))
+        let delta = ClassificationRule.zeroThreshold(spectralNorm: spectral)
+        var coef = BLAS.matVec(.t, vecs, g)
+        for i in 0 ..< coef.count { coef[i] = abs(eig.values[i]) > delta ? -coef[i] / eig.values[i] : 0 }
+        return (hess.basis.vector(from: BLAS.matVec(.n, vecs, coef)), 0)
+    }
+
+    /// Inexact Newton step: MINRES on `Hess s = −grad` through the tangent operator (normal
+    /// directions get eigenvalue 1, so they stay decoupled), projected back onto the tangent space.
+    static func minresStep(_ model: NormalizedFeatureModel, _ x: Matrix, _ fo: NormalizedFeatureModel.FirstOrder,
+                           _ grad: Matrix) throws -> (Matrix, Int) {
+        let op = TangentHessianOperator(model: model, at: x, firstOrder: fo, normalShift: 1)
+        let forcing = min(0.1, grad.frobeniusNorm.squareRoot())
+        let r = MINRES.solve((-1 * grad).storage, tolerance: forcing, maxIterations: maxKrylovIterations) { v, y in op.apply(v, into: &y) }
+        let s = model.manifold.project(x, Matrix(rows: model.d, cols: model.K + model.N, columnMajor: r.solution))
+        return (s, r.iterations)
+    }
+
+    /// The Newton loop shared by every step rule: backtracking on `‖grad‖`, stop at the tolerance,
+    /// at the floating-point floor, or when progress stalls.
+    static func newton(_ model: NormalizedFeatureModel, from x0: Matrix, tolerance: Double, maxIterations: Int,
+                       method: String, step rule: StepRule) throws -> PolishResult {
         let manifold = model.manifold
         var x = x0
         var fo = model.firstOrder(at: x)
         var grad = manifold.euclideanToRiemannianGradient(x, fo.euclideanGradient)
         var gn = grad.frobeniusNorm
         var history = [gn]
-        var it = 0
+        var it = 0, products = 0
         while gn > tolerance && it < maxIterations {
             it += 1
-            let hess = model.denseRiemannianHessian(at: x, firstOrder: fo)
-            var work = hess.matrix
-            let eig = try LAPACK.eigen(destroying: &work)
-            let vecs = eig.vectors!
-            let g = hess.basis.coordinates(of: grad)
-            let spectral = max(abs(eig.values.first ?? 0), abs(eig.values.last ?? 0))
-            let delta = ClassificationRule.zeroThreshold(spectralNorm: spectral)
-            var coef = BLAS.matVec(.t, vecs, g)
-            for i in 0 ..< coef.count { coef[i] = abs(eig.values[i]) > delta ? -coef[i] / eig.values[i] : 0 }
-            let step = hess.basis.vector(from: BLAS.matVec(.n, vecs, coef))
+            let (step, used) = try rule(model, x, fo, grad)
+            products += used
             var alpha = 1.0
             var accepted = false
             for _ in 0 ..< 30 {
@@ -85,6 +127,7 @@ public enum NewtonPolisher {
             // Linear convergence at degenerate points halves ‖grad‖ per step, so it passes.
             if it >= 20, gn > 1e-8, gn > 0.5 * history[history.count - 11] { break }
         }
-        return PolishResult(point: x, iterations: it, gradientNorm: gn, converged: gn <= tolerance, history: history)
+        return PolishResult(point: x, iterations: it, gradientNorm: gn, converged: gn <= tolerance, history: history,
+                            method: method, hessianVectorProducts: method == "matrix-free" ? products : nil)
     }
 }

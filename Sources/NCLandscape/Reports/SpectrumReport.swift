@@ -50,10 +50,13 @@ public struct SpectrumSummary: Codable, Sendable {
     public var eigenvectors: [Direction]
     @NullEncodable public var negativeCurvatureWeights: [ClassWeight]?
     @NullEncodable public var polishIterations: Int?
+    /// How the Newton steps were computed (`reduced`, `dense`, `matrix-free (N Hessian-vector products)`).
+    @NullEncodable public var polishMethod: String?
+    @NullEncodable public var polishGradientNorm: Double?
     public var blas: String
     public var source: String
 
-    public init(model: NormalizedFeatureModel, analysis a: PointAnalysis, source: String, polishIterations: Int?) {
+    public init(model: NormalizedFeatureModel, analysis a: PointAnalysis, source: String, polish: PolishResult?) {
         K = model.K; d = model.d; N = model.N; counts = model.counts; tau = model.tau; labelSmoothing = model.labelSmoothing
         loss = a.loss; optimalLoss = a.optimalLoss; riemannianGradientNorm = a.riemannianGradientNorm
         eigenvalues = a.eigenvalues; eigenvaluesComplete = a.eigenvaluesComplete; inertiaExact = a.inertiaExact
@@ -68,7 +71,9 @@ public struct SpectrumSummary: Codable, Sendable {
                       features: (0 ..< model.N).map { e.direction.column(model.K + $0) })
         }
         negativeCurvatureWeights = a.negativeCurvatureDirection.map { Self.classWeights(model: model, direction: $0) }
-        self.polishIterations = polishIterations
+        polishIterations = polish?.iterations
+        polishMethod = polish.map { p in p.method + (p.hessianVectorProducts.map { " (\($0) Hessian-vector products)" } ?? "") }
+        polishGradientNorm = polish?.gradientNorm
         blas = BLASRuntime.summary
         self.source = source
     }
@@ -121,7 +126,7 @@ public enum SpectrumReport {
         | Hessian size m, method | \(s.hessianSize), \(s.method)\(s.hessianVectorProducts.map { " (\($0) Hessian-vector products)" } ?? "") |
         | eigenvalues listed | \(s.eigenvaluesComplete ? "all \(s.eigenvalues.count)" : "the \(s.eigenvalues.count) extreme ones Lanczos computed") |
         | inertia exact | \(s.inertiaExact ? "yes" : "no (negative count is a lower bound)") |
-        | Newton polishing iterations | \(s.polishIterations.map(String.init) ?? "not polished") |
+        | Newton polishing | \(s.polishIterations.map { "\($0) iterations, \(s.polishMethod ?? "")" } ?? "not polished") |
         | BLAS | \(s.blas) |
 
         """

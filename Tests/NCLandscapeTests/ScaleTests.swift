@@ -67,7 +67,7 @@ final class ScaleTests: XCTestCase {
     }
 
     /// The benchmark's configuration in miniature: default options (one Lanczos pair), a size at
-    /// which ARPACK restarts many times (ambient 1512 > ncv 30), at a random point and at the
+    /// which ARPACK restarts many times (ambient 1488 > ncv 30), at a random point and at the
     /// paired non-collapsed saddle, which must be exactly critical with loss log K.
     func testLanczosDefaultsMatchDenseWithRestarts() throws {
         let model = try NormalizedFeatureModel(K: 6, d: 8, n: 30, tau: 2)

@@ -75,7 +75,8 @@ enum TextTable {
             ("loss", f(s.loss)),
             ("optimum f*", s.optimalLoss.map { f($0) } ?? "none (imbalanced, ε > 0 or d < K−1)"),
             ("‖grad f‖", String(format: "%.3e", s.riemannianGradientNorm)),
-            ("λ_min", f(s.lambdaMin)),
+            ("λ_min", f(s.lambdaMin) + (s.lambdaMinCertified == false ? "   (NOT the smallest: an exact count found eigenvalues below it)"
+                                        : s.lambdaMinCertified == nil ? "   (smallest Ritz value; not proven smallest)" : "")),
             ("λ_max", f(s.lambdaMax)),
             ("inertia (−/0/+)", s.inertiaExact ? "\(s.inertia.negative) / \(s.inertia.zero) / \(s.inertia.positive)   (δ = \(String(format: "%.1e", s.zeroThreshold)))"
                 : "≥ \(s.inertia.negative) negative (not certified; δ = \(String(format: "%.1e", s.zeroThreshold)))"),

@@ -61,6 +61,14 @@ final class ScaleTests: XCTestCase {
             XCTAssertEqual(lz.classification, dense.classification, "point \(i)")
             XCTAssertTrue(lz.inertiaExact)
             XCTAssertEqual(lz.inertia, dense.inertia, "point \(i)")
+            XCTAssertEqual(lz.lambdaMinCertified, true, "point \(i)")
+            // The certificate is not a tautology: had Lanczos stopped at the second-smallest
+            // distinct eigenvalue, the same count just below it finds the ones underneath.
+            if let second = dense.eigenvalues.first(where: { $0 > dense.lambdaMin + 1e-6 }) {
+                let below = try StructuredInertia.countBelow(second - 1e-9, blocks: HessianBlocks(model: model, point: x)).below
+                XCTAssertEqual(below, dense.eigenvalues.filter { $0 < second - 1e-9 }.count, "point \(i)")
+                XCTAssertGreaterThan(below, 0)
+            }
             XCTAssertGreaterThan(lz.hessianVectorProducts ?? 0, 0)
             for e in lz.lowest { XCTAssertLessThan(e.residual, 1e-8) }
         }
@@ -80,6 +88,7 @@ final class ScaleTests: XCTestCase {
             XCTAssertEqual(lz.lambdaMin, dense.lambdaMin, accuracy: 1e-8, name)
             XCTAssertEqual(lz.classification, dense.classification, name)
             XCTAssertGreaterThan(lz.hessianVectorProducts ?? 0, 30, "\(name): the run should have restarted")
+            XCTAssertEqual(lz.lambdaMinCertified, true, name)
         }
         let a = try LandscapeAnalyzer.analyze(model, at: saddle, options: AnalysisOptions(method: .lanczos))
         XCTAssertEqual(a.loss, log(6), accuracy: 1e-12)

@@ -83,6 +83,12 @@ public struct PointAnalysis: Sendable {
     public let collapseDeviation: Double?
     /// What the method could and could not establish.
     public let notes: [String]
+    /// Lanczos only: whether an exact count found no eigenvalue below `λ_min` (nil: not checked).
+    var lanczosLambdaMinCertified: Bool? = nil
+
+    /// Whether `λ_min` is proven to be the smallest eigenvalue: always for the complete spectra
+    /// (`dense`, `reduced`); for Lanczos when structured inertia counted none below it.
+    public var lambdaMinCertified: Bool? { eigenvaluesComplete ? true : lanczosLambdaMinCertified }
 
     /// Number of negative eigenvalues (the Morse index where the point is nondegenerate).
     public var index: Int { inertia.negative }
@@ -255,10 +261,21 @@ public enum LandscapeAnalyzer {
                             r0, top.residuals.first ?? .nan, products)]
         var inertia = Inertia(negative: low.values.filter { $0 < -delta }.count, zero: -1, positive: -1)
         var exact = false
+        var certified: Bool? = nil
         if StructuredInertia.cost(model) <= options.structuredInertiaMaxFlops {
-            inertia = try StructuredInertia.inertia(blocks: HessianBlocks(model: model, point: x, firstOrder: fo), delta: delta)
+            let blocks = HessianBlocks(model: model, point: x, firstOrder: fo)
+            inertia = try StructuredInertia.inertia(blocks: blocks, delta: delta)
             exact = true
             notes.append("exact inertia by Schur complement onto the classifier block (Haynsworth), counts at ±δ")
+            // Lanczos cannot tell whether its smallest Ritz value is the smallest eigenvalue (a
+            // start vector poor in that eigenvector converges elsewhere); an exact count below
+            // λ_min − ε can. ε exceeds the residual bound |λ − θ| ≤ ‖r‖ with room to spare.
+            let margin = max(10 * r0, 1e-10 * max(1, abs(lambdaMin), abs(lambdaMax)))
+            let missed = try StructuredInertia.countBelow(lambdaMin - margin, blocks: blocks).below
+            certified = missed == 0
+            notes.append(missed == 0
+                ? String(format: "λ_min certified: no eigenvalue below λ_min − %.1e (structured inertia)", margin)
+                : String(format: "WARNING: Lanczos missed %d eigenvalue(s) below λ_min − %.1e (structured inertia); λ_min is not the smallest", missed, margin))
         } else {
             notes.append(String(format: "structured inertia skipped (%.1e flops over the %.0e budget): the index is a lower bound", StructuredInertia.cost(model), options.structuredInertiaMaxFlops))
         }
@@ -284,6 +301,7 @@ public enum LandscapeAnalyzer {
                              rank: rank, symmetryNullity: nu, quotientLambdaMin: nil, classification: cls,
                              optimalLoss: model.optimalLoss, lowest: lowest, orthogonalityError: orth,
                              method: HessianMethod.lanczos.rawValue, hessianSize: model.hessianSize,
-                             hessianVectorProducts: products, collapseDeviation: nil, notes: notes)
+                             hessianVectorProducts: products, collapseDeviation: nil, notes: notes,
+                             lanczosLambdaMinCertified: certified)
     }
 }

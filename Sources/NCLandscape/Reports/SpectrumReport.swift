@@ -35,6 +35,8 @@ public struct SpectrumSummary: Codable, Sendable {
     public var inertia: Inertia
     /// False when Lanczos ran without structured inertia (negative count is then a lower bound).
     public var inertiaExact: Bool
+    /// Whether `λ_min` is proven smallest (complete spectrum, or Lanczos checked by an exact count).
+    @NullEncodable public var lambdaMinCertified: Bool?
     public var index: Int
     public var rank: Int
     public var symmetryNullity: Int
@@ -60,6 +62,7 @@ public struct SpectrumSummary: Codable, Sendable {
         K = model.K; d = model.d; N = model.N; counts = model.counts; tau = model.tau; labelSmoothing = model.labelSmoothing
         loss = a.loss; optimalLoss = a.optimalLoss; riemannianGradientNorm = a.riemannianGradientNorm
         eigenvalues = a.eigenvalues; eigenvaluesComplete = a.eigenvaluesComplete; inertiaExact = a.inertiaExact
+        lambdaMinCertified = a.lambdaMinCertified
         hessianVectorProducts = a.hessianVectorProducts; collapseDeviation = a.collapseDeviation; notes = a.notes
         lambdaMin = a.lambdaMin; lambdaMax = a.lambdaMax; quotientLambdaMin = a.quotientLambdaMin
         zeroThreshold = a.delta; inertia = a.inertia; index = a.index; rank = a.rank; symmetryNullity = a.symmetryNullity
@@ -126,6 +129,7 @@ public enum SpectrumReport {
         | Hessian size m, method | \(s.hessianSize), \(s.method)\(s.hessianVectorProducts.map { " (\($0) Hessian-vector products)" } ?? "") |
         | eigenvalues listed | \(s.eigenvaluesComplete ? "all \(s.eigenvalues.count)" : "the \(s.eigenvalues.count) extreme ones Lanczos computed") |
         | inertia exact | \(s.inertiaExact ? "yes" : "no (negative count is a lower bound)") |
+        | λ_min proven smallest | \(s.lambdaMinCertified.map { $0 ? "yes" : "NO: an exact count found eigenvalues below it" } ?? "not checked (structured inertia too expensive)") |
         | Newton polishing | \(s.polishIterations.map { "\($0) iterations, \(s.polishMethod ?? "")" } ?? "not polished") |
         | BLAS | \(s.blas) |
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The operator matrix-free eigensolvers iterate on at a fixed point `x`, for an ambient
 /// `v ∈ R^{d×(K+N)}`:
 ///
@@ -15,6 +17,8 @@
 /// - `(∇_W f)˙ = (τ/Z)(Ḣ Gᵀ + H Ġᵀ)`: `[Ḣ; H]` read as `d × 2N` times `[G; Ġ]` read as `K × 2N`,
 ///   transposed (inner dimension `2N`),
 /// - `(∇_H f)˙ = (τ/Z)(Ẇ G + W Ġ)` (two products, inner dimension `K`).
+/// The three column passes (projection, softmax curvature, Riemannian correction) split their
+/// columns over two threads when there are many (they are a quarter of a product at N = 10⁴).
 /// Not thread-safe: one instance per thread.
 public final class TangentHessianOperator {
     public let model: NormalizedFeatureModel
@@ -72,18 +76,30 @@ public final class TangentHessianOperator {
         finish(into: &y)
     }
 
+    /// Runs `body` on `0..<count` split in two halves on two threads when the work is large
+    /// enough to repay the hand-off (the halves touch disjoint columns).
+    private static func columnPass(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
+        guard work >= 1 << 18, count >= 2 else { body(0 ..< count); return }
+        let half = count / 2
+        DispatchQueue.concurrentPerform(iterations: 2) { part in body(part == 0 ? 0 ..< half : half ..< count) }
+    }
+
     /// `P v` into the tangent slots of the stacked operands, and `x_cᵀ v_c` into `along`.
     private func project(_ v: [Double]) {
-        let d = model.d, K = model.K
+        let d = model.d, K = model.K, columns = K + model.N
         point.storage.withUnsafeBufferPointer { xs in v.withUnsafeBufferPointer { vs in
             classifierPair.storage.withUnsafeMutableBufferPointer { cp in featurePair.storage.withUnsafeMutableBufferPointer { fp in
-                for c in 0 ..< K + model.N {
-                    let base = c * d
-                    var s = 0.0
-                    for i in 0 ..< d { s += xs[base + i] * vs[base + i] }
-                    along[c] = s
-                    let dest = c < K ? cp.baseAddress! + c * 2 * d + d : fp.baseAddress! + (c - K) * 2 * d
-                    for i in 0 ..< d { dest[i] = vs[base + i] - s * xs[base + i] }
+                along.withUnsafeMutableBufferPointer { al in
+                    Self.columnPass(columns, work: columns * d) { range in
+                        for c in range {
+                            let base = c * d
+                            var s = 0.0
+                            for i in 0 ..< d { s += xs[base + i] * vs[base + i] }
+                            al[c] = s
+                            let dest = c < K ? cp.baseAddress! + c * 2 * d + d : fp.baseAddress! + (c - K) * 2 * d
+                            for i in 0 ..< d { dest[i] = vs[base + i] - s * xs[base + i] }
+                        }
+                    }
                 }
             } }
         } }
@@ -91,16 +107,18 @@ public final class TangentHessianOperator {
 
     /// `Ġ_j = c_j (diag p_j − p_j p_jᵀ) ż_j` into rows `K..<2K` of `residualPair`.
     private func curvatureOfSoftmax() {
-        let K = model.K
+        let K = model.K, N = model.N, weights = model.sampleWeights
         probabilities.storage.withUnsafeBufferPointer { p in zdot.storage.withUnsafeBufferPointer { z in
             residualPair.storage.withUnsafeMutableBufferPointer { r in
-                for j in 0 ..< model.N {
-                    let base = j * K
-                    var pz = 0.0
-                    for k in 0 ..< K { pz += p[base + k] * z[base + k] }
-                    let c = model.weight(j)
-                    let out = j * 2 * K + K
-                    for k in 0 ..< K { r[out + k] = c * p[base + k] * (z[base + k] - pz) }
+                Self.columnPass(N, work: N * K) { range in
+                    for j in range {
+                        let base = j * K
+                        var pz = 0.0
+                        for k in 0 ..< K { pz += p[base + k] * z[base + k] }
+                        let c = weights?[j] ?? 1
+                        let out = j * 2 * K + K
+                        for k in 0 ..< K { r[out + k] = c * p[base + k] * (z[base + k] - pz) }
+                    }
                 }
             }
         } }
@@ -108,20 +126,24 @@ public final class TangentHessianOperator {
 
     /// `y_c = e_c − (x_cᵀe_c) x_c + σ (x_cᵀv_c) x_c − (x_cᵀg_c)(P v)_c` with `e` the Euclidean product.
     private func finish(into y: inout [Double]) {
-        let d = model.d, K = model.K
+        let d = model.d, K = model.K, columns = K + model.N
         let sigma = normalShift
         point.storage.withUnsafeBufferPointer { xs in product.storage.withUnsafeBufferPointer { e in
             classifierPair.storage.withUnsafeBufferPointer { cp in featurePair.storage.withUnsafeBufferPointer { fp in
-                y.withUnsafeMutableBufferPointer { ys in
-                    for c in 0 ..< K + model.N {
-                        let base = c * d
-                        var t = 0.0
-                        for i in 0 ..< d { t += xs[base + i] * e[base + i] }
-                        let a = sigma * along[c] - t, k = curvature[c]
-                        let pv = c < K ? cp.baseAddress! + c * 2 * d + d : fp.baseAddress! + (c - K) * 2 * d
-                        for i in 0 ..< d { ys[base + i] = e[base + i] + a * xs[base + i] - k * pv[i] }
+                along.withUnsafeBufferPointer { al in curvature.withUnsafeBufferPointer { kc in
+                    y.withUnsafeMutableBufferPointer { ys in
+                        Self.columnPass(columns, work: columns * d) { range in
+                            for c in range {
+                                let base = c * d
+                                var t = 0.0
+                                for i in 0 ..< d { t += xs[base + i] * e[base + i] }
+                                let a = sigma * al[c] - t, k = kc[c]
+                                let pv = c < K ? cp.baseAddress! + c * 2 * d + d : fp.baseAddress! + (c - K) * 2 * d
+                                for i in 0 ..< d { ys[base + i] = e[base + i] + a * xs[base + i] - k * pv[i] }
+                            }
+                        }
                     }
-                }
+                } }
             } }
         } }
     }

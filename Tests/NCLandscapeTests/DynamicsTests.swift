@@ -12,8 +12,15 @@ final class DynamicsTests: XCTestCase {
     func testEscapeTimeSlopeFromTotalCollapse() throws {
         let model = try NormalizedFeatureModel(K: 4, d: 5, n: 3, tau: 2)
         let s = try SaddleDescription(model: model, point: try saddle(.total, model))
-        // Total collapse: spectrum {−c, 0, +c}; the λ_min eigenspace is multiple.
-        XCTAssertGreaterThan(s.eigenspace.count, 1)
+        // Total collapse: spectrum {−c, 0, +c}; the λ_min eigenspace is multiple, and the study
+        // must hold all of it (its multiplicity from the dense spectrum), orthonormal.
+        let dense = try LandscapeAnalyzer.analyze(model, at: s.point, options: AnalysisOptions(method: .dense))
+        let multiplicity = dense.eigenvalues.filter { $0 <= dense.lambdaMin + 1e-6 }.count
+        XCTAssertGreaterThan(multiplicity, 1)
+        XCTAssertEqual(s.eigenspace.count, multiplicity)
+        for (i, u) in s.eigenspace.enumerated() { for (j, v) in s.eigenspace.enumerated() {
+            XCTAssertEqual(Vector.dot(u.storage, v.storage), i == j ? 1 : 0, accuracy: 1e-10)
+        } }
         var config = EscapeConfiguration()
         config.radii = [1e-8, 1e-6, 1e-4, 1e-2]
         config.seeds = 3

@@ -61,17 +61,18 @@ public struct SaddleDescription: Sendable {
     /// Analyzes `x` (dense) and extracts the `λ_min` eigenspace; eigenvalues within
     /// `1e−6 max(1, |λ_min|)` of `λ_min` count as the same (total collapse: exactly multiple).
     public init(model: NormalizedFeatureModel, point x: Matrix, method: HessianMethod = .auto) throws {
-        var a = try LandscapeAnalyzer.analyze(model, at: x, options: AnalysisOptions(method: method))
+        // One analysis: the complete-spectrum methods return the whole λ_min cluster; Lanczos,
+        // which cannot know the multiplicity in advance, returns its six lowest converged pairs.
+        let relative = 1e-6
+        var opts = AnalysisOptions(method: method)
+        opts.method = LandscapeAnalyzer.resolve(method, model: model, point: x, options: opts)
+        opts.lowestClusterRelativeTolerance = relative
+        if opts.method == .lanczos { opts.eigenvectors = 6 }
+        let a = try LandscapeAnalyzer.analyze(model, at: x, options: opts)
         guard a.classification == .strictSaddle else {
             throw InputError("the start point is classified \(a.classification.rawValue) (‖grad‖ = \(String(format: "%.2e", a.riemannianGradientNorm)), λ_min = \(String(format: "%.3g", a.lambdaMin))), not a strict saddle; escape studies start from a strict saddle (try --polish)")
         }
-        let tol = 1e-6 * max(1, abs(a.lambdaMin))
-        // The eigenspace of λ_min from whichever method ran: all of it when the spectrum is
-        // complete (dense, reduced), the converged Lanczos vectors otherwise.
-        let mult = a.eigenvaluesComplete ? a.eigenvalues.prefix { $0 <= a.lambdaMin + tol }.count : 6
-        var opts = AnalysisOptions(eigenvectors: mult, method: method)
-        opts.method = LandscapeAnalyzer.resolve(method, model: model, point: x, options: opts)
-        a = try LandscapeAnalyzer.analyze(model, at: x, options: opts)
+        let tol = relative * max(1, abs(a.lambdaMin))
         eigenspace = a.lowest.filter { $0.value <= a.lambdaMin + tol }.map(\.direction)
         self.method = a.method
         point = x; loss = a.loss; lambdaMin = a.lambdaMin; lambdaMax = a.lambdaMax; index = a.index

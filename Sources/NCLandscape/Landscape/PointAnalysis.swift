@@ -31,6 +31,9 @@ public struct AnalysisOptions: Sendable {
     /// ARPACK relative tolerance for the smallest eigenpairs: residual ≤ tol·|λ|; every
     /// returned pair's residual is recomputed and reported.
     public var lanczosTolerance: Double = 1e-9
+    /// Also return every eigenvector whose eigenvalue lies within `r · max(1, |λ_min|)` of
+    /// `λ_min` (the whole `λ_min` eigenspace; complete-spectrum methods only, nil: off).
+    public var lowestClusterRelativeTolerance: Double? = nil
     /// Receives a one-line status during long Lanczos runs (every 10 products).
     public var progress: (@Sendable (String) -> Void)? = nil
     public init(eigenvectors: Int = 0, bestKnownLoss: Double? = nil, method: HessianMethod = .auto) {
@@ -171,7 +174,7 @@ public enum LandscapeAnalyzer {
         }
         let cls = ClassificationRule.classify(gradientNorm: gradNorm, loss: fo.loss, lambdaMin: values.first ?? 0,
                                               quotientLambdaMin: quotientMin, delta: delta, reference: reference(model, options))
-        let wanted = min(max(options.eigenvectors, cls == .strictSaddle ? 1 : 0), model.hessianSize)
+        let wanted = min(max(options.eigenvectors, cls == .strictSaddle ? 1 : 0, lowestCluster(values, options)), model.hessianSize)
         var lowest: [EigenDirection] = []
         var orthErr = 0.0
         if wanted > 0 {
@@ -195,6 +198,13 @@ public enum LandscapeAnalyzer {
                              hessianSize: model.hessianSize, hessianVectorProducts: nil, collapseDeviation: nil, notes: [])
     }
 
+    /// Size of the `λ_min` cluster `options.lowestClusterRelativeTolerance` asks for (0 when off).
+    static func lowestCluster(_ ascending: [Double], _ options: AnalysisOptions) -> Int {
+        guard let r = options.lowestClusterRelativeTolerance, let first = ascending.first else { return 0 }
+        let tol = r * max(1, abs(first))
+        return ascending.prefix { $0 <= first + tol }.count
+    }
+
     static func rankOf(_ x: Matrix) throws -> Int {
         SymmetryAnalysis.numericalRank(singularValues: try LAPACK.singularValues(x))
     }
@@ -211,7 +221,7 @@ public enum LandscapeAnalyzer {
         if (values.first ?? 0) >= -delta { quotientMin = try rs.quotientLambdaMin() }
         let cls = ClassificationRule.classify(gradientNorm: gradNorm, loss: fo.loss, lambdaMin: values.first ?? 0,
                                               quotientLambdaMin: quotientMin, delta: delta, reference: reference(model, options))
-        let wanted = min(max(options.eigenvectors, cls == .strictSaddle ? 1 : 0), model.hessianSize)
+        let wanted = min(max(options.eigenvectors, cls == .strictSaddle ? 1 : 0, lowestCluster(values, options)), model.hessianSize)
         let (lowest, orth) = certify(model, at: x, firstOrder: fo, pairs: wanted > 0 ? rs.lowestEigenpairs(model: model, point: x, count: wanted) : [])
         return PointAnalysis(loss: fo.loss, riemannianGradientNorm: gradNorm, eigenvalues: values, eigenvaluesComplete: true,
                              lambdaMin: values.first ?? .nan, lambdaMax: values.last ?? .nan, delta: delta,

@@ -80,6 +80,12 @@ func note(_ s: String) {
 
 var stderrIsTerminal: Bool { isatty(2) == 1 }
 
+/// A progress line rewritten in place on stderr, or nil when stderr is not a terminal.
+var terminalProgress: (@Sendable (String) -> Void)? {
+    guard stderrIsTerminal else { return nil }
+    return { (s: String) -> Void in FileHandle.standardError.write(Data("\r\(s)   ".utf8)) }
+}
+
 extension HessianMethod: ExpressibleByArgument {}
 extension CriticalPointClass: ExpressibleByArgument {}
 extension OptimizerChoice: ExpressibleByArgument {}

@@ -51,11 +51,9 @@ struct SpectrumCommand: ParsableCommand {
             }
         }
         if let polishedOutput { try PointFile(model: model, point: x).write(to: polishedOutput) }
-        if stderrIsTerminal {
-            options.progress = { s in FileHandle.standardError.write(Data("\r\(s)   ".utf8)) }
-        }
+        options.progress = terminalProgress
         let analysis = try LandscapeAnalyzer.analyze(model, at: x, options: options)
-        if stderrIsTerminal && analysis.hessianVectorProducts != nil { FileHandle.standardError.write(Data("\n".utf8)) }
+        if terminalProgress != nil && analysis.hessianVectorProducts != nil { FileHandle.standardError.write(Data("\n".utf8)) }
         let summary = SpectrumSummary(model: model, analysis: analysis, source: source, polish: polished)
         if let out { try SpectrumReport.write(summary, to: out) }
         if json {

@@ -90,7 +90,8 @@ struct AnalyzeCommand: ParsableCommand {
         let (h, labels, K, w, fileTau) = try input.load()
         let t = fileTau ?? tau
         guard t > 0 else { throw InputError("tau must be positive") }
-        let a = try CollapseAnalysis.analyze(features: h, labels: labels, K: K, classifiers: w, tau: t, options: { var o = AnalysisOptions(method: method); o.lanczosTolerance = lanczosTolerance; return o }())
+        let a = try CollapseAnalysis.analyze(features: h, labels: labels, K: K, classifiers: w, tau: t, options: { var o = AnalysisOptions(method: method); o.lanczosTolerance = lanczosTolerance; o.progress = terminalProgress; return o }())
+        if terminalProgress != nil && a.method == HessianMethod.lanczos.rawValue { FileHandle.standardError.write(Data("\n".utf8)) }
         if json { print(try JSONOutput.string(a, pretty: false), terminator: ""); return }
         func f(_ v: Double?) -> String { v.map { String(format: "%.6g", $0) } ?? "—" }
         print("K=\(a.K) d=\(a.d) N=\(a.N) τ=\(a.tau)")

@@ -84,6 +84,14 @@ public final class TangentHessianOperator {
         DispatchQueue.concurrentPerform(iterations: 2) { part in body(part == 0 ? 0 ..< half : half ..< count) }
     }
 
+    /// Where `(P v)_c` lives: the lower half of `classifierPair`'s column `c` for a classifier,
+    /// the upper half of `featurePair`'s column `c − K` for a feature.
+    @inline(__always)
+    private static func tangentSlot(_ c: Int, K: Int, d: Int, _ classifiers: UnsafeMutablePointer<Double>,
+                                    _ features: UnsafeMutablePointer<Double>) -> UnsafeMutablePointer<Double> {
+        c < K ? classifiers + c * 2 * d + d : features + (c - K) * 2 * d
+    }
+
     /// `P v` into the tangent slots of the stacked operands, and `x_cᵀ v_c` into `along`.
     private func project(_ v: [Double]) {
         let d = model.d, K = model.K, columns = K + model.N
@@ -96,7 +104,7 @@ public final class TangentHessianOperator {
                             var s = 0.0
                             for i in 0 ..< d { s += xs[base + i] * vs[base + i] }
                             al[c] = s
-                            let dest = c < K ? cp.baseAddress! + c * 2 * d + d : fp.baseAddress! + (c - K) * 2 * d
+                            let dest = Self.tangentSlot(c, K: K, d: d, cp.baseAddress!, fp.baseAddress!)
                             for i in 0 ..< d { dest[i] = vs[base + i] - s * xs[base + i] }
                         }
                     }
@@ -138,7 +146,8 @@ public final class TangentHessianOperator {
                                 var t = 0.0
                                 for i in 0 ..< d { t += xs[base + i] * e[base + i] }
                                 let a = sigma * al[c] - t, k = kc[c]
-                                let pv = c < K ? cp.baseAddress! + c * 2 * d + d : fp.baseAddress! + (c - K) * 2 * d
+                                let pv = UnsafePointer(Self.tangentSlot(c, K: K, d: d, UnsafeMutablePointer(mutating: cp.baseAddress!),
+                                                                        UnsafeMutablePointer(mutating: fp.baseAddress!)))
                                 for i in 0 ..< d { ys[base + i] = e[base + i] + a * xs[base + i] - k * pv[i] }
                             }
                         }

@@ -27,7 +27,6 @@ public enum Lanczos {
     ///   - ncv: Lanczos basis size (default `min(n, max(2 nev + 20, 60))`; larger cuts restarts).
     ///   - tolerance: ARPACK's relative accuracy (`|λ| tol` per Ritz value).
     ///   - start: starting vector (a seeded random one keeps runs reproducible).
-    ///   - progress: called with the number of products after each one (for a progress line).
     public static func eigenpairs(dimension n: Int, count nev: Int, which: Which, ncv: Int? = nil, tolerance: Double = 1e-12,
                                   maxRestarts: Int = 3000, start: [Double], apply: ([Double]) -> [Double]) throws -> Result {
         try eigenpairs(dimension: n, count: nev, which: which, ncv: ncv, tolerance: tolerance, maxRestarts: maxRestarts,
@@ -35,7 +34,8 @@ public enum Lanczos {
     }
 
     /// The same, with an operator that writes `A x` into a buffer it is handed (reused across
-    /// products, so large operators allocate nothing per product).
+    /// products, so large operators allocate nothing per product). `progress` is called with the
+    /// number of products after each one (for a progress line).
     public static func eigenpairs(dimension n: Int, count nev: Int, which: Which, ncv: Int? = nil, tolerance: Double = 1e-12,
                                   maxRestarts: Int = 3000, start: [Double], progress: ((Int) -> Void)? = nil,
                                   applyInPlace: ([Double], inout [Double]) -> Void) throws -> Result {

@@ -74,6 +74,26 @@ final class ScaleTests: XCTestCase {
         }
     }
 
+    /// Asking Lanczos for more pairs than the tangent space has (m = 4) at a point whose curvature
+    /// is all ≤ 0 must return only Hessian eigenpairs: never one of the K+N normal directions the
+    /// ambient operator adds (each returned pair is checked with the Riemannian product).
+    func testLanczosNeverReturnsNormalDirections() throws {
+        let model = try NormalizedFeatureModel(K: 2, d: 2, n: 1, tau: 2)
+        var rng = SeededGenerator(seed: 0)
+        let x = try SpecialPoints.make(.anti, model: model, rng: &rng)
+        let dense = try LandscapeAnalyzer.analyze(model, at: x, options: AnalysisOptions(eigenvectors: 4, method: .dense))
+        XCTAssertLessThanOrEqual(dense.lambdaMax, 1e-12, "the test needs a spectrum without positive curvature")
+        let lz = try LandscapeAnalyzer.analyze(model, at: x, options: AnalysisOptions(eigenvectors: 6, method: .lanczos))
+        XCTAssertLessThanOrEqual(lz.lowest.count, model.hessianSize)
+        XCTAssertGreaterThan(lz.lowest.count, 0)
+        for (e, d) in zip(lz.lowest, dense.lowest) {
+            XCTAssertLessThan(e.residual, 1e-8)
+            XCTAssertEqual(e.value, d.value, accuracy: 1e-10)
+            let normal = Matrix.maxAbsDifference(model.manifold.project(x, e.direction), e.direction)
+            XCTAssertLessThan(normal, 1e-12, "eigenvector must be tangent")
+        }
+    }
+
     /// The benchmark's configuration in miniature: default options (one Lanczos pair), a size at
     /// which ARPACK restarts many times (ambient 1488 > ncv 30), at a random point and at the
     /// paired non-collapsed saddle, which must be exactly critical with loss log K.

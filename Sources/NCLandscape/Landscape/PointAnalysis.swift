@@ -198,6 +198,22 @@ public enum LandscapeAnalyzer {
                              hessianSize: model.hessianSize, hessianVectorProducts: nil, collapseDeviation: nil, notes: [])
     }
 
+    /// The Ritz pairs that belong to the Riemannian Hessian. The ambient operator commutes with
+    /// the tangent projection `P`, so `P v` of an eigenvector is a tangent eigenvector with the same
+    /// eigenvalue or zero (a normal direction, eigenvalue σ); mostly-normal vectors are dropped and
+    /// the rest projected and renormalized.
+    static func tangentPairs(_ r: Lanczos.Result, model: NormalizedFeatureModel, at x: Matrix) -> Lanczos.Result {
+        var values: [Double] = [], vectors: [[Double]] = [], residuals: [Double] = []
+        for i in r.values.indices {
+            let pv = model.manifold.project(x, Matrix(rows: model.d, cols: model.K + model.N, columnMajor: r.vectors[i]))
+            let norm = pv.frobeniusNorm
+            guard norm >= 0.5 else { continue }
+            values.append(r.values[i]); vectors.append((1 / norm * pv).storage); residuals.append(r.residuals[i])
+        }
+        return Lanczos.Result(values: values, vectors: vectors, residuals: residuals,
+                              matrixVectorProducts: r.matrixVectorProducts, restarts: r.restarts)
+    }
+
     /// Size of the `λ_min` cluster `options.lowestClusterRelativeTolerance` asks for (0 when off).
     static func lowestCluster(_ ascending: [Double], _ options: AnalysisOptions) -> Int {
         guard let r = options.lowestClusterRelativeTolerance, let first = ascending.first else { return 0 }
@@ -253,15 +269,20 @@ public enum LandscapeAnalyzer {
         let top = try Lanczos.eigenpairs(dimension: n, count: 1, which: .largestAlgebraic, ncv: min(n - 1, 20), tolerance: 1e-3,
                                          start: rng.normals(n), progress: report("λ_max"), applyInPlace: apply)
         let lambdaMax = top.values.first ?? 0
-        op.normalShift = max(lambdaMax, 1e-12)
+        // Normal directions just above the top Ritz value (which is within the 1e-3 tolerance of
+        // an eigenvalue, and at most λ_max): they never sit among the smallest, even when all
+        // curvature is ≤ 0.
+        op.normalShift = lambdaMax + 2e-3 * abs(lambdaMax) + 10 * (top.residuals.first ?? 0) + 1e-12
         // Only the pairs asked for (at least λ_min with its vector): at saddles λ_min is often
         // multiple, and asking for a second copy of it makes ARPACK wait for rounding errors to
         // reveal it (measured at K=100, d=128, n=100: 781 products for two, 422 for one).
-        let nev = min(max(options.eigenvectors, 1), n - 1)
-        let low = try Lanczos.eigenpairs(dimension: n, count: nev, which: .smallestAlgebraic, ncv: min(n, max(2 * nev + 10, 30)),
-                                         tolerance: options.lanczosTolerance, start: rng.normals(n), progress: report("λ_min"),
-                                         applyInPlace: apply)
-        let products = top.matrixVectorProducts + low.matrixVectorProducts
+        // At most m pairs exist on the tangent space; the ambient operator has K+N more (σ).
+        let nev = min(max(options.eigenvectors, 1), model.hessianSize, n - 1)
+        let ritz = try Lanczos.eigenpairs(dimension: n, count: nev, which: .smallestAlgebraic, ncv: min(n, max(2 * nev + 10, 30)),
+                                          tolerance: options.lanczosTolerance, start: rng.normals(n), progress: report("λ_min"),
+                                          applyInPlace: apply)
+        let low = tangentPairs(ritz, model: model, at: x)
+        let products = top.matrixVectorProducts + ritz.matrixVectorProducts
         let lambdaMin = low.values.first ?? .nan
         let r0 = low.residuals.first ?? .infinity
         let delta = ClassificationRule.zeroThreshold(spectralNorm: max(abs(lambdaMin), abs(lambdaMax)))

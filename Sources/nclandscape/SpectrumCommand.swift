@@ -29,8 +29,8 @@ struct SpectrumCommand: ParsableCommand {
     var method: HessianMethod = .auto
     @Option(name: .customLong("seed"), help: "Seed of the Lanczos starting vectors.")
     var seed: UInt64 = 0
-    @Option(name: .customLong("lanczos-tolerance"), help: "ARPACK relative tolerance for λ_min (residual ≤ tol·|λ|; the residual is reported).")
-    var lanczosTolerance: Double = 1e-9
+    @Option(name: .customLong("lanczos-tolerance"), help: "ARPACK relative tolerance for λ_min (residual ≤ tol·|λ|; the residual is reported). Default: automatic, residual ≤ 1e-9·max(1, ‖M‖) = δ/10.")
+    var lanczosTolerance: Double?
 
     func run() throws {
         guard eigenvectors >= 0 else { throw InputError("--eigenvectors must be ≥ 0") }

@@ -84,7 +84,7 @@ struct AnalyzeCommand: ParsableCommand {
     @OptionGroup var input: FeatureInputOptions
     @Option(name: .customLong("tau"), help: "Temperature of the normalized model (a point JSON carries its own).") var tau: Double = 2
     @Option(name: .customLong("method"), help: "auto | dense | reduced | lanczos.") var method: HessianMethod = .auto
-    @Option(name: .customLong("lanczos-tolerance"), help: "ARPACK relative tolerance for λ_min (residual ≤ tol·|λ|; the residual is reported).") var lanczosTolerance: Double = 1e-9
+    @Option(name: .customLong("lanczos-tolerance"), help: "ARPACK relative tolerance for λ_min (residual ≤ tol·|λ|; the residual is reported). Default: automatic, residual ≤ 1e-9·max(1, ‖M‖) = δ/10.") var lanczosTolerance: Double?
     @Flag(name: .customLong("json"), help: "Print JSON.") var json = false
     func run() throws {
         let (h, labels, K, w, fileTau) = try input.load()

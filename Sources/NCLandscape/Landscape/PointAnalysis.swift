@@ -312,6 +312,10 @@ public enum LandscapeAnalyzer {
                    $0, ritz.matrixVectorProducts)
         }
         let low = tangentPairs(ritz, model: model, at: x)
+        guard !low.values.isEmpty else {
+            throw LinearAlgebraError.computationFailed(routine: "dsaupd", info: 0,
+                                                       meaning: "Lanczos returned no converged tangent eigenpair")
+        }
         let products = top.matrixVectorProducts + ritzProducts
         let lambdaMin = low.values.first ?? .nan
         let r0 = low.residuals.first ?? .infinity

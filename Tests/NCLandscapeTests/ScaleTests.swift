@@ -256,6 +256,9 @@ final class ScaleTests: XCTestCase {
     /// the same as the composition (rounding only: the sums are the same, in the same order).
     func testShiftedOperatorTwoThreadPasses() throws {
         let model = try NormalizedFeatureModel(K: 70, d: 8, n: 500, tau: 2)   // (K+N)d = 280 560, NK = 2.45e6
+        let saved = BLASRuntime.threads
+        BLASRuntime.setThreads(2)                 // the two-thread path runs only when BLAS may thread
+        defer { BLASRuntime.setThreads(saved) }
         try checkShiftedOperator(model, tolerance: 1e-13)
     }
 

@@ -77,9 +77,10 @@ public final class TangentHessianOperator {
     }
 
     /// Runs `body` on `0..<count` split in two halves on two threads when the work is large
-    /// enough to repay the hand-off (the halves touch disjoint columns).
+    /// enough to repay the hand-off (the halves touch disjoint columns). Inside parallel batch
+    /// work (which sets OpenBLAS to one thread) it stays on one thread: no oversubscription.
     private static func columnPass(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
-        guard work >= 1 << 18, count >= 2 else { body(0 ..< count); return }
+        guard work >= 1 << 18, count >= 2, BLASRuntime.threads > 1 else { body(0 ..< count); return }
         let half = count / 2
         DispatchQueue.concurrentPerform(iterations: 2) { part in body(part == 0 ? 0 ..< half : half ..< count) }
     }

@@ -210,10 +210,14 @@ final class ScaleTests: XCTestCase {
             let h = model.denseRiemannianHessian(at: x).matrix
             let ev = try LAPACK.eigenvalues(h)
             let blocks = HessianBlocks(model: model, point: x)
-            for shift in [0.0, -0.03, 0.02] where ev.allSatisfy({ abs($0 - shift) > 1e-6 }) {
+            let shifts = [0.0, -0.03, 0.02].filter { shift in ev.allSatisfy { abs($0 - shift) > 1e-6 } }
+            for shift in shifts {
                 let c = try StructuredInertia.countBelow(shift, blocks: blocks, chunk: 3)   // small chunks exercise the accumulation
                 XCTAssertEqual(c.below, ev.filter { $0 < shift }.count, "model \(i) shift \(shift)")
             }
+            // All shifts in one shared pass give the same counts.
+            let shared = try StructuredInertia.countBelow(shifts, blocks: blocks, chunk: 3)
+            XCTAssertEqual(shared.map(\.below), shifts.map { shift in ev.filter { $0 < shift }.count }, "model \(i)")
         }
         let model = try NormalizedFeatureModel(K: 4, d: 5, n: 3, tau: 2)
         for kind in [SpecialPoint.etf, .anti, .total] {

@@ -74,6 +74,18 @@ public enum ScaleBenchmark {
                          classification: "-", hessianVectorProducts: nil, blas: BLASRuntime.summary)
             l.name += String(format: " [smallest pivot gap %.2e]", count.smallestPivotGap)
             emit(l)
+            // The Lanczos path counts at three shifts (−δ, +δ, λ_min − ε): one shared pass against
+            // three single-shift passes, same run.
+            let blocks = HessianBlocks(model: model, point: x)
+            let shifts = [-1e-8, 1e-8, -0.05]
+            let (shared, ts) = try Stopwatch.time { try StructuredInertia.countBelow(shifts, blocks: blocks) }
+            let (separate, t3) = try Stopwatch.time { try shifts.map { try StructuredInertia.countBelow($0, blocks: blocks) } }
+            guard shared.map(\.below) == separate.map(\.below) else {
+                throw LinearAlgebraError.computationFailed(routine: "structured inertia", info: 0, meaning: "shared and separate counts differ")
+            }
+            emit(Line(name: "structured inertia at 3 shifts, one shared pass", K: 10, d: 16, n: 1000, m: model.hessianSize, seconds: ts,
+                      baselineSeconds: t3, baseline: "three single-shift passes", speedup: t3 / ts, maxEigenvalueDifference: nil,
+                      lambdaMin: nil, index: shared[0].below, classification: "-", hessianVectorProducts: nil, blas: BLASRuntime.summary))
         }
         if parts.contains("operator") {
             // One Hessian-vector product against its dominant cost, one `K × d × N` gemm

@@ -329,15 +329,17 @@ public enum LandscapeAnalyzer {
         var exact = false
         var certified: Bool? = nil
         if StructuredInertia.cost(model) <= options.structuredInertiaMaxFlops {
-            let blocks = HessianBlocks(model: model, point: x, firstOrder: fo)
-            inertia = try StructuredInertia.inertia(blocks: blocks, delta: delta)
-            exact = true
-            notes.append("exact inertia by Schur complement onto the classifier block (Haynsworth), counts at ±δ")
             // Lanczos cannot tell whether its smallest Ritz value is the smallest eigenvalue (a
             // start vector poor in that eigenvector converges elsewhere); an exact count below
             // λ_min − ε can. ε exceeds the residual bound |λ − θ| ≤ ‖r‖ with room to spare.
+            // The three counts (−δ, +δ, λ_min − ε) share one pass over the blocks.
             let margin = max(10 * r0, 1e-10 * max(1, abs(lambdaMin), abs(lambdaMax)))
-            let missed = try StructuredInertia.countBelow(lambdaMin - margin, blocks: blocks).below
+            let counts = try StructuredInertia.countBelow([-delta, delta, lambdaMin - margin],
+                                                          blocks: HessianBlocks(model: model, point: x, firstOrder: fo))
+            inertia = StructuredInertia.inertia(below: counts[0], belowPlus: counts[1], size: model.hessianSize)
+            exact = true
+            notes.append("exact inertia by Schur complement onto the classifier block (Haynsworth), counts at ±δ")
+            let missed = counts[2].below
             certified = missed == 0
             notes.append(missed == 0
                 ? String(format: "λ_min certified: no eigenvalue below λ_min − %.1e (structured inertia)", margin)

@@ -24,50 +24,70 @@ public enum StructuredInertia {
     }
 
     public static func countBelow(_ shift: Double, blocks: HessianBlocks, chunk: Int = 256) throws -> Count {
+        try countBelow([shift], blocks: blocks, chunk: chunk)[0]
+    }
+
+    /// Counts at several shifts in one pass: the classifier block, the mixed blocks, each
+    /// `D_j = V_j Λ_j V_jᵀ` and `F_j = B_j V_j` do not depend on the shift and are computed once;
+    /// per shift only `S(σ) −= F_j (Λ_j − σ)^{−1} F_jᵀ` (one `dgemm` per chunk) and `dsytrf` remain.
+    public static func countBelow(_ shifts: [Double], blocks: HessianBlocks, chunk: Int = 256) throws -> [Count] {
         let model = blocks.model
         let q = blocks.q, kq = model.K * q, N = model.N
-        var s = blocks.classifierBlock()
-        for i in 0 ..< kq { s[i, i] -= shift }
-        var negD = 0
-        var gap = Double.infinity
+        let a = blocks.classifierBlock()
+        var schur = shifts.map { shift -> Matrix in
+            var s = a
+            for i in 0 ..< kq { s[i, i] -= shift }
+            return s
+        }
+        var negD = [Int](repeating: 0, count: shifts.count)
+        var gap = [Double](repeating: .infinity, count: shifts.count)
         var start = 0
         while start < N {
             let range = start ..< min(N, start + chunk)
             let b = blocks.mixedBlocks(range)             // Kq × cq
             var f = Matrix(rows: kq, cols: range.count * q)
-            var fs = f
+            var lambdas = [Double](repeating: 0, count: range.count * q)
             for (local, j) in range.enumerated() {
                 var dj = blocks.featureBlock(j)
-                for i in 0 ..< q { dj[i, i] -= shift }
                 let e = try LAPACK.eigen(destroying: &dj)
-                negD += e.values.filter { $0 < 0 }.count
-                gap = min(gap, e.values.map(abs).min() ?? .infinity)
-                guard e.values.allSatisfy({ $0 != 0 }) else {
-                    throw LinearAlgebraError.computationFailed(routine: "structured inertia", info: 0,
-                                                               meaning: "feature block \(j) is exactly singular at shift \(shift)")
-                }
                 let cols = local * q ..< (local + 1) * q
                 BLAS.gemm(.n, ColumnSlice(b, cols), .n, e.vectors!, into: &f, columns: cols)
-                for (t, lam) in e.values.enumerated() {
-                    let col = local * q + t
-                    for i in 0 ..< kq { fs.storage[col * kq + i] = f.storage[col * kq + i] / lam }
-                }
+                for t in 0 ..< q { lambdas[local * q + t] = e.values[t] }
             }
-            BLAS.gemm(.n, fs, .t, f, alpha: -1, beta: 1, into: &s)
+            var fs = f
+            for (si, shift) in shifts.enumerated() {
+                for (col, lam) in lambdas.enumerated() {
+                    let pivot = lam - shift
+                    guard pivot != 0 else {
+                        throw LinearAlgebraError.computationFailed(routine: "structured inertia", info: 0,
+                                                                   meaning: "feature block \(range.lowerBound + col / q) is exactly singular at shift \(shift)")
+                    }
+                    if pivot < 0 { negD[si] += 1 }
+                    gap[si] = min(gap[si], abs(pivot))
+                    for i in 0 ..< kq { fs.storage[col * kq + i] = f.storage[col * kq + i] / pivot }
+                }
+                BLAS.gemm(.n, fs, .t, f, alpha: -1, beta: 1, into: &schur[si])
+            }
             start = range.upperBound
         }
-        // Symmetrize against rounding in the accumulated products before factoring.
-        for c in 0 ..< kq { for i in c + 1 ..< kq { let v = 0.5 * (s[i, c] + s[c, i]); s[i, c] = v; s[c, i] = v } }
-        let inS = try LAPACK.inertia(shifted: s, by: 0)
-        return Count(below: negD + inS.negative, fromFeatureBlocks: negD, fromSchurComplement: inS.negative,
-                     smallestPivotGap: gap)
+        return try shifts.indices.map { si in
+            var s = schur[si]
+            // Symmetrize against rounding in the accumulated products before factoring.
+            for c in 0 ..< kq { for i in c + 1 ..< kq { let v = 0.5 * (s[i, c] + s[c, i]); s[i, c] = v; s[c, i] = v } }
+            let inS = try LAPACK.inertia(shifted: s, by: 0)
+            return Count(below: negD[si] + inS.negative, fromFeatureBlocks: negD[si], fromSchurComplement: inS.negative,
+                         smallestPivotGap: gap[si])
+        }
+    }
+
+    /// Inertia with `|λ| ≤ δ` counted as zero, from the counts below `−δ` and `+δ`.
+    public static func inertia(below minus: Count, belowPlus plus: Count, size m: Int) -> Inertia {
+        Inertia(negative: minus.below, zero: plus.below - minus.below, positive: m - plus.below)
     }
 
     /// Inertia with `|λ| ≤ δ` counted as zero: two counts, at `−δ` and `+δ`.
     public static func inertia(blocks: HessianBlocks, delta: Double) throws -> Inertia {
-        let below = try countBelow(-delta, blocks: blocks).below
-        let belowPlus = try countBelow(delta, blocks: blocks).below
-        let m = blocks.model.hessianSize
-        return Inertia(negative: below, zero: belowPlus - below, positive: m - belowPlus)
+        let c = try countBelow([-delta, delta], blocks: blocks)
+        return inertia(below: c[0], belowPlus: c[1], size: blocks.model.hessianSize)
     }
 }

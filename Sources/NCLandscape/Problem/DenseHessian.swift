@@ -48,14 +48,13 @@ public struct HessianBlocks {
         self.bw = bw
         let p = fo.probabilities
         var rt = Matrix(rows: K, cols: N * q)
-        for j in 0 ..< N {
-            for s in 0 ..< q {
-                let col = j * q + s
-                var pv = 0.0
-                for a in 0 ..< K { pv += p.storage[j * K + a] * bw.storage[col * K + a] }
-                for a in 0 ..< K { rt.storage[col * K + a] = p.storage[j * K + a] * (bw.storage[col * K + a] - pv) }
+        p.storage.withUnsafeBufferPointer { ps in bw.storage.withUnsafeBufferPointer { bs in
+            rt.storage.withUnsafeMutableBufferPointer { out in
+                for col in 0 ..< N * q {
+                    Softmax.jacobianProduct(ps.baseAddress! + (col / q) * K, bs.baseAddress! + col * K, into: out.baseAddress! + col * K, count: K)
+                }
             }
-        }
+        } }
         self.rt = rt
         curvature = model.curvatureTerms(at: x, firstOrder: fo)
     }

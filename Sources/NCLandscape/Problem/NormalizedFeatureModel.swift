@@ -126,22 +126,19 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
         var total = 0.0
         let eps = labelSmoothing
         let offTarget = eps / Double(K)
-        for j in 0 ..< N {
-            let base = j * K
-            var mx = -Double.infinity
-            for k in 0 ..< K { mx = max(mx, z.storage[base + k]) }
-            var s = 0.0
-            for k in 0 ..< K { let e = exp(z.storage[base + k] - mx); p.storage[base + k] = e; s += e }
-            let lse = mx + log(s)
-            var tz = 0.0
-            for k in 0 ..< K {
-                p.storage[base + k] /= s
-                let t = (k == labels[j] ? 1 - eps : 0) + offTarget
-                tz += t * z.storage[base + k]
-                g.storage[base + k] = p.storage[base + k] - t
+        z.storage.withUnsafeBufferPointer { zs in p.storage.withUnsafeMutableBufferPointer { ps in
+            for j in 0 ..< N {
+                let base = j * K
+                let lse = Softmax.probabilities(zs.baseAddress! + base, into: ps.baseAddress! + base, count: K)
+                var tz = 0.0
+                for k in 0 ..< K {
+                    let t = (k == labels[j] ? 1 - eps : 0) + offTarget
+                    tz += t * zs[base + k]
+                    g.storage[base + k] = ps[base + k] - t
+                }
+                total += weight(j) * (lse - tz)
             }
-            total += weight(j) * (lse - tz)
-        }
+        } }
         var gc = g
         if let w = sampleWeights { for j in 0 ..< N { for k in 0 ..< K { gc.storage[j * K + k] *= w[j] } } }
         var egrad = Matrix(rows: d, cols: K + N)
@@ -165,15 +162,15 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
     public func euclideanHessianVectorProduct(at x: Matrix, firstOrder fo: FirstOrder, direction v: Matrix) -> Matrix {
         var zdot = BLAS.product(.t, ColumnSlice(v, classifierColumns), .n, features(x), alpha: tau)
         BLAS.gemm(.t, classifiers(x), .n, ColumnSlice(v, featureColumns), alpha: tau, beta: 1, into: &zdot)
-        let p = fo.probabilities
         var gdot = Matrix(rows: K, cols: N)
-        for j in 0 ..< N {
-            let base = j * K
-            var pz = 0.0
-            for k in 0 ..< K { pz += p.storage[base + k] * zdot.storage[base + k] }
-            let c = weight(j)
-            for k in 0 ..< K { gdot.storage[base + k] = c * p.storage[base + k] * (zdot.storage[base + k] - pz) }
-        }
+        fo.probabilities.storage.withUnsafeBufferPointer { p in zdot.storage.withUnsafeBufferPointer { z in
+            gdot.storage.withUnsafeMutableBufferPointer { out in
+                for j in 0 ..< N {
+                    Softmax.jacobianProduct(p.baseAddress! + j * K, z.baseAddress! + j * K, into: out.baseAddress! + j * K,
+                                            count: K, scale: weight(j))
+                }
+            }
+        } }
         let scale = tau / lossNormalization
         var out = Matrix(rows: d, cols: K + N)
         BLAS.gemm(.n, ColumnSlice(v, featureColumns), .t, fo.weightedResidual, alpha: scale, into: &out, columns: classifierColumns)

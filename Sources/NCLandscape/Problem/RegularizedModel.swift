@@ -31,14 +31,14 @@ public struct RegularizedFeatureModel: Sendable {
     public func lossAndGradient(at p: Point) -> (loss: Double, gradient: Point) {
         var z = BLAS.product(.t, p.W, .n, p.H)    // K × N
         var total = 0.0
-        for j in 0 ..< N {
-            let base = j * K
-            var mx = -Double.infinity
-            for k in 0 ..< K { z.storage[base + k] += p.b[k]; mx = max(mx, z.storage[base + k]) }
-            var s = 0.0
-            for k in 0 ..< K { s += exp(z.storage[base + k] - mx) }
-            total += mx + log(s) - z.storage[base + labels[j]]
-            for k in 0 ..< K { z.storage[base + k] = exp(z.storage[base + k] - mx) / s - (k == labels[j] ? 1 : 0) }
+        z.storage.withUnsafeMutableBufferPointer { zs in
+            for j in 0 ..< N {
+                let col = zs.baseAddress! + j * K
+                for k in 0 ..< K { col[k] += p.b[k] }
+                let target = col[labels[j]]
+                total += Softmax.probabilities(col, into: col, count: K) - target   // z becomes P, then G = P − Y
+                col[labels[j]] -= 1
+            }
         }
         let invN = 1 / Double(N)
         var gW = p.W, gH = p.H
@@ -55,9 +55,3 @@ public struct RegularizedFeatureModel: Sendable {
         (Vector.dot(p.W.storage, p.W.storage) + Vector.dot(p.H.storage, p.H.storage) + Vector.dot(p.b, p.b)).squareRoot()
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#else
-import Darwin
-#endif

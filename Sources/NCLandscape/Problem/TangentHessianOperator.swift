@@ -121,12 +121,8 @@ public final class TangentHessianOperator {
             residualPair.storage.withUnsafeMutableBufferPointer { r in
                 Self.columnPass(N, work: N * K) { range in
                     for j in range {
-                        let base = j * K
-                        var pz = 0.0
-                        for k in 0 ..< K { pz += p[base + k] * z[base + k] }
-                        let c = weights?[j] ?? 1
-                        let out = j * 2 * K + K
-                        for k in 0 ..< K { r[out + k] = c * p[base + k] * (z[base + k] - pz) }
+                        Softmax.jacobianProduct(p.baseAddress! + j * K, z.baseAddress! + j * K, into: r.baseAddress! + j * 2 * K + K,
+                                                count: K, scale: weights?[j] ?? 1)
                     }
                 }
             }

@@ -172,7 +172,8 @@ public struct PerturbedGradientDescent: RiemannianOptimizer {
         var rec = TrajectoryRecorder(model: model, criteria: criteria)
         var x = x0
         var fo = model.firstOrder(at: x)
-        var gn = man.euclideanToRiemannianGradient(x, fo.euclideanGradient).frobeniusNorm
+        var g = man.euclideanToRiemannianGradient(x, fo.euclideanGradient)
+        var gn = g.frobeniusNorm
         rec.record(0, x, loss: fo.loss, gradNorm: gn, step: 0, force: true)
         var it = 0, perturbations = 0
         var reason = "max_iterations"
@@ -193,17 +194,18 @@ public struct PerturbedGradientDescent: RiemannianOptimizer {
                 anchor = (x, fo.loss, gn, it)
                 x = man.retract(x, radius * dir)
                 fo = model.firstOrder(at: x)
+                g = man.euclideanToRiemannianGradient(x, fo.euclideanGradient)
+                gn = g.frobeniusNorm
                 perturbations += 1
             }
-            let g = man.euclideanToRiemannianGradient(x, fo.euclideanGradient)
-            gn = g.frobeniusNorm
             if anchor == nil && gn <= criteria.gradientTolerance && gradientThreshold < criteria.gradientTolerance {
                 reason = "gradient_tolerance"; break
             }
             x = man.retract(x, (-step) * g)
             fo = model.firstOrder(at: x)
             it += 1
-            gn = man.euclideanToRiemannianGradient(x, fo.euclideanGradient).frobeniusNorm
+            g = man.euclideanToRiemannianGradient(x, fo.euclideanGradient)
+            gn = g.frobeniusNorm
             rec.record(it, x, loss: fo.loss, gradNorm: gn, step: step)
             if let observer, !observer(it, x, fo.loss, gn) { reason = "observer"; break }
         }

@@ -31,6 +31,27 @@ final class SearchTests: XCTestCase {
         XCTAssertEqual(result.points.reduce(0) { $0 + $1.hits }, result.tasks.filter { $0.outcome != .notCritical }.count)
     }
 
+    /// A search whose spectra come from Lanczos + exact counts labels every point as the dense
+    /// search does: the NC minimizer stays a global minimizer (not degenerate, not marginal)
+    /// after the loss comparison in `summarize`, which must not re-test a λ_min(M_⊥) that Lanczos
+    /// never computes.
+    func testLanczosSearchLabelsLikeDense() throws {
+        let model = try NormalizedFeatureModel(K: 3, d: 4, n: 2, tau: 2)
+        var labels: [HessianMethod: [String: String]] = [:]
+        for method in [HessianMethod.dense, .lanczos] {
+            var config = SearchConfiguration(starts: 0, seed: 0, jobs: 1)
+            config.method = method
+            let result = try CriticalPointSearch(model: model, config: config, directory: nil).run(resume: false)
+            let summary = VerifySummary(model: model, config: config, result: result)
+            XCTAssertEqual(summary.verdict, .benign, "\(method): \(summary.message)")
+            let etf = try XCTUnwrap(result.points.first { $0.origins["etf"] != nil })
+            XCTAssertEqual(etf.classValue, .globalMinimizer, "\(method)")
+            XCTAssertFalse(etf.isMarginal, "\(method): margin \(etf.classificationMargin)")
+            labels[method] = Dictionary(result.points.map { ($0.task, $0.classification) }, uniquingKeysWith: { a, _ in a })
+        }
+        XCTAssertEqual(labels[.dense], labels[.lanczos])
+    }
+
     /// The same critical point rotated by a random Q ∈ O(d), with classes permuted (and samples
     /// relabelled) and samples shuffled within classes, has the same invariants; a different
     /// critical point does not.

@@ -46,6 +46,12 @@ public enum ClassificationRule {
         if !(gradientNorm <= criticalGradientNorm) { return .notCritical }
         if lambdaMin < -delta { return .strictSaddle }
         guard let q = quotientLambdaMin, q > delta else { return .degenerate }
+        return minimizerClass(loss: loss, reference: reference)
+    }
+
+    /// Global, spurious or (with no reference) local, for a point already shown to be a
+    /// nondegenerate minimizer modulo symmetry: the loss comparison alone.
+    public static func minimizerClass(loss: Double, reference: Double?) -> CriticalPointClass {
         guard let ref = reference else { return .localMinimizer }
         if abs(loss - ref) <= lossTolerance { return .globalMinimizer }
         if loss > ref + lossTolerance { return .spuriousLocalMinimizer }

@@ -93,6 +93,9 @@ public struct PointAnalysis: Sendable {
     public let notes: [String]
     /// Lanczos only: whether an exact count found no eigenvalue below `λ_min` (nil: not checked).
     var lanczosLambdaMinCertified: Bool? = nil
+    /// Lanczos only, at a minimizer: what exact counts prove about `λ_min(M_⊥)` (`100δ` when
+    /// no eigenvalue lies in `(δ, 100δ]`, else `δ`), since the value itself is not computed.
+    public var quotientLambdaMinLowerBound: Double? = nil
 
     /// Whether `λ_min` is proven to be the smallest eigenvalue: always for the complete spectra
     /// (`dense`, `reduced`); for Lanczos when structured inertia counted none below it.
@@ -103,7 +106,7 @@ public struct PointAnalysis: Sendable {
     /// `|λ_decisive| / δ`: how far the eigenvalue that decided the class sits from the zero
     /// threshold (`λ_min` at a saddle, `λ_min(M_⊥)` at a minimizer or degenerate point).
     public var classificationMargin: Double {
-        ClassificationRule.margin(lambdaMin: lambdaMin, quotientLambdaMin: quotientLambdaMin, delta: delta)
+        ClassificationRule.margin(lambdaMin: lambdaMin, quotientLambdaMin: quotientLambdaMin ?? quotientLambdaMinLowerBound, delta: delta)
     }
     public var negativeCurvatureDirection: Matrix? {
         classification == .strictSaddle ? lowest.first?.direction : nil
@@ -328,14 +331,18 @@ public enum LandscapeAnalyzer {
         var inertia = Inertia(negative: low.values.filter { $0 < -delta }.count, zero: -1, positive: -1)
         var exact = false
         var certified: Bool? = nil
+        var countBelowMarginal: Int? = nil
+        var quotientLowerBound: Double? = nil
         if StructuredInertia.cost(model) <= options.structuredInertiaMaxFlops {
             // Lanczos cannot tell whether its smallest Ritz value is the smallest eigenvalue (a
             // start vector poor in that eigenvector converges elsewhere); an exact count below
             // λ_min − ε can. ε exceeds the residual bound |λ − θ| ≤ ‖r‖ with room to spare.
-            // The three counts (−δ, +δ, λ_min − ε) share one pass over the blocks.
+            // A fourth count at 100δ bounds λ_min(M_⊥) at a minimizer (nothing new in (δ, 100δ]
+            // means the label is not marginal). The four counts share one pass over the blocks.
             let margin = max(10 * r0, 1e-10 * max(1, abs(lambdaMin), abs(lambdaMax)))
-            let counts = try StructuredInertia.countBelow([-delta, delta, lambdaMin - margin],
+            let counts = try StructuredInertia.countBelow([-delta, delta, lambdaMin - margin, ClassificationRule.marginalFactor * delta],
                                                           blocks: HessianBlocks(model: model, point: x, firstOrder: fo))
+            countBelowMarginal = counts[3].below
             inertia = StructuredInertia.inertia(below: counts[0], belowPlus: counts[1], size: model.hessianSize)
             exact = true
             notes.append("exact inertia by Schur complement onto the classifier block (Haynsworth), counts at ±δ")
@@ -353,10 +360,15 @@ public enum LandscapeAnalyzer {
         else if exact {
             // No eigenvalue below −δ; exactly ν in [−δ, δ] means M_⊥ > δ (the orbit directions
             // are the kernel at a critical point), anything more is degenerate.
-            cls = ClassificationRule.classify(gradientNorm: gradNorm, loss: fo.loss, lambdaMin: 0,
-                                              quotientLambdaMin: inertia.zero == nu ? .infinity : 0, delta: delta,
-                                              reference: reference(model, options))
-            notes.append("minimizer test by exact counts: \(inertia.zero) eigenvalues in [−δ, δ], ν = \(nu)")
+            if inertia.zero == nu {
+                cls = ClassificationRule.minimizerClass(loss: fo.loss, reference: reference(model, options))
+                let belowPlus = inertia.negative + inertia.zero
+                quotientLowerBound = countBelowMarginal == belowPlus ? ClassificationRule.marginalFactor * delta : delta
+            } else {
+                cls = .degenerate
+            }
+            notes.append("minimizer test by exact counts: \(inertia.zero) eigenvalues in [−δ, δ], ν = \(nu)"
+                         + (quotientLowerBound.map { String(format: "; λ_min(M_⊥) ≥ %.1e", $0) } ?? ""))
         } else {
             cls = .undetermined
             notes.append("no negative curvature found by Lanczos, but without exact inertia the absence of negative eigenvalues is not proven")
@@ -370,6 +382,6 @@ public enum LandscapeAnalyzer {
                              optimalLoss: model.optimalLoss, lowest: lowest, orthogonalityError: orth,
                              method: HessianMethod.lanczos.rawValue, hessianSize: model.hessianSize,
                              hessianVectorProducts: products, collapseDeviation: nil, notes: notes,
-                             lanczosLambdaMinCertified: certified)
+                             lanczosLambdaMinCertified: certified, quotientLambdaMinLowerBound: quotientLowerBound)
     }
 }

@@ -13,7 +13,8 @@ public struct SearchConfiguration: Codable, Sendable, Equatable {
     public var descentIterations: Int = 4000
     /// Which random starts: alternating Newton / descent-then-Newton, or only one kind.
     public var startMix: StartMix = .alternate
-    /// How each point's spectrum is computed (`auto`: reduced at collapsed points, else dense).
+    /// How each point's spectrum is computed (`auto`: reduced at collapsed points, dense up to
+    /// m = 8000, else Lanczos + structured inertia).
     public var method: HessianMethod = .auto
     public init(starts: Int = 20, seed: UInt64 = 0, jobs: Int = 2, ansatz: Bool = true, startMix: StartMix = .alternate) {
         self.starts = starts; self.seed = seed; self.jobs = jobs; self.ansatz = ansatz; self.startMix = startMix
@@ -162,14 +163,14 @@ public struct CriticalPointSearch {
 
     /// Fills hits and origins from the task log and settles every nondegenerate minimizer as
     /// global or spurious against `f*` or, where no closed form applies, the lowest loss found.
+    /// Only the loss comparison is redone: the second-order verdict stays the analysis's (Lanczos
+    /// proves nondegeneracy by exact counts and has no λ_min(M_⊥) to re-test).
     public static func summarize(_ points: [CriticalPointRecord], tasks: [TaskRecord], model: NormalizedFeatureModel) -> [CriticalPointRecord] {
         var out = points
         for t in tasks { if let id = t.pointId, id < out.count { out[id].hits += 1; out[id].origins[t.origin, default: 0] += 1 } }
         let reference = model.optimalLoss ?? bestLoss(out)
         for i in out.indices where out[i].classValue.isMinimizer {
-            out[i].classification = ClassificationRule.classify(
-                gradientNorm: out[i].riemannianGradientNorm, loss: out[i].loss, lambdaMin: out[i].lambdaMin,
-                quotientLambdaMin: out[i].quotientLambdaMin, delta: out[i].zeroThreshold, reference: reference).rawValue
+            out[i].classification = ClassificationRule.minimizerClass(loss: out[i].loss, reference: reference).rawValue
         }
         return out
     }

@@ -170,9 +170,6 @@ public enum SaddleEscapeStudy {
         var jobsList: [(EscapeDirection, Double, Int)] = []
         for dir in config.directions { for r in config.radii { for s in 0 ..< config.seeds { jobsList.append((dir, r, s)) } } }
         let man = model.manifold
-        let saved = BLASRuntime.threads
-        if config.jobs > 1 { BLASRuntime.setThreads(1) }
-        defer { if config.jobs > 1 { BLASRuntime.setThreads(saved) } }
         var done = 0
         var runs: [EscapeRun] = []
         let batch = max(1, config.jobs) * 4

@@ -16,6 +16,16 @@ public enum BLASRuntime {
     /// Sets the OpenBLAS thread count at run time (takes effect for the next call).
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
 
+    /// Runs `body` with OpenBLAS on one thread when `parallel` (independent work items already
+    /// use every core: BLAS threads on top would oversubscribe), restoring the count afterwards.
+    public static func singleThreaded<R>(while parallel: Bool, _ body: () throws -> R) rethrows -> R {
+        guard parallel else { return try body() }
+        let saved = threads
+        setThreads(1)
+        defer { setThreads(saved) }
+        return try body()
+    }
+
     /// The user's explicit choice, if any (`OPENBLAS_CORETYPE` is read when the library loads).
     public static var userCoreType: String? {
         guard let v = getenv("OPENBLAS_CORETYPE") else { return nil }

@@ -123,9 +123,6 @@ public struct CriticalPointSearch {
         let todo = allStarts().filter { !done.contains($0.task) }
         let total = done.count + todo.count
         let batch = max(1, config.jobs) * 2
-        let savedThreads = BLASRuntime.threads
-        if config.jobs > 1 { BLASRuntime.setThreads(1) }
-        defer { if config.jobs > 1 { BLASRuntime.setThreads(savedThreads) } }
         var i = 0
         while i < todo.count {
             let chunk = Array(todo[i ..< min(todo.count, i + batch)])
@@ -182,16 +179,19 @@ public struct CriticalPointSearch {
     }
 }
 
-/// Runs independent work items on `jobs` threads, results in input order.
+/// Runs independent work items on `jobs` threads, results in input order, with OpenBLAS on one
+/// thread meanwhile.
 public enum ParallelMap {
     public static func run<T, R>(_ items: [T], jobs: Int, _ body: (T) throws -> R) throws -> [R] {
         if jobs <= 1 || items.count <= 1 { return try items.map(body) }
         let lock = NSLock()
         var results = [Result<R, Error>?](repeating: nil, count: items.count)
-        withoutActuallyEscaping(body) { body in
-            DispatchQueue.concurrentPerform(iterations: items.count) { i in
-                let r = Result { try body(items[i]) }
-                lock.lock(); results[i] = r; lock.unlock()
+        BLASRuntime.singleThreaded(while: true) {
+            withoutActuallyEscaping(body) { body in
+                DispatchQueue.concurrentPerform(iterations: items.count) { i in
+                    let r = Result { try body(items[i]) }
+                    lock.lock(); results[i] = r; lock.unlock()
+                }
             }
         }
         return try results.map { try $0!.get() }

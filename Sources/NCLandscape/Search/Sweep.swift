@@ -168,31 +168,30 @@ public enum Sweep {
         let done = Set(results.map(\.key))
         let todo = mine.filter { !done.contains($0.key) }
         let t0 = Stopwatch.now()
-        let saved = BLASRuntime.threads
-        if jobs > 1 { BLASRuntime.setThreads(1) }
-        defer { if jobs > 1 { BLASRuntime.setThreads(saved) } }
         let lock = NSLock()
         var finished = 0
         var firstError: Error?
         // Work-stealing over configurations: each worker appends its line the moment it
         // finishes, so a kill loses at most the configurations in flight.
         var next = 0
-        DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, todo.count))) { _ in
-            while true {
-                lock.lock()
-                guard next < todo.count, firstError == nil else { lock.unlock(); return }
-                let c = todo[next]; next += 1
-                lock.unlock()
-                do {
-                    let r = try evaluate(c, grid: grid)
+        BLASRuntime.singleThreaded(while: jobs > 1) {
+            DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, todo.count))) { _ in
+                while true {
                     lock.lock()
-                    defer { lock.unlock() }
-                    try JSONLines.append(r, to: output)
-                    results.append(r)
-                    finished += 1
-                    progress?(done.count + finished, mine.count, Stopwatch.now() - t0)
-                } catch {
-                    lock.lock(); if firstError == nil { firstError = error }; lock.unlock()
+                    guard next < todo.count, firstError == nil else { lock.unlock(); return }
+                    let c = todo[next]; next += 1
+                    lock.unlock()
+                    do {
+                        let r = try evaluate(c, grid: grid)
+                        lock.lock()
+                        defer { lock.unlock() }
+                        try JSONLines.append(r, to: output)
+                        results.append(r)
+                        finished += 1
+                        progress?(done.count + finished, mine.count, Stopwatch.now() - t0)
+                    } catch {
+                        lock.lock(); if firstError == nil { firstError = error }; lock.unlock()
+                    }
                 }
             }
         }

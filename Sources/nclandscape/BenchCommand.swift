@@ -39,7 +39,7 @@ struct BenchCommand: ParsableCommand {
         }
         guard suite == "dense" else { throw InputError("--suite: use dense or scale") }
         for triple in sizes.split(separator: ";") {
-            let v = triple.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            let v = try parseList(String(triple), "--sizes") { Int($0) }
             guard v.count == 3 else { throw InputError("--sizes: '\(triple)' is not K,d,n") }
             let b = try SpectrumBenchmark.run(K: v[0], d: v[1], n: v[2], repeats: repeats)
             if json { print(try JSONOutput.string(b, pretty: false), terminator: "") }

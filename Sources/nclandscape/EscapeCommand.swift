@@ -51,13 +51,6 @@ struct PerturbationOptions: ParsableArguments {
     }
 }
 
-func parseList<T>(_ text: String, _ flag: String, _ convert: (String) -> T?) throws -> [T] {
-    try text.split(separator: ",").map { s in
-        let t = s.trimmingCharacters(in: .whitespaces)
-        guard let v = convert(t) else { throw InputError("\(flag): cannot read '\(t)'") }
-        return v
-    }
-}
 
 struct EscapeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -31,12 +31,7 @@ struct ModelOptions: ParsableArguments {
 
     func model() throws -> NormalizedFeatureModel {
         if let counts {
-            let parts = counts.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            let values = try parts.map { p -> Int in
-                guard let v = Int(p) else { throw InputError("--counts: '\(p)' is not an integer") }
-                return v
-            }
-            return try NormalizedFeatureModel(d: d, counts: values, tau: tau, labelSmoothing: labelSmoothing)
+            return try NormalizedFeatureModel(d: d, counts: parseList(counts, "--counts") { Int($0) }, tau: tau, labelSmoothing: labelSmoothing)
         }
         return try NormalizedFeatureModel(K: K, d: d, n: n, tau: tau, labelSmoothing: labelSmoothing)
     }
@@ -79,6 +74,39 @@ func note(_ s: String) {
 }
 
 var stderrIsTerminal: Bool { isatty(2) == 1 }
+
+/// How one point's spectrum is computed: shared by `spectrum` and `analyze`.
+struct SpectrumMethodOptions: ParsableArguments {
+    @Option(name: .customLong("method"), help: "auto | dense | reduced | lanczos. auto: reduced at collapsed points, dense up to m = 8000, else Lanczos + structured inertia.")
+    var method: HessianMethod = .auto
+    @Option(name: .customLong("seed"), help: "Seed of the Lanczos starting vectors.")
+    var seed: UInt64 = 0
+    @Option(name: .customLong("lanczos-tolerance"), help: "ARPACK relative tolerance for λ_min (residual ≤ tol·|λ|; the residual is reported). Default: automatic, residual ≤ 1e-9·max(1, ‖M‖) = δ/10.")
+    var lanczosTolerance: Double?
+
+    /// Analysis options with these settings and, on a terminal, a Lanczos progress line.
+    func analysisOptions(eigenvectors: Int = 0) -> AnalysisOptions {
+        var o = AnalysisOptions(eigenvectors: eigenvectors, method: method)
+        o.seed = seed
+        o.lanczosTolerance = lanczosTolerance
+        o.progress = terminalProgress
+        return o
+    }
+
+    /// Ends the progress line a Lanczos run (`method`, as the analysis reports it) left on the terminal.
+    func finishProgress(method: String?) {
+        if terminalProgress != nil && method == HessianMethod.lanczos.rawValue { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
+
+/// Comma-separated values of one option, each converted or refused with the option's name.
+func parseList<T>(_ text: String, _ flag: String, _ convert: (String) -> T?) throws -> [T] {
+    try text.split(separator: ",").map { s in
+        let t = s.trimmingCharacters(in: .whitespaces)
+        guard let v = convert(t) else { throw InputError("\(flag): cannot read '\(t)'") }
+        return v
+    }
+}
 
 /// A progress line rewritten in place on stderr, or nil when stderr is not a terminal.
 var terminalProgress: (@Sendable (String) -> Void)? {

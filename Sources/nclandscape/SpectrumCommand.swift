@@ -25,23 +25,15 @@ struct SpectrumCommand: ParsableCommand {
     var polishedOutput: String?
     @Option(name: .customLong("memory-budget"), help: "Largest dense Hessian to build, in GiB.")
     var memoryBudget: Double = 8
-    @Option(name: .customLong("method"), help: "auto | dense | reduced | lanczos. auto: reduced at collapsed points, dense up to m = 8000, else Lanczos + structured inertia.")
-    var method: HessianMethod = .auto
-    @Option(name: .customLong("seed"), help: "Seed of the Lanczos starting vectors.")
-    var seed: UInt64 = 0
-    @Option(name: .customLong("lanczos-tolerance"), help: "ARPACK relative tolerance for λ_min (residual ≤ tol·|λ|; the residual is reported). Default: automatic, residual ≤ 1e-9·max(1, ‖M‖) = δ/10.")
-    var lanczosTolerance: Double?
+    @OptionGroup var spectrumMethod: SpectrumMethodOptions
 
     func run() throws {
         guard eigenvectors >= 0 else { throw InputError("--eigenvectors must be ≥ 0") }
         let (model, x0, source) = try input.load()
         var x = x0
         var polished: PolishResult? = nil
-        var options = AnalysisOptions(eigenvectors: eigenvectors)
+        var options = spectrumMethod.analysisOptions(eigenvectors: eigenvectors)
         options.memoryBudgetBytes = memoryBudget * 1_073_741_824
-        options.method = method
-        options.seed = seed
-        options.lanczosTolerance = lanczosTolerance
         if polish {
             let r = try NewtonPolisher.polish(model, from: x)
             x = r.point
@@ -51,9 +43,8 @@ struct SpectrumCommand: ParsableCommand {
             }
         }
         if let polishedOutput { try PointFile(model: model, point: x).write(to: polishedOutput) }
-        options.progress = terminalProgress
         let analysis = try LandscapeAnalyzer.analyze(model, at: x, options: options)
-        if terminalProgress != nil && analysis.hessianVectorProducts != nil { FileHandle.standardError.write(Data("\n".utf8)) }
+        spectrumMethod.finishProgress(method: analysis.method)
         let summary = SpectrumSummary(model: model, analysis: analysis, source: source, polish: polished)
         if let out { try SpectrumReport.write(summary, to: out) }
         if json {

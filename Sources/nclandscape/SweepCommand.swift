@@ -36,7 +36,7 @@ struct SweepCommand: ParsableCommand {
         }
         var g = SweepGrid()
         g.K = try parseList(K, "--K") { Int($0) }
-        g.d = d.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        g.d = try parseList(d, "--d") { $0 }
         g.n = try parseList(n, "--n") { Int($0) }
         g.tau = try parseList(tau, "--tau") { Double($0) }
         g.labelSmoothing = try parseList(labelSmoothing, "--label-smoothing") { Double($0) }

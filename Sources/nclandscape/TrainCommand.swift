@@ -83,15 +83,14 @@ struct AnalyzeCommand: ParsableCommand {
         abstract: "NC metrics of a trained network's last layer, then the landscape check at the normalized point: ‖grad‖, λ_min, index, class, distance to neural collapse.")
     @OptionGroup var input: FeatureInputOptions
     @Option(name: .customLong("tau"), help: "Temperature of the normalized model (a point JSON carries its own).") var tau: Double = 2
-    @Option(name: .customLong("method"), help: "auto | dense | reduced | lanczos.") var method: HessianMethod = .auto
-    @Option(name: .customLong("lanczos-tolerance"), help: "ARPACK relative tolerance for λ_min (residual ≤ tol·|λ|; the residual is reported). Default: automatic, residual ≤ 1e-9·max(1, ‖M‖) = δ/10.") var lanczosTolerance: Double?
+    @OptionGroup var spectrumMethod: SpectrumMethodOptions
     @Flag(name: .customLong("json"), help: "Print JSON.") var json = false
     func run() throws {
         let (h, labels, K, w, fileTau) = try input.load()
         let t = fileTau ?? tau
         guard t > 0 else { throw InputError("tau must be positive") }
-        let a = try CollapseAnalysis.analyze(features: h, labels: labels, K: K, classifiers: w, tau: t, options: { var o = AnalysisOptions(method: method); o.lanczosTolerance = lanczosTolerance; o.progress = terminalProgress; return o }())
-        if terminalProgress != nil && a.method == HessianMethod.lanczos.rawValue { FileHandle.standardError.write(Data("\n".utf8)) }
+        let a = try CollapseAnalysis.analyze(features: h, labels: labels, K: K, classifiers: w, tau: t, options: spectrumMethod.analysisOptions())
+        spectrumMethod.finishProgress(method: a.method)
         if json { print(try JSONOutput.string(a, pretty: false), terminator: ""); return }
         func f(_ v: Double?) -> String { v.map { String(format: "%.6g", $0) } ?? "—" }
         print("K=\(a.K) d=\(a.d) N=\(a.N) τ=\(a.tau)")

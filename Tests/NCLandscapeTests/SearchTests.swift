@@ -52,6 +52,21 @@ final class SearchTests: XCTestCase {
         XCTAssertEqual(labels[.dense], labels[.lanczos])
     }
 
+    /// An `undetermined` point (Lanczos without exact counts) makes the verdict inconclusive:
+    /// "benign" must not claim every point is a minimizer or a strict saddle.
+    func testUndeterminedPointMakesVerdictInconclusive() throws {
+        let model = try NormalizedFeatureModel(K: 3, d: 4, n: 2, tau: 2)
+        let config = SearchConfiguration(starts: 0, seed: 0, jobs: 1)
+        var result = try CriticalPointSearch(model: model, config: config, directory: nil).run(resume: false)
+        XCTAssertEqual(VerifySummary(model: model, config: config, result: result).verdict, .benign)
+        let id = try XCTUnwrap(result.points.firstIndex { $0.classValue == .strictSaddle })
+        result.points[id].classification = CriticalPointClass.undetermined.rawValue
+        let summary = VerifySummary(model: model, config: config, result: result)
+        XCTAssertEqual(summary.verdict, .inconclusive)
+        XCTAssertEqual(summary.undeterminedIds, [result.points[id].id])
+        XCTAssertTrue(summary.message.contains("undetermined"), summary.message)
+    }
+
     /// The same critical point rotated by a random Q ∈ O(d), with classes permuted (and samples
     /// relabelled) and samples shuffled within classes, has the same invariants; a different
     /// critical point does not.

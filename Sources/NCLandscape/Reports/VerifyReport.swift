@@ -8,7 +8,8 @@ public struct VerifySummary: Codable, Sendable {
         case benign
         /// At least one nondegenerate local minimizer with a loss above the optimum.
         case spuriousMinimumFound = "spurious_minimum_found"
-        /// No spurious minimum, but some point is degenerate (inconclusive at second order).
+        /// No spurious minimum, but some point is degenerate (inconclusive at second order) or
+        /// undetermined (Lanczos without exact counts).
         case inconclusive
     }
     public struct Parameters: Codable, Sendable {
@@ -30,6 +31,8 @@ public struct VerifySummary: Codable, Sendable {
     public var theoremApplies: Bool
     public var spuriousMinimizerIds: [Int]
     public var degenerateIds: [Int]
+    /// Points where Lanczos found no negative curvature but exact counts were too expensive.
+    public var undeterminedIds: [Int]
     /// Points whose label was decided by an eigenvalue within 100δ of zero (see README).
     public var marginalIds: [Int]
     public var tasks: Int
@@ -46,14 +49,23 @@ public struct VerifySummary: Codable, Sendable {
         for p in pts { counts[p.classification, default: 0] += 1 }
         spuriousMinimizerIds = pts.filter { $0.classValue == .spuriousLocalMinimizer }.map(\.id)
         degenerateIds = pts.filter { $0.classValue == .degenerate }.map(\.id)
+        undeterminedIds = pts.filter { $0.classValue == .undetermined }.map(\.id)
         if !spuriousMinimizerIds.isEmpty {
             verdict = .spuriousMinimumFound
             message = "found \(spuriousMinimizerIds.count) spurious local minimizer(s) among \(pts.count) distinct critical points: "
                 + spuriousMinimizerIds.map { id in String(format: "#%d (loss %.10g)", id, pts[id].loss) }.joined(separator: ", ")
-        } else if !degenerateIds.isEmpty {
+        } else if !degenerateIds.isEmpty || !undeterminedIds.isEmpty {
             verdict = .inconclusive
-            message = "\(degenerateIds.count) of \(pts.count) distinct critical points are degenerate (zero eigenvalues beyond the symmetry; inconclusive at second order): "
-                + degenerateIds.map { id in String(format: "#%d (loss %.10g, λ_min(M_⊥) %.3g)", id, pts[id].loss, pts[id].quotientLambdaMin ?? .nan) }.joined(separator: ", ")
+            var parts: [String] = []
+            if !degenerateIds.isEmpty {
+                parts.append("\(degenerateIds.count) of \(pts.count) distinct critical points are degenerate (zero eigenvalues beyond the symmetry; inconclusive at second order): "
+                    + degenerateIds.map { id in String(format: "#%d (loss %.10g, λ_min(M_⊥) %.3g)", id, pts[id].loss, pts[id].quotientLambdaMin ?? .nan) }.joined(separator: ", "))
+            }
+            if !undeterminedIds.isEmpty {
+                parts.append("\(undeterminedIds.count) of \(pts.count) distinct critical points are undetermined (no negative curvature found by Lanczos, index not certified): "
+                    + undeterminedIds.map { "#\($0)" }.joined(separator: ", "))
+            }
+            message = parts.joined(separator: "; ")
         } else {
             verdict = .benign
             message = "all \(pts.count) distinct critical points are global minimizers or strict saddles"

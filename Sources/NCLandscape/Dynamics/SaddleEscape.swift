@@ -200,16 +200,12 @@ public enum SaddleEscapeStudy {
                     if escapeAt == nil, loss < saddle.loss - lossDrop, man.distance(x, saddle.point) > config.rho { escapeAt = it }
                     return true
                 }
-                let polished = try NewtonPolisher.polish(model, from: result.point)
-                var cls = CriticalPointClass.notCritical.rawValue
-                if polished.gradientNorm <= ClassificationRule.criticalGradientNorm {
-                    cls = try LandscapeAnalyzer.analyze(model, at: polished.point, options: AnalysisOptions(method: config.method)).classification.rawValue
-                }
-                let nc = try NCMetrics.compute(model: model, point: polished.point)
+                let end = try LandscapeAnalyzer.settle(model, endPoint: result.point, method: config.method)
+                let nc = try NCMetrics.compute(model: model, point: end.polished.point)
                 return EscapeRun(direction: dir, radius: r, seed: s, overlap: overlap, escaped: escapeAt != nil, escapeIteration: escapeAt,
                                  predictedIteration: predicted, iterations: result.iterations, stopReason: result.stopReason,
-                                 finalLoss: model.loss(at: polished.point), finalGradientNorm: polished.gradientNorm,
-                                 finalClassification: cls, endsAtGlobalMinimizer: cls == CriticalPointClass.globalMinimizer.rawValue,
+                                 finalLoss: end.loss, finalGradientNorm: end.polished.gradientNorm,
+                                 finalClassification: end.classification.rawValue, endsAtGlobalMinimizer: end.classification == .globalMinimizer,
                                  nc1: nc.nc1, nc2: nc.nc2, nc3: nc.nc3)
             }
             runs += results
@@ -217,8 +213,11 @@ public enum SaddleEscapeStudy {
             done += chunk.count
             progress?(done, jobsList.count)
         }
-        let summary = summarize(runs, model: model, saddle: saddle, config: config, lossDrop: lossDrop, growth: growth,
-                                source: source, seconds: Stopwatch.now() - t0)
+        // The software line records the BLAS threads the runs used (one each when in parallel).
+        let summary = BLASRuntime.singleThreaded(while: config.jobs > 1) {
+            summarize(runs, model: model, saddle: saddle, config: config, lossDrop: lossDrop, growth: growth,
+                      source: source, seconds: Stopwatch.now() - t0)
+        }
         return (summary, runs)
     }
 

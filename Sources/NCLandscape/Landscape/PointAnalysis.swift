@@ -141,6 +141,18 @@ public enum LandscapeAnalyzer {
         }
     }
 
+    /// Where an optimizer run ended, settled: Newton-polished, then classified (`not_critical`
+    /// when polishing does not reach a critical point), with the polished point's loss.
+    public static func settle(_ model: NormalizedFeatureModel, endPoint x: Matrix, method: HessianMethod = .auto) throws
+        -> (polished: PolishResult, classification: CriticalPointClass, loss: Double) {
+        let polished = try NewtonPolisher.polish(model, from: x)
+        guard polished.gradientNorm <= ClassificationRule.criticalGradientNorm else {
+            return (polished, .notCritical, model.loss(at: polished.point))
+        }
+        let a = try analyze(model, at: polished.point, options: AnalysisOptions(method: method))
+        return (polished, a.classification, a.loss)
+    }
+
     static func reference(_ model: NormalizedFeatureModel, _ options: AnalysisOptions) -> Double? {
         model.optimalLoss ?? options.bestKnownLoss
     }

@@ -19,15 +19,11 @@ public struct OptimizationReport: Codable, Sendable {
     public var software: String
 
     public static func make(model: NormalizedFeatureModel, result r: OptimizationResult, optimizer: String, source: String, seed: UInt64) throws -> OptimizationReport {
-        let polished = try NewtonPolisher.polish(model, from: r.point)
-        var cls = CriticalPointClass.notCritical.rawValue
-        if polished.gradientNorm <= ClassificationRule.criticalGradientNorm {
-            cls = try LandscapeAnalyzer.analyze(model, at: polished.point).classification.rawValue
-        }
+        let end = try LandscapeAnalyzer.settle(model, endPoint: r.point)
         return OptimizationReport(optimizer: optimizer, source: source, seed: seed, iterations: r.iterations, stopReason: r.stopReason,
                                   loss: r.loss, gradientNorm: r.gradientNorm, hessianVectorProducts: r.hessianVectorProducts,
-                                  perturbations: r.perturbations, finalClassification: cls, polishedLoss: model.loss(at: polished.point),
-                                  polishedGradientNorm: polished.gradientNorm, nc: try NCMetrics.compute(model: model, point: r.point),
+                                  perturbations: r.perturbations, finalClassification: end.classification.rawValue, polishedLoss: end.loss,
+                                  polishedGradientNorm: end.polished.gradientNorm, nc: try NCMetrics.compute(model: model, point: r.point),
                                   software: SoftwareVersion.summary)
     }
 

@@ -88,6 +88,19 @@ final class DynamicsTests: XCTestCase {
         XCTAssertTrue(PerturbedGradientDescent(step: 0.5, parameters: bad).name.contains("radius -1"))
     }
 
+    /// Armijo gradient descent stops as soon as no step decreases the loss (with tolerance 0 it
+    /// reaches the rounding floor near the minimizer, at ‖grad‖ ≈ 4e-9 after 45 steps here),
+    /// instead of repeating the same failed search until the iteration cap.
+    func testArmijoStopsWhenNoStepDecreases() throws {
+        let model = try NormalizedFeatureModel(K: 3, d: 4, n: 2, tau: 2)
+        var rng = SeededGenerator(seed: 0)
+        let x0 = model.manifold.randomPoint(using: &rng)
+        let r = RiemannianGradientDescent(rule: .armijo(initial: 1))
+            .minimize(model, from: x0, criteria: StoppingCriteria(maxIterations: 20_000, gradientTolerance: 0, recordEvery: 0), observer: nil)
+        XCTAssertEqual(r.stopReason, "no_decrease")
+        XCTAssertLessThan(r.iterations, 20_000)
+    }
+
     func testGradientDescentRulesDecreaseLossAndRecord() throws {
         let model = try NormalizedFeatureModel(d: 4, counts: [3, 2, 1], tau: 2)
         var rng = SeededGenerator(seed: 2)

@@ -51,19 +51,51 @@ public protocol RiemannianOptimizer: Sendable {
                   observer: IterationObserver?) -> OptimizationResult
 }
 
-/// Shared bookkeeping: records and stopping.
+/// The current iterate with the first-order data every method uses, computed together once.
+struct Iterate {
+    let point: Matrix
+    let firstOrder: NormalizedFeatureModel.FirstOrder
+    /// Riemannian gradient.
+    let gradient: Matrix
+    let gradientNorm: Double
+    var loss: Double { firstOrder.loss }
+
+    init(_ model: NormalizedFeatureModel, at x: Matrix, firstOrder fo: NormalizedFeatureModel.FirstOrder? = nil) {
+        point = x
+        firstOrder = fo ?? model.firstOrder(at: x)
+        gradient = model.manifold.euclideanToRiemannianGradient(x, firstOrder.euclideanGradient)
+        gradientNorm = gradient.frobeniusNorm
+    }
+}
+
+/// Shared bookkeeping: records, the observer, and the result.
 struct TrajectoryRecorder {
     let model: NormalizedFeatureModel
     let criteria: StoppingCriteria
+    let observer: IterationObserver?
     var records: [IterationRecord] = []
 
-    mutating func record(_ it: Int, _ x: Matrix, loss: Double, gradNorm: Double, step: Double, force: Bool = false) {
+    mutating func record(_ it: Int, _ cur: Iterate, step: Double, force: Bool = false) {
         guard criteria.recordEvery > 0, force || it % criteria.recordEvery == 0 else { return }
-        var r = IterationRecord(iteration: it, loss: loss, gradientNorm: gradNorm, step: step, nc1: nil, nc2: nil, nc3: nil)
-        if criteria.recordMetrics, let m = try? NCMetrics.compute(model: model, point: x) {
+        var r = IterationRecord(iteration: it, loss: cur.loss, gradientNorm: cur.gradientNorm, step: step, nc1: nil, nc2: nil, nc3: nil)
+        if criteria.recordMetrics, let m = try? NCMetrics.compute(model: model, point: cur.point) {
             r.nc1 = m.nc1; r.nc2 = m.nc2; r.nc3 = m.nc3
         }
         if records.last?.iteration != it { records.append(r) }
+    }
+
+    /// Records iteration `it` and asks the observer whether to go on.
+    mutating func step(_ it: Int, _ cur: Iterate, step: Double) -> Bool {
+        record(it, cur, step: step)
+        return observer.map { $0(it, cur.point, cur.loss, cur.gradientNorm) } ?? true
+    }
+
+    /// Records the final iterate and packs the result.
+    mutating func finish(_ it: Int, _ cur: Iterate, step: Double, reason: String, hessianVectorProducts: Int = 0,
+                         perturbations: Int = 0) -> OptimizationResult {
+        record(it, cur, step: step, force: true)
+        return OptimizationResult(point: cur.point, iterations: it, loss: cur.loss, gradientNorm: cur.gradientNorm, records: records,
+                                  stopReason: reason, hessianVectorProducts: hessianVectorProducts, perturbations: perturbations)
     }
 }
 
@@ -81,48 +113,42 @@ public struct RiemannianGradientDescent: RiemannianOptimizer {
     public func minimize(_ model: NormalizedFeatureModel, from x0: Matrix, criteria: StoppingCriteria,
                          observer: IterationObserver? = nil) -> OptimizationResult {
         let man = model.manifold
-        var rec = TrajectoryRecorder(model: model, criteria: criteria)
-        var x = x0
-        var fo = model.firstOrder(at: x)
-        var g = man.euclideanToRiemannianGradient(x, fo.euclideanGradient)
-        var gn = g.frobeniusNorm
-        rec.record(0, x, loss: fo.loss, gradNorm: gn, step: 0, force: true)
+        var rec = TrajectoryRecorder(model: model, criteria: criteria, observer: observer)
+        var cur = Iterate(model, at: x0)
+        rec.record(0, cur, step: 0, force: true)
         var lastStep: Double
         switch rule { case let .fixed(e): lastStep = e; case let .armijo(a): lastStep = a }
         var it = 0
         var reason = "max_iterations"
-        while it < criteria.maxIterations {
-            if gn <= criteria.gradientTolerance { reason = "gradient_tolerance"; break }
+        iterations: while it < criteria.maxIterations {
+            if cur.gradientNorm <= criteria.gradientTolerance { reason = "gradient_tolerance"; break }
             var alpha: Double
-            var next: Matrix
-            var nfo: NormalizedFeatureModel.FirstOrder
+            var next: Iterate
             switch rule {
             case let .fixed(eta):
                 alpha = eta
-                next = man.retract(x, (-eta) * g)
-                nfo = model.firstOrder(at: next)
+                next = Iterate(model, at: man.retract(cur.point, (-eta) * cur.gradient))
             case let .armijo(initial):
                 alpha = min(2 * lastStep, 64 * initial)
-                var found = false
-                next = x; nfo = fo
+                var accepted: Iterate? = nil
                 for _ in 0 ..< 60 {
-                    let trial = man.retract(x, (-alpha) * g)
+                    let trial = man.retract(cur.point, (-alpha) * cur.gradient)
                     let tfo = model.firstOrder(at: trial)
-                    if tfo.loss <= fo.loss - 1e-4 * alpha * gn * gn { next = trial; nfo = tfo; found = true; break }
+                    if tfo.loss <= cur.loss - 1e-4 * alpha * cur.gradientNorm * cur.gradientNorm {
+                        accepted = Iterate(model, at: trial, firstOrder: tfo); break
+                    }
                     alpha *= 0.5
                 }
-                if !found { reason = "no_decrease"; break }
+                // No step decreases the loss (its rounding floor): stop. (A bare `break` here
+                // would leave only the switch and repeat the same failed search until the cap.)
+                guard let accepted else { reason = "no_decrease"; break iterations }
+                next = accepted
             }
             it += 1
-            x = next; fo = nfo; lastStep = alpha
-            g = man.euclideanToRiemannianGradient(x, fo.euclideanGradient)
-            gn = g.frobeniusNorm
-            rec.record(it, x, loss: fo.loss, gradNorm: gn, step: alpha)
-            if let observer, !observer(it, x, fo.loss, gn) { reason = "observer"; break }
+            cur = next; lastStep = alpha
+            if !rec.step(it, cur, step: alpha) { reason = "observer"; break }
         }
-        rec.record(it, x, loss: fo.loss, gradNorm: gn, step: lastStep, force: true)
-        return OptimizationResult(point: x, iterations: it, loss: fo.loss, gradientNorm: gn, records: rec.records,
-                                  stopReason: reason, hessianVectorProducts: 0, perturbations: 0)
+        return rec.finish(it, cur, step: lastStep, reason: reason)
     }
 }
 
@@ -169,49 +195,38 @@ public struct PerturbedGradientDescent: RiemannianOptimizer {
         let (gradientThreshold, perturbationRadius) = (parameters.gradientThreshold, parameters.perturbationRadius)
         let (escapeSteps, requiredDecrease) = (parameters.escapeSteps, parameters.requiredDecrease)
         var rng = SeededGenerator(seed: seed)
-        var rec = TrajectoryRecorder(model: model, criteria: criteria)
-        var x = x0
-        var fo = model.firstOrder(at: x)
-        var g = man.euclideanToRiemannianGradient(x, fo.euclideanGradient)
-        var gn = g.frobeniusNorm
-        rec.record(0, x, loss: fo.loss, gradNorm: gn, step: 0, force: true)
+        var rec = TrajectoryRecorder(model: model, criteria: criteria, observer: observer)
+        var cur = Iterate(model, at: x0)
+        rec.record(0, cur, step: 0, force: true)
         var it = 0, perturbations = 0
         var reason = "max_iterations"
-        var anchor: (point: Matrix, loss: Double, gradNorm: Double, started: Int)? = nil
-        outer: while it < criteria.maxIterations {
+        // The point before the last perturbation, and the iteration it was made at.
+        var anchor: (iterate: Iterate, started: Int)? = nil
+        while it < criteria.maxIterations {
             if let a = anchor, it - a.started >= escapeSteps {
-                if fo.loss > a.loss - requiredDecrease {
-                    x = a.point; fo = model.firstOrder(at: x); gn = a.gradNorm
+                if cur.loss > a.iterate.loss - requiredDecrease {
+                    cur = a.iterate
                     reason = "second_order_point"
-                    break outer
+                    break
                 }
                 anchor = nil
             }
-            if anchor == nil && gn <= gradientThreshold {
+            if anchor == nil && cur.gradientNorm <= gradientThreshold {
                 // Uniform in the tangent ball: random direction, radius r·U^{1/dim}.
-                let dir = man.randomTangent(at: x, using: &rng)
+                let dir = man.randomTangent(at: cur.point, using: &rng)
                 let radius = perturbationRadius * pow(rng.uniform(), 1 / Double(model.hessianSize))
-                anchor = (x, fo.loss, gn, it)
-                x = man.retract(x, radius * dir)
-                fo = model.firstOrder(at: x)
-                g = man.euclideanToRiemannianGradient(x, fo.euclideanGradient)
-                gn = g.frobeniusNorm
+                anchor = (cur, it)
+                cur = Iterate(model, at: man.retract(cur.point, radius * dir))
                 perturbations += 1
             }
-            if anchor == nil && gn <= criteria.gradientTolerance && gradientThreshold < criteria.gradientTolerance {
+            if anchor == nil && cur.gradientNorm <= criteria.gradientTolerance && gradientThreshold < criteria.gradientTolerance {
                 reason = "gradient_tolerance"; break
             }
-            x = man.retract(x, (-step) * g)
-            fo = model.firstOrder(at: x)
+            cur = Iterate(model, at: man.retract(cur.point, (-step) * cur.gradient))
             it += 1
-            g = man.euclideanToRiemannianGradient(x, fo.euclideanGradient)
-            gn = g.frobeniusNorm
-            rec.record(it, x, loss: fo.loss, gradNorm: gn, step: step)
-            if let observer, !observer(it, x, fo.loss, gn) { reason = "observer"; break }
+            if !rec.step(it, cur, step: step) { reason = "observer"; break }
         }
-        rec.record(it, x, loss: fo.loss, gradNorm: gn, step: step, force: true)
-        return OptimizationResult(point: x, iterations: it, loss: fo.loss, gradientNorm: gn, records: rec.records,
-                                  stopReason: reason, hessianVectorProducts: 0, perturbations: perturbations)
+        return rec.finish(it, cur, step: step, reason: reason, perturbations: perturbations)
     }
 }
 

@@ -19,44 +19,35 @@ public struct RiemannianTrustRegion: RiemannianOptimizer {
     public func minimize(_ model: NormalizedFeatureModel, from x0: Matrix, criteria: StoppingCriteria,
                          observer: IterationObserver? = nil) -> OptimizationResult {
         let man = model.manifold
-        var rec = TrajectoryRecorder(model: model, criteria: criteria)
+        var rec = TrajectoryRecorder(model: model, criteria: criteria, observer: observer)
         let maxRadius = maxRadiusFactor * Double(model.K + model.N).squareRoot()
         var radius = maxRadius / 8
-        var x = x0
-        var fo = model.firstOrder(at: x)
-        var g = man.euclideanToRiemannianGradient(x, fo.euclideanGradient)
-        var gn = g.frobeniusNorm
-        rec.record(0, x, loss: fo.loss, gradNorm: gn, step: 0, force: true)
+        var cur = Iterate(model, at: x0)
+        rec.record(0, cur, step: 0, force: true)
         var it = 0, hvps = 0
         var reason = "max_iterations"
         while it < criteria.maxIterations {
-            if gn <= criteria.gradientTolerance { reason = "gradient_tolerance"; break }
+            if cur.gradientNorm <= criteria.gradientTolerance { reason = "gradient_tolerance"; break }
+            let here = cur
             let hess: (Matrix) -> Matrix = { v in
                 hvps += 1
-                return man.project(x, model.riemannianHessianVectorProduct(at: x, firstOrder: fo, direction: v))
+                return man.project(here.point, model.riemannianHessianVectorProduct(at: here.point, firstOrder: here.firstOrder, direction: v))
             }
-            let (eta, heta) = truncatedCG(g: g, radius: radius, hess: hess, inner: man.inner)
-            let candidate = man.retract(x, eta)
+            let (eta, heta) = truncatedCG(g: cur.gradient, radius: radius, hess: hess, inner: man.inner)
+            let candidate = man.retract(cur.point, eta)
             let cfo = model.firstOrder(at: candidate)
-            let predicted = -man.inner(g, eta) - 0.5 * man.inner(eta, heta)
-            let actual = fo.loss - cfo.loss
+            let predicted = -man.inner(cur.gradient, eta) - 0.5 * man.inner(eta, heta)
+            let actual = cur.loss - cfo.loss
             // Both tiny: the model is exact to rounding; accept when the loss did not go up.
-            let rho = predicted > 1e-15 * max(1, abs(fo.loss)) ? actual / predicted : (actual >= 0 ? 1 : 0)
+            let rho = predicted > 1e-15 * max(1, abs(cur.loss)) ? actual / predicted : (actual >= 0 ? 1 : 0)
             let stepNorm = eta.frobeniusNorm
             if rho < 0.25 { radius *= 0.25 } else if rho > 0.75 && stepNorm >= 0.99 * radius { radius = min(2 * radius, maxRadius) }
             it += 1
-            if rho > acceptRatio {
-                x = candidate; fo = cfo
-                g = man.euclideanToRiemannianGradient(x, fo.euclideanGradient)
-                gn = g.frobeniusNorm
-            }
-            rec.record(it, x, loss: fo.loss, gradNorm: gn, step: stepNorm)
-            if let observer, !observer(it, x, fo.loss, gn) { reason = "observer"; break }
+            if rho > acceptRatio { cur = Iterate(model, at: candidate, firstOrder: cfo) }
+            if !rec.step(it, cur, step: stepNorm) { reason = "observer"; break }
             if radius < 1e-14 { reason = "no_decrease"; break }
         }
-        rec.record(it, x, loss: fo.loss, gradNorm: gn, step: 0, force: true)
-        return OptimizationResult(point: x, iterations: it, loss: fo.loss, gradientNorm: gn, records: rec.records,
-                                  stopReason: reason, hessianVectorProducts: hvps, perturbations: 0)
+        return rec.finish(it, cur, step: 0, reason: reason, hessianVectorProducts: hvps)
     }
 
     /// Steihaug–Toint tCG for `min ⟨g,η⟩ + ½⟨η,Hη⟩, ‖η‖ ≤ Δ`; returns `η` and `Hη`.

@@ -5,8 +5,8 @@ import Darwin
 #endif
 
 /// Riemannian trust-region method (Absil, Baker & Gallivan 2007) with the truncated conjugate
-/// gradient (Steihaug–Toint) inner solver on Hessian-vector products, never forming the
-/// Hessian. Directions of negative curvature met by tCG are followed to the trust-region
+/// gradient (Steihaug–Toint) inner solver on Hessian-vector products (`TangentHessianOperator`),
+/// never forming the Hessian. Directions of negative curvature met by tCG are followed to the trust-region
 /// boundary, which is how the method leaves strict saddles.
 public struct RiemannianTrustRegion: RiemannianOptimizer {
     /// Largest radius: each sphere factor has diameter π, so `π √(K+N)` bounds any useful step.
@@ -28,10 +28,13 @@ public struct RiemannianTrustRegion: RiemannianOptimizer {
         var reason = "max_iterations"
         while it < criteria.maxIterations {
             if cur.gradientNorm <= criteria.gradientTolerance { reason = "gradient_tolerance"; break }
-            let here = cur
+            // The tangent Hessian operator (σ = 0 on normal directions, which tangent inputs do not have).
+            let op = TangentHessianOperator(model: model, at: cur.point, firstOrder: cur.firstOrder)
+            var product = [Double](repeating: 0, count: op.dimension)
             let hess: (Matrix) -> Matrix = { v in
                 hvps += 1
-                return man.project(here.point, model.riemannianHessianVectorProduct(at: here.point, firstOrder: here.firstOrder, direction: v))
+                op.apply(v.storage, into: &product)
+                return Matrix(rows: v.rows, cols: v.cols, columnMajor: product)
             }
             let (eta, heta) = truncatedCG(g: cur.gradient, radius: radius, hess: hess, inner: man.inner)
             let candidate = man.retract(cur.point, eta)

@@ -7,13 +7,14 @@ struct SpectrumCommand: ParsableCommand {
         commandName: "spectrum",
         abstract: "Riemannian Hessian spectrum, inertia, symmetry nullity and class of one point.",
         discussion: """
-        Classes (SPEC §4): global_minimizer, strict_saddle, spurious_local_minimizer, local_minimizer
-        (nondegenerate minimizer with no closed-form optimum to compare with), degenerate, not_critical
-        (‖grad‖ > 1e-10; use --polish to converge to the nearby critical point first).
+        Classes (docs/formulas.md §4): global_minimizer (also when the loss meets a proven lower bound:
+        non-isolated minima), strict_saddle, spurious_local_minimizer, local_minimizer (nondegenerate
+        minimizer with no proven optimum to compare with), degenerate, not_critical (‖grad‖ above
+        max(1e-10·‖M‖₂, 1e-12·γ); use --polish to converge to the nearby critical point first).
         """)
 
     @OptionGroup var input: PointInputOptions
-    @Flag(name: .customLong("polish"), help: "Polish with Riemannian Newton (pseudo-inverse on the symmetry null space) to ‖grad‖ ≤ 1e-12 first: on the reduced problem at collapsed points, dense up to m = 8000, Newton–MINRES on Hessian-vector products beyond.")
+    @Flag(name: .customLong("polish"), help: "Polish with Riemannian Newton (pseudo-inverse on the symmetry null space) to ‖grad‖ ≤ 1e-12·γ first: on the reduced problem at collapsed points, dense up to m = 8000, Newton–MINRES on Hessian-vector products beyond.")
     var polish = false
     @Option(name: .customLong("eigenvectors"), help: "Number of lowest eigenpairs to report, mapped back to (Ẇ, Ḣ).")
     var eigenvectors: Int = 0
@@ -62,8 +63,10 @@ enum TextTable {
             ("K, d, N", "\(s.K), \(s.d), \(s.N)  (counts \(s.counts.map(String.init).joined(separator: ",")))"),
             ("tau, label smoothing", "\(s.tau), \(s.labelSmoothing)"),
             ("loss", f(s.loss)),
-            ("optimum f*", s.optimalLoss.map { f($0) } ?? "none (imbalanced, ε > 0 or d < K−1)"),
-            ("‖grad f‖", String(format: "%.3e", s.riemannianGradientNorm)),
+            ("optimum f*", s.optimalLoss.map { f($0) } ?? "none proven (a search compares minimizers with the best loss found)"),
+            ("lower bound", s.lossBound.map { f($0.value) + "   (" + $0.argument + ")" } ?? "none"),
+            ("‖grad f‖", String(format: "%.3e   (gradient terms γ = %.3e, ‖M‖₂ = %.3e)", s.riemannianGradientNorm, s.gradientScale,
+                                 max(abs(s.lambdaMin), abs(s.lambdaMax)))),
             ("λ_min", f(s.lambdaMin) + (s.lambdaMinCertified == false ? "   (NOT the smallest: an exact count found eigenvalues below it)"
                                         : s.lambdaMinCertified == nil ? "   (smallest Ritz value; not proven smallest)" : "")),
             ("λ_max", f(s.lambdaMax)),
@@ -71,8 +74,7 @@ enum TextTable {
                 : "≥ \(s.inertia.negative) negative (not certified; δ = \(String(format: "%.1e", s.zeroThreshold)))"),
             ("symmetry nullity ν", "\(s.symmetryNullity)   (rank [W H] = \(s.rank))"),
             ("λ_min of M_⊥", s.quotientLambdaMin.map { f($0) } ?? "—"),
-            ("class", s.classification + String(format: "   (margin %.3g δ%@)", s.classificationMargin,
-                                                 s.classificationMargin < ClassificationRule.marginalFactor ? ", MARGINAL" : "")),
+            ("class", s.classification + "   (" + SpectrumSummary.marginText(s) + ")"),
             ("Hessian", "m = \(s.hessianSize), method \(s.method)\(s.hessianVectorProducts.map { ", \($0) HVPs" } ?? ""); \(s.blas)"),
         ]
         var out = rows.map { "\($0.0.padding(toLength: 22, withPad: " ", startingAt: 0)) \($0.1)" }.joined(separator: "\n")

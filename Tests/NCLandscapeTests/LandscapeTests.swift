@@ -119,13 +119,35 @@ final class LandscapeTests: XCTestCase {
 
     func testClassificationRules() {
         let c = ClassificationRule.classify
-        XCTAssertEqual(c(1e-9, 0, -1, nil, 1e-8, nil), .notCritical)
-        XCTAssertEqual(c(1e-13, 0, -1, nil, 1e-8, nil), .strictSaddle)
-        XCTAssertEqual(c(1e-13, 0.5, 0, 1, 1e-8, 0.5), .globalMinimizer)
-        XCTAssertEqual(c(1e-13, 0.6, 0, 1, 1e-8, 0.5), .spuriousLocalMinimizer)
-        XCTAssertEqual(c(1e-13, 0.6, 0, 1, 1e-8, nil), .localMinimizer)
-        XCTAssertEqual(c(1e-13, 0.6, 0, 1e-12, 1e-8, nil), .degenerate)
-        XCTAssertEqual(c(.nan, 0.6, 0, 1, 1e-8, nil), .notCritical)
+        let negative = CurvatureEvidence(negativeCurvature: true, quotientPositive: nil)
+        let positive = CurvatureEvidence(negativeCurvature: false, quotientPositive: true)
+        let flat = CurvatureEvidence(negativeCurvature: false, quotientPositive: false)
+        let unknown = CurvatureEvidence(negativeCurvature: false, quotientPositive: nil)
+        let bound = LossBound(value: 0.5, attained: true, argument: "test")
+        XCTAssertEqual(c(false, negative, 0, nil, nil), .notCritical)
+        XCTAssertEqual(c(true, negative, 0, nil, nil), .strictSaddle)
+        XCTAssertEqual(c(true, positive, 0.5, nil, 0.5), .globalMinimizer)
+        XCTAssertEqual(c(true, positive, 0.6, nil, 0.5), .spuriousLocalMinimizer)
+        XCTAssertEqual(c(true, positive, 0.6, nil, nil), .localMinimizer)
+        XCTAssertEqual(c(true, flat, 0.6, nil, nil), .degenerate)
+        XCTAssertEqual(c(true, unknown, 0.6, nil, nil), .undetermined)
+        // A proven bound met decides even with flat directions, but never over negative curvature.
+        XCTAssertEqual(c(true, flat, 0.5, bound, 0.5), .globalMinimizer)
+        XCTAssertEqual(c(true, unknown, 0.5, bound, 0.5), .globalMinimizer)
+        XCTAssertEqual(c(true, flat, 0.5 + 1e-6, bound, 0.5), .degenerate)
+        XCTAssertEqual(c(true, negative, 0.5, bound, 0.5), .strictSaddle)
+        // Loss comparisons are relative: at τ = 64 every loss near the optimum is ~1e−37.
+        XCTAssertFalse(ClassificationRule.lossesAgree(1e-37, 1.001e-37))
+        XCTAssertTrue(ClassificationRule.lossesAgree(1e-37, 1e-37 * (1 + 1e-12)))
+        XCTAssertFalse(ClassificationRule.lossesAgree(1.3862943, 1.3862943 + 1e-6))
+        // Criticality is scale-free: the same relative gradient gets the same answer whether
+        // the loss and its derivatives are of size 1e−60 or 1e10; NaN is never critical.
+        for scale in [1e-60, 1e-30, 1e-6, 1, 1e10] {
+            XCTAssertTrue(ClassificationRule.isCritical(gradientNorm: 1e-11 * scale, spectralNorm: scale, gradientScale: scale), "\(scale)")
+            XCTAssertTrue(ClassificationRule.isCritical(gradientNorm: 1e-13 * scale, spectralNorm: 0, gradientScale: scale), "\(scale)")
+            XCTAssertFalse(ClassificationRule.isCritical(gradientNorm: 1e-9 * scale, spectralNorm: scale, gradientScale: scale), "\(scale)")
+        }
+        XCTAssertFalse(ClassificationRule.isCritical(gradientNorm: .nan, spectralNorm: 1, gradientScale: 1))
     }
 
     func testImbalancedMinimumIsLocalMinimizerWithoutClosedForm() throws {

@@ -13,14 +13,19 @@ public struct IterationRecord: Codable, Sendable {
 /// When to stop and what to record, shared by every optimizer.
 public struct StoppingCriteria: Sendable {
     public var maxIterations: Int = 10_000
-    /// Stop when `‖grad f‖ ≤ gradientTolerance`.
+    /// Stop when `‖grad f‖ ≤ gradientTolerance` (absolute) …
     public var gradientTolerance: Double = 1e-8
+    /// … or when `‖grad f‖ ≤ relativeGradientTolerance · γ` (`γ` the size of the gradient's
+    /// terms, `FirstOrder.gradientScale`): the scale-free rule, right at any temperature.
+    public var relativeGradientTolerance: Double = 0
     /// Record every `recordEvery`-th iteration (0: record nothing but the summary).
     public var recordEvery: Int = 1
     /// Compute NC1–NC3 in the records (costs an SVD per recorded iteration).
     public var recordMetrics: Bool = false
-    public init(maxIterations: Int = 10_000, gradientTolerance: Double = 1e-8, recordEvery: Int = 1, recordMetrics: Bool = false) {
+    public init(maxIterations: Int = 10_000, gradientTolerance: Double = 1e-8, relativeGradientTolerance: Double = 0,
+                recordEvery: Int = 1, recordMetrics: Bool = false) {
         self.maxIterations = maxIterations; self.gradientTolerance = gradientTolerance
+        self.relativeGradientTolerance = relativeGradientTolerance
         self.recordEvery = recordEvery; self.recordMetrics = recordMetrics
     }
 }
@@ -38,6 +43,13 @@ public struct OptimizationResult: Sendable {
     public var hessianVectorProducts: Int
     /// Perturbations applied (perturbed gradient descent).
     public var perturbations: Int
+}
+
+extension StoppingCriteria {
+    /// Whether the iterate's gradient meets either tolerance.
+    func converged(_ cur: Iterate) -> Bool {
+        cur.gradientNorm <= max(gradientTolerance, relativeGradientTolerance * cur.firstOrder.gradientScale)
+    }
 }
 
 /// Called after every iteration with `(iteration, point, loss, ‖grad‖)`; return `false` to stop.
@@ -100,8 +112,8 @@ struct TrajectoryRecorder {
 }
 
 /// Riemannian gradient descent `x ← R_x(−α grad f(x))`, with a fixed step `α = η` or Armijo
-/// backtracking (`α` halved from a growing trial step until
-/// `f(R_x(−α g)) ≤ f(x) − 1e−4 α ‖g‖²`).
+/// backtracking (`α` halved from a growing trial step, twice the last accepted one but at most
+/// length π, until `f(R_x(−α g)) ≤ f(x) − 1e−4 α ‖g‖²`).
 public struct RiemannianGradientDescent: RiemannianOptimizer {
     public enum StepRule: Sendable, Equatable { case fixed(Double), armijo(initial: Double) }
     public var rule: StepRule
@@ -121,7 +133,7 @@ public struct RiemannianGradientDescent: RiemannianOptimizer {
         var it = 0
         var reason = "max_iterations"
         iterations: while it < criteria.maxIterations {
-            if cur.gradientNorm <= criteria.gradientTolerance { reason = "gradient_tolerance"; break }
+            if criteria.converged(cur) { reason = "gradient_tolerance"; break }
             var alpha: Double
             var next: Iterate
             switch rule {
@@ -129,12 +141,17 @@ public struct RiemannianGradientDescent: RiemannianOptimizer {
                 alpha = eta
                 next = Iterate(model, at: man.retract(cur.point, (-eta) * cur.gradient))
             case let .armijo(initial):
-                alpha = min(2 * lastStep, 64 * initial)
+                // Growing trial steps, capped by the step's length (π: every sphere factor has
+                // diameter π), not by α itself: in the saturated regime (large τ) the gradient
+                // shrinks exponentially and a fixed cap on α makes descent crawl.
+                alpha = min(2 * lastStep, Double.pi / max(cur.gradientNorm, .leastNormalMagnitude))
                 var accepted: Iterate? = nil
                 for _ in 0 ..< 60 {
                     let trial = man.retract(cur.point, (-alpha) * cur.gradient)
                     let tfo = model.firstOrder(at: trial)
-                    if tfo.loss <= cur.loss - 1e-4 * alpha * cur.gradientNorm * cur.gradientNorm {
+                    // Strictly lower as well: at the rounding floor `cur.loss − 1e-4 α‖g‖²` rounds to
+                    // `cur.loss`, and an equal loss would be "accepted" forever.
+                    if tfo.loss < cur.loss, tfo.loss <= cur.loss - 1e-4 * alpha * cur.gradientNorm * cur.gradientNorm {
                         accepted = Iterate(model, at: trial, firstOrder: tfo); break
                     }
                     alpha *= 0.5

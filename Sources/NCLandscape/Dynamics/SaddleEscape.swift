@@ -58,8 +58,8 @@ public struct SaddleDescription: Sendable {
     public let gradientNorm: Double
     public let method: String
 
-    /// Analyzes `x` (dense) and extracts the `λ_min` eigenspace; eigenvalues within
-    /// `1e−6 max(1, |λ_min|)` of `λ_min` count as the same (total collapse: exactly multiple).
+    /// Analyzes `x` and extracts the `λ_min` eigenspace; eigenvalues within `1e−6 |λ_min|` of
+    /// `λ_min` count as the same (total collapse: exactly multiple).
     public init(model: NormalizedFeatureModel, point x: Matrix, method: HessianMethod = .auto) throws {
         // One analysis: the complete-spectrum methods return the whole λ_min cluster; Lanczos,
         // which cannot know the multiplicity in advance, returns its six lowest converged pairs.
@@ -72,7 +72,7 @@ public struct SaddleDescription: Sendable {
         guard a.classification == .strictSaddle else {
             throw InputError("the start point is classified \(a.classification.rawValue) (‖grad‖ = \(String(format: "%.2e", a.riemannianGradientNorm)), λ_min = \(String(format: "%.3g", a.lambdaMin))), not a strict saddle; escape studies start from a strict saddle (try --polish)")
         }
-        let tol = relative * max(1, abs(a.lambdaMin))
+        let tol = LandscapeAnalyzer.clusterTolerance(relative, lambdaMin: a.lambdaMin, spectralNorm: a.spectralNorm)
         eigenspace = a.lowest.filter { $0.value <= a.lambdaMin + tol }.map(\.direction)
         self.method = a.method
         point = x; loss = a.loss; lambdaMin = a.lambdaMin; lambdaMax = a.lambdaMax; index = a.index

@@ -27,7 +27,7 @@ public struct RiemannianTrustRegion: RiemannianOptimizer {
         var it = 0, hvps = 0
         var reason = "max_iterations"
         while it < criteria.maxIterations {
-            if cur.gradientNorm <= criteria.gradientTolerance { reason = "gradient_tolerance"; break }
+            if criteria.converged(cur) { reason = "gradient_tolerance"; break }
             // The tangent Hessian operator (σ = 0 on normal directions, which tangent inputs do not have).
             let op = TangentHessianOperator(model: model, at: cur.point, firstOrder: cur.firstOrder)
             var product = [Double](repeating: 0, count: op.dimension)
@@ -41,8 +41,9 @@ public struct RiemannianTrustRegion: RiemannianOptimizer {
             let cfo = model.firstOrder(at: candidate)
             let predicted = -man.inner(cur.gradient, eta) - 0.5 * man.inner(eta, heta)
             let actual = cur.loss - cfo.loss
-            // Both tiny: the model is exact to rounding; accept when the loss did not go up.
-            let rho = predicted > 1e-15 * max(1, abs(cur.loss)) ? actual / predicted : (actual >= 0 ? 1 : 0)
+            // Both at the loss's rounding level: the model is exact to rounding; accept when the
+            // loss did not go up.
+            let rho = predicted > 1e-15 * abs(cur.loss) ? actual / predicted : (actual >= 0 ? 1 : 0)
             let stepNorm = eta.frobeniusNorm
             if rho < 0.25 { radius *= 0.25 } else if rho > 0.75 && stepNorm >= 0.99 * radius { radius = min(2 * radius, maxRadius) }
             it += 1

@@ -1,12 +1,12 @@
-/// The labels of SPEC §4.
+/// The labels of docs/formulas.md §4.
 public enum CriticalPointClass: String, Codable, CaseIterable, Sendable {
     case globalMinimizer = "global_minimizer"
     case strictSaddle = "strict_saddle"
     case spuriousLocalMinimizer = "spurious_local_minimizer"
-    /// A minimizer nondegenerate modulo symmetry where no closed-form optimum applies and no
+    /// A minimizer nondegenerate modulo symmetry where no proven optimum applies and no
     /// better point is known yet; a search decides later.
     case localMinimizer = "local_minimizer"
-    /// A zero eigenvalue beyond the symmetry: inconclusive at second order.
+    /// A zero eigenvalue beyond the symmetry and no value bound met: inconclusive at second order.
     case degenerate
     case notCritical = "not_critical"
     /// Lanczos found no negative curvature but the index could not be certified (structured
@@ -16,36 +16,76 @@ public enum CriticalPointClass: String, Codable, CaseIterable, Sendable {
     public var isMinimizer: Bool { self == .globalMinimizer || self == .spuriousLocalMinimizer || self == .localMinimizer }
 }
 
-/// The thresholds of SPEC §4, in one place.
+/// What the spectrum established about the second-order behaviour of a critical point.
+public struct CurvatureEvidence: Sendable {
+    /// Proven negative curvature (`λ_min < −δ`, or an exact count below `−δ`).
+    public var negativeCurvature: Bool
+    /// Whether the Hessian on the complement of the symmetry orbit is `> δ` (nil: not known,
+    /// e.g. Lanczos without exact counts).
+    public var quotientPositive: Bool?
+    public init(negativeCurvature: Bool, quotientPositive: Bool?) {
+        self.negativeCurvature = negativeCurvature; self.quotientPositive = quotientPositive
+    }
+}
+
+/// Every threshold of docs/formulas.md §4, in one place. All are relative to the quantity's own
+/// scale, so the same point gets the same label at τ = 1e−6 and τ = 100, where the whole
+/// Hessian is 1e−7 or 1e−56 in size.
 public enum ClassificationRule {
-    /// A point is critical when `‖grad f‖ ≤ 1e−10`.
-    public static let criticalGradientNorm = 1e-10
-    /// Loss equality with the optimum, `|f − f*| ≤ 1e−9`.
-    public static let lossTolerance = 1e-9
-    /// Eigenvalue zero threshold `δ = 1e−8 · max(1, ‖M‖₂)`.
-    public static func zeroThreshold(spectralNorm: Double) -> Double { 1e-8 * max(1, spectralNorm) }
+    /// `δ = 1e−8 ‖M‖₂`: eigenvalues with `|λ| ≤ δ` count as zero. Computed eigenvalues carry an
+    /// error of a few `ε_mach ‖M‖₂` (backward-stable `dsyevr` on a matrix whose entries are
+    /// accurate to rounding), so genuine zeros land 10⁶–10⁷ times below `δ`.
+    public static let zeroRelativeThreshold = 1e-8
+    public static func zeroThreshold(spectralNorm: Double) -> Double { zeroRelativeThreshold * spectralNorm }
 
-    /// A class decided by an eigenvalue within this factor of `δ` is reported as marginal:
-    /// at degenerate critical sets Newton converges only linearly and eigenvalues carry errors of
-    /// ~1e−8, so such a label depends on polishing accuracy and deserves a second look.
-    public static let marginalFactor = 100.0
+    /// `ρ`: a point is critical when its gradient is what a displacement of at most `ρ` radians
+    /// from a critical point would produce at the largest curvature, `‖grad f‖ ≤ ρ ‖M‖₂`
+    /// (first order: `grad f(x) ≈ Hess f(x*)[x − x*]`), …
+    public static let criticalRadius = 1e-10
+    /// … or when the gradient has cancelled to rounding level of its own terms,
+    /// `‖grad f‖ ≤ κ γ` (`γ`: `FirstOrder.gradientScale`; `κ ≈ 4500 ε_mach`).
+    public static let roundingFactor = 1e-12
 
-    public static func margin(lambdaMin: Double, quotientLambdaMin: Double?, delta: Double) -> Double {
-        let decisive = lambdaMin < -delta ? lambdaMin : (quotientLambdaMin ?? lambdaMin)
-        return abs(decisive) / delta
+    /// The criticality test: `‖grad f‖ ≤ max(ρ ‖M‖₂, κ γ)`. Both sides scale like the loss, so
+    /// the test does not depend on τ or on the size of the loss.
+    public static func isCritical(gradientNorm: Double, spectralNorm: Double, gradientScale: Double) -> Bool {
+        gradientNorm <= max(criticalRadius * spectralNorm, roundingFactor * gradientScale)
     }
 
-    /// The label of a critical point from its curvature and loss.
+    /// Losses agree when `|a − b| ≤ 1e−9 max(|a|, |b|)`. Losses are computed to ~1e−14 relative
+    /// (saturation-safe forms), and distinct critical points differ far more in practice —
+    /// at τ = 1e−6, where every loss is near log K, they still differ by O(τ) = 1e−6.
+    public static let lossRelativeTolerance = 1e-9
+    public static func lossesAgree(_ a: Double, _ b: Double) -> Bool {
+        abs(a - b) <= lossRelativeTolerance * max(abs(a), abs(b))
+    }
+
+    /// A class decided by an eigenvalue within this factor of `δ` is reported as marginal:
+    /// such a label depends on polishing accuracy and deserves a second look.
+    public static let marginalFactor = 100.0
+
+    /// `|λ_decisive| / δ` (`λ_min` at a saddle, `λ_min(M_⊥)` otherwise); nil when the label was
+    /// decided by the loss value (a bound met), not by an eigenvalue.
+    public static func margin(lambdaMin: Double, quotientLambdaMin: Double?, delta: Double) -> Double {
+        let decisive = lambdaMin < -delta ? lambdaMin : (quotientLambdaMin ?? lambdaMin)
+        return delta > 0 ? abs(decisive) / delta : (decisive == 0 ? 0 : .infinity)
+    }
+
+    /// The label of a point (docs/formulas.md §4), one rule for every spectrum method:
+    /// not critical → `not_critical`; negative curvature → `strict_saddle`; loss meets a proven
+    /// lower bound → `global_minimizer` (even with extra zero eigenvalues: non-isolated minima);
+    /// nondegeneracy unknown → `undetermined`; extra zeros → `degenerate`; otherwise the loss
+    /// comparison of `minimizerClass`.
     /// - Parameters:
-    ///   - lambdaMin: smallest eigenvalue of `M`.
-    ///   - quotientLambdaMin: smallest eigenvalue of `M_⊥` (needed only when `lambdaMin ≥ −δ`).
-    ///   - reference: `f*` where SPEC §3 applies, else the best loss known, else nil.
-    ///   - referenceIsClosedForm: whether `reference` is the closed-form `f*`.
-    public static func classify(gradientNorm: Double, loss: Double, lambdaMin: Double, quotientLambdaMin: Double?,
-                                delta: Double, reference: Double?) -> CriticalPointClass {
-        if !(gradientNorm <= criticalGradientNorm) { return .notCritical }
-        if lambdaMin < -delta { return .strictSaddle }
-        guard let q = quotientLambdaMin, q > delta else { return .degenerate }
+    ///   - bound: the model's proven lower bound, if any.
+    ///   - reference: `f*` where proven, else the best loss known, else nil.
+    public static func classify(critical: Bool, curvature: CurvatureEvidence, loss: Double, bound: LossBound?,
+                                reference: Double?) -> CriticalPointClass {
+        guard critical else { return .notCritical }
+        if curvature.negativeCurvature { return .strictSaddle }
+        if let bound, bound.isMet(by: loss) { return .globalMinimizer }
+        guard let positive = curvature.quotientPositive else { return .undetermined }
+        guard positive else { return .degenerate }
         return minimizerClass(loss: loss, reference: reference)
     }
 
@@ -53,8 +93,8 @@ public enum ClassificationRule {
     /// nondegenerate minimizer modulo symmetry: the loss comparison alone.
     public static func minimizerClass(loss: Double, reference: Double?) -> CriticalPointClass {
         guard let ref = reference else { return .localMinimizer }
-        if abs(loss - ref) <= lossTolerance { return .globalMinimizer }
-        if loss > ref + lossTolerance { return .spuriousLocalMinimizer }
+        if lossesAgree(loss, ref) { return .globalMinimizer }
+        if loss > ref { return .spuriousLocalMinimizer }
         // Lower than the reference: the reference was not the optimum (only possible for a
         // best-known value); this point is the new best, so it is not spurious.
         return .localMinimizer

@@ -17,12 +17,16 @@ public struct PolishResult: Sendable {
 ///
 /// The Hessian is singular along the symmetry orbit (and at degenerate points elsewhere), so the
 /// step is the pseudo-inverse solution `s = −Σ_{|λ_i| > δ} (v_iᵀ g / λ_i) v_i`, the least-squares
-/// step of minimum norm, with `δ = 1e−8 max(1, ‖M‖₂)`. A backtracking line search on `‖grad‖`
+/// step of minimum norm, with `δ = 1e−8 ‖M‖₂`. A backtracking line search on `‖grad‖`
 /// keeps a step from a poor start from being accepted when it increases the gradient.
+///
+/// Convergence is judged relative to the gradient's own scale `γ` (`FirstOrder.gradientScale`):
+/// `‖grad f‖ ≤ tolerance · γ`, with the default `tolerance` equal to the criticality test's
+/// rounding factor, so a converged point is critical by `ClassificationRule.isCritical` at any τ.
 ///
 /// Three ways to compute the step, picked by size: the symmetry-reduced problem at collapsed
 /// starts, the dense eigendecomposition up to `denseMaxSize`, and beyond it MINRES on
-/// Hessian-vector products (inexact Newton: relative residual `min(0.1, √‖grad‖)`, so the
+/// Hessian-vector products (inexact Newton: relative residual `min(0.1, √(‖grad‖/γ))`, so the
 /// convergence is superlinear; MINRES from 0 stays in the Hessian's range, which approximates
 /// the pseudo-inverse step on the orbit's kernel).
 public enum NewtonPolisher {
@@ -42,16 +46,17 @@ public enum NewtonPolisher {
     /// by symmetry its critical points are critical points of the full problem, at a cost
     /// independent of `N`. The result is accepted only if the full problem's gradient meets
     /// the tolerance; otherwise the full problem is polished from `x0`, densely when
-    /// `m ≤ denseMaxSize` and matrix-free beyond.
-    public static func polish(_ model: NormalizedFeatureModel, from x0: Matrix, tolerance: Double = 1e-12,
+    /// `m ≤ denseMaxSize` and matrix-free beyond. `tolerance` is relative to `γ`.
+    public static func polish(_ model: NormalizedFeatureModel, from x0: Matrix, tolerance: Double = ClassificationRule.roundingFactor,
                               maxIterations: Int = 40, denseMaxSize: Int = defaultDenseMaxSize) throws -> PolishResult {
         if model.sampleWeights == nil, model.N > model.K,
            ReducedSpectrum.collapseDeviation(model: model, point: x0) <= collapseSnapTolerance {
             let (rm, xr) = try ReducedSpectrum.reducedProblem(model: model, point: x0)
             let r = try newton(rm, from: xr, tolerance: tolerance, maxIterations: maxIterations, method: "dense", step: pseudoInverseStep)
             let x = ReducedSpectrum.expand(model: model, reducedPoint: r.point)
-            let gn = model.riemannianGradient(at: x).frobeniusNorm
-            if gn <= tolerance {
+            let fo = model.firstOrder(at: x)
+            let gn = model.manifold.euclideanToRiemannianGradient(x, fo.euclideanGradient).frobeniusNorm
+            if gn <= tolerance * fo.gradientScale {
                 return PolishResult(point: x, iterations: r.iterations, gradientNorm: gn, converged: true, history: r.history,
                                     method: "reduced", hessianVectorProducts: nil)
             }
@@ -85,7 +90,7 @@ public enum NewtonPolisher {
     static func minresStep(_ model: NormalizedFeatureModel, _ x: Matrix, _ fo: NormalizedFeatureModel.FirstOrder,
                            _ grad: Matrix) throws -> (Matrix, Int) {
         let op = TangentHessianOperator(model: model, at: x, firstOrder: fo, normalShift: 1)
-        let forcing = min(0.1, grad.frobeniusNorm.squareRoot())
+        let forcing = min(0.1, (grad.frobeniusNorm / max(fo.gradientScale, .leastNormalMagnitude)).squareRoot())
         let r = MINRES.solve((-1 * grad).storage, tolerance: forcing, maxIterations: maxKrylovIterations) { v, y in op.apply(v, into: &y) }
         let s = model.manifold.project(x, Matrix(rows: model.d, cols: model.K + model.N, columnMajor: r.solution))
         return (s, r.iterations)
@@ -102,7 +107,7 @@ public enum NewtonPolisher {
         var gn = grad.frobeniusNorm
         var history = [gn]
         var it = 0, products = 0
-        while gn > tolerance && it < maxIterations {
+        while gn > tolerance * fo.gradientScale && it < maxIterations {
             it += 1
             let (step, used) = try rule(model, x, fo, grad)
             products += used
@@ -127,9 +132,9 @@ public enum NewtonPolisher {
             // Far from any critical point the damped steps only creep (a local minimum of
             // ‖grad‖ that is not critical): give up when ten iterations gained less than 2×.
             // Linear convergence at degenerate points halves ‖grad‖ per step, so it passes.
-            if it >= 20, gn > 1e-8, gn > 0.5 * history[history.count - 11] { break }
+            if it >= 20, gn > 1e-8 * fo.gradientScale, gn > 0.5 * history[history.count - 11] { break }
         }
-        return PolishResult(point: x, iterations: it, gradientNorm: gn, converged: gn <= tolerance, history: history,
+        return PolishResult(point: x, iterations: it, gradientNorm: gn, converged: gn <= tolerance * fo.gradientScale, history: history,
                             method: method, hessianVectorProducts: method == "matrix-free" ? products : nil)
     }
 }

@@ -30,13 +30,13 @@ public struct AnalysisOptions: Sendable {
     public var seed: UInt64 = 0
     /// ARPACK relative tolerance for the smallest eigenpairs (residual ≤ tol·|λ|); nil picks it
     /// so that the residual, which bounds the eigenvalue error, is at most
-    /// `lanczosResidualTarget · max(1, ‖M‖) = δ/10`. Every returned pair's residual is
+    /// `lanczosResidualTarget · ‖M‖ = δ/10`. Every returned pair's residual is
     /// recomputed and reported.
     public var lanczosTolerance: Double? = nil
-    /// Also return every eigenvector whose eigenvalue lies within `r · max(1, |λ_min|)` of
+    /// Also return every eigenvector whose eigenvalue lies within `r |λ_min|` (`r ‖M‖` if `λ_min = 0`) of
     /// `λ_min` (the whole `λ_min` eigenspace; complete-spectrum methods only, nil: off).
     public var lowestClusterRelativeTolerance: Double? = nil
-    /// Residual the automatic Lanczos tolerance aims for, relative to `max(1, ‖M‖)`: a tenth of
+    /// Residual the automatic Lanczos tolerance aims for, relative to `‖M‖`: a tenth of
     /// `δ`, so a certified saddle needs only `λ_min < −1.1 δ` and `λ_min` is accurate to `δ/10`.
     public static let lanczosResidualTarget = 1e-9
     /// Receives a one-line status during long Lanczos runs (every 10 products).
@@ -57,10 +57,16 @@ public struct EigenDirection: Sendable {
     public let residual: Double
 }
 
-/// Everything SPEC §4 says about one point: loss, gradient, spectrum, symmetry, class.
+/// Everything docs/formulas.md §4 says about one point: loss, gradient, spectrum, symmetry, class.
 public struct PointAnalysis: Sendable {
     public let loss: Double
     public let riemannianGradientNorm: Double
+    /// `γ`, the size of the gradient's own terms (`FirstOrder.gradientScale`).
+    public let gradientScale: Double
+    /// `‖M‖₂ = max(|λ_min|, |λ_max|)`: the scale of `δ` and of the criticality test.
+    public var spectralNorm: Double { max(abs(lambdaMin), abs(lambdaMax)) }
+    /// The proven lower bound on the loss, when the model has one.
+    public let lossBound: LossBound?
     /// Eigenvalues of the Riemannian Hessian, ascending: all of them (`dense`, `reduced`), or the
     /// extreme ones Lanczos computed (`eigenvaluesComplete == false`).
     public let eigenvalues: [Double]
@@ -77,7 +83,7 @@ public struct PointAnalysis: Sendable {
     /// Smallest eigenvalue of the quotient Hessian `M_⊥` (computed only when `λ_min ≥ −δ`).
     public let quotientLambdaMin: Double?
     public let classification: CriticalPointClass
-    /// The closed-form `f*` where SPEC §3 gives it.
+    /// The proven optimum `f*` where there is one (docs/formulas.md §3, §10).
     public let optimalLoss: Double?
     /// Lowest eigenpairs requested, plus the negative-curvature direction at a saddle.
     public let lowest: [EigenDirection]
@@ -103,10 +109,23 @@ public struct PointAnalysis: Sendable {
 
     /// Number of negative eigenvalues (the Morse index where the point is nondegenerate).
     public var index: Int { inertia.negative }
+    /// Zero eigenvalues beyond the `ν` the symmetry forces (nil when the inertia is not exact).
+    public var extraZeroEigenvalues: Int? { inertiaExact ? inertia.zero - symmetryNullity : nil }
+    /// Whether the label came from the loss meeting a proven bound rather than from an eigenvalue.
+    public var decidedByValue: Bool {
+        classification == .globalMinimizer && (lossBound?.isMet(by: loss) ?? false) && !(quotientLambdaMin.map { $0 > delta } ?? false)
+            && (extraZeroEigenvalues ?? 1) > 0
+    }
+    /// A global minimizer with flat directions beyond the symmetry: part of a continuum of minima.
+    public var nonIsolated: Bool { classification == .globalMinimizer && (extraZeroEigenvalues ?? 0) > 0 }
     /// `|λ_decisive| / δ`: how far the eigenvalue that decided the class sits from the zero
-    /// threshold (`λ_min` at a saddle, `λ_min(M_⊥)` at a minimizer or degenerate point).
-    public var classificationMargin: Double {
-        ClassificationRule.margin(lambdaMin: lambdaMin, quotientLambdaMin: quotientLambdaMin ?? quotientLambdaMinLowerBound, delta: delta)
+    /// threshold (`λ_min` at a saddle, `λ_min(M_⊥)` at a minimizer or degenerate point); nil when
+    /// the class was decided by the loss value.
+    public var classificationMargin: Double? {
+        decidedByValue ? nil
+            // A count-based lower bound k·δ is a margin of exactly k (dividing k·δ by δ can round below k).
+            : (quotientLambdaMin == nil && lambdaMin >= -delta ? quotientLambdaMinLowerBound.map { ($0 / delta).rounded() } : nil)
+                ?? ClassificationRule.margin(lambdaMin: lambdaMin, quotientLambdaMin: quotientLambdaMin, delta: delta)
     }
     public var negativeCurvatureDirection: Matrix? {
         classification == .strictSaddle ? lowest.first?.direction : nil
@@ -146,11 +165,23 @@ public enum LandscapeAnalyzer {
     public static func settle(_ model: NormalizedFeatureModel, endPoint x: Matrix, method: HessianMethod = .auto) throws
         -> (polished: PolishResult, classification: CriticalPointClass, loss: Double) {
         let polished = try NewtonPolisher.polish(model, from: x)
-        guard polished.gradientNorm <= ClassificationRule.criticalGradientNorm else {
-            return (polished, .notCritical, model.loss(at: polished.point))
-        }
         let a = try analyze(model, at: polished.point, options: AnalysisOptions(method: method))
         return (polished, a.classification, a.loss)
+    }
+
+    /// Refuses a point whose curvature is below what doubles hold (docs/formulas.md §9).
+    static func checkDoubleRange(_ model: NormalizedFeatureModel, _ fo: NormalizedFeatureModel.FirstOrder) throws {
+        guard fo.beyondDoubleRange else { return }
+        throw InputError(String(format: "every sample's logits are saturated beyond double precision at this point (smallest gap between the top two logits %.4g > %.0f, so every non-top probability is below e^-%.0f ≈ 2e-283 and the loss's curvature vanishes in floating point); second-order analysis needs a smaller τ (at the neural-collapse point the gap is τK/(K−1) = %.4g)",
+                                fo.smallestLogitGap, NumericRange.maximumLogitGap, NumericRange.maximumLogitGap, model.maximalMargin))
+    }
+
+    /// The label from the shared rule, given what a spectrum method established.
+    static func classify(_ model: NormalizedFeatureModel, _ fo: NormalizedFeatureModel.FirstOrder, gradientNorm: Double,
+                         spectralNorm: Double, curvature: CurvatureEvidence, options: AnalysisOptions) -> CriticalPointClass {
+        let critical = ClassificationRule.isCritical(gradientNorm: gradientNorm, spectralNorm: spectralNorm, gradientScale: fo.gradientScale)
+        return ClassificationRule.classify(critical: critical, curvature: curvature, loss: fo.loss, bound: model.lossBound,
+                                           reference: reference(model, options))
     }
 
     static func reference(_ model: NormalizedFeatureModel, _ options: AnalysisOptions) -> Double? {
@@ -177,6 +208,7 @@ public enum LandscapeAnalyzer {
     static func analyzeDense(_ model: NormalizedFeatureModel, at x: Matrix, options: AnalysisOptions) throws -> PointAnalysis {
         try checkDenseFits(model, budget: options.memoryBudgetBytes)
         let fo = model.firstOrder(at: x)
+        try checkDoubleRange(model, fo)
         let gradNorm = model.manifold.euclideanToRiemannianGradient(x, fo.euclideanGradient).frobeniusNorm
         let hess = model.denseRiemannianHessian(at: x, firstOrder: fo)
         var work = hess.matrix
@@ -192,8 +224,9 @@ public enum LandscapeAnalyzer {
             var q = try symmetry.quotientHessian(hess.matrix)
             quotientMin = q.rows > 0 ? try LAPACK.eigen(destroying: &q, indices: 0 ..< 1).values[0] : .infinity
         }
-        let cls = ClassificationRule.classify(gradientNorm: gradNorm, loss: fo.loss, lambdaMin: values.first ?? 0,
-                                              quotientLambdaMin: quotientMin, delta: delta, reference: reference(model, options))
+        let cls = classify(model, fo, gradientNorm: gradNorm, spectralNorm: spectralNorm,
+                           curvature: CurvatureEvidence(negativeCurvature: isSaddleCandidate, quotientPositive: quotientMin.map { $0 > delta }),
+                           options: options)
         let wanted = min(max(options.eigenvectors, cls == .strictSaddle ? 1 : 0, lowestCluster(values, options)), model.hessianSize)
         var lowest: [EigenDirection] = []
         var orthErr = 0.0
@@ -210,7 +243,8 @@ public enum LandscapeAnalyzer {
                                              residual: Vector.norm(r)))
             }
         }
-        return PointAnalysis(loss: fo.loss, riemannianGradientNorm: gradNorm, eigenvalues: values, eigenvaluesComplete: true,
+        return PointAnalysis(loss: fo.loss, riemannianGradientNorm: gradNorm, gradientScale: fo.gradientScale, lossBound: model.lossBound,
+                             eigenvalues: values, eigenvaluesComplete: true,
                              lambdaMin: values.first ?? .nan, lambdaMax: values.last ?? .nan, delta: delta,
                              inertia: inertia, inertiaExact: true, rank: symmetry.rank, symmetryNullity: symmetry.nullity,
                              quotientLambdaMin: quotientMin, classification: cls, optimalLoss: model.optimalLoss,
@@ -218,23 +252,15 @@ public enum LandscapeAnalyzer {
                              hessianSize: model.hessianSize, hessianVectorProducts: nil, collapseDeviation: nil, notes: [])
     }
 
-    /// The smallest Ritz pairs with residual `≤ lanczosResidualTarget · max(1, ‖M‖)` when no
-    /// tolerance is fixed. ARPACK's test is relative (`‖r‖ ≤ tol·|θ|`), so the absolute target
-    /// becomes a relative tolerance with `scale` (`|λ_max|`) standing for `‖M‖`; if `|λ_min|`
-    /// turns out larger, the target grows but the relative test was too loose, and one more pass
-    /// from the Ritz vector found tightens it (`firstResidual` is then the first pass's).
-    /// Measured at N = 10⁴: 364–384 products instead of 474–499 for a fixed tol = 1e-9, whose
-    /// residual was 1e-12 against a δ of 1e-8.
-    static func smallestEigenpairs(scale: Double, fixedTolerance: Double?, start: [Double],
-                                   run: (Double, [Double]) throws -> Lanczos.Result) throws
-        -> (result: Lanczos.Result, products: Int, firstResidual: Double?) {
-        let target = { (s: Double) in AnalysisOptions.lanczosResidualTarget * max(1, s) }
-        func relative(_ s: Double) -> Double { min(1e-3, max(1e-14, target(s) / max(s, 1e-300))) }
-        let first = try run(fixedTolerance ?? relative(scale), start)
-        guard fixedTolerance == nil, let theta = first.values.first, let r = first.residuals.first,
-              r > target(max(abs(theta), scale)) else { return (first, first.matrixVectorProducts, nil) }
-        let second = try run(relative(abs(theta)), first.vectors[0])
-        return (second, first.matrixVectorProducts + second.matrixVectorProducts, r)
+    /// The smallest Ritz pairs with residual `≤ lanczosResidualTarget · ‖M‖` when no tolerance is
+    /// fixed. ARPACK's test is relative to each Ritz value (`‖r‖ ≤ tol |θ|` on the operator
+    /// scaled to size 1), so `tol = lanczosResidualTarget` meets the target for every `θ`, and
+    /// over-resolves the small ones (at a minimizer, `θ ≈ 0`), which costs a few products but
+    /// never a wrong label.
+    static func smallestEigenpairs(fixedTolerance: Double?, start: [Double],
+                                   run: (Double, [Double]) throws -> Lanczos.Result) throws -> (result: Lanczos.Result, products: Int) {
+        let r = try run(fixedTolerance ?? AnalysisOptions.lanczosResidualTarget, start)
+        return (r, r.matrixVectorProducts)
     }
 
     /// The Ritz pairs that belong to the Riemannian Hessian. The ambient operator commutes with
@@ -255,9 +281,15 @@ public enum LandscapeAnalyzer {
 
     /// Size of the `λ_min` cluster `options.lowestClusterRelativeTolerance` asks for (0 when off).
     static func lowestCluster(_ ascending: [Double], _ options: AnalysisOptions) -> Int {
-        guard let r = options.lowestClusterRelativeTolerance, let first = ascending.first else { return 0 }
-        let tol = r * max(1, abs(first))
+        guard let r = options.lowestClusterRelativeTolerance, let first = ascending.first, let last = ascending.last else { return 0 }
+        let tol = clusterTolerance(r, lambdaMin: first, spectralNorm: max(abs(first), abs(last)))
         return ascending.prefix { $0 <= first + tol }.count
+    }
+
+    /// Eigenvalues within this distance of `λ_min` belong to its cluster: `r |λ_min|`, or
+    /// `r ‖M‖` when `λ_min = 0` (scale-free either way).
+    public static func clusterTolerance(_ r: Double, lambdaMin: Double, spectralNorm: Double) -> Double {
+        r * (lambdaMin != 0 ? abs(lambdaMin) : spectralNorm)
     }
 
     static func rankOf(_ x: Matrix) throws -> Int {
@@ -266,6 +298,7 @@ public enum LandscapeAnalyzer {
 
     static func analyzeReduced(_ model: NormalizedFeatureModel, at x: Matrix, options: AnalysisOptions) throws -> PointAnalysis {
         let fo = model.firstOrder(at: x)
+        try checkDoubleRange(model, fo)
         let gradNorm = model.manifold.euclideanToRiemannianGradient(x, fo.euclideanGradient).frobeniusNorm
         let rs = try ReducedSpectrum(model: model, point: x)
         let values = rs.eigenvalues
@@ -273,12 +306,15 @@ public enum LandscapeAnalyzer {
         let delta = ClassificationRule.zeroThreshold(spectralNorm: spectralNorm)
         let rank = try rankOf(x)
         var quotientMin: Double? = nil
-        if (values.first ?? 0) >= -delta { quotientMin = try rs.quotientLambdaMin() }
-        let cls = ClassificationRule.classify(gradientNorm: gradNorm, loss: fo.loss, lambdaMin: values.first ?? 0,
-                                              quotientLambdaMin: quotientMin, delta: delta, reference: reference(model, options))
+        let isSaddleCandidate = (values.first ?? 0) < -delta
+        if !isSaddleCandidate { quotientMin = try rs.quotientLambdaMin() }
+        let cls = classify(model, fo, gradientNorm: gradNorm, spectralNorm: spectralNorm,
+                           curvature: CurvatureEvidence(negativeCurvature: isSaddleCandidate, quotientPositive: quotientMin.map { $0 > delta }),
+                           options: options)
         let wanted = min(max(options.eigenvectors, cls == .strictSaddle ? 1 : 0, lowestCluster(values, options)), model.hessianSize)
         let (lowest, orth) = certify(model, at: x, firstOrder: fo, pairs: wanted > 0 ? rs.lowestEigenpairs(model: model, point: x, count: wanted) : [])
-        return PointAnalysis(loss: fo.loss, riemannianGradientNorm: gradNorm, eigenvalues: values, eigenvaluesComplete: true,
+        return PointAnalysis(loss: fo.loss, riemannianGradientNorm: gradNorm, gradientScale: fo.gradientScale, lossBound: model.lossBound,
+                             eigenvalues: values, eigenvaluesComplete: true,
                              lambdaMin: values.first ?? .nan, lambdaMax: values.last ?? .nan, delta: delta,
                              inertia: Inertia(eigenvalues: values, tolerance: delta), inertiaExact: true, rank: rank,
                              symmetryNullity: SymmetryAnalysis.nullity(d: model.d, rank: rank), quotientLambdaMin: quotientMin,
@@ -291,6 +327,7 @@ public enum LandscapeAnalyzer {
     static func analyzeLanczos(_ model: NormalizedFeatureModel, at x: Matrix, options: AnalysisOptions) throws -> PointAnalysis {
         let man = model.manifold
         let fo = model.firstOrder(at: x)
+        try checkDoubleRange(model, fo)
         let gradNorm = man.euclideanToRiemannianGradient(x, fo.euclideanGradient).frobeniusNorm
         let n = model.d * (model.K + model.N)
         // Lanczos runs in ambient coordinates: the operator is P Hess P on the tangent space and
@@ -311,21 +348,18 @@ public enum LandscapeAnalyzer {
         // Normal directions just above the top Ritz value (which is within the 1e-3 tolerance of
         // an eigenvalue, and at most λ_max): they never sit among the smallest, even when all
         // curvature is ≤ 0.
-        op.normalShift = lambdaMax + 2e-3 * abs(lambdaMax) + 10 * (top.residuals.first ?? 0) + 1e-12
+        // (The last term only separates them from an all-zero spectrum; it is far below any δ.)
+        op.normalShift = lambdaMax + 2e-3 * abs(lambdaMax) + 10 * (top.residuals.first ?? 0) + Double.leastNormalMagnitude
         // Only the pairs asked for (at least λ_min with its vector): at saddles λ_min is often
         // multiple, and asking for a second copy of it makes ARPACK wait for rounding errors to
         // reveal it (measured at K=100, d=128, n=100: 781 products for two, 422 for one).
         // At most m pairs exist on the tangent space; the ambient operator has K+N more (σ).
         let nev = min(max(options.eigenvectors, 1), model.hessianSize, n - 1)
-        let search = try smallestEigenpairs(scale: abs(lambdaMax), fixedTolerance: options.lanczosTolerance, start: rng.normals(n)) { tol, start in
+        let search = try smallestEigenpairs(fixedTolerance: options.lanczosTolerance, start: rng.normals(n)) { tol, start in
             try Lanczos.eigenpairs(dimension: n, count: nev, which: .smallestAlgebraic, ncv: min(n, max(2 * nev + 10, 30)),
                                    tolerance: tol, start: start, progress: report("λ_min"), applyInPlace: apply)
         }
         let ritz = search.result, ritzProducts = search.products
-        let secondPass = search.firstResidual.map {
-            String(format: "|λ_min| > |λ_max|: a second Lanczos pass from the Ritz vector tightened the residual from %.1e (%d products)",
-                   $0, ritz.matrixVectorProducts)
-        }
         let low = tangentPairs(ritz, model: model, at: x)
         guard !low.values.isEmpty else {
             throw LinearAlgebraError.computationFailed(routine: "dsaupd", info: 0,
@@ -339,7 +373,6 @@ public enum LandscapeAnalyzer {
         let nu = SymmetryAnalysis.nullity(d: model.d, rank: rank)
         var notes = [String(format: "Lanczos (ARPACK dsaupd): λ_min residual %.2e, λ_max residual %.2e, %d Hessian-vector products",
                             r0, top.residuals.first ?? .nan, products)]
-        if let secondPass { notes.append(secondPass) }
         var inertia = Inertia(negative: low.values.filter { $0 < -delta }.count, zero: -1, positive: -1)
         var exact = false
         var certified: Bool? = nil
@@ -351,7 +384,7 @@ public enum LandscapeAnalyzer {
             // λ_min − ε can. ε exceeds the residual bound |λ − θ| ≤ ‖r‖ with room to spare.
             // A fourth count at 100δ bounds λ_min(M_⊥) at a minimizer (nothing new in (δ, 100δ]
             // means the label is not marginal). The four counts share one pass over the blocks.
-            let margin = max(10 * r0, 1e-10 * max(1, abs(lambdaMin), abs(lambdaMax)))
+            let margin = max(10 * r0, 1e-10 * max(abs(lambdaMin), abs(lambdaMax)))
             let counts = try StructuredInertia.countBelow([-delta, delta, lambdaMin - margin, ClassificationRule.marginalFactor * delta],
                                                           blocks: HessianBlocks(model: model, point: x, firstOrder: fo))
             countBelowMarginal = counts[3].below
@@ -366,29 +399,27 @@ public enum LandscapeAnalyzer {
         } else {
             notes.append(String(format: "structured inertia skipped (%.1e flops over the %.0e budget): the index is a lower bound", StructuredInertia.cost(model), options.structuredInertiaMaxFlops))
         }
-        let cls: CriticalPointClass
-        if !(gradNorm <= ClassificationRule.criticalGradientNorm) { cls = .notCritical }
-        else if lambdaMin + r0 < -delta || (exact && inertia.negative > 0) { cls = .strictSaddle }
-        else if exact {
-            // No eigenvalue below −δ; exactly ν in [−δ, δ] means M_⊥ > δ (the orbit directions
-            // are the kernel at a critical point), anything more is degenerate.
+        // Nondegeneracy modulo symmetry from exact counts: no eigenvalue below −δ and exactly ν
+        // in [−δ, δ] means M_⊥ > δ (the orbit directions are the kernel at a critical point).
+        let negative = lambdaMin + r0 < -delta || (exact && inertia.negative > 0)
+        let cls = classify(model, fo, gradientNorm: gradNorm, spectralNorm: max(abs(lambdaMin), abs(lambdaMax)),
+                           curvature: CurvatureEvidence(negativeCurvature: negative, quotientPositive: exact ? inertia.zero == nu : nil),
+                           options: options)
+        if exact && !negative {
             if inertia.zero == nu {
-                cls = ClassificationRule.minimizerClass(loss: fo.loss, reference: reference(model, options))
                 let belowPlus = inertia.negative + inertia.zero
                 quotientLowerBound = countBelowMarginal == belowPlus ? ClassificationRule.marginalFactor * delta : delta
-            } else {
-                cls = .degenerate
             }
             notes.append("minimizer test by exact counts: \(inertia.zero) eigenvalues in [−δ, δ], ν = \(nu)"
                          + (quotientLowerBound.map { String(format: "; λ_min(M_⊥) ≥ %.1e", $0) } ?? ""))
-        } else {
-            cls = .undetermined
+        } else if !exact && cls == .undetermined {
             notes.append("no negative curvature found by Lanczos, but without exact inertia the absence of negative eigenvalues is not proven")
         }
         let wanted = min(max(options.eigenvectors, cls == .strictSaddle ? 1 : 0), low.values.count)
         let pairs = (0 ..< wanted).map { (low.values[$0], Matrix(rows: model.d, cols: model.K + model.N, columnMajor: low.vectors[$0])) }
         let (lowest, orth) = certify(model, at: x, firstOrder: fo, pairs: pairs)
-        return PointAnalysis(loss: fo.loss, riemannianGradientNorm: gradNorm, eigenvalues: low.values + [lambdaMax], eigenvaluesComplete: false,
+        return PointAnalysis(loss: fo.loss, riemannianGradientNorm: gradNorm, gradientScale: fo.gradientScale, lossBound: model.lossBound,
+                             eigenvalues: low.values + [lambdaMax], eigenvaluesComplete: false,
                              lambdaMin: lambdaMin, lambdaMax: lambdaMax, delta: delta, inertia: inertia, inertiaExact: exact,
                              rank: rank, symmetryNullity: nu, quotientLambdaMin: nil, classification: cls,
                              optimalLoss: model.optimalLoss, lowest: lowest, orthogonalityError: orth,

@@ -25,7 +25,8 @@ public enum Lanczos {
     /// `nev` extreme eigenpairs of the symmetric operator `apply` on `R^n`.
     /// - Parameters:
     ///   - ncv: Lanczos basis size (default `min(n, max(2 nev + 20, 60))`; larger cuts restarts).
-    ///   - tolerance: ARPACK's relative accuracy (`|λ| tol` per Ritz value).
+    ///   - tolerance: ARPACK's relative accuracy (Ritz estimate `≤ tol · max(ε^{2/3}, |θ|)` on the
+    ///     operator scaled to size ~1, see below).
     ///   - start: starting vector (a seeded random one keeps runs reproducible).
     public static func eigenpairs(dimension n: Int, count nev: Int, which: Which, ncv: Int? = nil, tolerance: Double = 1e-12,
                                   maxRestarts: Int = 3000, start: [Double], apply: ([Double]) -> [Double]) throws -> Result {
@@ -36,12 +37,27 @@ public enum Lanczos {
     /// The same, with an operator that writes `A x` into a buffer it is handed (reused across
     /// products, so large operators allocate nothing per product). `progress` is called with the
     /// number of products after each one (for a progress line).
+    ///
+    /// ARPACK's convergence test, `‖r‖ ≤ tol · max(ε^{2/3}, |θ|)`, has an absolute floor: on an
+    /// operator of size 1e−55 (the Hessian at the neural-collapse point for τ = 100) every Ritz
+    /// value would pass it at once. So ARPACK iterates on `A/s`, `s = ‖A x₀‖/‖x₀‖` from the start
+    /// vector (one extra product), and the results are scaled back: the test is then relative to
+    /// the operator's own size at every scale.
     public static func eigenpairs(dimension n: Int, count nev: Int, which: Which, ncv: Int? = nil, tolerance: Double = 1e-12,
                                   maxRestarts: Int = 3000, start: [Double], progress: ((Int) -> Void)? = nil,
-                                  applyInPlace: ([Double], inout [Double]) -> Void) throws -> Result {
+                                  applyInPlace rawApply: ([Double], inout [Double]) -> Void) throws -> Result {
         guard nev >= 1, nev < n, start.count == n else {
             throw LinearAlgebraError.dimensionMismatch("Lanczos needs 1 ≤ nev < n = \(n) and a start vector of length n")
         }
+        var probe = [Double](repeating: 0, count: n)
+        rawApply(start, &probe)
+        let startNorm = Vector.norm(start), imageNorm = Vector.norm(probe)
+        guard startNorm > 0, startNorm.isFinite, imageNorm.isFinite else {
+            throw LinearAlgebraError.nonFiniteInput(routine: "dsaupd")
+        }
+        // A zero image (A = 0 along x₀) leaves the operator as it is.
+        let scale = imageNorm > 0 ? imageNorm / startNorm : 1
+        let inverseScale = 1 / scale
         let ncv = min(n, ncv ?? max(2 * nev + 20, 60))
         lock.lock(); defer { lock.unlock() }
         var ido: nc_arpack_int = 0
@@ -54,7 +70,7 @@ public enum Lanczos {
         var workd = [Double](repeating: 0, count: 3 * n)
         let lworkl = ncv * ncv + 8 * ncv
         var workl = [Double](repeating: 0, count: lworkl)
-        var products = 0
+        var products = 1
         var x = [Double](repeating: 0, count: n), y = [Double](repeating: 0, count: n)
         let bmat = "I", whichCode = which.rawValue
         while true {
@@ -67,7 +83,8 @@ public enum Lanczos {
             workd.withUnsafeBufferPointer { w in x.withUnsafeMutableBufferPointer { xb in
                 _ = xb.update(fromContentsOf: w[xo ..< xo + n])
             } }
-            applyInPlace(x, &y)
+            rawApply(x, &y)
+            for i in 0 ..< n { y[i] *= inverseScale }
             workd.withUnsafeMutableBufferPointer { w in y.withUnsafeBufferPointer { yb in
                 _ = UnsafeMutableBufferPointer(rebasing: w[yo ..< yo + n]).update(fromContentsOf: yb)
             } }
@@ -94,12 +111,12 @@ public enum Lanczos {
         } } }
         try LinearAlgebraError.check(einfo, "dseupd") { _ in "could not compute the Ritz vectors" }
         let converged = Int(iparam[4])
-        var pairs: [(Double, [Double])] = (0 ..< min(converged, nev)).map { (d[$0], Array(z[$0 * n ..< ($0 + 1) * n])) }
+        var pairs: [(Double, [Double])] = (0 ..< min(converged, nev)).map { (scale * d[$0], Array(z[$0 * n ..< ($0 + 1) * n])) }
         pairs.sort { $0.0 < $1.0 }   // dseupd's order depends on rvec; sort explicitly
         var residuals: [Double] = []
         for (lam, vec) in pairs {
             var r = y
-            applyInPlace(vec, &r)
+            rawApply(vec, &r)
             products += 1
             Vector.axpy(-lam, vec, &r)
             residuals.append(Vector.norm(r))

@@ -1,5 +1,5 @@
 /// The Riemannian Hessian as a dense symmetric matrix `M = Uᵀ Hess f(x) U` in the tangent basis
-/// `U = blockdiag(U_c)` (SPEC §2), with the basis used so vectors can be mapped back.
+/// `U = blockdiag(U_c)` (docs/formulas.md §2), with the basis used so vectors can be mapped back.
 public struct DenseRiemannianHessian: Sendable {
     /// `m × m`, `m = (K+N)(d−1)`; block `(c, c')` is `U_cᵀ ∇²f U_{c'} − δ_{cc'} (x_cᵀ g_c) I`.
     public var matrix: Matrix
@@ -10,11 +10,15 @@ public struct DenseRiemannianHessian: Sendable {
 /// `m × m` matrix: the feature–feature part is block diagonal, so structured methods (inertia
 /// by Schur complement) use the blocks directly and the dense assembly just places them.
 ///
-/// With `q = d−1`, `A_a = U_aᵀ H` (`q × N`), `V_j = U_jᵀ W` (`q × K`), `R_j = V_j S_j`, weights
-/// `c_j` and normalization `Z` (1 and `N` for the plain model), and using `U_jᵀ h_j = 0`:
-/// - classifier block `(a, b)`: `(τ²/Z) Σ_j c_j S_j[a,b] A_a[:,j] A_b[:,j]ᵀ`
-///   `= (τ²/Z) [δ_ab A_a diag(c ∘ P[a,:]) A_aᵀ − C_a C_bᵀ]`, `C_a = A_a diag(√c ∘ P[a,:])`;
-/// - feature block `j`: `(τ²/Z) c_j V_j S_j V_jᵀ`;
+/// With `q = d−1`, `A_a = U_aᵀ H` (`q × N`), `V_j = U_jᵀ W` (`q × K`), `Λ_j = ∇²_z ℓ_j` the
+/// per-sample logit Hessian, `R_j = V_j Λ_j`, weights `c_j` and normalization `Z` (1 and `N` for
+/// the plain model), and using `U_jᵀ h_j = 0` (docs/formulas.md §2):
+/// - classifier block `(a, b)`: `(τ²/Z) Σ_j c_j Λ_j[a,b] A_a[:,j] A_b[:,j]ᵀ`. Off the diagonal
+///   `Λ_j[a,b] = Σ_r σ_rj u_rj[a] u_rj[b]` (the loss's signed factors; cross-entropy: `−p_a p_b`),
+///   so all off-diagonal blocks come from one `dgemm` per factor, `C_rᵀ (σ_r C_r)` with
+///   `C_r[j, (a,·)] = √c_j u_rj[a] A_a[:,j]`; the diagonal blocks are then recomputed from the
+///   loss's cancellation-free `Λ_j[a,a]` (cross-entropy: `p_a(1 − p_a)`, never `p_a − p_a²`);
+/// - feature block `j`: `(τ²/Z) c_j V_j Λ_j V_jᵀ`;
 /// - mixed block `(a, j)`: `(τ/Z) c_j [G[a,j] U_aᵀU_j + τ A_a[:,j] R_j[:,a]ᵀ]`;
 /// - `−(x_cᵀ g_c) I` on every diagonal block (the Riemannian curvature term).
 public struct HessianBlocks {
@@ -28,7 +32,7 @@ public struct HessianBlocks {
     let at: Matrix
     /// `Wᵀ U_H` (`K × Nq`): column block `j` is `V_jᵀ`.
     let bw: Matrix
-    /// `S_j V_jᵀ = R_jᵀ` side by side (`K × Nq`).
+    /// `Λ_j V_jᵀ = R_jᵀ` side by side (`K × Nq`).
     let rt: Matrix
     /// `x_cᵀ g_c` per column.
     let curvature: [Double]
@@ -46,12 +50,14 @@ public struct HessianBlocks {
         at = BLAS.product(.t, model.features(x), .n, basis.blocks(model.classifierColumns))
         let bw = BLAS.product(.t, model.classifiers(x), .n, basis.blocks(model.featureColumns))
         self.bw = bw
-        let p = fo.probabilities
         var rt = Matrix(rows: K, cols: N * q)
-        p.storage.withUnsafeBufferPointer { ps in bw.storage.withUnsafeBufferPointer { bs in
+        let loss = model.sampleLoss, labels = model.labels
+        fo.lossState.storage.withUnsafeBufferPointer { ps in bw.storage.withUnsafeBufferPointer { bs in
             rt.storage.withUnsafeMutableBufferPointer { out in
                 for col in 0 ..< N * q {
-                    Softmax.jacobianProduct(ps.baseAddress! + (col / q) * K, bs.baseAddress! + col * K, into: out.baseAddress! + col * K, count: K)
+                    let j = col / q
+                    loss.hessianProduct(ps.baseAddress! + j * K, label: labels[j], count: K, bs.baseAddress! + col * K,
+                                        into: out.baseAddress! + col * K, scale: 1)
                 }
             }
         } }
@@ -64,20 +70,50 @@ public struct HessianBlocks {
     /// The classifier–classifier block (`Kq × Kq`), curvature term included.
     public func classifierBlock() -> Matrix {
         let K = model.K, N = model.N, kK = K * q
-        let p = firstOrder.probabilities
-        var atw = at
-        if let w = model.sampleWeights {
-            for col in 0 ..< kK { for j in 0 ..< N { atw.storage[col * N + j] *= w[j].squareRoot() } }
+        let loss = model.sampleLoss, labels = model.labels
+        let rank = loss.hessianFactorCount
+        // Per sample: the loss's diagonal Λ_j[a,a] (K × N) and factors u_rj with signs σ_rj.
+        var diagonal = Matrix(rows: K, cols: N)
+        var factors = Matrix(rows: K * rank, cols: N)
+        var signs = Matrix(rows: rank, cols: N)
+        firstOrder.lossState.storage.withUnsafeBufferPointer { ps in
+            diagonal.storage.withUnsafeMutableBufferPointer { dg in factors.storage.withUnsafeMutableBufferPointer { fs in
+                signs.storage.withUnsafeMutableBufferPointer { ss in
+                    for j in 0 ..< N {
+                        let p = ps.baseAddress! + j * K
+                        loss.hessianDiagonal(p, label: labels[j], count: K, into: dg.baseAddress! + j * K)
+                        loss.hessianFactors(p, label: labels[j], count: K, into: fs.baseAddress! + j * K * rank,
+                                            signs: ss.baseAddress! + j * rank)
+                    }
+                }
+            } }
         }
-        var ct = atw
-        for a in 0 ..< K { for r in 0 ..< q { let col = a * q + r
-            for j in 0 ..< N { ct.storage[col * N + j] *= p.storage[j * K + a] } } }
-        var ww = BLAS.product(.t, ct, .n, ct, alpha: -t2)
+        var ww = Matrix(rows: kK, cols: kK)
+        for r in 0 ..< rank {
+            var c = at
+            for a in 0 ..< K { for t in 0 ..< q { let col = a * q + t
+                for j in 0 ..< N { c.storage[col * N + j] *= model.weight(j).squareRoot() * factors.storage[j * K * rank + r * K + a] }
+            } }
+            // One sign for every sample (cross-entropy: −1): a symmetric rank update, no signed copy.
+            let first = signs.storage[r]
+            if (0 ..< N).allSatisfy({ signs.storage[$0 * rank + r] == first }) {
+                BLAS.gemm(.t, c, .n, c, alpha: first * t2, beta: 1, into: &ww)
+            } else {
+                var sc = c
+                for col in 0 ..< kK { for j in 0 ..< N { sc.storage[col * N + j] *= signs.storage[j * rank + r] } }
+                BLAS.gemm(.t, c, .n, sc, alpha: t2, beta: 1, into: &ww)
+            }
+        }
+        // Diagonal blocks from the cancellation-free Λ_j[a,a], replacing what the factors gave.
+        var scaled = Matrix(rows: N, cols: q)
         var diagBlock = Matrix(rows: q, cols: q)
         for a in 0 ..< K {
             let cols = a * q ..< (a + 1) * q
-            BLAS.gemm(.t, ColumnSlice(ct, cols), .n, ColumnSlice(atw, cols), alpha: t2, into: &diagBlock)
-            for s in 0 ..< q { for r in 0 ..< q { ww[a * q + r, a * q + s] += diagBlock[r, s] } }
+            for t in 0 ..< q { for j in 0 ..< N {
+                scaled.storage[t * N + j] = model.weight(j) * diagonal.storage[j * K + a] * at.storage[(a * q + t) * N + j]
+            } }
+            BLAS.gemm(.t, scaled, .n, ColumnSlice(at, cols), alpha: t2, into: &diagBlock)
+            for s in 0 ..< q { for r in 0 ..< q { ww[a * q + r, a * q + s] = diagBlock[r, s] } }
             for r in 0 ..< q { ww[a * q + r, a * q + r] -= curvature[a] }
         }
         return ww

@@ -89,13 +89,10 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
 
     public var isBalanced: Bool { Set(counts).count == 1 }
 
-    /// The closed-form optimum of SPEC §3, `f* = log(1 + (K−1) exp(−τK/(K−1)))`, where it
-    /// applies (balanced classes, ε = 0, d ≥ K−1); nil elsewhere.
-    public var optimalLoss: Double? {
-        guard isBalanced, labelSmoothing == 0, d >= K - 1 else { return nil }
-        let k = Double(K)
-        return log1p((k - 1) * exp(-tau * k / (k - 1)))
-    }
+    /// The optimal value `f*` where it is proven and attained (docs/formulas.md §3, §10):
+    /// `log1p((K−1) exp(−τK/(K−1)))` for balanced classes, ε = 0, d ≥ K−1; the label-smoothing
+    /// values of `lossBound`; nil elsewhere (a search then settles minimizers by the best loss).
+    public var optimalLoss: Double? { lossBound.flatMap { $0.attained ? $0.value : nil } }
 
     /// Whether the paper's benign-landscape theorem covers this configuration.
     public var theoremApplies: Bool { isBalanced && labelSmoothing == 0 && d > K }
@@ -103,41 +100,56 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
     public func classifiers(_ x: Matrix) -> ColumnSlice { ColumnSlice(x, classifierColumns) }
     public func features(_ x: Matrix) -> ColumnSlice { ColumnSlice(x, featureColumns) }
 
-    /// Everything first-order at a point: softmax `P`, `G = P − T`, loss and Euclidean gradient.
+    /// The per-sample loss of the logits (docs/formulas.md §11).
+    public var sampleLoss: any SampleLoss { CrossEntropy(labelSmoothing: labelSmoothing) }
+
+    /// Everything first-order at a point: the loss's per-sample state, `G = ∇_Z ℓ`, loss and
+    /// Euclidean gradient, and the scales the scale-free tests need.
     public struct FirstOrder: Sendable {
         public let loss: Double
-        /// `K × N` softmax probabilities.
-        public let probabilities: Matrix
-        /// `K × N`, `G = P − T`.
+        /// `K × N`: what the loss keeps for second order (softmax losses: the probabilities).
+        public let lossState: Matrix
+        /// `K × N`, `G = ∇_Z ℓ` per sample (cross-entropy: `P − T`).
         public let residual: Matrix
         /// `G diag(c)` (equal to `residual` without sample weights).
         public let weightedResidual: Matrix
-        /// `d × (K+N)`: `[∇_W f, ∇_H f] = (τ/N)[H Gᵀ, W G]`.
+        /// `d × (K+N)`: `[∇_W f, ∇_H f] = (τ/Z)[H Gᵀ, W G]`.
         public let euclideanGradient: Matrix
+        /// `γ`: the 2-norm over columns of the summed magnitudes of the terms that make up each
+        /// column of the Euclidean gradient, `(τ/Z) Σ_k |G_kj|` for feature `j` and
+        /// `(τ/Z) Σ_j c_j |G_kj|` for classifier `k` (with the loss's cancellation-free
+        /// magnitudes). Rounding error in the gradient is a small multiple of `ε_mach γ`, so
+        /// `‖grad f‖/γ` says how far the gradient is from cancelling to rounding level, at any
+        /// temperature (docs/formulas.md §4).
+        public let gradientScale: Double
+        /// Smallest gap between a sample's largest and second-largest logit (saturation).
+        public let smallestLogitGap: Double
+
+        /// Whether every sample's non-top probabilities are below what doubles resolve: the
+        /// curvature then vanishes in floating point (docs/formulas.md §9).
+        public var beyondDoubleRange: Bool { smallestLogitGap > NumericRange.maximumLogitGap }
     }
 
-    /// Loss and first derivatives. Log-sum-exp subtracts the column maximum, so `τ = 1e4`
-    /// cannot overflow.
+    /// Loss and first derivatives through the saturation-safe per-sample loss.
     public func firstOrder(at x: Matrix) -> FirstOrder {
         precondition(x.rows == d && x.cols == K + N, "point must be \(d)×\(K + N)")
         let z = BLAS.product(.t, classifiers(x), .n, features(x), alpha: tau)   // K × N
-        var p = Matrix(rows: K, cols: N)
+        var state = Matrix(rows: K, cols: N)
         var g = Matrix(rows: K, cols: N)
+        var magnitude = Matrix(rows: K, cols: N)
         var total = 0.0
-        let eps = labelSmoothing
-        let offTarget = eps / Double(K)
-        z.storage.withUnsafeBufferPointer { zs in p.storage.withUnsafeMutableBufferPointer { ps in
-            for j in 0 ..< N {
-                let base = j * K
-                let lse = Softmax.probabilities(zs.baseAddress! + base, into: ps.baseAddress! + base, count: K)
-                var tz = 0.0
-                for k in 0 ..< K {
-                    let t = (k == labels[j] ? 1 - eps : 0) + offTarget
-                    tz += t * zs[base + k]
-                    g.storage[base + k] = ps[base + k] - t
+        var gap = Double.infinity
+        let loss = sampleLoss
+        z.storage.withUnsafeBufferPointer { zs in state.storage.withUnsafeMutableBufferPointer { ps in
+            g.storage.withUnsafeMutableBufferPointer { gs in magnitude.storage.withUnsafeMutableBufferPointer { ms in
+                for j in 0 ..< N {
+                    let base = j * K
+                    let e = loss.evaluate(zs.baseAddress! + base, label: labels[j], count: K, state: ps.baseAddress! + base,
+                                          gradient: gs.baseAddress! + base, magnitude: ms.baseAddress! + base)
+                    total += weight(j) * e.value
+                    gap = min(gap, e.logitGap)
                 }
-                total += weight(j) * (lse - tz)
-            }
+            } }
         } }
         var gc = g
         if let w = sampleWeights { for j in 0 ..< N { for k in 0 ..< K { gc.storage[j * K + k] *= w[j] } } }
@@ -145,7 +157,17 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
         let scale = tau / lossNormalization
         BLAS.gemm(.n, features(x), .t, gc, alpha: scale, into: &egrad, columns: classifierColumns)
         BLAS.gemm(.n, classifiers(x), .n, gc, alpha: scale, into: &egrad, columns: featureColumns)
-        return FirstOrder(loss: total / lossNormalization, probabilities: p, residual: g, weightedResidual: gc, euclideanGradient: egrad)
+        // γ from the magnitudes: unit columns, so |term| = |coefficient|.
+        var perClassifier = [Double](repeating: 0, count: K)
+        var sumSquares = 0.0
+        for j in 0 ..< N {
+            var s = 0.0
+            for k in 0 ..< K { let m = weight(j) * magnitude.storage[j * K + k]; s += m; perClassifier[k] += m }
+            sumSquares += s * s
+        }
+        for k in 0 ..< K { sumSquares += perClassifier[k] * perClassifier[k] }
+        return FirstOrder(loss: total / lossNormalization, lossState: state, residual: g, weightedResidual: gc, euclideanGradient: egrad,
+                          gradientScale: scale * sumSquares.squareRoot(), smallestLogitGap: gap)
     }
 
     public func loss(at x: Matrix) -> Double { firstOrder(at: x).loss }
@@ -157,17 +179,18 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
 
     /// Euclidean Hessian-vector product in direction `V = [Ẇ Ḣ]` (SPEC §2; with sample weights
     /// `G` and `Ġ` carry `diag(c)`):
-    /// `Ż = τ(ẆᵀH + WᵀḢ)`, `Ġ_j = S_j ż_j`, `S_j = diag(p_j) − p_j p_jᵀ`,
+    /// `Ż = τ(ẆᵀH + WᵀḢ)`, `Ġ_j = Λ_j ż_j` with `Λ_j = ∇²_z ℓ` (cross-entropy: `diag(p_j) − p_j p_jᵀ`),
     /// `[(∇_W f)˙, (∇_H f)˙] = (τ/N)[Ḣ Gᵀ + H Ġᵀ, Ẇ G + W Ġ]`.
     public func euclideanHessianVectorProduct(at x: Matrix, firstOrder fo: FirstOrder, direction v: Matrix) -> Matrix {
         var zdot = BLAS.product(.t, ColumnSlice(v, classifierColumns), .n, features(x), alpha: tau)
         BLAS.gemm(.t, classifiers(x), .n, ColumnSlice(v, featureColumns), alpha: tau, beta: 1, into: &zdot)
         var gdot = Matrix(rows: K, cols: N)
-        fo.probabilities.storage.withUnsafeBufferPointer { p in zdot.storage.withUnsafeBufferPointer { z in
+        let loss = sampleLoss
+        fo.lossState.storage.withUnsafeBufferPointer { p in zdot.storage.withUnsafeBufferPointer { z in
             gdot.storage.withUnsafeMutableBufferPointer { out in
                 for j in 0 ..< N {
-                    Softmax.jacobianProduct(p.baseAddress! + j * K, z.baseAddress! + j * K, into: out.baseAddress! + j * K,
-                                            count: K, scale: weight(j))
+                    loss.hessianProduct(p.baseAddress! + j * K, label: labels[j], count: K, z.baseAddress! + j * K,
+                                        into: out.baseAddress! + j * K, scale: weight(j))
                 }
             }
         } }

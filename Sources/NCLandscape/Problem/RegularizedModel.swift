@@ -1,4 +1,4 @@
-/// The unnormalized comparison model of Zhu et al. (NeurIPS 2021), SPEC §8:
+/// The unnormalized comparison model of Zhu et al. (NeurIPS 2021), docs/formulas.md §8:
 /// `f(W,H,b) = (1/N) Σ_j CE(Wᵀh_j + b, y_j) + (λ_W/2)‖W‖² + (λ_H/2)‖H‖² + (λ_b/2)‖b‖²`
 /// over Euclidean space (no normalization, no temperature).
 public struct RegularizedFeatureModel: Sendable {
@@ -29,15 +29,16 @@ public struct RegularizedFeatureModel: Sendable {
     /// Loss and gradient: with `G = softmax(WᵀH + b1ᵀ) − Y`,
     /// `∇_W = (1/N) H Gᵀ + λ_W W`, `∇_H = (1/N) W G + λ_H H`, `∇_b = (1/N) G 1 + λ_b b`.
     public func lossAndGradient(at p: Point) -> (loss: Double, gradient: Point) {
-        var z = BLAS.product(.t, p.W, .n, p.H)    // K × N
+        var z = BLAS.product(.t, p.W, .n, p.H)    // K × N, becomes G = P − Y
         var total = 0.0
+        let ce = CrossEntropy()
+        var state = [Double](repeating: 0, count: K), magnitude = state
         z.storage.withUnsafeMutableBufferPointer { zs in
             for j in 0 ..< N {
                 let col = zs.baseAddress! + j * K
                 for k in 0 ..< K { col[k] += p.b[k] }
-                let target = col[labels[j]]
-                total += Softmax.probabilities(col, into: col, count: K) - target   // z becomes P, then G = P − Y
-                col[labels[j]] -= 1
+                // The saturation-safe cross-entropy (G_y = −Σ_{k≠y} p_k, loss by log1p).
+                total += ce.evaluate(UnsafePointer(col), label: labels[j], count: K, state: &state, gradient: col, magnitude: &magnitude).value
             }
         }
         let invN = 1 / Double(N)

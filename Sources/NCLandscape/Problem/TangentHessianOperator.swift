@@ -6,7 +6,7 @@ import Foundation
 /// `A v = P Hess f(x)[P v] + σ (v − P v)`,
 ///
 /// `P` the tangent projection (column by column `v_c − (x_cᵀv_c) x_c`): the Riemannian Hessian
-/// (SPEC §2, `Hess f(x)[ξ]_c = (I − x_c x_cᵀ)(∇²f(x)[ξ])_c − (x_cᵀ g_c) ξ_c`) on the tangent
+/// (docs/formulas.md §2, `Hess f(x)[ξ]_c = (I − x_c x_cᵀ)(∇²f(x)[ξ])_c − (x_cᵀ g_c) ξ_c`) on the tangent
 /// space and `σ` on the `K+N` normal directions.
 ///
 /// Built for repeated products at one point: every workspace is allocated once (at `N = 10⁴`,
@@ -17,7 +17,7 @@ import Foundation
 /// - `(∇_W f)˙ = (τ/Z)(Ḣ Gᵀ + H Ġᵀ)`: `[Ḣ; H]` read as `d × 2N` times `[G; Ġ]` read as `K × 2N`,
 ///   transposed (inner dimension `2N`),
 /// - `(∇_H f)˙ = (τ/Z)(Ẇ G + W Ġ)` (two products, inner dimension `K`).
-/// The three column passes (projection, softmax curvature, Riemannian correction) split their
+/// The three column passes (projection, logit curvature, Riemannian correction) split their
 /// columns over two threads when there are many (they are a quarter of a product at N = 10⁴).
 /// Not thread-safe: one instance per thread.
 public final class TangentHessianOperator {
@@ -36,7 +36,8 @@ public final class TangentHessianOperator {
     private var zdot: Matrix
     private var product: Matrix
     private var along: [Double]
-    private let probabilities: Matrix
+    private let lossState: Matrix
+    private let sampleLoss: any SampleLoss
 
     /// Ambient dimension `d(K+N)`.
     public var dimension: Int { model.d * (model.K + model.N) }
@@ -47,7 +48,8 @@ public final class TangentHessianOperator {
         point = x
         curvature = model.curvatureTerms(at: x, firstOrder: fo)
         self.normalShift = normalShift
-        probabilities = fo.probabilities
+        lossState = fo.lossState
+        sampleLoss = model.sampleLoss
         classifierPair = Matrix(rows: 2 * d, cols: K)
         featurePair = Matrix(rows: 2 * d, cols: N)
         residualPair = Matrix(rows: 2 * K, cols: N)
@@ -65,7 +67,7 @@ public final class TangentHessianOperator {
         precondition(v.count == dimension && y.count == dimension, "operator dimension")
         project(v)
         BLAS.gemm(.t, classifierPair, .n, featurePair, alpha: model.tau, into: &zdot)
-        curvatureOfSoftmax()
+        logitCurvature()
         let scale = model.tau / model.lossNormalization
         BLAS.gemm(.n, MatrixView(featurePair, reshapedTo: d, 2 * N), .t, MatrixView(residualPair, reshapedTo: K, 2 * N),
                   alpha: scale, into: &product, columns: 0 ..< K)
@@ -114,15 +116,15 @@ public final class TangentHessianOperator {
         } }
     }
 
-    /// `Ġ_j = c_j (diag p_j − p_j p_jᵀ) ż_j` into rows `K..<2K` of `residualPair`.
-    private func curvatureOfSoftmax() {
-        let K = model.K, N = model.N, weights = model.sampleWeights
-        probabilities.storage.withUnsafeBufferPointer { p in zdot.storage.withUnsafeBufferPointer { z in
+    /// `Ġ_j = c_j Λ_j ż_j` (`Λ_j` the loss's logit Hessian) into rows `K..<2K` of `residualPair`.
+    private func logitCurvature() {
+        let K = model.K, N = model.N, weights = model.sampleWeights, labels = model.labels, loss = sampleLoss
+        lossState.storage.withUnsafeBufferPointer { p in zdot.storage.withUnsafeBufferPointer { z in
             residualPair.storage.withUnsafeMutableBufferPointer { r in
                 Self.columnPass(N, work: N * K) { range in
                     for j in range {
-                        Softmax.jacobianProduct(p.baseAddress! + j * K, z.baseAddress! + j * K, into: r.baseAddress! + j * 2 * K + K,
-                                                count: K, scale: weights?[j] ?? 1)
+                        loss.hessianProduct(p.baseAddress! + j * K, label: labels[j], count: K, z.baseAddress! + j * K,
+                                            into: r.baseAddress! + j * 2 * K + K, scale: weights?[j] ?? 1)
                     }
                 }
             }

@@ -24,7 +24,11 @@ public struct SpectrumSummary: Codable, Sendable {
     public var labelSmoothing: Double
     public var loss: Double
     @NullEncodable public var optimalLoss: Double?
+    /// The proven lower bound on the loss and its argument, when there is one.
+    @NullEncodable public var lossBound: LossBound?
     public var riemannianGradientNorm: Double
+    /// `γ`, the scale of the gradient's terms (the criticality test is relative to it and `‖M‖₂`).
+    public var gradientScale: Double
     /// Ascending; all of them unless `eigenvaluesComplete` is false (Lanczos: the extreme ones).
     public var eigenvalues: [Double]
     public var eigenvaluesComplete: Bool
@@ -41,8 +45,13 @@ public struct SpectrumSummary: Codable, Sendable {
     public var rank: Int
     public var symmetryNullity: Int
     public var classification: String
-    /// `|deciding eigenvalue| / δ`; below 100 the label is marginal.
-    public var classificationMargin: Double
+    /// `|deciding eigenvalue| / δ`; below 100 the label is marginal; null when the label was
+    /// decided by the loss meeting a proven bound.
+    @NullEncodable public var classificationMargin: Double?
+    /// A global minimizer with zero eigenvalues beyond the symmetry (part of a continuum).
+    public var nonIsolated: Bool
+    /// Zero eigenvalues beyond `ν` (null when the inertia is not exact).
+    @NullEncodable public var extraZeroEigenvalues: Int?
     public var method: String
     public var hessianSize: Int
     @NullEncodable public var hessianVectorProducts: Int?
@@ -61,6 +70,8 @@ public struct SpectrumSummary: Codable, Sendable {
     public init(model: NormalizedFeatureModel, analysis a: PointAnalysis, source: String, polish: PolishResult?) {
         K = model.K; d = model.d; N = model.N; counts = model.counts; tau = model.tau; labelSmoothing = model.labelSmoothing
         loss = a.loss; optimalLoss = a.optimalLoss; riemannianGradientNorm = a.riemannianGradientNorm
+        lossBound = a.lossBound; gradientScale = a.gradientScale
+        nonIsolated = a.nonIsolated; extraZeroEigenvalues = a.extraZeroEigenvalues
         eigenvalues = a.eigenvalues; eigenvaluesComplete = a.eigenvaluesComplete; inertiaExact = a.inertiaExact
         lambdaMinCertified = a.lambdaMinCertified
         hessianVectorProducts = a.hessianVectorProducts; collapseDeviation = a.collapseDeviation; notes = a.notes
@@ -79,6 +90,15 @@ public struct SpectrumSummary: Codable, Sendable {
         polishGradientNorm = polish?.gradientNorm
         blas = BLASRuntime.summary
         self.source = source
+    }
+
+    /// How the label was decided, in words: by the loss meeting a bound (with the flat
+    /// directions), or by an eigenvalue `margin·δ` from zero.
+    public static func marginText(_ s: SpectrumSummary) -> String {
+        guard let m = s.classificationMargin else {
+            return "loss meets the proven lower bound" + (s.nonIsolated ? "; non-isolated: \(s.extraZeroEigenvalues ?? 0) zero eigenvalue(s) beyond ν" : "")
+        }
+        return String(format: "margin %.3g δ", m) + (m < ClassificationRule.marginalFactor ? ", MARGINAL: within 100δ of the threshold" : "")
     }
 
     /// `‖v_{w_k}‖²` and `Σ_{y_j = k} ‖v_{h_j}‖²` per class for a unit direction.
@@ -118,14 +138,15 @@ public enum SpectrumReport {
         | τ (temperature) | \(s.tau) |
         | ε (label smoothing) | \(s.labelSmoothing) |
         | loss f | \(g(s.loss)) |
-        | closed-form optimum f* | \(s.optimalLoss.map { g($0) } ?? "none (SPEC §3 needs balanced, ε = 0, d ≥ K−1)") |
+        | proven optimum f* | \(s.optimalLoss.map { g($0) } ?? "none proven here (docs/formulas.md §3, §10)") |
+        | proven lower bound | \(s.lossBound.map { "\(g($0.value)): \($0.argument)" } ?? "none") |
         | ‖grad f‖ | \(String(format: "%.3e", s.riemannianGradientNorm)) |
         | λ_min, λ_max | \(g(s.lambdaMin)), \(g(s.lambdaMax)) |
         | λ_min of quotient Hessian M_⊥ | \(s.quotientLambdaMin.map { g($0) } ?? "not needed (λ_min < −δ)") |
         | zero threshold δ | \(String(format: "%.3e", s.zeroThreshold)) |
         | inertia (negative / zero / positive) | \(s.inertia.negative) / \(s.inertia.zero) / \(s.inertia.positive) |
         | rank [W H], symmetry nullity ν | \(s.rank), \(s.symmetryNullity) |
-        | **classification** | **\(s.classification)** (margin \(String(format: "%.3g", s.classificationMargin)) δ\(s.classificationMargin < ClassificationRule.marginalFactor ? ", marginal: within 100δ of the threshold" : "")) |
+        | **classification** | **\(s.classification)** (\(SpectrumSummary.marginText(s))) |
         | Hessian size m, method | \(s.hessianSize), \(s.method)\(s.hessianVectorProducts.map { " (\($0) Hessian-vector products)" } ?? "") |
         | eigenvalues listed | \(s.eigenvaluesComplete ? "all \(s.eigenvalues.count)" : "the \(s.eigenvalues.count) extreme ones Lanczos computed") |
         | inertia exact | \(s.inertiaExact ? "yes" : "no (negative count is a lower bound)") |

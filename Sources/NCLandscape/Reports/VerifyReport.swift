@@ -151,7 +151,7 @@ public enum VerifyReport {
         var rows = [["#", "class", "loss", "index", "λ_min", "zeros", "ν", "margin", "‖grad‖", "NC1", "hits", "first origin"]]
         for p in points.sorted(by: { ($0.loss, $0.index) < ($1.loss, $1.index) }) {
             rows.append(["\(p.id)", p.classification, String(format: "%.10f", p.loss), "\(p.index)", String(format: "%.4g", p.lambdaMin),
-                         "\(p.zeroEigenvalues)", "\(p.symmetryNullity)", String(format: p.isMarginal ? "%.3g (!)" : "%.3g", p.classificationMargin),
+                         "\(p.zeroEigenvalues)", "\(p.symmetryNullity)", (p.classificationMargin.map { String(format: p.isMarginal ? "%.3g (!)" : "%.3g", $0) } ?? "by value"),
                          String(format: "%.1e", p.riemannianGradientNorm),
                          String(format: "%.2g", p.nc.nc1), "\(p.hits)", p.origin])
         }

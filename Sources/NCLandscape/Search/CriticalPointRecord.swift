@@ -15,12 +15,17 @@ public struct CriticalPointRecord: Codable, Sendable {
     public var lambdaMin: Double
     public var lambdaMax: Double
     @NullEncodable public var quotientLambdaMin: Double?
-    /// `δ = 1e−8 max(1, ‖M‖₂)` used to classify this point.
+    /// `δ = 1e−8 ‖M‖₂` used to classify this point.
     public var zeroThreshold: Double
     public var zeroEigenvalues: Int
-    /// `|λ_decisive|/δ` (see `ClassificationRule.margin`); below 100 the label is marginal.
-    public var classificationMargin: Double
-    public var isMarginal: Bool { classificationMargin < ClassificationRule.marginalFactor }
+    /// `|λ_decisive|/δ` (see `ClassificationRule.margin`); below 100 the label is marginal; null
+    /// when the loss meeting a proven bound decided it.
+    @NullEncodable public var classificationMargin: Double?
+    public var isMarginal: Bool { (classificationMargin ?? .infinity) < ClassificationRule.marginalFactor }
+    /// A global minimizer with zero eigenvalues beyond the symmetry (a continuum of minima).
+    public var nonIsolated: Bool? = nil
+    /// Zero eigenvalues beyond `ν` (null when the inertia is not exact).
+    @NullEncodable public var extraZeroEigenvalues: Int? = nil
     public var symmetryNullity: Int
     public var rank: Int
     public var classification: String

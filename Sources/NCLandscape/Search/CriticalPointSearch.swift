@@ -78,11 +78,14 @@ public struct CriticalPointSearch {
         var x = s.point
         if s.descendFirst {
             x = RiemannianGradientDescent(rule: .armijo(initial: 1)).minimize(
-                model, from: x, criteria: StoppingCriteria(maxIterations: config.descentIterations, gradientTolerance: 1e-7, recordEvery: 0),
+                model, from: x, criteria: StoppingCriteria(maxIterations: config.descentIterations, gradientTolerance: 0,
+                                                                 relativeGradientTolerance: 1e-6, recordEvery: 0),
                 observer: nil).point
         }
-        let polished = try NewtonPolisher.polish(model, from: x, tolerance: 1e-12, maxIterations: config.newtonIterations)
-        guard polished.gradientNorm <= ClassificationRule.criticalGradientNorm else {
+        let polished = try NewtonPolisher.polish(model, from: x, maxIterations: config.newtonIterations)
+        // Converged means ‖grad‖ ≤ κγ, which passes the criticality test at any scale; a start
+        // whose polishing stalled above it is recorded as not converged, without a spectrum.
+        guard polished.converged else {
             return Candidate(start: s, point: nil, analysis: nil, metrics: nil, invariants: nil, gradientNorm: polished.gradientNorm,
                              iterations: polished.iterations, seconds: Stopwatch.now() - t0)
         }
@@ -136,7 +139,7 @@ public struct CriticalPointSearch {
                         rec.outcome = .duplicate; rec.pointId = match.id
                     } else {
                         let file = PointFile(model: model, point: x)
-                        let p = CriticalPointRecord(
+                        var p = CriticalPointRecord(
                             id: points.count, task: c.start.task, origin: c.start.origin, origins: [:], hits: 0, loss: a.loss,
                             riemannianGradientNorm: a.riemannianGradientNorm, index: a.index, lambdaMin: a.lambdaMin,
                             lambdaMax: a.lambdaMax, quotientLambdaMin: a.quotientLambdaMin, zeroThreshold: a.delta, zeroEigenvalues: a.inertia.zero, classificationMargin: a.classificationMargin,
@@ -144,6 +147,8 @@ public struct CriticalPointSearch {
                             invariants: inv, eigenvalues: a.eigenvalues, polishIterations: c.iterations, K: model.K, d: model.d,
                             tau: model.tau, labelSmoothing: model.labelSmoothing, labels: model.labels,
                             classifiers: file.classifiers, features: file.features)
+                        p.nonIsolated = a.nonIsolated
+                        p.extraZeroEigenvalues = a.extraZeroEigenvalues
                         if persist { try JSONLines.append(p, to: pointsPath) }
                         points.append(p)
                         rec.outcome = .new; rec.pointId = p.id

@@ -18,6 +18,7 @@ let package = Package(
         .executableTarget(
             name: "nclandscape",
             dependencies: ["NCLandscape", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .testTarget(name: "NCLandscapeTests", dependencies: ["NCLandscape"]),
+        // Fixtures are read from the source tree by path (no bundle needed).
+        .testTarget(name: "NCLandscapeTests", dependencies: ["NCLandscape"], exclude: ["Fixtures"]),
     ]
 )

@@ -4,7 +4,7 @@ import NCLandscape
 
 /// Search settings shared by `enumerate` and `verify`.
 struct SearchOptions: ParsableArguments {
-    @Option(name: .customLong("starts"), help: "Random starts (even ones: Newton from a random point, reaching saddles; odd ones: gradient descent then Newton, reaching minima).")
+    @Option(name: .customLong("starts"), help: "Random starts (even ones: Newton from a random point, reaching saddles; odd ones: Riemannian trust-region descent then Newton, reaching minima).")
     var starts: Int = 20
     @Option(name: .customLong("seed"), help: "Seed; start i uses an independent stream derived from it, so results reproduce exactly.")
     var seed: UInt64 = 0

@@ -17,7 +17,7 @@ public struct PolishResult: Sendable {
 ///
 /// The Hessian is singular along the symmetry orbit (and at degenerate points elsewhere), so the
 /// step is the pseudo-inverse solution `s = −Σ_{|λ_i| > δ} (v_iᵀ g / λ_i) v_i`, the least-squares
-/// step of minimum norm, with `δ = 1e−8 ‖M‖₂`. A backtracking line search on `‖grad‖`
+/// step of minimum norm, with the cut `1e−12 ‖M‖₂` (`newtonCutoff`). A backtracking line search on `‖grad‖`
 /// keeps a step from a poor start from being accepted when it increases the gradient.
 ///
 /// Convergence is judged relative to the gradient's own scale `γ` (`FirstOrder.gradientScale`):
@@ -39,6 +39,8 @@ public enum NewtonPolisher {
     /// took 17 products at N = 10⁴); a capped solve still returns the best direction in its
     /// Krylov space, and far from critical points Newton fails anyway, so a long solve buys nothing.
     public static let maxKrylovIterations = 500
+    /// Eigenvalues below `newtonCutoff · ‖M‖₂` in size are left out of the pseudo-inverse step.
+    public static let newtonCutoff = 1e-12
 
     /// Polishes `x0`. A (nearly) collapsed start — every class's features within
     /// `collapseSnapTolerance` — is polished on the symmetry-reduced problem (one weighted
@@ -79,7 +81,11 @@ public enum NewtonPolisher {
         let vecs = eig.vectors!
         let g = hess.basis.coordinates(of: grad)
         let spectral = max(abs(eig.values.first ?? 0), abs(eig.values.last ?? 0))
-        let delta = ClassificationRule.zeroThreshold(spectralNorm: spectral)
+        // The pseudo-inverse cut sits far below the classifier's δ: computed eigenvalues are
+        // accurate to a few ε‖M‖, so 1e-12‖M‖ still drops the symmetry zeros (~1e-15‖M‖), but
+        // keeps genuine small curvature that Newton needs near nearly degenerate critical points
+        // (group collapse at τ = 16: 1e-10‖M‖; cut at δ, Newton stalled at ‖grad‖ = 1e-10).
+        let delta = newtonCutoff * spectral
         var coef = BLAS.matVec(.t, vecs, g)
         for i in 0 ..< coef.count { coef[i] = abs(eig.values[i]) > delta ? -coef[i] / eig.values[i] : 0 }
         return (hess.basis.vector(from: BLAS.matVec(.n, vecs, coef)), 0)

@@ -354,39 +354,68 @@ public enum LandscapeAnalyzer {
         // multiple, and asking for a second copy of it makes ARPACK wait for rounding errors to
         // reveal it (measured at K=100, d=128, n=100: 781 products for two, 422 for one).
         // At most m pairs exist on the tangent space; the ambient operator has K+N more (σ).
-        let nev = min(max(options.eigenvectors, 1), model.hessianSize, n - 1)
-        let search = try smallestEigenpairs(fixedTolerance: options.lanczosTolerance, start: rng.normals(n)) { tol, start in
-            try Lanczos.eigenpairs(dimension: n, count: nev, which: .smallestAlgebraic, ncv: min(n, max(2 * nev + 10, 30)),
-                                   tolerance: tol, start: start, progress: report("λ_min"), applyInPlace: apply)
-        }
-        let ritz = search.result, ritzProducts = search.products
-        let low = tangentPairs(ritz, model: model, at: x)
-        guard !low.values.isEmpty else {
-            throw LinearAlgebraError.computationFailed(routine: "dsaupd", info: 0,
-                                                       meaning: "Lanczos returned no converged tangent eigenpair")
-        }
-        let products = top.matrixVectorProducts + ritzProducts
-        let lambdaMin = low.values.first ?? .nan
-        let r0 = low.residuals.first ?? .infinity
-        let delta = ClassificationRule.zeroThreshold(spectralNorm: max(abs(lambdaMin), abs(lambdaMax)))
+        var nev = min(max(options.eigenvectors, 1), model.hessianSize, n - 1)
+        let affordable = StructuredInertia.cost(model) <= options.structuredInertiaMaxFlops
+        let blocks = affordable ? HessianBlocks(model: model, point: x, firstOrder: fo) : nil
         let rank = try rankOf(x)
         let nu = SymmetryAnalysis.nullity(d: model.d, rank: rank)
-        var notes = [String(format: "Lanczos (ARPACK dsaupd): λ_min residual %.2e, λ_max residual %.2e, %d Hessian-vector products",
-                            r0, top.residuals.first ?? .nan, products)]
-        var inertia = Inertia(negative: low.values.filter { $0 < -delta }.count, zero: -1, positive: -1)
-        var exact = false
-        var certified: Bool? = nil
-        var countBelowMarginal: Int? = nil
-        var quotientLowerBound: Double? = nil
-        if StructuredInertia.cost(model) <= options.structuredInertiaMaxFlops {
+        var notes: [String] = []
+        var low = Lanczos.Result(values: [], vectors: [], residuals: [], matrixVectorProducts: 0, restarts: 0)
+        var products = top.matrixVectorProducts
+        var lambdaMin = Double.nan, r0 = Double.infinity, delta = 0.0, margin = 0.0
+        var counts: [StructuredInertia.Count]? = nil
+        var retries = 0
+        while true {
+            // Retries get a wider basis (ARPACK needs room for shifts beyond the wanted pairs).
+            let ncv = min(n, max((retries == 0 ? 2 : 3) * nev + 10, 30))
+            let search: (result: Lanczos.Result, products: Int)
+            do {
+                search = try smallestEigenpairs(fixedTolerance: options.lanczosTolerance, start: rng.normals(n)) { tol, start in
+                    try Lanczos.eigenpairs(dimension: n, count: nev, which: .smallestAlgebraic, ncv: ncv,
+                                           tolerance: tol, start: start, progress: report("λ_min"), applyInPlace: apply)
+                }
+            } catch where retries > 0 {
+                notes.append("the rerun failed (\(error)); keeping the first result")
+                break
+            }
+            products += search.products
+            low = tangentPairs(search.result, model: model, at: x)
+            guard !low.values.isEmpty else {
+                throw LinearAlgebraError.computationFailed(routine: "dsaupd", info: 0,
+                                                           meaning: "Lanczos returned no converged tangent eigenpair")
+            }
+            lambdaMin = low.values[0]
+            r0 = low.residuals[0]
+            delta = ClassificationRule.zeroThreshold(spectralNorm: max(abs(lambdaMin), abs(lambdaMax)))
+            guard let blocks else { break }
             // Lanczos cannot tell whether its smallest Ritz value is the smallest eigenvalue (a
             // start vector poor in that eigenvector converges elsewhere); an exact count below
             // λ_min − ε can. ε exceeds the residual bound |λ − θ| ≤ ‖r‖ with room to spare.
             // A fourth count at 100δ bounds λ_min(M_⊥) at a minimizer (nothing new in (δ, 100δ]
             // means the label is not marginal). The four counts share one pass over the blocks.
-            let margin = max(10 * r0, 1e-10 * max(abs(lambdaMin), abs(lambdaMax)))
-            let counts = try StructuredInertia.countBelow([-delta, delta, lambdaMin - margin, ClassificationRule.marginalFactor * delta],
-                                                          blocks: HessianBlocks(model: model, point: x, firstOrder: fo))
+            margin = max(10 * r0, 1e-10 * max(abs(lambdaMin), abs(lambdaMax)))
+            let c = try StructuredInertia.countBelow([-delta, delta, lambdaMin - margin, ClassificationRule.marginalFactor * delta],
+                                                     blocks: blocks)
+            counts = c
+            // A highly multiple λ_min (28-fold at a label-smoothing continuum) can be lost with one
+            // wanted pair: a ghost copy of it becomes an implicit-restart shift and filters its
+            // eigenspace out. The count says how many were missed; ask again for that many more.
+            let missed = c[2].below
+            let cap = min(model.hessianSize, n - 1, 200)
+            guard missed > 0, retries < 2, nev < cap else { break }
+            notes.append(String(format: "Lanczos converged to %.6g with %d eigenvalue(s) below it (exact count); rerun asking for %d pairs",
+                                lambdaMin, missed, min(nev + missed, cap)))
+            nev = min(nev + missed, cap)
+            retries += 1
+        }
+        notes.insert(String(format: "Lanczos (ARPACK dsaupd): λ_min residual %.2e, λ_max residual %.2e, %d Hessian-vector products",
+                            r0, top.residuals.first ?? .nan, products), at: 0)
+        var inertia = Inertia(negative: low.values.filter { $0 < -delta }.count, zero: -1, positive: -1)
+        var exact = false
+        var certified: Bool? = nil
+        var countBelowMarginal: Int? = nil
+        var quotientLowerBound: Double? = nil
+        if let counts {
             countBelowMarginal = counts[3].below
             inertia = StructuredInertia.inertia(below: counts[0], belowPlus: counts[1], size: model.hessianSize)
             exact = true

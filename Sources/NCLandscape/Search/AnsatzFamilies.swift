@@ -3,10 +3,10 @@ public struct SearchStart: Sendable {
     /// Stable task identifier (`ansatz:…` or `start:i:method`), used for resume.
     public let task: String
     /// Family or method that produced it (`etf`, `anti`, `signs:a=2`, `groups:2+1+1`, `total`,
-    /// `random-newton`, `random-gd`).
+    /// `random-newton`, `random-descent`).
     public let origin: String
     public let point: Matrix
-    /// Whether to run gradient descent before Newton polishing.
+    /// Whether to descend (Riemannian trust region) before Newton polishing.
     public let descendFirst: Bool
 }
 
@@ -76,7 +76,7 @@ public enum AnsatzFamilies {
         let x = model.manifold.randomPoint(using: &rng)
         let gd: Bool
         switch mix { case .alternate: gd = i % 2 == 1; case .descent: gd = true; case .newton: gd = false }
-        return SearchStart(task: "start:\(i)", origin: gd ? "random-gd" : "random-newton", point: x, descendFirst: gd)
+        return SearchStart(task: "start:\(i)", origin: gd ? "random-descent" : "random-newton", point: x, descendFirst: gd)
     }
 }
 

@@ -10,7 +10,8 @@ public struct SearchConfiguration: Codable, Sendable, Equatable {
     /// Include the symmetric ansatz families.
     public var ansatz: Bool = true
     public var newtonIterations: Int = 60
-    public var descentIterations: Int = 4000
+    /// Trust-region iterations of the descent phase (descending starts).
+    public var descentIterations: Int = 1000
     /// Which random starts: alternating Newton / descent-then-Newton, or only one kind.
     public var startMix: StartMix = .alternate
     /// How each point's spectrum is computed (`auto`: reduced at collapsed points, dense up to
@@ -77,9 +78,14 @@ public struct CriticalPointSearch {
         let t0 = Stopwatch.now()
         var x = s.point
         if s.descendFirst {
-            x = RiemannianGradientDescent(rule: .armijo(initial: 1)).minimize(
+            // Riemannian trust region (second order, follows negative curvature off saddles):
+            // it reaches minimizers where first-order descent crawls — the continuum of
+            // label-smoothing minima, saturated landscapes at large τ (measured at τ = 64, ε = 0.1:
+            // 45–82 iterations against 4000 Armijo steps stopping 1e-2 short). It stops in
+            // Newton's basin, ‖grad‖ ≤ 1e-6 γ, and Newton finishes.
+            x = RiemannianTrustRegion().minimize(
                 model, from: x, criteria: StoppingCriteria(maxIterations: config.descentIterations, gradientTolerance: 0,
-                                                                 relativeGradientTolerance: 1e-6, recordEvery: 0),
+                                                           relativeGradientTolerance: 1e-6, recordEvery: 0),
                 observer: nil).point
         }
         let polished = try NewtonPolisher.polish(model, from: x, maxIterations: config.newtonIterations)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduces results/phase/: a sweep of the verify pipeline over
-#   K ∈ 3…8, d ∈ 2…K+2, n ∈ {1, 3}, τ ∈ {0.5, 2, 8, 32}, imbalance ratio ∈ {1, 5, 20}
+#   K ∈ 3…8, d ∈ 2…K+2, n ∈ {1, 3}, τ ∈ {0.5, 2, 8, 32, 64, 100}, imbalance ratio ∈ {1, 5, 20}
 #   (one majority class with ratio·n samples), ε ∈ {0, 0.1}
 # with 6 descent starts per configuration plus the ansatz families, then the phase diagrams.
 # Resumable: rerunning continues results/phase/sweep.jsonl. JOBS=… sets the parallelism.
@@ -11,6 +11,6 @@ swift build -c release --product nclandscape >&2
 BIN=.build/release/nclandscape
 OUT=results/phase
 mkdir -p "$OUT"
-"$BIN" sweep --K 3,4,5,6,7,8 --d 2..K+2 --n 1,3 --tau 0.5,2,8,32 --imbalance 1,5,20 --label-smoothing 0,0.1 \
+"$BIN" sweep --K 3,4,5,6,7,8 --d 2..K+2 --n 1,3 --tau 0.5,2,8,32,64,100 --imbalance 1,5,20 --label-smoothing 0,0.1 \
     --starts "${STARTS:-6}" --seed 0 --start-mix descent --jobs "${JOBS:-2}" --out "$OUT/sweep.jsonl"
 "$BIN" phase "$OUT/sweep.jsonl" --out "$OUT"

@@ -109,7 +109,7 @@ struct EscapeCommand: ParsableCommand {
         try EscapeReport.write(summary, runs: runs, to: dir)
         if json { print(try JSONOutput.string(summary), terminator: ""); return }
         print(String(format: "saddle %@: loss %.10g, λ_min %.6g (multiplicity %d), index %d [%@]; %@, η = %g", source, summary.saddleLoss,
-                     summary.lambdaMin, summary.multiplicity, summary.index, summary.method, summary.optimizer, step))
+                     summary.lambdaMin, summary.multiplicity, summary.index, summary.method.rawValue, summary.optimizer, step))
         print(EscapeReport.table(summary), terminator: "")
         print("report: \(dir)/report.md")
     }

@@ -26,15 +26,29 @@ struct ModelOptions: ParsableArguments {
     var counts: String?
     @Option(name: .customLong("tau"), help: "Temperature τ > 0.")
     var tau: Double = 2
-    @Option(name: .customLong("label-smoothing"), help: "Label smoothing ε in [0, 1).")
+    @Option(name: .customLong("label-smoothing"), help: "Label smoothing ε in [0, 1) (cross-entropy and cosface).")
     var labelSmoothing: Double = 0
+    @OptionGroup var loss: LossOptions
 
     func model() throws -> NormalizedFeatureModel {
+        let l = try loss.function()
         if let counts {
-            return try NormalizedFeatureModel(d: d, counts: parseList(counts, "--counts") { Int($0) }, tau: tau, labelSmoothing: labelSmoothing)
+            return try NormalizedFeatureModel(d: d, counts: parseList(counts, "--counts") { Int($0) }, tau: tau, labelSmoothing: labelSmoothing, loss: l)
         }
-        return try NormalizedFeatureModel(K: K, d: d, n: n, tau: tau, labelSmoothing: labelSmoothing)
+        return try NormalizedFeatureModel(K: K, d: d, n: n, tau: tau, labelSmoothing: labelSmoothing, loss: l)
     }
+}
+
+/// The loss function flags (docs/formulas.md §11), shared by every command that builds a problem.
+struct LossOptions: ParsableArguments {
+    @Option(name: .customLong("loss"), help: "cross-entropy | focal | cosface.")
+    var kind: LossFunction.Kind = .crossEntropy
+    @Option(name: .customLong("gamma"), help: "Focal exponent γ ≥ 0 (focal only; default 2).")
+    var gamma: Double?
+    @Option(name: .customLong("margin"), help: "CosFace additive cosine margin m ∈ [0, 2] (cosface only; default 0.35).")
+    var margin: Double?
+
+    func function() throws -> LossFunction { try LossFunction.make(kind: kind, gamma: gamma, margin: margin) }
 }
 
 /// Where a point comes from: a point JSON file, or NumPy arrays.
@@ -51,6 +65,7 @@ struct PointInputOptions: ParsableArguments {
     var tau: Double = 2
     @Option(name: .customLong("label-smoothing"), help: "Label smoothing ε for .npy input (a point JSON carries its own).")
     var labelSmoothing: Double = 0
+    @OptionGroup var loss: LossOptions
     @Flag(name: .customLong("normalize"), help: "Project columns onto the unit sphere instead of refusing columns whose norm is not 1 (tolerance 1e-6).")
     var normalize = false
 
@@ -59,7 +74,7 @@ struct PointInputOptions: ParsableArguments {
             if pointFile != nil { throw InputError("give either a point JSON file or --features/--labels .npy files, not both") }
             guard let y = labelsNPY else { throw InputError("--features needs --labels y.npy") }
             let (m, x) = try NPYPoint.load(classifiers: classifiersNPY, features: f, labels: y, K: nil, tau: tau,
-                                          labelSmoothing: labelSmoothing, normalize: normalize)
+                                          labelSmoothing: labelSmoothing, loss: try loss.function(), normalize: normalize)
             return (m, x, "\(classifiersNPY ?? "-"), \(f), \(y)")
         }
         guard let p = pointFile else { throw InputError("no point given: pass a point JSON file, or --classifiers W.npy --features H.npy --labels y.npy") }
@@ -94,8 +109,8 @@ struct SpectrumMethodOptions: ParsableArguments {
     }
 
     /// Ends the progress line a Lanczos run (`method`, as the analysis reports it) left on the terminal.
-    func finishProgress(method: String?) {
-        if terminalProgress != nil && method == HessianMethod.lanczos.rawValue { FileHandle.standardError.write(Data("\n".utf8)) }
+    func finishProgress(method: HessianMethod?) {
+        if terminalProgress != nil && method == .lanczos { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 }
 
@@ -115,5 +130,6 @@ var terminalProgress: (@Sendable (String) -> Void)? {
 }
 
 extension HessianMethod: ExpressibleByArgument {}
+extension LossFunction.Kind: ExpressibleByArgument {}
 extension CriticalPointClass: ExpressibleByArgument {}
 extension OptimizerChoice: ExpressibleByArgument {}

@@ -60,8 +60,9 @@ enum TextTable {
     static func spectrum(_ s: SpectrumSummary) -> String {
         func f(_ v: Double?) -> String { v.map { String(format: "%.12g", $0) } ?? "—" }
         let rows: [(String, String)] = [
-            ("K, d, N", "\(s.K), \(s.d), \(s.N)  (counts \(s.counts.map(String.init).joined(separator: ",")))"),
-            ("tau, label smoothing", "\(s.tau), \(s.labelSmoothing)"),
+            ("K, d, N", "\(s.model.K), \(s.model.d), \(s.N)  (counts \(s.counts.map(String.init).joined(separator: ",")))"),
+            ("tau, label smoothing", "\(s.model.tau), \(s.model.labelSmoothing)"),
+            ("loss function", s.model.loss.name),
             ("loss", f(s.loss)),
             ("optimum f*", s.optimalLoss.map { f($0) } ?? "none proven (a search compares minimizers with the best loss found)"),
             ("lower bound", s.lossBound.map { f($0.value) + "   (" + $0.argument + ")" } ?? "none"),
@@ -74,8 +75,8 @@ enum TextTable {
                 : "≥ \(s.inertia.negative) negative (not certified; δ = \(String(format: "%.1e", s.zeroThreshold)))"),
             ("symmetry nullity ν", "\(s.symmetryNullity)   (rank [W H] = \(s.rank))"),
             ("λ_min of M_⊥", s.quotientLambdaMin.map { f($0) } ?? "—"),
-            ("class", s.classification + "   (" + SpectrumSummary.marginText(s) + ")"),
-            ("Hessian", "m = \(s.hessianSize), method \(s.method)\(s.hessianVectorProducts.map { ", \($0) HVPs" } ?? ""); \(s.blas)"),
+            ("class", s.classification.rawValue + "   (" + SpectrumSummary.marginText(s) + ")"),
+            ("Hessian", "m = \(s.hessianSize), method \(s.method.rawValue)\(s.hessianVectorProducts.map { ", \($0) HVPs" } ?? ""); \(s.blas)"),
         ]
         var out = rows.map { "\($0.0.padding(toLength: 22, withPad: " ", startingAt: 0)) \($0.1)" }.joined(separator: "\n")
         for n in s.notes { out += "\nnote: " + n }

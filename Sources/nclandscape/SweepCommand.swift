@@ -19,8 +19,11 @@ struct SweepCommand: ParsableCommand {
     @Option(name: .customLong("tau"), help: "Temperatures.") var tau: String = "2"
     @Option(name: .customLong("label-smoothing"), help: "Label smoothing values.") var labelSmoothing: String = "0"
     @Option(name: .customLong("imbalance"), help: "Majority/minority ratios (class 0 gets ratio·n samples; 1 = balanced).") var imbalance: String = "1"
+    @Option(name: .customLong("loss"), help: "Loss kinds: cross-entropy, focal, cosface (comma list; focal runs every --gamma, cosface every --margin).") var loss: String = "cross-entropy"
+    @Option(name: .customLong("gamma"), help: "Focal exponents γ (comma list, used with --loss focal).") var gamma: String = "2"
+    @Option(name: .customLong("margin"), help: "CosFace margins m (comma list, used with --loss cosface).") var margin: String = "0.35"
     @Option(name: .customLong("counts"), help: "Explicit imbalanced counts, ';'-separated vectors, e.g. '5,1,1;4,2,1'. Default: none.") var counts: String?
-    @Option(name: .customLong("spec"), help: "JSON spec file with the keys K, d, n, tau, labelSmoothing, imbalance, counts, starts, seed, startMix (overrides the list flags). Default: none.") var spec: String?
+    @Option(name: .customLong("spec"), help: "JSON spec file with the keys K, d, n, tau, labelSmoothing, imbalance, counts, loss, gamma, margin, starts, seed, startMix (overrides the list flags). Default: none.") var spec: String?
     @Option(name: .customLong("starts"), help: "Random starts per configuration.") var starts: Int = 8
     @Option(name: .customLong("seed"), help: "Seed.") var seed: UInt64 = 0
     @Option(name: .customLong("start-mix"), help: "descent (minimizers; default for sweeps) | alternate | newton.") var startMix: StartMix = .descent
@@ -42,6 +45,9 @@ struct SweepCommand: ParsableCommand {
         g.labelSmoothing = try parseList(labelSmoothing, "--label-smoothing") { Double($0) }
         g.imbalance = try parseList(imbalance, "--imbalance") { Double($0) }
         if let counts { g.counts = try counts.split(separator: ";").map { try parseList(String($0), "--counts") { Int($0) } } }
+        g.loss = try parseList(loss, "--loss") { LossFunction.Kind(rawValue: $0) }
+        g.gamma = try parseList(gamma, "--gamma") { Double($0) }
+        g.margin = try parseList(margin, "--margin") { Double($0) }
         g.starts = starts; g.seed = seed; g.startMix = startMix
         return g
     }
@@ -60,7 +66,7 @@ struct SweepCommand: ParsableCommand {
             FileHandle.standardError.write(Data(String(format: "\rsweep: %d/%d configurations, %.0f s elapsed, ETA %.0f s   %@", done, total, elapsed, eta, done == total ? "\n" : "").utf8))
         }
         var by: [String: Int] = [:]
-        for r in results { by[r.verdict, default: 0] += 1 }
+        for r in results { by[r.verdict.rawValue, default: 0] += 1 }
         print("\(results.count) configurations in \(out): " + by.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
     }
 }

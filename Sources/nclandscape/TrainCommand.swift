@@ -6,10 +6,7 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train the normalized model (Riemannian GD) and the regularized model (GD) from the same seeded starts; compare NC1–NC3 over iterations.")
-    @Option(name: .customLong("K"), help: "Classes.") var K: Int = 4
-    @Option(name: .customLong("d"), help: "Feature dimension.") var d: Int = 5
-    @Option(name: .customLong("n"), help: "Samples per class.") var n: Int = 3
-    @Option(name: .customLong("tau"), help: "Temperature of the normalized model.") var tau: Double = 2
+    @OptionGroup var model: ModelOptions
     @Option(name: .customLong("lambda-w"), help: "Weight decay on W (regularized model).") var lambdaW: Double = 5e-4
     @Option(name: .customLong("lambda-h"), help: "Weight decay on H.") var lambdaH: Double = 5e-4
     @Option(name: .customLong("lambda-b"), help: "Weight decay on b.") var lambdaB: Double = 0
@@ -25,15 +22,16 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         var c = TrainingConfiguration()
-        c.K = K; c.d = d; c.n = n; c.tau = tau; c.lambdaW = lambdaW; c.lambdaH = lambdaH; c.lambdaB = lambdaB
+        let m = try model.model()
+        c.model = m.spec
+        c.lambdaW = lambdaW; c.lambdaH = lambdaH; c.lambdaB = lambdaB
         c.iterations = iterations; c.seeds = seeds; c.seed = seed; c.momentum = momentum
         c.stepGrid = try parseList(steps, "--steps") { Double($0) }
         c.searchIterations = searchIterations
         c.thresholds = try parseList(thresholds, "--thresholds") { Double($0) }
         c.recordEvery = recordEvery
-        guard tau > 0 else { throw InputError("tau must be positive") }
         let (s, runs) = try TrainingStudy.run(c)
-        let dir = out ?? "results/runs/train-K\(K)-d\(d)-n\(n)-tau\(tau)"
+        let dir = out ?? "results/runs/train-K\(m.K)-d\(m.d)-N\(m.N)-tau\(m.tau)-\(m.loss.name)"
         try TrainingReport.write(s, runs: runs, to: dir)
         print("steps: normalized η = \(s.stepNormalized), regularized η = \(s.stepRegularized)")
         for t in s.thresholds {
@@ -53,10 +51,10 @@ struct FeatureInputOptions: ParsableArguments {
     @Option(name: .customLong("classifiers"), help: "K × d classifier (.npy). Default: none.") var classifiers: String?
     @Option(name: .customLong("K"), help: "Number of classes (default: max label + 1, or rows of --classifiers).") var K: Int?
 
-    func load() throws -> (h: Matrix, labels: [Int], K: Int, w: Matrix?, tau: Double?) {
+    func load() throws -> (h: Matrix, labels: [Int], K: Int, w: Matrix?, model: ModelDescription?) {
         if let pointFile {
             let (m, x) = try PointFile.read(path: pointFile, normalize: true)
-            return (x.columns(m.featureColumns), m.labels, m.K, x.columns(m.classifierColumns), m.tau)
+            return (x.columns(m.featureColumns), m.labels, m.K, x.columns(m.classifierColumns), m.spec)
         }
         guard let features, let labels else { throw InputError("give a point JSON, or --features H.npy --labels y.npy [--classifiers W.npy]") }
         let f = try NPYFeatures.load(features: features, labels: labels, classifiers: classifiers, K: K)
@@ -83,19 +81,21 @@ struct AnalyzeCommand: ParsableCommand {
         abstract: "NC metrics of a trained network's last layer, then the landscape check at the normalized point: ‖grad‖, λ_min, index, class, distance to neural collapse.")
     @OptionGroup var input: FeatureInputOptions
     @Option(name: .customLong("tau"), help: "Temperature of the normalized model (a point JSON carries its own).") var tau: Double = 2
+    @Option(name: .customLong("label-smoothing"), help: "Label smoothing ε of the model (a point JSON carries its own).") var labelSmoothing: Double = 0
+    @OptionGroup var loss: LossOptions
     @OptionGroup var spectrumMethod: SpectrumMethodOptions
     @Flag(name: .customLong("json"), help: "Print JSON.") var json = false
     func run() throws {
-        let (h, labels, K, w, fileTau) = try input.load()
-        let t = fileTau ?? tau
-        guard t > 0 else { throw InputError("tau must be positive") }
-        let a = try CollapseAnalysis.analyze(features: h, labels: labels, K: K, classifiers: w, tau: t, options: spectrumMethod.analysisOptions())
+        let (h, labels, K, w, fileModel) = try input.load()
+        let a = try CollapseAnalysis.analyze(features: h, labels: labels, K: K, classifiers: w, tau: fileModel?.tau ?? tau,
+                                             labelSmoothing: fileModel?.labelSmoothing ?? labelSmoothing,
+                                             loss: try fileModel?.loss ?? loss.function(), options: spectrumMethod.analysisOptions())
         spectrumMethod.finishProgress(method: a.method)
         if json { print(try JSONOutput.string(a, pretty: false), terminator: ""); return }
         func f(_ v: Double?) -> String { v.map { String(format: "%.6g", $0) } ?? "—" }
-        print("K=\(a.K) d=\(a.d) N=\(a.N) τ=\(a.tau)")
+        print(a.model.summary)
         print("NC1 \(f(a.nc.nc1))  NC2 \(f(a.nc.nc2))  NC3 \(f(a.nc.nc3))  accuracy \(f(a.nc.accuracy))")
-        print("loss \(f(a.loss)) (optimum \(f(a.optimalLoss)))  ‖grad‖ \(f(a.riemannianGradientNorm))  λ_min \(f(a.lambdaMin))  index \(a.index.map(String.init) ?? "—")  class \(a.classification ?? "—") [\(a.method ?? "—")]")
+        print("loss \(f(a.loss)) (optimum \(f(a.optimalLoss)))  ‖grad‖ \(f(a.riemannianGradientNorm))  λ_min \(f(a.lambdaMin))  index \(a.index.map(String.init) ?? "—")  class \(a.classification?.rawValue ?? "—") [\(a.method?.rawValue ?? "—")]")
         print("distance to the nearest NC configuration \(f(a.distanceToCollapse)) (per column \(f(a.distanceToCollapsePerColumn)))")
         for n in a.notes { print("note: \(n)") }
     }

@@ -25,10 +25,15 @@ func hessianFromProducts(_ model: NormalizedFeatureModel, _ x: Matrix) -> Matrix
     return out
 }
 
+/// One model per loss and regime: cross-entropy (balanced, imbalanced, label smoothing), focal
+/// (γ = 2 and γ = 0.5, the branch where s^{γ−1} grows), CosFace (with label smoothing).
 func models() throws -> [NormalizedFeatureModel] {
     [try NormalizedFeatureModel(K: 3, d: 4, n: 2, tau: 2),
      try NormalizedFeatureModel(d: 3, counts: [3, 1, 2, 1], tau: 5),
-     try NormalizedFeatureModel(K: 4, d: 3, n: 2, tau: 0.7, labelSmoothing: 0.2)]
+     try NormalizedFeatureModel(K: 4, d: 3, n: 2, tau: 0.7, labelSmoothing: 0.2),
+     try NormalizedFeatureModel(K: 3, d: 4, n: 2, tau: 2, loss: .focal(gamma: 2)),
+     try NormalizedFeatureModel(d: 3, counts: [2, 1, 3], tau: 3, loss: .focal(gamma: 0.5)),
+     try NormalizedFeatureModel(K: 4, d: 3, n: 2, tau: 2.5, labelSmoothing: 0.1, loss: .cosface(margin: 0.3))]
 }
 
 func assertThrowsInput(_ expr: @autoclosure () throws -> Any, contains text: String, file: StaticString = #filePath, line: UInt = #line) {

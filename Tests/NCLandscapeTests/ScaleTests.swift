@@ -6,7 +6,9 @@ final class ScaleTests: XCTestCase {
         var out: [(String, NormalizedFeatureModel, Matrix)] = []
         for model in [try NormalizedFeatureModel(K: 4, d: 5, n: 3, tau: 2),
                       try NormalizedFeatureModel(d: 4, counts: [4, 1, 2], tau: 3),
-                      try NormalizedFeatureModel(K: 3, d: 4, n: 2, tau: 1.5, labelSmoothing: 0.2)] {
+                      try NormalizedFeatureModel(K: 3, d: 4, n: 2, tau: 1.5, labelSmoothing: 0.2),
+                      try NormalizedFeatureModel(d: 4, counts: [3, 1, 2], tau: 2, loss: .focal(gamma: 2)),
+                      try NormalizedFeatureModel(K: 3, d: 4, n: 2, tau: 3, labelSmoothing: 0.1, loss: .cosface(margin: 0.35))] {
             for s in AnsatzFamilies.starts(for: model) {
                 let x = try NewtonPolisher.polish(model, from: s.point).point
                 if ReducedSpectrum.collapseDeviation(model: model, point: x) <= ReducedSpectrum.collapseTolerance { out.append((s.origin, model, x)) }
@@ -45,9 +47,16 @@ final class ScaleTests: XCTestCase {
     }
 
     /// Lanczos λ_min matches dense (1e-8) at random points and at strict saddles, collapsed or
-    /// not (a sign-pattern saddle perturbed and re-polished is not collapsed).
+    /// not (a sign-pattern saddle perturbed and re-polished is not collapsed), for every loss.
     func testLanczosMatchesDense() throws {
-        let model = try NormalizedFeatureModel(K: 4, d: 5, n: 3, tau: 2)
+        for model in [try NormalizedFeatureModel(K: 4, d: 5, n: 3, tau: 2),
+                      try NormalizedFeatureModel(K: 4, d: 5, n: 3, tau: 2, loss: .focal(gamma: 1)),
+                      try NormalizedFeatureModel(K: 4, d: 5, n: 3, tau: 4, loss: .cosface(margin: 0.2))] {
+            try checkLanczosMatchesDense(model)
+        }
+    }
+
+    func checkLanczosMatchesDense(_ model: NormalizedFeatureModel) throws {
         var rng = SeededGenerator(seed: 3)
         var points = [model.manifold.randomPoint(using: &rng), model.manifold.randomPoint(using: &rng)]
         for s in AnsatzFamilies.starts(for: model).prefix(4) { points.append(try NewtonPolisher.polish(model, from: s.point).point) }
@@ -56,7 +65,7 @@ final class ScaleTests: XCTestCase {
         for (i, x) in points.enumerated() {
             let dense = try LandscapeAnalyzer.analyze(model, at: x, options: AnalysisOptions(method: .dense))
             let lz = try LandscapeAnalyzer.analyze(model, at: x, options: AnalysisOptions(eigenvectors: 2, method: .lanczos))
-            XCTAssertEqual(lz.lambdaMin, dense.lambdaMin, accuracy: 1e-8, "point \(i)")
+            XCTAssertEqual(lz.lambdaMin, dense.lambdaMin, accuracy: 1e-8, "\(model.loss.name) point \(i)")
             XCTAssertEqual(lz.lambdaMax, dense.lambdaMax, accuracy: 1e-6 * max(1, dense.lambdaMax), "point \(i)")
             XCTAssertEqual(lz.classification, dense.classification, "point \(i)")
             XCTAssertTrue(lz.inertiaExact)
@@ -227,8 +236,7 @@ final class ScaleTests: XCTestCase {
     /// with and without sample weights (the stacked-operand gemms must keep `c_j` in `G` and `Ġ`).
     func testShiftedOperatorMatchesComposition() throws {
         let plain = try NormalizedFeatureModel(d: 4, counts: [2, 3, 1], tau: 2.5, labelSmoothing: 0.1)
-        let weighted = try NormalizedFeatureModel(K: 3, d: 4, labels: plain.labels, tau: 2.5, labelSmoothing: 0.1,
-                                                  weights: [1, 2, 0.5, 3, 1, 4], normalization: 7)
+        let weighted = try NormalizedFeatureModel(plain.spec, weights: [1, 2, 0.5, 3, 1, 4], normalization: 7)
         for model in [plain, weighted] { try checkShiftedOperator(model) }
     }
 

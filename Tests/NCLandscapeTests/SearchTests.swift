@@ -37,7 +37,7 @@ final class SearchTests: XCTestCase {
     /// never computes.
     func testLanczosSearchLabelsLikeDense() throws {
         let model = try NormalizedFeatureModel(K: 3, d: 4, n: 2, tau: 2)
-        var labels: [HessianMethod: [String: String]] = [:]
+        var labels: [HessianMethod: [String: CriticalPointClass]] = [:]
         for method in [HessianMethod.dense, .lanczos] {
             var config = SearchConfiguration(starts: 0, seed: 0, jobs: 1)
             config.method = method
@@ -46,8 +46,9 @@ final class SearchTests: XCTestCase {
             XCTAssertEqual(summary.verdict, .benign, "\(method): \(summary.message)")
             let etf = try XCTUnwrap(result.points.first { $0.origins["etf"] != nil })
             XCTAssertEqual(etf.classValue, .globalMinimizer, "\(method)")
-            XCTAssertFalse(etf.isMarginal, "\(method): margin \(etf.classificationMargin)")
-            labels[method] = Dictionary(result.points.map { ($0.task, $0.classification) }, uniquingKeysWith: { a, _ in a })
+            XCTAssertFalse(etf.isMarginal, "\(method): margin \(String(describing: etf.classificationMargin))")
+            labels[method] = Dictionary(result.points.map { p -> (String, CriticalPointClass) in (p.task, p.classification) },
+                                        uniquingKeysWith: { a, _ in a })
         }
         XCTAssertEqual(labels[.dense], labels[.lanczos])
     }
@@ -60,7 +61,7 @@ final class SearchTests: XCTestCase {
         var result = try CriticalPointSearch(model: model, config: config, directory: nil).run(resume: false)
         XCTAssertEqual(VerifySummary(model: model, config: config, result: result).verdict, .benign)
         let id = try XCTUnwrap(result.points.firstIndex { $0.classValue == .strictSaddle })
-        result.points[id].classification = CriticalPointClass.undetermined.rawValue
+        result.points[id].classification = .undetermined
         let summary = VerifySummary(model: model, config: config, result: result)
         XCTAssertEqual(summary.verdict, .inconclusive)
         XCTAssertEqual(summary.undeterminedIds, [result.points[id].id])

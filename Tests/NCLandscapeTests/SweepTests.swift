@@ -43,7 +43,7 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(a, b)
         // A conflicting duplicate is refused.
         var rs = try JSONLines.read(SweepResult.self, path: shards[0])
-        rs[0].verdict = "spurious_minimum_found"
+        rs[0].verdict = rs[0].verdict == .spuriousMinimumFound ? .benign : .spuriousMinimumFound
         let bad = tempFile("bad")
         try JSONLines.append(rs[0], to: bad)
         assertThrowsInput(try Sweep.merge(inputs: [merged, bad], output: tempFile("x")), contains: "different results")

@@ -50,11 +50,11 @@ final class TrainingTests: XCTestCase {
         let a = try CollapseAnalysis.analyze(features: x.columns(model.featureColumns), labels: model.labels, K: 3,
                                              classifiers: x.columns(model.classifierColumns), tau: 2, options: AnalysisOptions())
         XCTAssertLessThan(a.distanceToCollapse!, 1e-12)
-        XCTAssertEqual(a.classification, "global_minimizer")
+        XCTAssertEqual(a.classification, .globalMinimizer)
         let y = try SpecialPoints.make(.anti, model: model, rng: &rng)
         let b = try CollapseAnalysis.analyze(features: y.columns(model.featureColumns), labels: model.labels, K: 3,
                                              classifiers: y.columns(model.classifierColumns), tau: 2, options: AnalysisOptions())
         XCTAssertGreaterThan(b.distanceToCollapse!, 1)
-        XCTAssertEqual(b.classification, "strict_saddle")
+        XCTAssertEqual(b.classification, .strictSaddle)
     }
 }

@@ -56,7 +56,7 @@ public struct SaddleDescription: Sendable {
     /// Orthonormal basis (ambient tangent matrices) of the eigenspace of `λ_min`.
     public let eigenspace: [Matrix]
     public let gradientNorm: Double
-    public let method: String
+    public let method: HessianMethod
 
     /// Analyzes `x` and extracts the `λ_min` eigenspace; eigenvalues within `1e−6 |λ_min|` of
     /// `λ_min` count as the same (total collapse: exactly multiple).
@@ -139,20 +139,18 @@ public struct EscapeSummary: Codable, Sendable {
     public var step: Double
     public var optimizer: String
     /// Spectrum method used for the saddle.
-    public var method: String
+    public var method: HessianMethod
     public var directions: [String: EscapeDirectionSummary]
     public var table: [EscapeTableRow]
     public var configuration: EscapeConfiguration
-    public var K: Int, d: Int, N: Int
+    public var model: ModelDescription
     public var counts: [Int]
-    public var tau: Double
-    public var labelSmoothing: Double
     public var source: String
     public var seconds: Double
     public var software: String
 }
 
-/// The saddle-escape study of SPEC §6.
+/// The saddle-escape study of docs/formulas.md §6.
 public enum SaddleEscapeStudy {
     public static func run(model: NormalizedFeatureModel, saddle: SaddleDescription, config: EscapeConfiguration,
                            source: String, progress: ((Int, Int) -> Void)? = nil) throws -> (EscapeSummary, [EscapeRun]) {
@@ -245,8 +243,8 @@ public enum SaddleEscapeStudy {
         return EscapeSummary(saddleLoss: saddle.loss, lambdaMin: saddle.lambdaMin, lambdaMax: saddle.lambdaMax,
                              multiplicity: saddle.eigenspace.count, index: saddle.index, rho: config.rho, lossDrop: lossDrop,
                              step: config.step, optimizer: config.optimizer.rawValue, method: saddle.method, directions: dirs, table: table,
-                             configuration: config, K: model.K, d: model.d, N: model.N, counts: model.counts, tau: model.tau,
-                             labelSmoothing: model.labelSmoothing, source: source, seconds: seconds, software: SoftwareVersion.summary)
+                             configuration: config, model: model.spec, counts: model.counts, source: source, seconds: seconds,
+                             software: SoftwareVersion.summary)
     }
 
     /// Ordinary least-squares slope; nil with fewer than two distinct x values.

@@ -2,8 +2,9 @@ import Foundation
 
 /// Settings of a normalized-vs-regularized training comparison (SPEC §7–§8).
 public struct TrainingConfiguration: Codable, Sendable {
-    public var K = 4, d = 5, n = 3
-    public var tau = 2.0
+    /// The normalized model (its loss, τ and ε); the regularized model uses the same labels with
+    /// plain cross-entropy (docs/formulas.md §8).
+    public var model = ModelDescription(K: 4, d: 5, labels: (0 ..< 4).flatMap { [Int](repeating: $0, count: 3) }, tau: 2)
     public var lambdaW = 5e-4, lambdaH = 5e-4, lambdaB = 0.0
     public var iterations = 2000
     public var seeds = 3
@@ -66,13 +67,11 @@ public struct TrainingSummary: Codable, Sendable {
 public enum TrainingStudy {
     static func start(_ c: TrainingConfiguration, seed: Int) -> (Matrix, Matrix) {
         var rng = SeededGenerator(seed: c.seed).derived(seed)
-        let N = c.K * c.n
-        let s = 1 / Double(c.d).squareRoot()
-        return (Matrix(rows: c.d, cols: c.K, columnMajor: rng.normals(c.d * c.K).map { $0 * s }),
-                Matrix(rows: c.d, cols: N, columnMajor: rng.normals(c.d * N).map { $0 * s }))
+        let (K, d, N) = (c.model.K, c.model.d, c.model.N)
+        let s = 1 / Double(d).squareRoot()
+        return (Matrix(rows: d, cols: K, columnMajor: rng.normals(d * K).map { $0 * s }),
+                Matrix(rows: d, cols: N, columnMajor: rng.normals(d * N).map { $0 * s }))
     }
-
-    static func labels(_ c: TrainingConfiguration) -> [Int] { (0 ..< c.K).flatMap { [Int](repeating: $0, count: c.n) } }
 
     static func record(_ it: Int, loss: Double, grad: Double, w: Matrix, h: Matrix, labels: [Int], K: Int) -> TrainingRecord {
         let m = (try? NCMetrics.compute(features: h, labels: labels, K: K, classifiers: w))
@@ -82,9 +81,9 @@ public enum TrainingStudy {
 
     /// Riemannian gradient descent (heavy ball with projection as vector transport when β > 0).
     public static func trainNormalized(_ c: TrainingConfiguration, seed: Int, step: Double, iterations: Int, record: Bool) throws -> TrainingRun {
-        let model = try NormalizedFeatureModel(K: c.K, d: c.d, n: c.n, tau: c.tau)
+        let model = try NormalizedFeatureModel(c.model)
         let (w0, h0) = start(c, seed: seed)
-        var x = ProductOfSpheres.normalizeColumns(Matrix(rows: c.d, cols: c.K + model.N, columnMajor: w0.storage + h0.storage))
+        var x = ProductOfSpheres.normalizeColumns(Matrix(rows: model.d, cols: model.K + model.N, columnMajor: w0.storage + h0.storage))
         let man = model.manifold
         var mom = Matrix(rows: x.rows, cols: x.cols)
         var recs: [TrainingRecord] = []
@@ -95,7 +94,7 @@ public enum TrainingStudy {
             if !fo.loss.isFinite { diverged = true; break }
             if record && (it % max(1, c.recordEvery) == 0 || it == iterations) {
                 recs.append(Self.record(it, loss: fo.loss, grad: g.frobeniusNorm, w: x.columns(model.classifierColumns),
-                                        h: x.columns(model.featureColumns), labels: model.labels, K: c.K))
+                                        h: x.columns(model.featureColumns), labels: model.labels, K: model.K))
             }
             if it == iterations { if !record { recs.append(TrainingRecord(iteration: it, loss: fo.loss, gradientNorm: g.frobeniusNorm, nc1: .nan, nc2: .nan, nc3: .nan, accuracy: .nan)) }; break }
             mom = c.momentum > 0 ? c.momentum * man.project(x, mom) + g : g
@@ -106,16 +105,16 @@ public enum TrainingStudy {
 
     /// Plain gradient descent on the regularized model.
     public static func trainRegularized(_ c: TrainingConfiguration, seed: Int, step: Double, iterations: Int, record: Bool) throws -> TrainingRun {
-        let model = try RegularizedFeatureModel(K: c.K, d: c.d, labels: labels(c), lambdaW: c.lambdaW, lambdaH: c.lambdaH, lambdaB: c.lambdaB)
+        let model = try RegularizedFeatureModel(K: c.model.K, d: c.model.d, labels: c.model.labels, lambdaW: c.lambdaW, lambdaH: c.lambdaH, lambdaB: c.lambdaB)
         let (w0, h0) = start(c, seed: seed)
-        var p = RegularizedFeatureModel.Point(W: w0, H: h0, b: [Double](repeating: 0, count: c.K))
+        var p = RegularizedFeatureModel.Point(W: w0, H: h0, b: [Double](repeating: 0, count: c.model.K))
         var recs: [TrainingRecord] = []
         var diverged = false
         for it in 0 ... iterations {
             let (loss, g) = model.lossAndGradient(at: p)
             if !loss.isFinite || loss > 1e6 { diverged = true; break }
             if record && (it % max(1, c.recordEvery) == 0 || it == iterations) {
-                recs.append(Self.record(it, loss: loss, grad: RegularizedFeatureModel.norm(g), w: p.W, h: p.H, labels: model.labels, K: c.K))
+                recs.append(Self.record(it, loss: loss, grad: RegularizedFeatureModel.norm(g), w: p.W, h: p.H, labels: model.labels, K: c.model.K))
             }
             if it == iterations { if !record { recs.append(TrainingRecord(iteration: it, loss: loss, gradientNorm: 0, nc1: .nan, nc2: .nan, nc3: .nan, accuracy: .nan)) }; break }
             p.W = p.W - step * g.W
@@ -137,8 +136,9 @@ public enum TrainingStudy {
     }
 
     public static func run(_ c: TrainingConfiguration, progress: ((Int, Int) -> Void)? = nil) throws -> (TrainingSummary, [TrainingRun]) {
-        guard c.K >= 2, c.d >= 2, c.n >= 1, c.iterations >= 1, c.seeds >= 1, !c.stepGrid.isEmpty, c.stepGrid.allSatisfy({ $0 > 0 }) else {
-            throw InputError("train needs K ≥ 2, d ≥ 2, n ≥ 1, iterations ≥ 1, seeds ≥ 1 and positive steps")
+        try c.model.validate()
+        guard c.iterations >= 1, c.seeds >= 1, !c.stepGrid.isEmpty, c.stepGrid.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            throw InputError("train needs --iterations ≥ 1, --seeds ≥ 1 and positive finite --steps")
         }
         let etaN = try searchStep(c) { try trainNormalized(c, seed: 0, step: $0, iterations: c.searchIterations, record: false) }
         let etaR = try searchStep(c) { try trainRegularized(c, seed: 0, step: $0, iterations: c.searchIterations, record: false) }

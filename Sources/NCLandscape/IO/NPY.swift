@@ -176,14 +176,14 @@ public struct NPYFeatures: Sendable {
 /// because it is part of the point.
 public enum NPYPoint {
     public static func load(classifiers wPath: String?, features hPath: String, labels yPath: String, K: Int?, tau: Double,
-                            labelSmoothing: Double, normalize: Bool) throws -> (model: NormalizedFeatureModel, point: Matrix) {
+                            labelSmoothing: Double, loss: LossFunction = .crossEntropy, normalize: Bool) throws -> (model: NormalizedFeatureModel, point: Matrix) {
         guard wPath != nil else {
             throw InputError("--classifiers W.npy is required to analyze the model at a point (W is part of the point)")
         }
         let f = try NPYFeatures.load(features: hPath, labels: yPath, classifiers: wPath, K: K)
         let d = f.features.rows, kk = f.K
         let vectors = (0 ..< kk).map { f.classifiers!.column($0) } + (0 ..< f.labels.count).map { f.features.column($0) }
-        let model = try NormalizedFeatureModel(K: kk, d: d, labels: f.labels, tau: tau, labelSmoothing: labelSmoothing)
+        let model = try NormalizedFeatureModel(K: kk, d: d, labels: f.labels, tau: tau, labelSmoothing: labelSmoothing, loss: loss)
         let x = try PointFile.assemble(d: d, vectors: vectors, names: { $0 < kk ? "classifier \($0) (row \($0) of W.npy)" : "feature \($0 - kk) (row \($0 - kk) of H.npy)" },
                                        normalize: normalize)
         return (model, x)

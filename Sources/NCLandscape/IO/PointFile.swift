@@ -1,33 +1,39 @@
 import Foundation
 
-/// The point JSON format (exactly these keys; readers ignore extra keys):
-/// `{"K", "d", "tau", "labelSmoothing", "labels", "classifiers": [[d numbers] × K], "features": [[d numbers] × N]}`.
+/// The point JSON format: the model description's keys (`K`, `d`, `tau`, `labelSmoothing`,
+/// `labels`, `loss`; docs/formulas.md §1) and the point, `"classifiers": [[d numbers] × K]`,
+/// `"features": [[d numbers] × N]`, all in one flat object. Files without `loss` (written
+/// before losses existed) are cross-entropy. Readers ignore extra keys.
 public struct PointFile: Codable, Sendable {
-    public var K: Int
-    public var d: Int
-    public var tau: Double
-    public var labelSmoothing: Double
-    public var labels: [Int]
+    public var model: ModelDescription
     public var classifiers: [[Double]]
     public var features: [[Double]]
 
     public init(model: NormalizedFeatureModel, point x: Matrix) {
-        K = model.K; d = model.d; tau = model.tau; labelSmoothing = model.labelSmoothing; labels = model.labels
+        self.model = model.spec
         classifiers = (0 ..< model.K).map { x.column($0) }
         features = (0 ..< model.N).map { x.column(model.K + $0) }
     }
 
-    enum CodingKeys: String, CodingKey { case K, d, tau, labelSmoothing, labels, classifiers, features }
+    public init(model: ModelDescription, classifiers: [[Double]], features: [[Double]]) {
+        self.model = model; self.classifiers = classifiers; self.features = features
+    }
 
+    enum CodingKeys: String, CodingKey { case classifiers, features }
+
+    /// The description's keys and the point's share one JSON object.
     public init(from decoder: Decoder) throws {
+        model = try ModelDescription(from: decoder)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        K = try c.decode(Int.self, forKey: .K)
-        d = try c.decode(Int.self, forKey: .d)
-        tau = try c.decode(Double.self, forKey: .tau)
-        labelSmoothing = try c.decodeIfPresent(Double.self, forKey: .labelSmoothing) ?? 0
-        labels = try c.decode([Int].self, forKey: .labels)
         classifiers = try c.decode([[Double]].self, forKey: .classifiers)
         features = try c.decode([[Double]].self, forKey: .features)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        try model.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(classifiers, forKey: .classifiers)
+        try c.encode(features, forKey: .features)
     }
 
     /// Largest allowed `|‖x_c‖ − 1|` before a column is refused (or, with `normalize`, projected).
@@ -35,14 +41,15 @@ public struct PointFile: Codable, Sendable {
 
     /// Validates and builds the model and the point `X = [W H]`.
     public func load(normalize: Bool = false) throws -> (model: NormalizedFeatureModel, point: Matrix) {
+        let K = model.K
         guard classifiers.count == K else { throw InputError("\"classifiers\" has \(classifiers.count) vectors but K = \(K)") }
-        guard features.count == labels.count else {
-            throw InputError("\"features\" has \(features.count) vectors but \"labels\" has \(labels.count)")
+        guard features.count == model.labels.count else {
+            throw InputError("\"features\" has \(features.count) vectors but \"labels\" has \(model.labels.count)")
         }
-        let model = try NormalizedFeatureModel(K: K, d: d, labels: labels, tau: tau, labelSmoothing: labelSmoothing)
-        let x = try Self.assemble(d: d, vectors: classifiers + features, names: { $0 < K ? "classifier \($0)" : "feature \($0 - K)" },
+        let m = try NormalizedFeatureModel(model)
+        let x = try Self.assemble(d: model.d, vectors: classifiers + features, names: { $0 < K ? "classifier \($0)" : "feature \($0 - K)" },
                                   normalize: normalize)
-        return (model, x)
+        return (m, x)
     }
 
     /// Checks lengths, finiteness and unit norms of the columns and packs them.

@@ -89,7 +89,7 @@ public struct PointAnalysis: Sendable {
     public let lowest: [EigenDirection]
     /// `max ‖V ᵀV − I‖` over the returned eigenvectors (orthogonality check).
     public let orthogonalityError: Double
-    public let method: String
+    public let method: HessianMethod
     public let hessianSize: Int
     /// Hessian-vector products used (Lanczos), nil for the direct methods.
     public let hessianVectorProducts: Int?
@@ -248,15 +248,13 @@ public enum LandscapeAnalyzer {
                              lambdaMin: values.first ?? .nan, lambdaMax: values.last ?? .nan, delta: delta,
                              inertia: inertia, inertiaExact: true, rank: symmetry.rank, symmetryNullity: symmetry.nullity,
                              quotientLambdaMin: quotientMin, classification: cls, optimalLoss: model.optimalLoss,
-                             lowest: lowest, orthogonalityError: orthErr, method: HessianMethod.dense.rawValue,
+                             lowest: lowest, orthogonalityError: orthErr, method: .dense,
                              hessianSize: model.hessianSize, hessianVectorProducts: nil, collapseDeviation: nil, notes: [])
     }
 
     /// The smallest Ritz pairs with residual `≤ lanczosResidualTarget · ‖M‖` when no tolerance is
-    /// fixed. ARPACK's test is relative to each Ritz value (`‖r‖ ≤ tol |θ|` on the operator
-    /// scaled to size 1), so `tol = lanczosResidualTarget` meets the target for every `θ`, and
-    /// over-resolves the small ones (at a minimizer, `θ ≈ 0`), which costs a few products but
-    /// never a wrong label.
+    /// fixed: ARPACK's test is relative to each Ritz value, and the caller shifts the operator by
+    /// `2‖M‖` so that relative means relative to `‖M‖` (see `Lanczos.eigenpairs`).
     static func smallestEigenpairs(fixedTolerance: Double?, start: [Double],
                                    run: (Double, [Double]) throws -> Lanczos.Result) throws -> (result: Lanczos.Result, products: Int) {
         let r = try run(fixedTolerance ?? AnalysisOptions.lanczosResidualTarget, start)
@@ -319,7 +317,7 @@ public enum LandscapeAnalyzer {
                              inertia: Inertia(eigenvalues: values, tolerance: delta), inertiaExact: true, rank: rank,
                              symmetryNullity: SymmetryAnalysis.nullity(d: model.d, rank: rank), quotientLambdaMin: quotientMin,
                              classification: cls, optimalLoss: model.optimalLoss, lowest: lowest, orthogonalityError: orth,
-                             method: HessianMethod.reduced.rawValue, hessianSize: model.hessianSize, hessianVectorProducts: nil,
+                             method: .reduced, hessianSize: model.hessianSize, hessianVectorProducts: nil,
                              collapseDeviation: rs.collapseDeviation,
                              notes: ["exact spectrum from a \(rs.r.rows)×\(rs.r.rows) reduced matrix and \(model.K) class blocks of size \(model.d - 1)"])
     }
@@ -355,6 +353,11 @@ public enum LandscapeAnalyzer {
         // reveal it (measured at K=100, d=128, n=100: 781 products for two, 422 for one).
         // At most m pairs exist on the tangent space; the ambient operator has K+N more (σ).
         var nev = min(max(options.eigenvectors, 1), model.hessianSize, n - 1)
+        // ARPACK's test is relative to each Ritz value; shifted by 2‖M‖ it becomes the absolute
+        // residual ≲ 1e-9‖M‖ we need, also at the (often multiple) zero eigenvalues of minimizers.
+        // ‖M‖ ≥ max(|λ_max|, the normal shift's size); the probe inside the wrapper would be a
+        // lower bound too, so the larger known value is used.
+        let absoluteShift = 2 * max(abs(lambdaMax), abs(op.normalShift))
         let affordable = StructuredInertia.cost(model) <= options.structuredInertiaMaxFlops
         let blocks = affordable ? HessianBlocks(model: model, point: x, firstOrder: fo) : nil
         let rank = try rankOf(x)
@@ -371,8 +374,8 @@ public enum LandscapeAnalyzer {
             let search: (result: Lanczos.Result, products: Int)
             do {
                 search = try smallestEigenpairs(fixedTolerance: options.lanczosTolerance, start: rng.normals(n)) { tol, start in
-                    try Lanczos.eigenpairs(dimension: n, count: nev, which: .smallestAlgebraic, ncv: ncv,
-                                           tolerance: tol, start: start, progress: report("λ_min"), applyInPlace: apply)
+                    try Lanczos.eigenpairs(dimension: n, count: nev, which: .smallestAlgebraic, ncv: ncv, tolerance: tol, start: start,
+                                           shift: absoluteShift, progress: report("λ_min"), applyInPlace: apply)
                 }
             } catch where retries > 0 {
                 notes.append("the rerun failed (\(error)); keeping the first result")
@@ -452,7 +455,7 @@ public enum LandscapeAnalyzer {
                              lambdaMin: lambdaMin, lambdaMax: lambdaMax, delta: delta, inertia: inertia, inertiaExact: exact,
                              rank: rank, symmetryNullity: nu, quotientLambdaMin: nil, classification: cls,
                              optimalLoss: model.optimalLoss, lowest: lowest, orthogonalityError: orth,
-                             method: HessianMethod.lanczos.rawValue, hessianSize: model.hessianSize,
+                             method: .lanczos, hessianSize: model.hessianSize,
                              hessianVectorProducts: products, collapseDeviation: nil, notes: notes,
                              lanczosLambdaMinCertified: certified, quotientLambdaMinLowerBound: quotientLowerBound)
     }

@@ -46,9 +46,9 @@ public struct ReducedSpectrum: Sendable {
 
     /// One representative per class with weight `n_k`, loss still divided by the original `N`.
     static func representativeModel(_ model: NormalizedFeatureModel) throws -> NormalizedFeatureModel {
-        try NormalizedFeatureModel(K: model.K, d: model.d, labels: Array(0 ..< model.K), tau: model.tau,
-                                   labelSmoothing: model.labelSmoothing, weights: model.counts.map(Double.init),
-                                   normalization: Double(model.N))
+        var spec = model.spec
+        spec.labels = Array(0 ..< model.K)
+        return try NormalizedFeatureModel(spec, weights: model.counts.map(Double.init), normalization: Double(model.N))
     }
 
     /// The weighted problem with one representative per class (weight `n_k`, loss divided by

@@ -1,16 +1,16 @@
 /// How close a network's (normalized) last layer is to the model's global minimizer, and
 /// whether it sits near a saddle (`nclandscape analyze`).
 public struct CollapseAnalysis: Codable, Sendable {
-    public var K: Int, d: Int, N: Int
-    public var tau: Double
+    /// The problem the landscape part uses (labels, τ, ε, loss).
+    public var model: ModelDescription
     public var nc: NCMetrics
     @NullEncodable public var loss: Double?
     @NullEncodable public var optimalLoss: Double?
     @NullEncodable public var riemannianGradientNorm: Double?
     @NullEncodable public var lambdaMin: Double?
     @NullEncodable public var index: Int?
-    @NullEncodable public var classification: String?
-    @NullEncodable public var method: String?
+    @NullEncodable public var classification: CriticalPointClass?
+    @NullEncodable public var method: HessianMethod?
     /// `min_Q ‖X − Q X*‖_F` over rotations, `X*` the NC configuration with the same labels
     /// (`W*` a simplex ETF, `h_j = w*_{y_j}`); nil when `d < K−1` or no classifiers are given.
     @NullEncodable public var distanceToCollapse: Double?
@@ -30,27 +30,30 @@ public struct CollapseAnalysis: Codable, Sendable {
     /// Features `H` (`d × N`), labels, optional classifiers `W` (`d × K`); columns are
     /// normalized for the landscape part (the model lives on the spheres).
     public static func analyze(features h: Matrix, labels: [Int], K: Int, classifiers w: Matrix?, tau: Double,
+                               labelSmoothing: Double = 0, loss: LossFunction = .crossEntropy,
                                options: AnalysisOptions) throws -> CollapseAnalysis {
+        let spec = ModelDescription(K: K, d: h.rows, labels: labels, tau: tau, labelSmoothing: labelSmoothing, loss: loss)
+        try spec.validate()
         let nc = try NCMetrics.compute(features: h, labels: labels, K: K, classifiers: w)
-        var out = CollapseAnalysis(K: K, d: h.rows, N: h.cols, tau: tau, nc: nc, notes: [])
+        var out = CollapseAnalysis(model: spec, nc: nc, notes: [])
         guard let w else {
             out.notes.append("no classifiers given: NC metrics of the features only (the landscape check needs W)")
             return out
         }
-        let model = try NormalizedFeatureModel(K: K, d: h.rows, labels: labels, tau: tau)
+        let model = try NormalizedFeatureModel(spec)
         var all = w.storage; all += h.storage
         let x = ProductOfSpheres.normalizeColumns(Matrix(rows: h.rows, cols: K + h.cols, columnMajor: all))
         let a = try LandscapeAnalyzer.analyze(model, at: x, options: options)
         out.loss = a.loss; out.optimalLoss = model.optimalLoss
         out.riemannianGradientNorm = a.riemannianGradientNorm; out.lambdaMin = a.lambdaMin
         out.index = a.inertiaExact ? a.index : nil
-        out.classification = a.classification.rawValue; out.method = a.method
+        out.classification = a.classification; out.method = a.method
         if let dist = try distanceToCollapse(model: model, point: x) {
             out.distanceToCollapse = dist
             out.distanceToCollapsePerColumn = dist / Double(K + h.cols).squareRoot()
         }
         out.notes += a.notes
-        out.notes.append("landscape evaluated at the point with every column normalized, temperature τ = \(tau)")
+        out.notes.append("landscape evaluated at the point with every column normalized, temperature τ = \(tau), loss \(loss.name)")
         return out
     }
 }

@@ -4,18 +4,16 @@ import Glibc
 import Darwin
 #endif
 
-/// The normalized unconstrained feature model (SPEC §1): classifiers `W ∈ R^{d×K}` and features
-/// `H ∈ R^{d×N}` with unit columns, stored side by side as one point `X = [W H] ∈ R^{d×(K+N)}`
-/// on the product of spheres. It knows loss, gradients and Hessians, and nothing about analysis.
+/// The normalized unconstrained feature model (docs/formulas.md §1): classifiers `W ∈ R^{d×K}`
+/// and features `H ∈ R^{d×N}` with unit columns, stored side by side as one point
+/// `X = [W H] ∈ R^{d×(K+N)}` on the product of spheres. It knows loss, gradients and Hessians,
+/// and nothing about analysis.
 ///
-/// `f(W,H) = (1/N) Σ_j [logsumexp(z_j) − t_jᵀ z_j]`, `z_j = τ Wᵀ h_j`,
-/// `t_j = (1−ε) e_{y_j} + (ε/K) 1`.
+/// `f(W,H) = (1/N) Σ_j ℓ(z_j, y_j)`, `z_j = τ Wᵀ h_j`, with the per-sample loss of `spec.loss`
+/// (cross-entropy: `ℓ = lse(z) − tᵀz`, `t_j = (1−ε) e_{y_j} + (ε/K) 1`).
 public struct NormalizedFeatureModel: Sendable, Equatable {
-    public let K: Int
-    public let d: Int
-    public let labels: [Int]
-    public let tau: Double
-    public let labelSmoothing: Double
+    /// What problem this is: sizes, labels, τ, ε and the loss.
+    public let spec: ModelDescription
     /// `n_k`, samples per class.
     public let counts: [Int]
     /// Per-sample weights `c_j` (nil: all 1) and the normalization `Z` of the loss
@@ -23,85 +21,85 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
     /// points uses them: one representative per class with weight `n_k`, `Z` the original `N`.
     public let sampleWeights: [Double]?
     public let lossNormalization: Double
+    /// The per-sample loss of the logits (docs/formulas.md §11), built once.
+    public let sampleLoss: any SampleLoss
+    /// The proven lower bound on the loss (docs/formulas.md §3, §10, §11), computed once.
+    public let lossBound: LossBound?
+
+    public var K: Int { spec.K }
+    public var d: Int { spec.d }
+    public var labels: [Int] { spec.labels }
+    public var tau: Double { spec.tau }
+    public var labelSmoothing: Double { spec.labelSmoothing }
+    public var loss: LossFunction { spec.loss }
 
     @inline(__always) func weight(_ j: Int) -> Double { sampleWeights?[j] ?? 1 }
 
-    public var N: Int { labels.count }
+    public var N: Int { spec.labels.count }
     /// The manifold `(S^{d−1})^{K+N}` the point lives on.
     public var manifold: ProductOfSpheres { ProductOfSpheres(ambientDimension: d, count: K + N) }
-    /// Size of the Riemannian Hessian, `m = (K+N)(d−1)`.
+    /// Size of the Riemannian Hessian, `m = (K+N)(d−1)` (checked against overflow at construction).
     public var hessianSize: Int { (K + N) * (d - 1) }
     public var classifierColumns: Range<Int> { 0 ..< K }
     public var featureColumns: Range<Int> { K ..< K + N }
 
     /// Validates every parameter; throws `InputError` with a one-line reason.
-    public init(K: Int, d: Int, labels: [Int], tau: Double, labelSmoothing: Double = 0) throws {
-        guard K >= 2 else { throw InputError("K must be at least 2 (got \(K))") }
-        guard d >= 2 else { throw InputError("d must be at least 2 (got \(d)): S^{d-1} needs d ≥ 2") }
-        guard tau.isFinite, tau > 0 else { throw InputError("tau must be a positive finite number (got \(tau))") }
-        guard labelSmoothing.isFinite, labelSmoothing >= 0, labelSmoothing < 1 else {
-            throw InputError("label smoothing must lie in [0, 1) (got \(labelSmoothing))")
-        }
-        guard !labels.isEmpty else { throw InputError("there are no samples (N = 0)") }
-        var counts = [Int](repeating: 0, count: K)
-        for (j, y) in labels.enumerated() {
-            guard y >= 0, y < K else { throw InputError("label \(y) of sample \(j) is out of range 0..<\(K)") }
-            counts[y] += 1
-        }
-        if let empty = counts.firstIndex(of: 0) {
-            throw InputError("class \(empty) has no samples (every class needs at least one)")
-        }
-        self.K = K
-        self.d = d
-        self.labels = labels
-        self.tau = tau
-        self.labelSmoothing = labelSmoothing
-        self.counts = counts
-        self.sampleWeights = nil
-        self.lossNormalization = Double(labels.count)
+    public init(_ spec: ModelDescription) throws {
+        try spec.validate()
+        self.spec = spec
+        counts = spec.counts
+        sampleWeights = nil
+        lossNormalization = Double(spec.labels.count)
+        sampleLoss = spec.loss.kernel(tau: spec.tau, labelSmoothing: spec.labelSmoothing)
+        lossBound = spec.provenBound()
+    }
+
+    public init(K: Int, d: Int, labels: [Int], tau: Double, labelSmoothing: Double = 0, loss: LossFunction = .crossEntropy) throws {
+        try self.init(ModelDescription(K: K, d: d, labels: labels, tau: tau, labelSmoothing: labelSmoothing, loss: loss))
     }
 
     /// The weighted problem `f = (1/Z) Σ_j c_j ℓ_j` (see `sampleWeights`).
-    init(K: Int, d: Int, labels: [Int], tau: Double, labelSmoothing: Double, weights: [Double], normalization: Double) throws {
-        try self.init(K: K, d: d, labels: labels, tau: tau, labelSmoothing: labelSmoothing)
-        precondition(weights.count == labels.count && weights.allSatisfy { $0 > 0 } && normalization > 0)
-        self = NormalizedFeatureModel(copying: self, weights: weights, normalization: normalization)
-    }
-
-    private init(copying m: NormalizedFeatureModel, weights: [Double], normalization: Double) {
-        K = m.K; d = m.d; labels = m.labels; tau = m.tau; labelSmoothing = m.labelSmoothing; counts = m.counts
-        sampleWeights = weights; lossNormalization = normalization
+    init(_ spec: ModelDescription, weights: [Double], normalization: Double) throws {
+        try spec.validate()
+        precondition(weights.count == spec.labels.count && weights.allSatisfy { $0 > 0 } && normalization > 0)
+        self.spec = spec
+        counts = spec.counts
+        sampleWeights = weights
+        lossNormalization = normalization
+        sampleLoss = spec.loss.kernel(tau: spec.tau, labelSmoothing: spec.labelSmoothing)
+        // A weighted stand-in is never classified against bounds (they are the full problem's).
+        lossBound = nil
     }
 
     /// Samples sorted by class: `counts[k]` samples with label `k`.
-    public init(d: Int, counts: [Int], tau: Double, labelSmoothing: Double = 0) throws {
-        guard counts.allSatisfy({ $0 >= 0 }) else { throw InputError("class counts must be non-negative (got \(counts))") }
-        let labels = counts.enumerated().flatMap { k, n in [Int](repeating: k, count: n) }
-        try self.init(K: counts.count, d: d, labels: labels, tau: tau, labelSmoothing: labelSmoothing)
+    public init(d: Int, counts: [Int], tau: Double, labelSmoothing: Double = 0, loss: LossFunction = .crossEntropy) throws {
+        try self.init(ModelDescription(d: d, counts: counts, tau: tau, labelSmoothing: labelSmoothing, loss: loss))
     }
 
     /// `n` samples in each of `K` classes.
-    public init(K: Int, d: Int, n: Int, tau: Double, labelSmoothing: Double = 0) throws {
+    public init(K: Int, d: Int, n: Int, tau: Double, labelSmoothing: Double = 0, loss: LossFunction = .crossEntropy) throws {
         guard K >= 2 else { throw InputError("K must be at least 2 (got \(K))") }
         guard n >= 1 else { throw InputError("n must be at least 1 (got \(n))") }
-        try self.init(d: d, counts: [Int](repeating: n, count: K), tau: tau, labelSmoothing: labelSmoothing)
+        _ = try SizeLimits.product(K, n, "the number of samples K·n")
+        try self.init(d: d, counts: [Int](repeating: n, count: K), tau: tau, labelSmoothing: labelSmoothing, loss: loss)
+    }
+
+    public static func == (a: NormalizedFeatureModel, b: NormalizedFeatureModel) -> Bool {
+        a.spec == b.spec && a.sampleWeights == b.sampleWeights && a.lossNormalization == b.lossNormalization
     }
 
     public var isBalanced: Bool { Set(counts).count == 1 }
 
-    /// The optimal value `f*` where it is proven and attained (docs/formulas.md §3, §10):
-    /// `log1p((K−1) exp(−τK/(K−1)))` for balanced classes, ε = 0, d ≥ K−1; the label-smoothing
-    /// values of `lossBound`; nil elsewhere (a search then settles minimizers by the best loss).
+    /// The optimal value `f*` where it is proven and attained (docs/formulas.md §3, §10, §11);
+    /// nil elsewhere (a search then settles minimizers by the best loss).
     public var optimalLoss: Double? { lossBound.flatMap { $0.attained ? $0.value : nil } }
 
-    /// Whether the paper's benign-landscape theorem covers this configuration.
-    public var theoremApplies: Bool { isBalanced && labelSmoothing == 0 && d > K }
+    /// Whether the paper's benign-landscape theorem covers this configuration (cross-entropy,
+    /// balanced, no label smoothing, d > K).
+    public var theoremApplies: Bool { loss == .crossEntropy && isBalanced && labelSmoothing == 0 && d > K }
 
     public func classifiers(_ x: Matrix) -> ColumnSlice { ColumnSlice(x, classifierColumns) }
     public func features(_ x: Matrix) -> ColumnSlice { ColumnSlice(x, featureColumns) }
-
-    /// The per-sample loss of the logits (docs/formulas.md §11).
-    public var sampleLoss: any SampleLoss { CrossEntropy(labelSmoothing: labelSmoothing) }
 
     /// Everything first-order at a point: the loss's per-sample state, `G = ∇_Z ℓ`, loss and
     /// Euclidean gradient, and the scales the scale-free tests need.
@@ -177,7 +175,7 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
         manifold.euclideanToRiemannianGradient(x, firstOrder(at: x).euclideanGradient)
     }
 
-    /// Euclidean Hessian-vector product in direction `V = [Ẇ Ḣ]` (SPEC §2; with sample weights
+    /// Euclidean Hessian-vector product in direction `V = [Ẇ Ḣ]` (docs/formulas.md §2; with sample weights
     /// `G` and `Ġ` carry `diag(c)`):
     /// `Ż = τ(ẆᵀH + WᵀḢ)`, `Ġ_j = Λ_j ż_j` with `Λ_j = ∇²_z ℓ` (cross-entropy: `diag(p_j) − p_j p_jᵀ`),
     /// `[(∇_W f)˙, (∇_H f)˙] = (τ/N)[Ḣ Gᵀ + H Ġᵀ, Ẇ G + W Ġ]`.
@@ -203,7 +201,7 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
         return out
     }
 
-    /// Riemannian Hessian-vector product for a tangent `ξ` (SPEC §2):
+    /// Riemannian Hessian-vector product for a tangent `ξ` (docs/formulas.md §2):
     /// `Hess f(x)[ξ]_c = (I − x_c x_cᵀ)(∇²f(x)[ξ])_c − (x_cᵀ g_c) ξ_c`.
     public func riemannianHessianVectorProduct(at x: Matrix, firstOrder fo: FirstOrder, direction xi: Matrix) -> Matrix {
         let ehess = euclideanHessianVectorProduct(at: x, firstOrder: fo, direction: xi)

@@ -44,12 +44,12 @@ public enum EscapeReport {
         | quantity | value |
         |---|---|
         | saddle | `\(s.source)` |
-        | K, d, N, counts | \(s.K), \(s.d), \(s.N), \(s.counts.map(String.init).joined(separator: ",")) |
-        | τ, ε | \(s.tau), \(s.labelSmoothing) |
+        | K, d, N, counts | \(s.model.K), \(s.model.d), \(s.model.N), \(s.counts.map(String.init).joined(separator: ",")) |
+        | τ, ε, loss | \(s.model.tau), \(s.model.labelSmoothing), \(s.model.loss.name) |
         | saddle loss f(x*) | \(String(format: "%.12g", s.saddleLoss)) |
         | λ_min (multiplicity), index, λ_max | \(String(format: "%.8g", s.lambdaMin)) (\(s.multiplicity)), \(s.index), \(String(format: "%.6g", s.lambdaMax)) |
         | optimizer, step η | \(s.optimizer), \(s.step) |
-        | Hessian method (saddle) | \(s.method) |
+        | Hessian method (saddle) | \(s.method.rawValue) |
         | escape: distance > ρ and loss < f(x*) − δ | ρ = \(s.rho), δ = \(String(format: "%.3g", s.lossDrop)) |
         | radii, seeds per radius and direction, seed | \(s.configuration.radii.map { String(format: "%g", $0) }.joined(separator: ", ")); \(s.configuration.seeds); \(s.configuration.seed) |
         | wall time | \(String(format: "%.2f s", s.seconds)) |

@@ -3,8 +3,8 @@ import Foundation
 /// Heat maps of sweep verdicts (`nclandscape phase`).
 public enum PhaseDiagram {
     /// Verdict severity used when several configurations share a cell: the worst one colors it.
-    static func severity(_ v: String) -> Int {
-        switch v { case "spurious_minimum_found": return 2; case "inconclusive": return 1; default: return 0 }
+    static func severity(_ v: VerifySummary.Verdict) -> Int {
+        switch v { case .spuriousMinimumFound: return 2; case .inconclusive: return 1; case .benign: return 0 }
     }
     static let colors = ["#4daf4a", "#ff9f1c", "#e41a1c"]
     static let names = ["benign", "inconclusive", "spurious minimum found"]
@@ -108,12 +108,12 @@ public enum PhaseDiagram {
 
     static func markdown(_ results: [SweepResult], files: [String], counterexamples: [String], source: String) -> String {
         var by: [String: Int] = [:]
-        for r in results { by[r.verdict, default: 0] += 1 }
+        for r in results { by[r.verdict.rawValue, default: 0] += 1 }
         let inside = results.filter(\.theoremApplies)
         var md = "# Phase diagram\n\nFrom `\(source)`: \(results.count) configurations — "
         md += by.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + ".\n\n"
         md += "Inside the theorem's assumptions (balanced, ε = 0, d > K): \(inside.count) configurations, "
-        md += "\(inside.filter { $0.verdict == "benign" }.count) benign.\n\n"
+        md += "\(inside.filter { $0.verdict == .benign }.count) benign.\n\n"
         md += "## By regime\n\n| regime | configurations | benign | inconclusive | spurious minimum found |\n|---|---|---|---|---|\n"
         let regimes: [(String, (SweepResult) -> Bool)] = [
             ("theorem: balanced, ε = 0, d > K", { $0.theoremApplies }),
@@ -125,7 +125,7 @@ public enum PhaseDiagram {
         ]
         for (name, f) in regimes {
             let g = results.filter(f)
-            md += "| \(name) | \(g.count) | \(g.filter { $0.verdict == "benign" }.count) | \(g.filter { $0.verdict == "inconclusive" }.count) | \(g.filter { $0.verdict == "spurious_minimum_found" }.count) |\n"
+            md += "| \(name) | \(g.count) | \(g.filter { $0.verdict == .benign }.count) | \(g.filter { $0.verdict == .inconclusive }.count) | \(g.filter { $0.verdict == .spuriousMinimumFound }.count) |\n"
         }
         md += "\n## Diagrams\n\n" + files.map { "![\($0)](\($0))" }.joined(separator: "\n\n") + "\n"
         md += "\n## Configurations with spurious minima\n\n"

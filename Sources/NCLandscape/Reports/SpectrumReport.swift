@@ -16,12 +16,10 @@ public struct SpectrumSummary: Codable, Sendable {
         public var classifier: Double
         public var features: Double
     }
-    public var K: Int
-    public var d: Int
+    /// The problem (K, d, τ, ε, loss, labels).
+    public var model: ModelDescription
     public var N: Int
     public var counts: [Int]
-    public var tau: Double
-    public var labelSmoothing: Double
     public var loss: Double
     @NullEncodable public var optimalLoss: Double?
     /// The proven lower bound on the loss and its argument, when there is one.
@@ -44,7 +42,7 @@ public struct SpectrumSummary: Codable, Sendable {
     public var index: Int
     public var rank: Int
     public var symmetryNullity: Int
-    public var classification: String
+    public var classification: CriticalPointClass
     /// `|deciding eigenvalue| / δ`; below 100 the label is marginal; null when the label was
     /// decided by the loss meeting a proven bound.
     @NullEncodable public var classificationMargin: Double?
@@ -52,7 +50,7 @@ public struct SpectrumSummary: Codable, Sendable {
     public var nonIsolated: Bool
     /// Zero eigenvalues beyond `ν` (null when the inertia is not exact).
     @NullEncodable public var extraZeroEigenvalues: Int?
-    public var method: String
+    public var method: HessianMethod
     public var hessianSize: Int
     @NullEncodable public var hessianVectorProducts: Int?
     @NullEncodable public var collapseDeviation: Double?
@@ -68,7 +66,7 @@ public struct SpectrumSummary: Codable, Sendable {
     public var source: String
 
     public init(model: NormalizedFeatureModel, analysis a: PointAnalysis, source: String, polish: PolishResult?) {
-        K = model.K; d = model.d; N = model.N; counts = model.counts; tau = model.tau; labelSmoothing = model.labelSmoothing
+        self.model = model.spec; N = model.N; counts = model.counts
         loss = a.loss; optimalLoss = a.optimalLoss; riemannianGradientNorm = a.riemannianGradientNorm
         lossBound = a.lossBound; gradientScale = a.gradientScale
         nonIsolated = a.nonIsolated; extraZeroEigenvalues = a.extraZeroEigenvalues
@@ -77,7 +75,7 @@ public struct SpectrumSummary: Codable, Sendable {
         hessianVectorProducts = a.hessianVectorProducts; collapseDeviation = a.collapseDeviation; notes = a.notes
         lambdaMin = a.lambdaMin; lambdaMax = a.lambdaMax; quotientLambdaMin = a.quotientLambdaMin
         zeroThreshold = a.delta; inertia = a.inertia; index = a.index; rank = a.rank; symmetryNullity = a.symmetryNullity
-        classification = a.classification.rawValue; classificationMargin = a.classificationMargin; method = a.method; hessianSize = a.hessianSize
+        classification = a.classification; classificationMargin = a.classificationMargin; method = a.method; hessianSize = a.hessianSize
         eigenvectorOrthogonalityError = a.orthogonalityError
         eigenvectors = a.lowest.map { e in
             Direction(eigenvalue: e.value, residual: e.residual,
@@ -133,10 +131,11 @@ public enum SpectrumReport {
         | quantity | value |
         |---|---|
         | point | `\(s.source)` |
-        | K, d, N | \(s.K), \(s.d), \(s.N) |
+        | K, d, N | \(s.model.K), \(s.model.d), \(s.N) |
         | class counts n_k | \(s.counts.map(String.init).joined(separator: ", ")) |
-        | τ (temperature) | \(s.tau) |
-        | ε (label smoothing) | \(s.labelSmoothing) |
+        | τ (temperature) | \(s.model.tau) |
+        | loss | \(s.model.loss.name) |
+        | ε (label smoothing) | \(s.model.labelSmoothing) |
         | loss f | \(g(s.loss)) |
         | proven optimum f* | \(s.optimalLoss.map { g($0) } ?? "none proven here (docs/formulas.md §3, §10)") |
         | proven lower bound | \(s.lossBound.map { "\(g($0.value)): \($0.argument)" } ?? "none") |
@@ -146,8 +145,8 @@ public enum SpectrumReport {
         | zero threshold δ | \(String(format: "%.3e", s.zeroThreshold)) |
         | inertia (negative / zero / positive) | \(s.inertia.negative) / \(s.inertia.zero) / \(s.inertia.positive) |
         | rank [W H], symmetry nullity ν | \(s.rank), \(s.symmetryNullity) |
-        | **classification** | **\(s.classification)** (\(SpectrumSummary.marginText(s))) |
-        | Hessian size m, method | \(s.hessianSize), \(s.method)\(s.hessianVectorProducts.map { " (\($0) Hessian-vector products)" } ?? "") |
+        | **classification** | **\(s.classification.rawValue)** (\(SpectrumSummary.marginText(s))) |
+        | Hessian size m, method | \(s.hessianSize), \(s.method.rawValue)\(s.hessianVectorProducts.map { " (\($0) Hessian-vector products)" } ?? "") |
         | eigenvalues listed | \(s.eigenvaluesComplete ? "all \(s.eigenvalues.count)" : "the \(s.eigenvalues.count) extreme ones Lanczos computed") |
         | inertia exact | \(s.inertiaExact ? "yes" : "no (negative count is a lower bound)") |
         | λ_min proven smallest | \(s.lambdaMinCertified.map { $0 ? "yes" : "NO: an exact count found eigenvalues below it" } ?? "not checked (structured inertia too expensive)") |
@@ -173,7 +172,7 @@ public enum SpectrumReport {
 
     public static func svg(_ s: SpectrumSummary) -> String {
         let vals = s.eigenvalues
-        var chart = SVGChart(title: "Riemannian Hessian spectrum (\(s.classification), m = \(s.hessianSize))",
+        var chart = SVGChart(title: "Riemannian Hessian spectrum (\(s.classification.rawValue), m = \(s.hessianSize))",
                              xLabel: "eigenvalue λ", yLabel: "count")
         let lo = vals.first ?? 0, hi = vals.last ?? 1
         let neg = SVGChart.histogram(vals.filter { $0 < -s.zeroThreshold }, bins: 60, range: (lo, hi))

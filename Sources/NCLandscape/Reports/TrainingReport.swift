@@ -36,8 +36,8 @@ public enum TrainingReport {
 
         | parameter | value |
         |---|---|
-        | K, d, n (N) | \(c.K), \(c.d), \(c.n) (\(c.K * c.n)) |
-        | τ (normalized) | \(c.tau) |
+        | K, d, N (counts) | \(c.model.K), \(c.model.d), \(c.model.N) (\(c.model.counts.map(String.init).joined(separator: ","))) |
+        | τ, loss, ε (normalized model) | \(c.model.tau), \(c.model.loss.name), \(c.model.labelSmoothing) |
         | λ_W, λ_H, λ_b (regularized) | \(c.lambdaW), \(c.lambdaH), \(c.lambdaB) |
         | iterations, seeds, seed | \(c.iterations), \(c.seeds), \(c.seed) |
         | momentum (normalized) | \(c.momentum) |

@@ -12,15 +12,11 @@ public struct VerifySummary: Codable, Sendable {
         /// undetermined (Lanczos without exact counts).
         case inconclusive
     }
+    /// Everything that defines the run: the model and the search settings (seed included).
     public struct Parameters: Codable, Sendable {
-        public var K: Int, d: Int, N: Int
+        public var model: ModelDescription
         public var counts: [Int]
-        public var tau: Double
-        public var labelSmoothing: Double
-        public var starts: Int
-        public var seed: UInt64
-        public var jobs: Int
-        public var ansatz: Bool
+        public var search: SearchConfiguration
     }
     public var verdict: Verdict
     public var message: String
@@ -46,7 +42,7 @@ public struct VerifySummary: Codable, Sendable {
         let pts = r.points
         var counts: [String: Int] = [:]
         for c in CriticalPointClass.allCases { counts[c.rawValue] = 0 }
-        for p in pts { counts[p.classification, default: 0] += 1 }
+        for p in pts { counts[p.classification.rawValue, default: 0] += 1 }
         spuriousMinimizerIds = pts.filter { $0.classValue == .spuriousLocalMinimizer }.map(\.id)
         degenerateIds = pts.filter { $0.classValue == .degenerate }.map(\.id)
         undeterminedIds = pts.filter { $0.classValue == .undetermined }.map(\.id)
@@ -83,11 +79,9 @@ public struct VerifySummary: Codable, Sendable {
         tasks = r.tasks.count
         tasksNotConverged = r.tasks.filter { $0.outcome == .notCritical }.count
         seconds = r.seconds
-        let methods = Dictionary(grouping: pts, by: \.method).mapValues(\.count)
+        let methods = Dictionary(grouping: pts, by: { $0.method.rawValue }).mapValues(\.count)
         method = "\(config.method.rawValue): " + methods.sorted { $0.key < $1.key }.map { "\($0.key) for \($0.value) point(s)" }.joined(separator: ", ")
-        parameters = Parameters(K: model.K, d: model.d, N: model.N, counts: model.counts, tau: model.tau,
-                                labelSmoothing: model.labelSmoothing, starts: config.starts, seed: config.seed,
-                                jobs: config.jobs, ansatz: config.ansatz)
+        parameters = Parameters(model: model.spec, counts: model.counts, search: config)
         software = SoftwareVersion.summary
     }
 }
@@ -116,7 +110,7 @@ public enum VerifyReport {
         try AtomicFile.write(lossIndexPlot(points, fStar: s.fStar), to: dir + "/loss_vs_index.svg")
         var plots: [String] = ["loss_vs_index.svg"]
         for cls in CriticalPointClass.allCases {
-            let group = points.filter { $0.classification == cls.rawValue }
+            let group = points.filter { $0.classification == cls }
             guard !group.isEmpty else { continue }
             let name = "eigenvalues_\(cls.rawValue).svg"
             try AtomicFile.write(histogram(group, cls: cls.rawValue), to: dir + "/" + name)
@@ -127,7 +121,7 @@ public enum VerifyReport {
 
     static func lossIndexPlot(_ points: [CriticalPointRecord], fStar: Double?) -> String {
         var c = SVGChart(title: "Critical points: loss against Morse index", xLabel: "index (number of negative eigenvalues)", yLabel: "loss")
-        let groups = Dictionary(grouping: points, by: \.classification)
+        let groups = Dictionary(grouping: points, by: { $0.classification.rawValue })
         for (cls, ps) in groups.sorted(by: { $0.key < $1.key }) {
             c.series.append(.init(name: "\(cls) (\(ps.count))", color: classColors[cls] ?? "#333", style: .points(radius: 5),
                                   xs: ps.map { Double($0.index) }, ys: ps.map(\.loss)))
@@ -150,7 +144,7 @@ public enum VerifyReport {
     public static func table(_ points: [CriticalPointRecord]) -> String {
         var rows = [["#", "class", "loss", "index", "λ_min", "zeros", "ν", "margin", "‖grad‖", "NC1", "hits", "first origin"]]
         for p in points.sorted(by: { ($0.loss, $0.index) < ($1.loss, $1.index) }) {
-            rows.append(["\(p.id)", p.classification, String(format: "%.10f", p.loss), "\(p.index)", String(format: "%.4g", p.lambdaMin),
+            rows.append(["\(p.id)", p.classification.rawValue, String(format: "%.10f", p.loss), "\(p.index)", String(format: "%.4g", p.lambdaMin),
                          "\(p.zeroEigenvalues)", "\(p.symmetryNullity)", (p.classificationMargin.map { String(format: p.isMarginal ? "%.3g (!)" : "%.3g", $0) } ?? "by value"),
                          String(format: "%.1e", p.riemannianGradientNorm),
                          String(format: "%.2g", p.nc.nc1), "\(p.hits)", p.origin])
@@ -161,7 +155,7 @@ public enum VerifyReport {
     }
 
     public static func markdown(_ s: VerifySummary, points: [CriticalPointRecord], plots: [String]) -> String {
-        let p = s.parameters
+        let p = s.parameters, m = p.model
         var md = """
         # verify: critical points of the normalized feature model
 
@@ -169,14 +163,15 @@ public enum VerifyReport {
 
         | parameter | value |
         |---|---|
-        | K, d, N | \(p.K), \(p.d), \(p.N) |
+        | K, d, N | \(m.K), \(m.d), \(m.N) |
         | class counts | \(p.counts.map(String.init).joined(separator: ", ")) |
-        | τ | \(p.tau) |
-        | label smoothing ε | \(p.labelSmoothing) |
-        | random starts, seed, jobs | \(p.starts), \(p.seed), \(p.jobs) |
-        | ansatz families | \(p.ansatz ? "yes" : "no") |
-        | theorem's assumptions hold (balanced, ε = 0, d > K) | \(s.theoremApplies ? "yes" : "no") |
-        | closed-form f* | \(s.fStar.map { String(format: "%.12g", $0) } ?? "none") |
+        | τ | \(m.tau) |
+        | loss | \(m.loss.name) |
+        | label smoothing ε | \(m.labelSmoothing) |
+        | random starts, seed, jobs | \(p.search.starts), \(p.search.seed), \(p.search.jobs) |
+        | ansatz families | \(p.search.ansatz ? "yes" : "no") |
+        | theorem's assumptions hold (cross-entropy, balanced, ε = 0, d > K) | \(s.theoremApplies ? "yes" : "no") |
+        | proven optimum f* | \(s.fStar.map { String(format: "%.12g", $0) } ?? "none proven (minimizers compared with the best loss found)") |
         | best loss found | \(s.bestLoss.map { String(format: "%.12g", $0) } ?? "—") |
         | tasks (converged to a critical point / not) | \(s.tasks - s.tasksNotConverged) / \(s.tasksNotConverged) |
         | wall time | \(String(format: "%.2f s", s.seconds)) |
@@ -191,8 +186,9 @@ public enum VerifyReport {
         """
         for (k, v) in s.counts.sorted(by: { $0.key < $1.key }) where v > 0 { md += "| \(k) | \(v) |\n" }
         md += "\n## Distinct critical points (sorted by loss)\n\n```\n" + table(points) + "\n```\n\n"
-        md += "`zeros` counts eigenvalues with |λ| ≤ δ = 1e-8·max(1, ‖M‖); `ν` of them are forced by the O(d) symmetry. "
-        md += "`margin` = |deciding eigenvalue| / δ (λ_min at a saddle, λ_min(M_⊥) otherwise); `(!)` marks labels decided within 100δ, "
+        md += "`zeros` counts eigenvalues with |λ| ≤ δ = 1e-8·‖M‖₂; `ν` of them are forced by the O(d) symmetry. "
+        md += "`margin` = |deciding eigenvalue| / δ (λ_min at a saddle, λ_min(M_⊥) otherwise), `by value` when the loss met a proven lower bound "
+        md += "(a global minimizer even with flat directions); `(!)` marks labels decided within 100δ, "
         md += "which depend on how accurately the point was polished (typical at degenerate critical sets).\n\n"
         md += "## Plots\n\n" + plots.map { "![\($0)](\($0))" }.joined(separator: "\n\n") + "\n\n"
         md += "Files: `summary.json`, `critical_points.json` (with the points), `critical_points.csv`, `spectra.csv`, `critical_points.jsonl` and `tasks.jsonl` (the resumable log).\n"

@@ -1,8 +1,7 @@
 import Foundation
 
-/// One distinct critical point as stored in `critical_points.jsonl` / `.json`: its numbers, its
-/// class, where it was first reached, and the point itself in the point-JSON keys.
-public struct CriticalPointRecord: Codable, Sendable {
+/// What the search established about one distinct critical point (the numbers of a record).
+public struct CriticalPointStats: Codable, Sendable {
     public var id: Int
     public var task: String
     public var origin: String
@@ -21,42 +20,58 @@ public struct CriticalPointRecord: Codable, Sendable {
     /// `|λ_decisive|/δ` (see `ClassificationRule.margin`); below 100 the label is marginal; null
     /// when the loss meeting a proven bound decided it.
     @NullEncodable public var classificationMargin: Double?
-    public var isMarginal: Bool { (classificationMargin ?? .infinity) < ClassificationRule.marginalFactor }
     /// A global minimizer with zero eigenvalues beyond the symmetry (a continuum of minima).
-    public var nonIsolated: Bool? = nil
+    public var nonIsolated: Bool
     /// Zero eigenvalues beyond `ν` (null when the inertia is not exact).
-    @NullEncodable public var extraZeroEigenvalues: Int? = nil
+    @NullEncodable public var extraZeroEigenvalues: Int?
     public var symmetryNullity: Int
     public var rank: Int
-    public var classification: String
+    public var classification: CriticalPointClass
     /// Spectrum method used for this point (`dense`, `reduced`, `lanczos`).
-    public var method: String
+    public var method: HessianMethod
     public var nc: NCMetrics
     public var invariants: CriticalPointInvariants
     public var eigenvalues: [Double]
     public var polishIterations: Int
-    // The point, in the point-JSON keys.
-    public var K: Int
-    public var d: Int
-    public var tau: Double
-    public var labelSmoothing: Double
-    public var labels: [Int]
-    public var classifiers: [[Double]]
-    public var features: [[Double]]
 
-    public var pointFile: PointFile {
-        PointFile(K: K, d: d, tau: tau, labelSmoothing: labelSmoothing, labels: labels, classifiers: classifiers, features: features)
+    /// The loss value is `lossValue` in JSON: a record is also a point file, whose `loss` key
+    /// names the loss function.
+    enum CodingKeys: String, CodingKey {
+        case id, task, origin, origins, hits, loss = "lossValue", riemannianGradientNorm, index, lambdaMin, lambdaMax
+        case quotientLambdaMin, zeroThreshold, zeroEigenvalues, classificationMargin, nonIsolated, extraZeroEigenvalues
+        case symmetryNullity, rank, classification, method, nc, invariants, eigenvalues, polishIterations
     }
-    public var classValue: CriticalPointClass { CriticalPointClass(rawValue: classification) ?? .degenerate }
-
-    public var point: Matrix { Matrix(columns: classifiers + features, rows: d) }
 }
 
-extension PointFile {
-    public init(K: Int, d: Int, tau: Double, labelSmoothing: Double, labels: [Int], classifiers: [[Double]], features: [[Double]]) {
-        self.K = K; self.d = d; self.tau = tau; self.labelSmoothing = labelSmoothing
-        self.labels = labels; self.classifiers = classifiers; self.features = features
+/// One distinct critical point as stored in `critical_points.jsonl` / `.json`: its numbers, its
+/// class, where it was first reached, and the point itself in the point-JSON keys — one flat
+/// object, so every line is also a point file (`nclandscape spectrum` reads it).
+@dynamicMemberLookup
+public struct CriticalPointRecord: Codable, Sendable {
+    public var stats: CriticalPointStats
+    public var pointFile: PointFile
+
+    public init(stats: CriticalPointStats, pointFile: PointFile) { self.stats = stats; self.pointFile = pointFile }
+
+    public subscript<T>(dynamicMember key: WritableKeyPath<CriticalPointStats, T>) -> T {
+        get { stats[keyPath: key] }
+        set { stats[keyPath: key] = newValue }
     }
+
+    public init(from decoder: Decoder) throws {
+        stats = try CriticalPointStats(from: decoder)
+        pointFile = try PointFile(from: decoder)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        try stats.encode(to: encoder)
+        try pointFile.encode(to: encoder)
+    }
+
+    public var isMarginal: Bool { (stats.classificationMargin ?? .infinity) < ClassificationRule.marginalFactor }
+    public var classValue: CriticalPointClass { stats.classification }
+    public var model: ModelDescription { pointFile.model }
+    public var point: Matrix { Matrix(columns: pointFile.classifiers + pointFile.features, rows: pointFile.model.d) }
 }
 
 /// One finished search task (`tasks.jsonl`): what it reached.

@@ -24,11 +24,7 @@ public struct SearchConfiguration: Codable, Sendable, Equatable {
 
 /// What a run folder holds about the problem, so `--resume` can refuse a mismatched folder.
 public struct RunManifest: Codable, Sendable, Equatable {
-    public var K: Int
-    public var d: Int
-    public var labels: [Int]
-    public var tau: Double
-    public var labelSmoothing: Double
+    public var model: ModelDescription
     public var search: SearchConfiguration
 }
 
@@ -108,8 +104,7 @@ public struct CriticalPointSearch {
         let t0 = Stopwatch.now()
         let persist = directory != nil
         if let directory { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        let manifest = RunManifest(K: model.K, d: model.d, labels: model.labels, tau: model.tau,
-                                   labelSmoothing: model.labelSmoothing, search: config)
+        let manifest = RunManifest(model: model.spec, search: config)
         var points: [CriticalPointRecord] = []
         var tasks: [TaskRecord] = []
         if persist, resume, FileManager.default.fileExists(atPath: manifestPath) {
@@ -144,17 +139,15 @@ public struct CriticalPointSearch {
                     if let match = points.first(where: { $0.invariants.matches(inv) }) {
                         rec.outcome = .duplicate; rec.pointId = match.id
                     } else {
-                        let file = PointFile(model: model, point: x)
-                        var p = CriticalPointRecord(
+                        let stats = CriticalPointStats(
                             id: points.count, task: c.start.task, origin: c.start.origin, origins: [:], hits: 0, loss: a.loss,
                             riemannianGradientNorm: a.riemannianGradientNorm, index: a.index, lambdaMin: a.lambdaMin,
-                            lambdaMax: a.lambdaMax, quotientLambdaMin: a.quotientLambdaMin, zeroThreshold: a.delta, zeroEigenvalues: a.inertia.zero, classificationMargin: a.classificationMargin,
-                            symmetryNullity: a.symmetryNullity, rank: a.rank, classification: a.classification.rawValue, method: a.method, nc: nc,
-                            invariants: inv, eigenvalues: a.eigenvalues, polishIterations: c.iterations, K: model.K, d: model.d,
-                            tau: model.tau, labelSmoothing: model.labelSmoothing, labels: model.labels,
-                            classifiers: file.classifiers, features: file.features)
-                        p.nonIsolated = a.nonIsolated
-                        p.extraZeroEigenvalues = a.extraZeroEigenvalues
+                            lambdaMax: a.lambdaMax, quotientLambdaMin: a.quotientLambdaMin, zeroThreshold: a.delta,
+                            zeroEigenvalues: a.inertia.zero, classificationMargin: a.classificationMargin, nonIsolated: a.nonIsolated,
+                            extraZeroEigenvalues: a.extraZeroEigenvalues, symmetryNullity: a.symmetryNullity, rank: a.rank,
+                            classification: a.classification, method: a.method, nc: nc, invariants: inv, eigenvalues: a.eigenvalues,
+                            polishIterations: c.iterations)
+                        let p = CriticalPointRecord(stats: stats, pointFile: PointFile(model: model, point: x))
                         if persist { try JSONLines.append(p, to: pointsPath) }
                         points.append(p)
                         rec.outcome = .new; rec.pointId = p.id
@@ -178,7 +171,7 @@ public struct CriticalPointSearch {
         for t in tasks { if let id = t.pointId, id < out.count { out[id].hits += 1; out[id].origins[t.origin, default: 0] += 1 } }
         let reference = model.optimalLoss ?? bestLoss(out)
         for i in out.indices where out[i].classValue.isMinimizer {
-            out[i].classification = ClassificationRule.minimizerClass(loss: out[i].loss, reference: reference).rawValue
+            out[i].classification = ClassificationRule.minimizerClass(loss: out[i].loss, reference: reference)
         }
         return out
     }

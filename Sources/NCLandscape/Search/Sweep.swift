@@ -1,31 +1,67 @@
 import Foundation
 
-/// One configuration of a sweep.
+/// One configuration of a sweep: the model it runs, and its grid coordinates `n` (samples per
+/// minority class) and `imbalance` (majority-to-minority ratio, 1 = balanced) for the maps.
 public struct SweepConfiguration: Codable, Sendable {
-    public var K: Int
-    public var d: Int
-    /// Samples per minority class (and per class when balanced).
+    public var model: ModelDescription
     public var n: Int
-    public var tau: Double
-    public var labelSmoothing: Double
-    /// Majority-to-minority ratio: class 0 gets `round(ratio · n)` samples (1 = balanced).
     public var imbalance: Double
-    /// Explicit counts (overrides `n`/`imbalance` when set).
-    @NullEncodable public var counts: [Int]?
+    /// Whether the counts were given explicitly (`--counts`) rather than from `n` and `imbalance`.
+    public var explicitCounts: Bool
 
-    public var classCounts: [Int] {
-        if let counts { return counts }
-        return [Int(max(1, (imbalance * Double(n)).rounded()))] + [Int](repeating: n, count: K - 1)
+    public var K: Int { model.K }
+    public var d: Int { model.d }
+    public var tau: Double { model.tau }
+    public var labelSmoothing: Double { model.labelSmoothing }
+    public var loss: LossFunction { model.loss }
+    public var classCounts: [Int] { model.counts }
+
+    /// Class 0 gets `round(ratio · n)` samples (halves round up; never fewer than `n`), the
+    /// other classes `n` each; or the explicit `counts`.
+    public init(K: Int, d: Int, n: Int, tau: Double, labelSmoothing: Double, imbalance: Double, counts: [Int]?,
+                loss: LossFunction = .crossEntropy) throws {
+        let c = try counts ?? Self.counts(K: K, n: n, imbalance: imbalance)
+        model = try ModelDescription(d: d, counts: c, tau: tau, labelSmoothing: labelSmoothing, loss: loss)
+        self.n = n; self.imbalance = imbalance; explicitCounts = counts != nil
     }
 
-    /// Canonical identifier, stable across runs and shards.
+    init(model: ModelDescription, n: Int, imbalance: Double, explicitCounts: Bool) {
+        self.model = model; self.n = n; self.imbalance = imbalance; self.explicitCounts = explicitCounts
+    }
+
+    static func counts(K: Int, n: Int, imbalance: Double) throws -> [Int] {
+        guard K >= 2 else { throw InputError("K must be at least 2 (got \(K))") }
+        guard n >= 1 else { throw InputError("n must be at least 1 (got \(n))") }
+        guard imbalance.isFinite, imbalance >= 1 else { throw InputError("--imbalance must be a finite ratio ≥ 1 (got \(imbalance))") }
+        let major = (imbalance * Double(n)).rounded(.toNearestOrAwayFromZero)
+        guard major <= Double(1 << 40) else { throw InputError("imbalance \(imbalance) × n \(n) is too many samples") }
+        return [max(n, Int(major))] + [Int](repeating: n, count: K - 1)
+    }
+
+    /// Canonical identifier, stable across runs and shards (cross-entropy keys are unchanged
+    /// from before losses existed, so old sweep files resume).
     public var key: String {
-        let c = counts.map { "counts" + $0.map(String.init).joined(separator: "-") } ?? "n\(n)-imb\(imbalance)"
-        return "K\(K)-d\(d)-\(c)-tau\(tau)-eps\(labelSmoothing)"
+        let c = explicitCounts ? "counts" + classCounts.map(String.init).joined(separator: "-") : "n\(n)-imb\(imbalance)"
+        return "K\(K)-d\(d)-\(c)-tau\(tau)-eps\(labelSmoothing)" + (loss == .crossEntropy ? "" : "-\(loss.name)")
     }
 
-    public func model() throws -> NormalizedFeatureModel {
-        try NormalizedFeatureModel(d: d, counts: classCounts, tau: tau, labelSmoothing: labelSmoothing)
+    public func makeModel() throws -> NormalizedFeatureModel { try NormalizedFeatureModel(model) }
+
+    enum CodingKeys: String, CodingKey { case model, n, imbalance, explicitCounts }
+    enum LegacyKeys: String, CodingKey { case K, d, n, tau, labelSmoothing, imbalance, counts }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if c.contains(.model) {
+            self.init(model: try c.decode(ModelDescription.self, forKey: .model), n: try c.decode(Int.self, forKey: .n),
+                      imbalance: try c.decode(Double.self, forKey: .imbalance),
+                      explicitCounts: try c.decode(Bool.self, forKey: .explicitCounts))
+            return
+        }
+        // Lines written before the model description existed: flat coordinates.
+        let l = try decoder.container(keyedBy: LegacyKeys.self)
+        try self.init(K: try l.decode(Int.self, forKey: .K), d: try l.decode(Int.self, forKey: .d), n: try l.decode(Int.self, forKey: .n),
+                      tau: try l.decode(Double.self, forKey: .tau), labelSmoothing: try l.decode(Double.self, forKey: .labelSmoothing),
+                      imbalance: try l.decode(Double.self, forKey: .imbalance), counts: try l.decodeIfPresent([Int].self, forKey: .counts))
     }
 }
 
@@ -40,12 +76,16 @@ public struct SweepGrid: Codable, Sendable {
     public var imbalance: [Double] = [1]
     /// Explicit class counts, added to the grid for every d, τ and ε (K from the counts).
     public var counts: [[Int]] = []
+    /// Loss kinds; `focal` runs every `gamma`, `cosface` every `margin`.
+    public var loss: [LossFunction.Kind] = [.crossEntropy]
+    public var gamma: [Double] = [2]
+    public var margin: [Double] = [0.35]
     public var starts: Int = 8
     public var seed: UInt64 = 0
     public var startMix: StartMix = .descent
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case K, d, n, tau, labelSmoothing, imbalance, counts, starts, seed, startMix }
+    enum CodingKeys: String, CodingKey { case K, d, n, tau, labelSmoothing, imbalance, counts, loss, gamma, margin, starts, seed, startMix }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let def = SweepGrid()
@@ -56,6 +96,9 @@ public struct SweepGrid: Codable, Sendable {
         labelSmoothing = try c.decodeIfPresent([Double].self, forKey: .labelSmoothing) ?? def.labelSmoothing
         imbalance = try c.decodeIfPresent([Double].self, forKey: .imbalance) ?? def.imbalance
         counts = try c.decodeIfPresent([[Int]].self, forKey: .counts) ?? def.counts
+        loss = try c.decodeIfPresent([LossFunction.Kind].self, forKey: .loss) ?? def.loss
+        gamma = try c.decodeIfPresent([Double].self, forKey: .gamma) ?? def.gamma
+        margin = try c.decodeIfPresent([Double].self, forKey: .margin) ?? def.margin
         starts = try c.decodeIfPresent(Int.self, forKey: .starts) ?? def.starts
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? def.seed
         startMix = try c.decodeIfPresent(StartMix.self, forKey: .startMix) ?? def.startMix
@@ -79,29 +122,48 @@ public struct SweepGrid: Codable, Sendable {
         return [try term(expr)]
     }
 
-    /// All configurations in a fixed order (`d < 2` skipped), validated.
+    /// The loss axis: every kind, focal with each `gamma`, cosface with each `margin`.
+    public func losses() throws -> [LossFunction] {
+        var out: [LossFunction] = []
+        for kind in loss {
+            switch kind {
+            case .crossEntropy: out.append(.crossEntropy)
+            case .focal: for g in gamma { out.append(try LossFunction.make(kind: .focal, gamma: g, margin: nil)) }
+            case .cosface: for m in margin { out.append(try LossFunction.make(kind: .cosface, gamma: nil, margin: m)) }
+            }
+        }
+        return out
+    }
+
+    /// All configurations in a fixed order (`d < 2` skipped; label smoothing skipped for focal,
+    /// which takes none), validated.
     public func configurations() throws -> [SweepConfiguration] {
         var out: [SweepConfiguration] = []
         var seen = Set<String>()
         func add(_ c: SweepConfiguration) throws {
             guard seen.insert(c.key).inserted else { return }
-            _ = try c.model()
+            _ = try c.makeModel()
             out.append(c)
+        }
+        let lossAxis = try losses()
+        func smoothing(_ l: LossFunction) -> [Double] {
+            if case .focal = l { return labelSmoothing.contains(0) ? [0] : [] }
+            return labelSmoothing
         }
         for k in K {
             var ds: [Int] = []
             for e in d { for v in try Self.dValues(e, K: k) where v >= 2 && !ds.contains(v) { ds.append(v) } }
-            for dv in ds { for nv in n { for t in tau { for e in labelSmoothing { for r in imbalance {
-                try add(SweepConfiguration(K: k, d: dv, n: nv, tau: t, labelSmoothing: e, imbalance: r, counts: nil))
-            } } } } }
+            for l in lossAxis { for dv in ds { for nv in n { for t in tau { for e in smoothing(l) { for r in imbalance {
+                try add(SweepConfiguration(K: k, d: dv, n: nv, tau: t, labelSmoothing: e, imbalance: r, counts: nil, loss: l))
+            } } } } } }
         }
         for c in counts {
             var ds: [Int] = []
             for e in d { for v in try Self.dValues(e, K: c.count) where v >= 2 && !ds.contains(v) { ds.append(v) } }
-            for dv in ds { for t in tau { for e in labelSmoothing {
+            for l in lossAxis { for dv in ds { for t in tau { for e in smoothing(l) {
                 try add(SweepConfiguration(K: c.count, d: dv, n: c.min() ?? 1, tau: t, labelSmoothing: e,
-                                           imbalance: Double(c.max() ?? 1) / Double(max(1, c.min() ?? 1)), counts: c))
-            } } }
+                                           imbalance: Double(c.max() ?? 1) / Double(max(1, c.min() ?? 1)), counts: c, loss: l))
+            } } } }
         }
         return out
     }
@@ -112,7 +174,7 @@ public struct SweepResult: Codable, Sendable {
     public var key: String
     public var config: SweepConfiguration
     public var counts: [Int]
-    public var verdict: String
+    public var verdict: VerifySummary.Verdict
     public var classCounts: [String: Int]
     public var distinctCriticalPoints: Int
     @NullEncodable public var lowestLoss: Double?
@@ -130,7 +192,7 @@ public struct SweepResult: Codable, Sendable {
     /// The part that must agree between two runs of the same configuration (not the timing).
     public var resultFingerprint: String {
         let losses = [lowestLoss].compactMap { $0 }.map { String(format: "%.9f", $0) }
-        return "\(verdict)|\(classCounts.sorted { $0.key < $1.key })|\(distinctCriticalPoints)|\(losses)|\(spuriousMinima.count)"
+        return "\(verdict.rawValue)|\(classCounts.sorted { $0.key < $1.key })|\(distinctCriticalPoints)|\(losses)|\(spuriousMinima.count)"
     }
 }
 
@@ -138,12 +200,12 @@ public struct SweepResult: Codable, Sendable {
 public enum Sweep {
     public static func evaluate(_ c: SweepConfiguration, grid: SweepGrid) throws -> SweepResult {
         let t0 = Stopwatch.now()
-        let model = try c.model()
+        let model = try c.makeModel()
         let config = SearchConfiguration(starts: grid.starts, seed: grid.seed, jobs: 1, ansatz: true, startMix: grid.startMix)
         let r = try CriticalPointSearch(model: model, config: config, directory: nil).run(resume: false)
         let s = VerifySummary(model: model, config: config, result: r)
         let saddles = r.points.filter { $0.classValue == .strictSaddle }.map { abs($0.lambdaMin) }
-        return SweepResult(key: c.key, config: c, counts: model.counts, verdict: s.verdict.rawValue, classCounts: s.counts,
+        return SweepResult(key: c.key, config: c, counts: model.counts, verdict: s.verdict, classCounts: s.counts,
                            distinctCriticalPoints: s.distinctCriticalPoints, lowestLoss: s.bestLoss, fStar: s.fStar,
                            smallestSaddleCurvature: saddles.min(), theoremApplies: model.theoremApplies,
                            spuriousMinima: r.points.filter { $0.classValue == .spuriousLocalMinimizer }.map(\.pointFile),

@@ -1,0 +1,133 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// Focal loss (Lin et al. 2017) on the logits, `ℓ = −(1 − p_y)^γ log p_y`, `γ ≥ 0` (docs/formulas.md §11).
+///
+/// With `s = 1 − p_y = Σ_{k≠y} p_k` (a sum, never `1 − p_y`), `L = −log p_y` and `u = p − e_y`
+/// (so `u_y = −s`):
+/// - `ℓ = s^γ L`;
+/// - `∇ℓ = c₁ u`, `c₁ = s^γ (1 + γ p_y L/s)`;
+/// - `∇²ℓ = c₁ (diag p − p pᵀ) + β u uᵀ`, `β = γ p_y s^{γ−1} (2 − L + (γ−1) p_y L/s)`.
+/// `L/s → 1` as `s → 0`, so every factor stays finite and relatively accurate at saturation;
+/// `uᵀv = Σ_{k≠y} p_k (v_k − v_y)` is formed without cancellation. γ = 0 gives cross-entropy.
+public struct FocalLoss: SampleLoss, Equatable {
+    public let gamma: Double
+    public init(gamma: Double) { self.gamma = gamma }
+
+    public var hessianFactorCount: Int { 2 }
+
+    /// `s`, `L`, `L/s` and `p_y` of a column of probabilities.
+    @inline(__always)
+    func pieces(_ p: UnsafePointer<Double>, label y: Int, count K: Int) -> (s: Double, L: Double, ratio: Double, py: Double) {
+        var s = 0.0
+        for k in 0 ..< K where k != y { s += p[k] }
+        let py = p[y]
+        // −log p_y: by log1p(−s) where p_y is near 1 (s small, both accurate), directly otherwise.
+        let L = py > 0.5 ? -log1p(-s) : -log(py)
+        // L/s → 1 + s/2 + … as s → 0; a series avoids 0/0 once s underflows.
+        let ratio = s > 1e-8 ? L / s : 1 + s / 2 + s * s / 3
+        return (s, L, ratio, py)
+    }
+
+    /// `c₁` and `β` (`s^γ` and `s^{γ−1}` taken as 0 and handled in the product when `s = 0`).
+    @inline(__always)
+    func coefficients(_ s: Double, _ ratio: Double, _ L: Double, _ py: Double) -> (c1: Double, beta: Double) {
+        let g = gamma
+        if g == 0 { return (1, 0) }
+        let sg = pow(s, g)
+        let c1 = sg * (1 + g * py * ratio)
+        // γ p_y s^{γ−1} (2 − L + (γ−1) p_y L/s) = γ p_y s^γ/s (…): for s → 0 and γ < 1 the
+        // factor s^{γ−1} grows, but it multiplies u uᵀ = O(s²).
+        let sgm1 = s > 0 ? sg / s : (g >= 1 ? (g == 1 ? 1 : 0) : 0)
+        let beta = g * py * sgm1 * (2 - L + (g - 1) * py * ratio)
+        return (c1, beta)
+    }
+
+    public func evaluate(_ z: UnsafePointer<Double>, label y: Int, count K: Int, state p: UnsafeMutablePointer<Double>,
+                         gradient g: UnsafeMutablePointer<Double>, magnitude mag: UnsafeMutablePointer<Double>) -> SampleEvaluation {
+        let col = Softmax.probabilities(z, into: p, count: K)
+        let (s, L0, ratio, py) = pieces(UnsafePointer(p), label: y, count: K)
+        // L = lse − z_y from the logits when y is not the top (then it is ≥ log 2, no cancellation
+        // either way, but the logits are the more accurate source when p_y underflows).
+        var mx = -Double.infinity
+        for k in 0 ..< K { mx = max(mx, z[k]) }
+        let L = col.top == y ? L0 : (mx - z[y]) + col.logNormalizer
+        let (c1, _) = coefficients(s, ratio, L, py)
+        for k in 0 ..< K {
+            g[k] = c1 * (k == y ? -s : p[k])
+            mag[k] = abs(g[k])
+        }
+        let value = gamma == 0 ? L : pow(s, gamma) * L
+        return SampleEvaluation(value: value, logitGap: col.gap)
+    }
+
+    public func hessianProduct(_ p: UnsafePointer<Double>, label y: Int, count K: Int, _ v: UnsafePointer<Double>,
+                               into out: UnsafeMutablePointer<Double>, scale c: Double) {
+        let (s, L, ratio, py) = pieces(p, label: y, count: K)
+        let (c1, beta) = coefficients(s, ratio, L, py)
+        var uv = 0.0
+        let vy = v[y]
+        for k in 0 ..< K where k != y { uv += p[k] * (v[k] - vy) }
+        Softmax.jacobianProduct(p, v, into: out, count: K, scale: c * c1)
+        let b = c * beta * uv
+        for k in 0 ..< K { out[k] += b * (k == y ? -s : p[k]) }
+    }
+
+    /// `c₁ p_a (1 − p_a) + β u_a²`.
+    public func hessianDiagonal(_ p: UnsafePointer<Double>, label y: Int, count K: Int, into out: UnsafeMutablePointer<Double>) {
+        let (s, L, ratio, py) = pieces(p, label: y, count: K)
+        let (c1, beta) = coefficients(s, ratio, L, py)
+        Softmax.complements(p, into: out, count: K)
+        for a in 0 ..< K {
+            let u = a == y ? -s : p[a]
+            out[a] = c1 * p[a] * out[a] + beta * u * u
+        }
+    }
+
+    /// Off the diagonal `−c₁ p_a p_b + β u_a u_b`: factors `√c₁ p` (sign −1) and `√|β| u` (sign of β).
+    public func hessianFactors(_ p: UnsafePointer<Double>, label y: Int, count K: Int, into factors: UnsafeMutablePointer<Double>,
+                               signs: UnsafeMutablePointer<Double>) {
+        let (s, L, ratio, py) = pieces(p, label: y, count: K)
+        let (c1, beta) = coefficients(s, ratio, L, py)
+        let a = c1.squareRoot(), b = abs(beta).squareRoot()
+        for k in 0 ..< K {
+            factors[k] = a * p[k]
+            factors[K + k] = b * (k == y ? -s : p[k])
+        }
+        signs[0] = -1
+        signs[1] = beta < 0 ? -1 : 1
+    }
+
+    /// Whether the focal bound's argument holds for this `(K, M, γ)` (docs/formulas.md §11): the
+    /// tangent line of `χ(u) = (a/(1+a))^γ log(1+a)`, `a = (K−1)e^u`, at `u₀ = −M` lies below `χ`
+    /// everywhere. `χ` is increasing but not convex for γ > 0, so Jensen does not apply; a
+    /// supporting tangent at `u₀` is what the proof needs (`(1/N)Σχ(ū_j) ≥ χ(u₀) + χ'(u₀)(mean ū − u₀)`
+    /// and mean `ū ≥ u₀`). Checked on `u ∈ [u₀ − 60, u₀ + 400]` (step 0.01); beyond, `χ → 0`
+    /// on the left while the line goes to −∞, and on the right `χ' → 1`, so with `χ'(u₀) < 1` and
+    /// `χ' ≥ χ'(u₀)` at the right end the gap only grows. Fails, for example, at K = 10, γ = 1,
+    /// τ ≤ 0.1: there the ETF value is not proven and a search compares with the best loss found.
+    public static func tangentSupports(K: Int, margin M: Double, gamma: Double) -> Bool {
+        let km1 = Double(K - 1)
+        func chi(_ u: Double) -> Double {
+            let a = km1 * exp(u)
+            return gamma == 0 ? log1p(a) : pow(a / (1 + a), gamma) * log1p(a)
+        }
+        func slope(_ u: Double) -> Double {
+            let a = km1 * exp(u), sigma = a / (1 + a)
+            return pow(sigma, gamma) * (gamma * (1 - sigma) * log1p(a) + sigma)
+        }
+        let u0 = -M, c0 = chi(u0), s0 = slope(u0)
+        guard c0.isFinite, s0.isFinite, s0 < 1 else { return false }
+        var u = u0 - 60
+        while u <= u0 + 400 {
+            let c = chi(u), line = c0 + s0 * (u - u0)
+            // Relative to the values compared (all of size e^{(γ+1)u₀} near u₀).
+            if c - line < -1e-10 * max(c, c0) { return false }
+            u += 0.01
+        }
+        return slope(u0 + 400) >= s0
+    }
+}

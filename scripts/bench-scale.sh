@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Structured-method benchmarks (issue 7), release build, one run:
+# Structured-method benchmarks, release build, one run:
 #   reduced vs dense at K=10, d=11, n=30 (m = 3100): same spectrum, speed-up;
 #   reduced at K=10, d=16, n=1e4 (N = 1e5): complete spectrum and class;
 #   structured inertia at K=10, d=16, n=1000 (m ≈ 1.5e5): exact index;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Dense-spectrum benchmark (issue 2), release build, ratios measured in one run:
+# Dense-spectrum benchmark, release build, ratios measured in one run:
 #   1. toolkit (assembly + dsyevr all eigenvalues) / LAPACK dsyevr alone on a same-size matrix;
 #   2. NumPy reference (scripts/bench_reference.py: dense Hessian + numpy.linalg.eigvalsh) / toolkit;
 #   3. agreement of the two implementations' eigenvalues on random points.

@@ -3,7 +3,7 @@
 feature model built with NumPy, then numpy.linalg.eigvalsh.
 
 Independent of the Swift code on purpose: it builds the *ambient* Euclidean Hessian
-(d(K+N) square) from SPEC §2 with einsum, applies the Riemannian correction and projects on
+(d(K+N) square) from docs/formulas.md §2 with einsum, applies the Riemannian correction and projects on
 tangent bases from numpy's SVD (a different basis from the toolkit's Householder one; the
 eigenvalues do not depend on the basis).
 

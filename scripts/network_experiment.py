@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A practical-network check of the paper's claim (issue 5).
+"""A practical-network check of the paper's claim.
 
 Trains a small MLP (64 → 128 → d, ReLU, then a linear classifier) on scikit-learn's bundled
 handwritten digits (offline, 1797 images, 10 classes) twice from the same initialization:

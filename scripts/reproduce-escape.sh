@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduces results/escape/: saddle-escape studies (SPEC §6) from two strict saddles of
+# Reproduces results/escape/: saddle-escape studies (docs/formulas.md §6) from two strict saddles of
 # K=4, d=5, n=3, τ=2 (total collapse, anti-aligned features) and one of K=10, d=11, n=2
 # (total collapse), fixed-step gradient descent η = 0.5, radii 1e-8…1e-2, both directions,
 # 5 seeds per radius and direction; plus the summary results/escape/README.md.
@@ -21,7 +21,7 @@ print("# Saddle escape studies\n")
 print("Produced by `scripts/reproduce-escape.sh`: fixed-step Riemannian gradient descent (η = 0.5) from "
       "`x_0 = R_{x*}(r ξ)`, radii 1e-8, 1e-6, 1e-4, 1e-2, random and negative-curvature directions, 5 seeds each. "
       "Escape = distance > ρ = 0.1 from the saddle and loss below f(x*) − |λ_min|ρ²/4. "
-      "Prediction (SPEC §6): slope of escape time against log(1/r) equal to 1/log(1 + η|λ_min|).\n")
+      "Prediction (docs/formulas.md §6): slope of escape time against log(1/r) equal to 1/log(1 + η|λ_min|).\n")
 print("| saddle | f(x*) | λ_min (mult.) | index | direction | slope measured | slope predicted | ratio | escaped | ends at global minimizer |")
 print("|---|---|---|---|---|---|---|---|---|---|")
 for name in sorted(os.listdir(root)):

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduces results/network/ (issue 5, part 5): trains a small MLP on scikit-learn's bundled
+# Reproduces results/network/: trains a small MLP on scikit-learn's bundled
 # digits with a normalized and with a regularized last layer, exports features every 50 epochs
 # and runs `nclandscape analyze` on each export. Installs scikit-learn and matplotlib from PyPI
 # when missing.

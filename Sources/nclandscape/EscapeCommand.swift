@@ -58,7 +58,7 @@ struct EscapeCommand: ParsableCommand {
         abstract: "Saddle-escape study: perturb a strict saddle over radii, directions and seeds; measured vs predicted escape time.",
         discussion: """
         x_0 = R_{x*}(r ξ) for each radius r, direction (random unit tangent, or the most negative eigenspace) and seed.
-        Escape time: first iteration with distance > ρ from x* and loss < f(x*) − δ. Prediction (SPEC §6):
+        Escape time: first iteration with distance > ρ from x* and loss < f(x*) − δ. Prediction (docs/formulas.md §6):
         log(ρ/(r‖Pξ‖))/log(1+η|λ_min|). Each run continues to convergence, is Newton-polished and classified.
         Output (--out): runs.csv, summary.csv, summary.json, report.md, escape_time.svg.
         """)
@@ -150,7 +150,7 @@ struct OptimizeCommand: ParsableCommand {
         let report = try OptimizationReport.make(model: m, result: r, optimizer: opt.name, source: source, seed: seed)
         try OptimizationReport.write(report, result: r, model: m, to: dir)
         print(String(format: "%@ from %@: %d iterations (%@), loss %.12g, ‖grad‖ %.3e; final point after Newton polishing: %@ (loss %.12g)",
-                     opt.name, source, r.iterations, r.stopReason, r.loss, r.gradientNorm, report.finalClassification, report.polishedLoss))
+                     opt.name, source, r.iterations, r.stopReason.rawValue, r.loss, r.gradientNorm, report.finalClassification.rawValue, report.polishedLoss))
         print("written to \(dir)/")
     }
 }

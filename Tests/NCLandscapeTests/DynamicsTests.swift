@@ -7,7 +7,7 @@ final class DynamicsTests: XCTestCase {
         return try NewtonPolisher.polish(model, from: SpecialPoints.make(kind, model: model, rng: &rng)).point
     }
 
-    /// SPEC §6: from total collapse, fixed-step gradient descent escapes in a time linear in
+    /// docs/formulas.md §6: from total collapse, fixed-step gradient descent escapes in a time linear in
     /// log(1/r) with slope 1/log(1 + η|λ_min|); the measured slope must be within 10%.
     func testEscapeTimeSlopeFromTotalCollapse() throws {
         let model = try NormalizedFeatureModel(K: 4, d: 5, n: 3, tau: 2)
@@ -44,7 +44,7 @@ final class DynamicsTests: XCTestCase {
         var rng = SeededGenerator(seed: 8)
         let x0 = model.manifold.retract(x, 1e-6 * model.manifold.randomTangent(at: x, using: &rng))
         let r = RiemannianTrustRegion().minimize(model, from: x0, criteria: StoppingCriteria(maxIterations: 500, gradientTolerance: 1e-10), observer: nil)
-        XCTAssertEqual(r.stopReason, "gradient_tolerance")
+        XCTAssertEqual(r.stopReason, .gradientTolerance)
         XCTAssertGreaterThan(r.hessianVectorProducts, 0)
         XCTAssertEqual(r.loss, model.optimalLoss!, accuracy: 1e-9)
         XCTAssertEqual(try LandscapeAnalyzer.analyze(model, at: r.point).classification, .globalMinimizer)
@@ -61,7 +61,7 @@ final class DynamicsTests: XCTestCase {
         let r = PerturbedGradientDescent(step: 0.5, seed: 1).minimize(model, from: x, criteria: StoppingCriteria(maxIterations: 20_000), observer: nil)
         XCTAssertGreaterThanOrEqual(r.perturbations, 1)
         XCTAssertLessThan(r.loss, f0 - 0.5)
-        XCTAssertEqual(r.stopReason, "second_order_point")
+        XCTAssertEqual(r.stopReason, .secondOrderPoint)
         XCTAssertEqual(r.loss, model.optimalLoss!, accuracy: 1e-8)
     }
 
@@ -77,7 +77,7 @@ final class DynamicsTests: XCTestCase {
             p.escapeSteps = steps
             let r = PerturbedGradientDescent(step: 0.5, seed: 3, parameters: p)
                 .minimize(model, from: etf, criteria: StoppingCriteria(maxIterations: 10_000), observer: nil)
-            XCTAssertEqual(r.stopReason, "second_order_point")
+            XCTAssertEqual(r.stopReason, .secondOrderPoint)
             XCTAssertEqual(r.iterations, steps)
             XCTAssertEqual(r.perturbations, 1)
             XCTAssertEqual(Matrix.maxAbsDifference(r.point, etf), 0, "returns the pre-jump point itself")
@@ -97,7 +97,7 @@ final class DynamicsTests: XCTestCase {
         let x0 = model.manifold.randomPoint(using: &rng)
         let r = RiemannianGradientDescent(rule: .armijo(initial: 1))
             .minimize(model, from: x0, criteria: StoppingCriteria(maxIterations: 20_000, gradientTolerance: 0, recordEvery: 0), observer: nil)
-        XCTAssertEqual(r.stopReason, "no_decrease")
+        XCTAssertEqual(r.stopReason, .noDecrease)
         XCTAssertLessThan(r.iterations, 20_000)
     }
 

@@ -35,7 +35,7 @@ final class LandscapeTests: XCTestCase {
             let hv = model.riemannianHessianVectorProduct(at: x, direction: v)
             XCTAssertEqual(model.manifold.inner(v, hv), a.lambdaMin, accuracy: 1e-10)
         }
-        // Total collapse: spectrum is exactly {−c, 0, +c} (SPEC §6).
+        // Total collapse: spectrum is exactly {−c, 0, +c} (docs/formulas.md §6).
         var rng = SeededGenerator(seed: 0)
         let t = try LandscapeAnalyzer.analyze(model, at: try SpecialPoints.make(.total, model: model, rng: &rng))
         let distinct = t.eigenvalues.reduce(into: [Double]()) { acc, v in if acc.last.map({ abs($0 - v) > 1e-10 }) ?? true { acc.append(v) } }

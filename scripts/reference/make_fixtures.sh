@@ -64,4 +64,18 @@ for kind in anti total; do
     $B point $kind --K 4 --d 5 --n 3 --tau 1e-6 -o "$work/p.json"
     reference "$work/p.json" "K4-d5-n3-tau1e-6-$kind"
 done
+# Other losses: focal (γ = 2 and the γ < 1 branch) and CosFace with label smoothing, at a
+# moderate and a saturated temperature.
+for tau in 2 64; do
+    for kind in etf anti; do
+        $B point $kind --K 4 --d 5 --n 3 --tau $tau --loss focal --gamma 2 -o "$work/p.json"
+        reference "$work/p.json" "K4-d5-n3-tau$tau-focal2-$kind"
+        $B point $kind --K 4 --d 5 --n 3 --tau $tau --loss focal --gamma 0.5 -o "$work/p.json"
+        reference "$work/p.json" "K4-d5-n3-tau$tau-focal0.5-$kind"
+        $B point $kind --K 4 --d 5 --n 3 --tau $tau --loss cosface --margin 0.35 --label-smoothing 0.1 -o "$work/p.json"
+        reference "$work/p.json" "K4-d5-n3-tau$tau-cosface0.35-eps0.1-$kind"
+    done
+    $B point etf --K 4 --d 5 --n 3 --tau $tau --loss cosface --margin 0.35 -o "$work/p.json"
+    reference "$work/p.json" "K4-d5-n3-tau$tau-cosface0.35-etf"
+done
 ls "$out" | wc -l >&2

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Benchmarks of the structured methods (issue 7), each a ratio or a time measured in one run.
+/// Benchmarks of the structured methods, each a ratio or a time measured in one run.
 public enum ScaleBenchmark {
     public struct Line: Codable, Sendable {
         public var name: String

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The dense-spectrum benchmark of issue 2: time of Hessian assembly + full eigenvalue solve,
+/// The dense-spectrum benchmark: time of Hessian assembly + full eigenvalue solve,
 /// against the LAPACK eigenvalue call alone on a symmetric matrix of the same size, measured
 /// in the same run so machine noise cancels in the ratio.
 public struct SpectrumBenchmark: Codable, Sendable {

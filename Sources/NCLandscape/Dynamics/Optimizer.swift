@@ -30,6 +30,19 @@ public struct StoppingCriteria: Sendable {
     }
 }
 
+/// Why an optimizer stopped.
+public enum StopReason: String, Codable, Sendable {
+    /// `‖grad‖` met a tolerance.
+    case gradientTolerance = "gradient_tolerance"
+    case maxIterations = "max_iterations"
+    /// No step decreased the loss (its rounding floor), or the trust region collapsed.
+    case noDecrease = "no_decrease"
+    /// The caller's observer asked to stop (escape studies: the run escaped).
+    case observer
+    /// Perturbed gradient descent: no escape after a perturbation, an approximate second-order point.
+    case secondOrderPoint = "second_order_point"
+}
+
 /// What an optimizer returns.
 public struct OptimizationResult: Sendable {
     public var point: Matrix
@@ -37,9 +50,7 @@ public struct OptimizationResult: Sendable {
     public var loss: Double
     public var gradientNorm: Double
     public var records: [IterationRecord]
-    /// `gradient_tolerance`, `max_iterations`, `no_decrease`, `observer`,
-    /// `second_order_point` (perturbed gradient descent).
-    public var stopReason: String
+    public var stopReason: StopReason
     public var hessianVectorProducts: Int
     /// Perturbations applied (perturbed gradient descent).
     public var perturbations: Int
@@ -103,7 +114,7 @@ struct TrajectoryRecorder {
     }
 
     /// Records the final iterate and packs the result.
-    mutating func finish(_ it: Int, _ cur: Iterate, step: Double, reason: String, hessianVectorProducts: Int = 0,
+    mutating func finish(_ it: Int, _ cur: Iterate, step: Double, reason: StopReason, hessianVectorProducts: Int = 0,
                          perturbations: Int = 0) -> OptimizationResult {
         record(it, cur, step: step, force: true)
         return OptimizationResult(point: cur.point, iterations: it, loss: cur.loss, gradientNorm: cur.gradientNorm, records: records,
@@ -131,9 +142,9 @@ public struct RiemannianGradientDescent: RiemannianOptimizer {
         var lastStep: Double
         switch rule { case let .fixed(e): lastStep = e; case let .armijo(a): lastStep = a }
         var it = 0
-        var reason = "max_iterations"
+        var reason = StopReason.maxIterations
         iterations: while it < criteria.maxIterations {
-            if criteria.converged(cur) { reason = "gradient_tolerance"; break }
+            if criteria.converged(cur) { reason = .gradientTolerance; break }
             var alpha: Double
             var next: Iterate
             switch rule {
@@ -158,12 +169,12 @@ public struct RiemannianGradientDescent: RiemannianOptimizer {
                 }
                 // No step decreases the loss (its rounding floor): stop. (A bare `break` here
                 // would leave only the switch and repeat the same failed search until the cap.)
-                guard let accepted else { reason = "no_decrease"; break iterations }
+                guard let accepted else { reason = .noDecrease; break iterations }
                 next = accepted
             }
             it += 1
             cur = next; lastStep = alpha
-            if !rec.step(it, cur, step: alpha) { reason = "observer"; break }
+            if !rec.step(it, cur, step: alpha) { reason = .observer; break }
         }
         return rec.finish(it, cur, step: lastStep, reason: reason)
     }
@@ -216,14 +227,14 @@ public struct PerturbedGradientDescent: RiemannianOptimizer {
         var cur = Iterate(model, at: x0)
         rec.record(0, cur, step: 0, force: true)
         var it = 0, perturbations = 0
-        var reason = "max_iterations"
+        var reason = StopReason.maxIterations
         // The point before the last perturbation, and the iteration it was made at.
         var anchor: (iterate: Iterate, started: Int)? = nil
         while it < criteria.maxIterations {
             if let a = anchor, it - a.started >= escapeSteps {
                 if cur.loss > a.iterate.loss - requiredDecrease {
                     cur = a.iterate
-                    reason = "second_order_point"
+                    reason = .secondOrderPoint
                     break
                 }
                 anchor = nil
@@ -237,11 +248,11 @@ public struct PerturbedGradientDescent: RiemannianOptimizer {
                 perturbations += 1
             }
             if anchor == nil && cur.gradientNorm <= criteria.gradientTolerance && gradientThreshold < criteria.gradientTolerance {
-                reason = "gradient_tolerance"; break
+                reason = .gradientTolerance; break
             }
             cur = Iterate(model, at: man.retract(cur.point, (-step) * cur.gradient))
             it += 1
-            if !rec.step(it, cur, step: step) { reason = "observer"; break }
+            if !rec.step(it, cur, step: step) { reason = .observer; break }
         }
         return rec.finish(it, cur, step: step, reason: reason, perturbations: perturbations)
     }

@@ -24,7 +24,7 @@ public enum OptimizerChoice: String, Codable, CaseIterable, Sendable {
     }
 }
 
-/// Settings of a saddle-escape study (SPEC §6).
+/// Settings of a saddle-escape study (docs/formulas.md §6).
 public struct EscapeConfiguration: Codable, Sendable {
     public var radii: [Double] = [1e-8, 1e-6, 1e-4, 1e-2]
     public var directions: [EscapeDirection] = EscapeDirection.allCases
@@ -94,10 +94,10 @@ public struct EscapeRun: Codable, Sendable {
     public var overlap: Double
     public var escaped: Bool
     @NullEncodable public var escapeIteration: Int?
-    /// SPEC §6: `log(ρ / (r ‖Pξ‖)) / log(1 + η|λ_min|)`.
+    /// docs/formulas.md §6: `log(ρ / (r ‖Pξ‖)) / log(1 + η|λ_min|)`.
     public var predictedIteration: Double
     public var iterations: Int
-    public var stopReason: String
+    public var stopReason: StopReason
     public var finalLoss: Double
     public var finalGradientNorm: Double
     public var finalClassification: String

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Settings of a normalized-vs-regularized training comparison (SPEC §7–§8).
+/// Settings of a normalized-vs-regularized training comparison (docs/formulas.md §7–§8).
 public struct TrainingConfiguration: Codable, Sendable {
     /// The normalized model (its loss, τ and ε); the regularized model uses the same labels with
     /// plain cross-entropy (docs/formulas.md §8).
@@ -62,7 +62,7 @@ public struct TrainingSummary: Codable, Sendable {
     public var software: String
 }
 
-/// Trains both models from the same seeded random starts (SPEC §8's claim: normalization
+/// Trains both models from the same seeded random starts (docs/formulas.md §8's claim: normalization
 /// reaches collapse in fewer iterations).
 public enum TrainingStudy {
     static func start(_ c: TrainingConfiguration, seed: Int) -> (Matrix, Matrix) {

@@ -25,9 +25,9 @@ public struct RiemannianTrustRegion: RiemannianOptimizer {
         var cur = Iterate(model, at: x0)
         rec.record(0, cur, step: 0, force: true)
         var it = 0, hvps = 0
-        var reason = "max_iterations"
+        var reason = StopReason.maxIterations
         while it < criteria.maxIterations {
-            if criteria.converged(cur) { reason = "gradient_tolerance"; break }
+            if criteria.converged(cur) { reason = .gradientTolerance; break }
             // The tangent Hessian operator (σ = 0 on normal directions, which tangent inputs do not have).
             let op = TangentHessianOperator(model: model, at: cur.point, firstOrder: cur.firstOrder)
             var product = [Double](repeating: 0, count: op.dimension)
@@ -48,8 +48,8 @@ public struct RiemannianTrustRegion: RiemannianOptimizer {
             if rho < 0.25 { radius *= 0.25 } else if rho > 0.75 && stepNorm >= 0.99 * radius { radius = min(2 * radius, maxRadius) }
             it += 1
             if rho > acceptRatio { cur = Iterate(model, at: candidate, firstOrder: cfo) }
-            if !rec.step(it, cur, step: stepNorm) { reason = "observer"; break }
-            if radius < 1e-14 { reason = "no_decrease"; break }
+            if !rec.step(it, cur, step: stepNorm) { reason = .observer; break }
+            if radius < 1e-14 { reason = .noDecrease; break }
         }
         return rec.finish(it, cur, step: 0, reason: reason, hessianVectorProducts: hvps)
     }

@@ -85,6 +85,7 @@ public struct PointFile: Codable, Sendable {
     public static func decode(from data: Data, source: String) throws -> PointFile {
         do { return try JSONDecoder().decode(PointFile.self, from: data) }
         catch let e as DecodingError { throw InputError("malformed point JSON in \(source): \(JSONErrors.describe(e))") }
+        catch let e as InputError { throw InputError("\(source): \(e.message)") }
         catch { throw InputError("malformed point JSON in \(source): \(error.localizedDescription)") }
     }
 

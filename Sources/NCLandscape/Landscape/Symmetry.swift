@@ -1,4 +1,4 @@
-/// The `O(d)` symmetry `f(QW, QH) = f(W, H)` (SPEC §4). At a critical point the orbit
+/// The `O(d)` symmetry `f(QW, QH) = f(W, H)` (docs/formulas.md §4). At a critical point the orbit
 /// tangents `ΩX` (`Ω` skew-symmetric) lie in the Hessian's kernel, so at least
 /// `ν = d(d−1)/2 − (d−r)(d−r−1)/2` eigenvalues vanish, `r = rank [W H]`.
 public struct SymmetryAnalysis: Sendable {

@@ -14,9 +14,18 @@ public enum MINRES {
         /// `‖b − A x‖` from the recurrence.
         public let residualNorm: Double
         public let iterations: Int
-        /// Which test stopped it: `residual`, `least_squares`, `max_iterations`, `exact` (b = 0 or a
-        /// Krylov space that became invariant).
-        public let stopReason: String
+        public let stopReason: Stop
+    }
+
+    /// Which test stopped it.
+    public enum Stop: String, Sendable {
+        /// `‖r‖ ≤ tol ‖b‖`.
+        case residual
+        /// `‖A r‖ ≤ lsTol ‖A‖ ‖r‖`: a least-squares solution of an inconsistent singular system.
+        case leastSquares = "least_squares"
+        case maxIterations = "max_iterations"
+        /// `b = 0`, or the Krylov space became invariant.
+        case exact
     }
 
     public static func solve(_ b: [Double], tolerance: Double, leastSquaresTolerance: Double = 1e-12, maxIterations: Int,
@@ -24,7 +33,7 @@ public enum MINRES {
         let n = b.count
         var x = [Double](repeating: 0, count: n)
         let beta1 = Vector.norm(b)
-        if beta1 == 0 { return Result(solution: x, residualNorm: 0, iterations: 0, stopReason: "exact") }
+        if beta1 == 0 { return Result(solution: x, residualNorm: 0, iterations: 0, stopReason: .exact) }
         var r1 = b, r2 = b
         var y = b
         var v = [Double](repeating: 0, count: n)
@@ -32,7 +41,7 @@ public enum MINRES {
         var oldb = 0.0, beta = beta1, dbar = 0.0, epsln = 0.0, phibar = beta1
         var tnorm2 = 0.0, cs = -1.0, sn = 0.0
         var iterations = 0
-        var reason = "max_iterations"
+        var reason = Stop.maxIterations
         while iterations < maxIterations {
             iterations += 1
             let s = 1 / beta
@@ -64,9 +73,9 @@ public enum MINRES {
             for i in 0 ..< n { w[i] = (v[i] - oldeps * w1[i] - delta * w2[i]) * inv }
             Vector.axpy(phi, w, &x)
             let aNorm = tnorm2.squareRoot()
-            if beta == 0 { reason = "exact"; break }
-            if phibar <= tolerance * beta1 { reason = "residual"; break }
-            if root <= leastSquaresTolerance * aNorm { reason = "least_squares"; break }
+            if beta == 0 { reason = .exact; break }
+            if phibar <= tolerance * beta1 { reason = .residual; break }
+            if root <= leastSquaresTolerance * aNorm { reason = .leastSquares; break }
         }
         return Result(solution: x, residualNorm: phibar, iterations: iterations, stopReason: reason)
     }

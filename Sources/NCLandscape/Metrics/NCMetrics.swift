@@ -1,4 +1,4 @@
-/// Neural-collapse metrics as in the paper's code (SPEC §7), plus accuracy and agreement with
+/// Neural-collapse metrics as in the paper's code (docs/formulas.md §7), plus accuracy and agreement with
 /// the nearest-class-center rule.
 public struct NCMetrics: Codable, Sendable, Equatable {
     /// `tr(Σ_W Σ_B^†)/K`: within-class variability relative to between-class spread.

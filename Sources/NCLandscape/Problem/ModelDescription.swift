@@ -35,16 +35,16 @@ public enum LossFunction: Sendable, Hashable {
     public static func make(kind: Kind, gamma: Double?, margin: Double?) throws -> LossFunction {
         switch kind {
         case .crossEntropy:
-            if gamma != nil { throw InputError("--gamma belongs to the focal loss, not to cross-entropy") }
-            if margin != nil { throw InputError("--margin belongs to the cosface loss, not to cross-entropy") }
+            if gamma != nil { throw InputError("gamma belongs to the focal loss, not to cross-entropy") }
+            if margin != nil { throw InputError("margin belongs to the cosface loss, not to cross-entropy") }
             return .crossEntropy
         case .focal:
-            if margin != nil { throw InputError("--margin belongs to the cosface loss, not to focal") }
+            if margin != nil { throw InputError("margin belongs to the cosface loss, not to focal") }
             let g = gamma ?? 2
             guard g.isFinite, g >= 0 else { throw InputError("the focal exponent gamma must be finite and ≥ 0 (got \(g))") }
             return .focal(gamma: g)
         case .cosface:
-            if gamma != nil { throw InputError("--gamma belongs to the focal loss, not to cosface") }
+            if gamma != nil { throw InputError("gamma belongs to the focal loss, not to cosface") }
             let m = margin ?? 0.35
             guard m.isFinite, m >= 0, m <= 2 else { throw InputError("the cosface margin m must lie in [0, 2] (a cosine margin; got \(m))") }
             return .cosface(margin: m)

@@ -1,4 +1,4 @@
-/// Closed-form points of the model (SPEC §3, §5).
+/// Closed-form points of the model (docs/formulas.md §3, §5).
 public enum SpecialPoint: String, CaseIterable, Sendable {
     /// Neural collapse: `W` a simplex ETF, `h_j = w_{y_j}`.
     case etf

@@ -55,7 +55,7 @@ public enum EscapeReport {
         | wall time | \(String(format: "%.2f s", s.seconds)) |
         | software | \(s.software) |
 
-        Prediction (SPEC §6): `T ≈ log(ρ / (r ‖Pξ‖)) / log(1 + η|λ_min|)`, `P` the projection on the λ_min eigenspace
+        Prediction (docs/formulas.md §6): `T ≈ log(ρ / (r ‖Pξ‖)) / log(1 + η|λ_min|)`, `P` the projection on the λ_min eigenspace
         (`|⟨ξ, v⟩|` when simple); the predicted slope of `T` against `log(1/r)` is `1/log(1 + η|λ_min|)`.
 
         ## Per direction

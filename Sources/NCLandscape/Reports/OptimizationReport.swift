@@ -6,13 +6,13 @@ public struct OptimizationReport: Codable, Sendable {
     public var source: String
     public var seed: UInt64
     public var iterations: Int
-    public var stopReason: String
+    public var stopReason: StopReason
     public var loss: Double
     public var gradientNorm: Double
     public var hessianVectorProducts: Int
     public var perturbations: Int
     /// Class of the Newton-polished end point (`not_critical` when polishing does not converge).
-    public var finalClassification: String
+    public var finalClassification: CriticalPointClass
     public var polishedLoss: Double
     public var polishedGradientNorm: Double
     public var nc: NCMetrics
@@ -22,7 +22,7 @@ public struct OptimizationReport: Codable, Sendable {
         let end = try LandscapeAnalyzer.settle(model, endPoint: r.point)
         return OptimizationReport(optimizer: optimizer, source: source, seed: seed, iterations: r.iterations, stopReason: r.stopReason,
                                   loss: r.loss, gradientNorm: r.gradientNorm, hessianVectorProducts: r.hessianVectorProducts,
-                                  perturbations: r.perturbations, finalClassification: end.classification.rawValue, polishedLoss: end.loss,
+                                  perturbations: r.perturbations, finalClassification: end.classification, polishedLoss: end.loss,
                                   polishedGradientNorm: end.polished.gradientNorm, nc: try NCMetrics.compute(model: model, point: r.point),
                                   software: SoftwareVersion.summary)
     }

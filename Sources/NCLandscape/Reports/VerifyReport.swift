@@ -1,6 +1,6 @@
 import Foundation
 
-/// The verdict of `verify` (SPEC §3–§4): is every critical point found a global minimizer or a
+/// The verdict of `verify` (docs/formulas.md §3–§4): is every critical point found a global minimizer or a
 /// strict saddle?
 public struct VerifySummary: Codable, Sendable {
     public enum Verdict: String, Codable, Sendable {

@@ -10,7 +10,7 @@ public struct SearchStart: Sendable {
     public let descendFirst: Bool
 }
 
-/// The symmetric ansatz families of SPEC §5, each a candidate to polish with Newton.
+/// The symmetric ansatz families of docs/formulas.md §5, each a candidate to polish with Newton.
 public enum AnsatzFamilies {
     /// Integer partitions of `k` into exactly `g` positive parts, largest first.
     public static func partitions(_ k: Int, into g: Int, maxPart: Int? = nil) -> [[Int]] {

@@ -35,7 +35,7 @@ public struct EnumerationResult: Sendable {
     public var seconds: Double
 }
 
-/// Finds distinct critical points (SPEC §5): ansatz families and random starts, each polished
+/// Finds distinct critical points (docs/formulas.md §5): ansatz families and random starts, each polished
 /// with Riemannian Newton, analyzed, and deduplicated modulo symmetry. Every distinct point is
 /// appended to `critical_points.jsonl` as found and every finished task to `tasks.jsonl`, so
 /// an interrupted run resumes without losing finished work.

@@ -1,6 +1,6 @@
 /// Quantities unchanged by every symmetry of the problem (rotations `Q ∈ O(d)`, class
 /// permutations with relabelling, permutations of samples within a class), used to recognize
-/// the same critical point reached twice (SPEC §5).
+/// the same critical point reached twice (docs/formulas.md §5).
 public struct CriticalPointInvariants: Codable, Sendable, Equatable {
     public var loss: Double
     public var index: Int

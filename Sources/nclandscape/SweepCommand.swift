@@ -82,13 +82,22 @@ struct MergeCommand: ParsableCommand {
 }
 
 struct PhaseCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "phase", abstract: "Render sweep results as SVG heat maps by verdict, with a Markdown summary and the counterexample points.")
+    static let configuration = CommandConfiguration(commandName: "phase",
+        abstract: "Render sweep results as SVG heat maps by verdict, with a Markdown summary and the counterexample points.",
+        discussion: """
+        Regimes are never pooled: each loss × label smoothing × imbalance ratio gets its own file of d-against-K maps, one
+        panel per τ (cells pool only n); the theorem's regime (cross-entropy, balanced, ε = 0) is phase_theorem_regime.svg.
+        Summary maps: imbalance against τ (cross-entropy, ε = 0), label smoothing against τ (cross-entropy, balanced) and
+        loss against τ (balanced, ε = 0), each split by d ≥ K, d = K − 1, d < K − 1.
+        """)
     @Argument(help: "Sweep JSONL file.") var results: String
     @Option(name: .customLong("out"), help: "Output folder. Default: results/runs/phase.") var out: String = "results/runs/phase"
+    @Option(name: .customLong("where"), help: "Keep only results with key=value (repeatable; keys K, d, n, tau, labelSmoothing or eps, imbalance, loss — a kind like cosface or a name like cosface-m0.35). Default: all.")
+    var selectors: [String] = []
     func run() throws {
         let rs = try JSONLines.read(SweepResult.self, path: results)
         guard !rs.isEmpty else { throw InputError("\(results) holds no sweep results") }
-        let files = try PhaseDiagram.write(rs, to: out, source: results)
+        let files = try PhaseDiagram.write(rs, to: out, source: results, selectors: try selectors.map(PhaseDiagram.Selector.init(parsing:)))
         print("wrote \(out)/phase.md and \(files.count) diagrams")
     }
 }

@@ -72,9 +72,20 @@ final class SweepTests: XCTestCase {
         let out = NSTemporaryDirectory() + "/nclandscape-phase-\(getpid())"
         let rs = try Sweep.run(grid: grid(), output: tempFile("phase"), jobs: 2)
         let files = try PhaseDiagram.write(rs, to: out, source: "test")
-        XCTAssertTrue(files.contains("phase_d_vs_K_tau2.svg"))
+        // Regimes are not pooled: the balanced map stands alone, imbalance 3 has its own.
+        XCTAssertEqual(Set(files), ["phase_theorem_regime.svg", "phase_cross-entropy-imb3-eps0.svg", "phase_imbalance_vs_tau.svg"])
         for f in files + ["phase.md"] { XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + f), f) }
         let md = try String(contentsOfFile: out + "/phase.md", encoding: .utf8)
         XCTAssertTrue(md.contains("\(rs.count) configurations"))
+        let theorem = try String(contentsOfFile: out + "/phase_theorem_regime.svg", encoding: .utf8)
+        // 2 balanced configurations per (K, d) cell (n = 1, 2), none of the imbalanced ones.
+        XCTAssertTrue(theorem.contains(">2/2<") || theorem.contains(">1/2<") || theorem.contains(">0/2<"))
+        XCTAssertFalse(theorem.contains("/4<"), "imbalanced configurations pooled into the theorem's map")
+        // Selectors restrict what is drawn.
+        let only = try PhaseDiagram.write(rs, to: out + "-sel", source: "test", selectors: [try PhaseDiagram.Selector(parsing: "imbalance=3")])
+        XCTAssertEqual(only, ["phase_cross-entropy-imb3-eps0.svg"])
+        assertThrowsInput(try PhaseDiagram.Selector(parsing: "colour=red"), contains: "unknown key")
+        assertThrowsInput(try PhaseDiagram.write(rs, to: out + "-none", source: "test", selectors: [try PhaseDiagram.Selector(parsing: "K=99")]),
+                          contains: "no sweep result matches")
     }
 }

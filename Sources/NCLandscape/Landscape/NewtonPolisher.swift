@@ -1,9 +1,21 @@
+/// Why Newton polishing stopped.
+public enum PolishStop: String, Codable, Sendable {
+    /// `‖grad‖ ≤ tolerance · γ`.
+    case converged
+    /// No step along Newton's direction lowered `‖grad‖` (30 halvings).
+    case noDecrease = "no_decrease"
+    /// Ten iterations gained less than a factor 2: a non-critical local minimum of `‖grad‖`.
+    case stalled
+    case maxIterations = "max_iterations"
+}
+
 /// Outcome of Riemannian Newton polishing.
 public struct PolishResult: Sendable {
     public let point: Matrix
     public let iterations: Int
     public let gradientNorm: Double
     public let converged: Bool
+    public let stop: PolishStop
     /// `‖grad f‖` before each iteration and at the end.
     public let history: [Double]
     /// `reduced`, `dense` or `matrix-free` (Newton–MINRES).
@@ -59,7 +71,7 @@ public enum NewtonPolisher {
             let fo = model.firstOrder(at: x)
             let gn = model.manifold.euclideanToRiemannianGradient(x, fo.euclideanGradient).frobeniusNorm
             if gn <= tolerance * fo.gradientScale {
-                return PolishResult(point: x, iterations: r.iterations, gradientNorm: gn, converged: true, history: r.history,
+                return PolishResult(point: x, iterations: r.iterations, gradientNorm: gn, converged: true, stop: .converged, history: r.history,
                                     method: "reduced", hessianVectorProducts: nil)
             }
         }
@@ -113,6 +125,7 @@ public enum NewtonPolisher {
         var gn = grad.frobeniusNorm
         var history = [gn]
         var it = 0, products = 0
+        var stop = PolishStop.maxIterations
         while gn > tolerance * fo.gradientScale && it < maxIterations {
             it += 1
             let (step, used) = try rule(model, x, fo, grad)
@@ -134,13 +147,14 @@ public enum NewtonPolisher {
             history.append(gn)
             // No step decreases ‖grad‖: we are at the floating-point floor (or the model's
             // pseudo-inverse direction is useless here); stop rather than loop.
-            if !accepted { break }
+            if !accepted { stop = .noDecrease; break }
             // Far from any critical point the damped steps only creep (a local minimum of
             // ‖grad‖ that is not critical): give up when ten iterations gained less than 2×.
             // Linear convergence at degenerate points halves ‖grad‖ per step, so it passes.
-            if it >= 20, gn > 1e-8 * fo.gradientScale, gn > 0.5 * history[history.count - 11] { break }
+            if it >= 20, gn > 1e-8 * fo.gradientScale, gn > 0.5 * history[history.count - 11] { stop = .stalled; break }
         }
-        return PolishResult(point: x, iterations: it, gradientNorm: gn, converged: gn <= tolerance * fo.gradientScale, history: history,
+        let converged = gn <= tolerance * fo.gradientScale
+        return PolishResult(point: x, iterations: it, gradientNorm: gn, converged: converged, stop: converged ? .converged : stop, history: history,
                             method: method, hessianVectorProducts: method == "matrix-free" ? products : nil)
     }
 }

@@ -1,15 +1,84 @@
 import Foundation
 
 /// Heat maps of sweep verdicts (`nclandscape phase`).
+///
+/// Configurations are never pooled across regimes: a regime is one loss, one label smoothing ε
+/// and one imbalance ratio, and each gets its own file of d-against-K maps, one panel per τ
+/// (cells pool only the sample counts n). The theorem's regime (cross-entropy, balanced, ε = 0)
+/// also stands alone. `--where key=value` selectors restrict what is drawn.
 public enum PhaseDiagram {
     /// Verdict severity used when several configurations share a cell: the worst one colors it.
     static func severity(_ v: VerifySummary.Verdict) -> Int {
         switch v { case .spuriousMinimumFound: return 2; case .inconclusive: return 1; case .benign: return 0 }
     }
     static let colors = ["#4daf4a", "#ff9f1c", "#e41a1c"]
-    static let names = ["benign", "inconclusive", "spurious minimum found"]
+    static let names = ["all benign", "some inconclusive", "spurious minimum found"]
 
     public struct Cell { public var total = 0; public var benign = 0; public var inconclusive = 0; public var spurious = 0; public var worst = 0 }
+
+    /// A filter on sweep results: `key=value` with keys K, d, n, tau, labelSmoothing (or eps),
+    /// imbalance, loss (a kind such as `cosface`, or a full name such as `cosface-m0.35`).
+    public struct Selector: Sendable, CustomStringConvertible {
+        public enum Key: String, CaseIterable, Sendable { case K, d, n, tau, labelSmoothing, imbalance, loss }
+        public let key: Key
+        public let value: String
+
+        public init(parsing text: String) throws {
+            let parts = text.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[1].isEmpty else { throw InputError("--where: expected key=value, got '\(text)'") }
+            let name = parts[0] == "eps" ? "labelSmoothing" : parts[0]
+            guard let k = Key(rawValue: name) else {
+                throw InputError("--where: unknown key '\(parts[0])'; use one of \(Key.allCases.map(\.rawValue).joined(separator: ", ")) (or eps)")
+            }
+            if k != .loss, Double(parts[1]) == nil { throw InputError("--where \(k.rawValue): '\(parts[1])' is not a number") }
+            key = k; value = parts[1]
+        }
+
+        public var description: String { "\(key.rawValue)=\(value)" }
+
+        public func matches(_ r: SweepResult) -> Bool {
+            let c = r.config
+            func eq(_ a: Double) -> Bool { abs(a - Double(value)!) <= 1e-12 * max(1, abs(a)) }
+            switch key {
+            case .K: return eq(Double(c.K))
+            case .d: return eq(Double(c.d))
+            case .n: return eq(Double(c.n))
+            case .tau: return eq(c.tau)
+            case .labelSmoothing: return eq(c.labelSmoothing)
+            case .imbalance: return eq(PhaseDiagram.ratio(r))
+            case .loss: return c.loss.name == value || c.loss.kind.rawValue == value
+            }
+        }
+    }
+
+    /// Majority-to-minority ratio of the class counts.
+    static func ratio(_ r: SweepResult) -> Double { Double(r.counts.max() ?? 1) / Double(max(1, r.counts.min() ?? 1)) }
+
+    /// One loss, one ε, one imbalance ratio.
+    public struct Regime: Hashable, Comparable, Sendable {
+        public var loss: LossFunction
+        public var labelSmoothing: Double
+        public var imbalance: Double
+
+        init(_ r: SweepResult) { loss = r.config.loss; labelSmoothing = r.config.labelSmoothing; imbalance = PhaseDiagram.ratio(r) }
+
+        /// Cross-entropy, balanced, ε = 0: where the theorem speaks (for d > K).
+        public var isTheorems: Bool { loss == .crossEntropy && labelSmoothing == 0 && imbalance == 1 }
+
+        public var title: String {
+            "\(loss.name), " + (imbalance == 1 ? "balanced" : "imbalance \(PhaseDiagram.fmt(imbalance)):1") + ", ε = \(PhaseDiagram.fmt(labelSmoothing))"
+        }
+        public var slug: String {
+            "\(loss.name)-imb\(PhaseDiagram.fmt(imbalance))-eps\(PhaseDiagram.fmt(labelSmoothing))"
+        }
+
+        static func order(_ l: LossFunction) -> (Int, Double) {
+            switch l { case .crossEntropy: return (0, 0); case let .cosface(m): return (1, m); case let .focal(g): return (2, g) }
+        }
+        public static func < (a: Regime, b: Regime) -> Bool {
+            (order(a.loss).0, order(a.loss).1, a.labelSmoothing, a.imbalance) < (order(b.loss).0, order(b.loss).1, b.labelSmoothing, b.imbalance)
+        }
+    }
 
     static func cells(_ results: [SweepResult], x: (SweepResult) -> Double, y: (SweepResult) -> Double) -> [Double: [Double: Cell]] {
         var out: [Double: [Double: Cell]] = [:]
@@ -25,107 +94,174 @@ public enum PhaseDiagram {
 
     static func fmt(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e6 ? String(Int(v)) : String(format: "%g", v) }
 
-    /// An SVG heat map: one rectangle per (x, y), colored by the worst verdict, labelled
-    /// "benign/total". `boundaries` draws lines y = x + c (e.g. the theorem's d = K + 1).
-    public static func heatMap(_ results: [SweepResult], title: String, xLabel: String, yLabel: String,
-                               x: (SweepResult) -> Double, y: (SweepResult) -> Double, boundaries: [(Double, String)] = []) -> String {
+    /// One heat-map panel drawn at the origin: one rectangle per (x, y), colored by the worst
+    /// verdict, labelled "benign/total". `boundaries` draws lines y = x + c (e.g. d = K + 1).
+    /// `xs`/`ys` fix the axes so that panels of one figure line up.
+    static func panel(_ results: [SweepResult], title: String, xLabel: String, yLabel: String, xs: [Double], ys: [Double],
+                      x: (SweepResult) -> Double, y: (SweepResult) -> Double, yNames: [Double: String] = [:],
+                      boundaries: [(Double, String)] = []) -> (svg: String, width: Double, height: Double) {
         let grid = cells(results, x: x, y: y)
-        let xs = Array(Set(results.map(x))).sorted(), ys = Array(Set(results.map(y))).sorted()
-        let cw = 58.0, ch = 34.0, ml = 80.0, mt = 50.0
-        let w = max(640, ml + cw * Double(max(1, xs.count)) + 260), h = mt + ch * Double(max(1, ys.count)) + 70
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" font-family=\"sans-serif\" font-size=\"11\">\n"
-        svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        svg += "<text x=\"\(w / 2)\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">\(SVGChart.esc(title))</text>\n"
+        let cw = 46.0, ch = 26.0, ml = 70.0, mt = 40.0
+        let w = ml + cw * Double(max(1, xs.count)) + 16, h = mt + ch * Double(max(1, ys.count)) + 44
+        var svg = "<text x=\"\(ml + cw * Double(xs.count) / 2)\" y=\"24\" text-anchor=\"middle\" font-size=\"13\">\(SVGChart.esc(title))</text>\n"
         for (i, xv) in xs.enumerated() {
             for (jj, yv) in ys.enumerated() {
                 let px = ml + Double(i) * cw, py = mt + Double(ys.count - 1 - jj) * ch
                 if let c = grid[xv]?[yv] {
-                    svg += "<rect x=\"\(px)\" y=\"\(py)\" width=\"\(cw - 2)\" height=\"\(ch - 2)\" fill=\"\(colors[c.worst])\" fill-opacity=\"\(0.35 + 0.65 * Double(c.total - c.benign) / Double(max(1, c.total)) * (c.worst > 0 ? 1 : 0) + (c.worst == 0 ? 0.5 : 0))\"/>\n"
-                    svg += "<text x=\"\(px + cw / 2 - 1)\" y=\"\(py + ch / 2 + 3)\" text-anchor=\"middle\">\(c.benign)/\(c.total)</text>\n"
+                    // Opacity grows with the share of non-benign configurations, so a cell with one
+                    // bad configuration out of eight reads lighter than one where all are bad.
+                    let share = Double(c.total - c.benign) / Double(max(1, c.total))
+                    let opacity = c.worst == 0 ? 0.85 : 0.35 + 0.65 * share
+                    svg += "<rect x=\"\(px)\" y=\"\(py)\" width=\"\(cw - 2)\" height=\"\(ch - 2)\" fill=\"\(colors[c.worst])\" fill-opacity=\"\(opacity)\"/>\n"
+                    svg += "<text x=\"\(px + cw / 2 - 1)\" y=\"\(py + ch / 2 + 3)\" text-anchor=\"middle\" font-size=\"10\">\(c.benign)/\(c.total)</text>\n"
                 } else {
                     svg += "<rect x=\"\(px)\" y=\"\(py)\" width=\"\(cw - 2)\" height=\"\(ch - 2)\" fill=\"#eee\"/>\n"
                 }
             }
-            svg += "<text x=\"\(ml + Double(i) * cw + cw / 2)\" y=\"\(mt + Double(ys.count) * ch + 14)\" text-anchor=\"middle\">\(fmt(xv))</text>\n"
+            svg += "<text x=\"\(ml + Double(i) * cw + cw / 2)\" y=\"\(mt + Double(ys.count) * ch + 13)\" text-anchor=\"middle\">\(fmt(xv))</text>\n"
         }
         for (jj, yv) in ys.enumerated() {
-            svg += "<text x=\"\(ml - 8)\" y=\"\(mt + Double(ys.count - 1 - jj) * ch + ch / 2 + 3)\" text-anchor=\"end\">\(fmt(yv))</text>\n"
+            svg += "<text x=\"\(ml - 6)\" y=\"\(mt + Double(ys.count - 1 - jj) * ch + ch / 2 + 3)\" text-anchor=\"end\">\(SVGChart.esc(yNames[yv] ?? fmt(yv)))</text>\n"
         }
-        // Boundary lines y = x + c over the grid's index space (only meaningful for integer axes).
-        let dashes = ["", "2,3", "8,3"]
-        for (bi, (c, label)) in boundaries.enumerated() {
+        let dashes = ["", "5,3"]
+        for (bi, (c, _)) in boundaries.enumerated() {
             var pts: [String] = []
             for (i, xv) in xs.enumerated() {
                 guard let jj = ys.firstIndex(where: { $0 >= xv + c }) else { continue }
                 let py = mt + Double(ys.count - jj) * ch - 1
                 pts.append("\(ml + Double(i) * cw),\(py) \(ml + Double(i + 1) * cw - 2),\(py)")
             }
-            if !pts.isEmpty {
-                let dash = dashes[bi % dashes.count]
-                svg += "<polyline points=\"\(pts.joined(separator: " "))\" fill=\"none\" stroke=\"#000\" stroke-width=\"2\"\(dash.isEmpty ? "" : " stroke-dasharray=\"\(dash)\"")/>\n"
-                let ly = mt + 70 + Double(bi) * 16, lx = ml + Double(xs.count) * cw + 8
-                svg += "<line x1=\"\(lx)\" y1=\"\(ly - 4)\" x2=\"\(lx + 24)\" y2=\"\(ly - 4)\" stroke=\"#000\" stroke-width=\"2\"\(dash.isEmpty ? "" : " stroke-dasharray=\"\(dash)\"")/>"
-                svg += "<text x=\"\(lx + 30)\" y=\"\(ly)\">\(SVGChart.esc(label))</text>\n"
-            }
+            guard !pts.isEmpty else { continue }
+            let dash = dashes[bi % dashes.count]
+            svg += "<polyline points=\"\(pts.joined(separator: " "))\" fill=\"none\" stroke=\"#000\" stroke-width=\"2\"\(dash.isEmpty ? "" : " stroke-dasharray=\"\(dash)\"")/>\n"
         }
-        svg += "<text x=\"\(ml + Double(xs.count) * cw / 2)\" y=\"\(mt + Double(ys.count) * ch + 34)\" text-anchor=\"middle\">\(SVGChart.esc(xLabel))</text>\n"
-        svg += "<text transform=\"translate(18,\(mt + Double(ys.count) * ch / 2)) rotate(-90)\" text-anchor=\"middle\">\(SVGChart.esc(yLabel))</text>\n"
+        svg += "<text x=\"\(ml + Double(xs.count) * cw / 2)\" y=\"\(mt + Double(ys.count) * ch + 30)\" text-anchor=\"middle\">\(SVGChart.esc(xLabel))</text>\n"
+        svg += "<text transform=\"translate(16,\(mt + Double(ys.count) * ch / 2)) rotate(-90)\" text-anchor=\"middle\">\(SVGChart.esc(yLabel))</text>\n"
+        return (svg, w, h)
+    }
+
+    /// Panels side by side (wrapping after `perRow`), a title and one legend.
+    static func figure(title: String, panels: [(svg: String, width: Double, height: Double)], boundaries: [(Double, String)],
+                       perRow: Int = 3, note: String) -> String {
+        let pw = panels.map(\.width).max() ?? 300, ph = panels.map(\.height).max() ?? 200
+        let rows = (panels.count + perRow - 1) / perRow
+        let legendW = 250.0
+        let w = Double(min(perRow, max(1, panels.count))) * pw + legendW, h = 40 + Double(rows) * ph + 30
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" font-family=\"sans-serif\" font-size=\"11\">\n"
+        svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        svg += "<text x=\"\((w - legendW) / 2)\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">\(SVGChart.esc(title))</text>\n"
+        for (i, p) in panels.enumerated() {
+            svg += "<g transform=\"translate(\(Double(i % perRow) * pw),\(30 + Double(i / perRow) * ph))\">\n\(p.svg)</g>\n"
+        }
+        let lx = w - legendW + 10
         for (i, n) in names.enumerated() {
-            let lx = ml + Double(xs.count) * cw + 8, ly = mt + Double(i) * 18
+            let ly = 50 + Double(i) * 18
             svg += "<rect x=\"\(lx)\" y=\"\(ly)\" width=\"12\" height=\"12\" fill=\"\(colors[i])\"/><text x=\"\(lx + 16)\" y=\"\(ly + 10)\">\(n)</text>\n"
         }
-        svg += "<text x=\"\(ml)\" y=\"\(h - 10)\" fill=\"#333\">cell: benign configurations / all configurations in the cell; color: worst verdict in the cell</text>\n"
+        let dashes = ["", "5,3"]
+        for (bi, (_, label)) in boundaries.enumerated() {
+            let ly = 50 + Double(names.count + bi) * 18 + 10
+            let dash = dashes[bi % dashes.count]
+            svg += "<line x1=\"\(lx)\" y1=\"\(ly - 4)\" x2=\"\(lx + 24)\" y2=\"\(ly - 4)\" stroke=\"#000\" stroke-width=\"2\"\(dash.isEmpty ? "" : " stroke-dasharray=\"\(dash)\"")/>"
+            svg += "<text x=\"\(lx + 30)\" y=\"\(ly)\">\(SVGChart.esc(label))</text>\n"
+        }
+        svg += "<text x=\"10\" y=\"\(h - 10)\" fill=\"#333\">\(SVGChart.esc(note))</text>\n"
         return svg + "</svg>\n"
     }
 
-    /// Writes the diagrams, the counterexample points and `phase.md` into `dir`.
-    public static func write(_ results: [SweepResult], to dir: String, source: String) throws -> [String] {
+    static let dBoundaries: [(Double, String)] = [(1, "above: d > K (the theorem)"), (-1, "above: d ≥ K − 1 (ETF fits)")]
+
+    /// d-against-K maps of one set of results, one panel per τ.
+    static func dVersusK(_ results: [SweepResult], title: String) -> String {
+        let ks = Array(Set(results.map { Double($0.config.K) })).sorted(), ds = Array(Set(results.map { Double($0.config.d) })).sorted()
+        let panels = Array(Set(results.map(\.config.tau))).sorted().map { t in
+            panel(results.filter { $0.config.tau == t }, title: "τ = \(fmt(t))", xLabel: "K (classes)", yLabel: "d (feature dimension)",
+                  xs: ks, ys: ds, x: { Double($0.config.K) }, y: { Double($0.config.d) }, boundaries: dBoundaries)
+        }
+        return figure(title: title, panels: panels, boundaries: dBoundaries,
+                      note: "cell: benign / all configurations (pooled over the sample counts n); color: worst verdict in the cell")
+    }
+
+    /// One variable against τ, split by the position of d relative to K.
+    static func versusTau(_ results: [SweepResult], title: String, yLabel: String, y: @escaping (SweepResult) -> Double,
+                          yNames: [Double: String] = [:]) -> String {
+        let taus = Array(Set(results.map(\.config.tau))).sorted(), ys = Array(Set(results.map(y))).sorted()
+        let groups: [(String, (SweepResult) -> Bool)] = [("d ≥ K", { $0.config.d >= $0.config.K }), ("d = K − 1", { $0.config.d == $0.config.K - 1 }),
+                                                         ("d < K − 1", { $0.config.d < $0.config.K - 1 })]
+        let panels = groups.compactMap { name, f -> (svg: String, width: Double, height: Double)? in
+            let g = results.filter(f)
+            return g.isEmpty ? nil : panel(g, title: name, xLabel: "τ", yLabel: yLabel, xs: taus, ys: ys, x: { $0.config.tau }, y: y, yNames: yNames)
+        }
+        return figure(title: title, panels: panels, boundaries: [], note: "cell: benign / all configurations (pooled over K, d in the group, n); color: worst verdict in the cell")
+    }
+
+    /// Writes the diagrams, the counterexample points and `phase.md` into `dir`; returns the
+    /// diagram file names.
+    public static func write(_ all: [SweepResult], to dir: String, source: String, selectors: [Selector] = []) throws -> [String] {
+        let results = all.filter { r in selectors.allSatisfy { $0.matches(r) } }
+        guard !results.isEmpty else { throw InputError("no sweep result matches \(selectors.map(\.description).joined(separator: " "))") }
         var files: [String] = []
-        let taus = Array(Set(results.map(\.config.tau))).sorted()
-        for t in taus {
-            let name = "phase_d_vs_K_tau\(fmt(t)).svg"
-            try AtomicFile.write(heatMap(results.filter { $0.config.tau == t }, title: "Verdicts, τ = \(fmt(t)) (all n, ε, imbalance)",
-                                         xLabel: "K (classes)", yLabel: "d (feature dimension)",
-                                         x: { Double($0.config.K) }, y: { Double($0.config.d) },
-                                         boundaries: [(1, "above: d > K (theorem)"), (-1, "above: d ≥ K − 1 (simplex ETF fits)")]), to: dir + "/" + name)
+        let regimes = Dictionary(grouping: results, by: Regime.init)
+        for regime in regimes.keys.sorted() {
+            let name = regime.isTheorems ? "phase_theorem_regime.svg" : "phase_\(regime.slug).svg"
+            let title = regime.isTheorems ? "The theorem's regime: \(regime.title) (the theorem covers d > K)" : "Verdicts: \(regime.title)"
+            try AtomicFile.write(dVersusK(regimes[regime]!, title: title), to: dir + "/" + name)
             files.append(name)
         }
-        try AtomicFile.write(heatMap(results, title: "Verdicts: imbalance ratio against τ (all K, d, n, ε)", xLabel: "τ", yLabel: "majority/minority ratio",
-                                     x: { $0.config.tau }, y: { Double($0.counts.max()!) / Double($0.counts.min()!) }), to: dir + "/phase_imbalance_vs_tau.svg")
-        files.append("phase_imbalance_vs_tau.svg")
-        try AtomicFile.write(heatMap(results, title: "Verdicts: label smoothing against τ (all K, d, n, imbalance)", xLabel: "τ", yLabel: "label smoothing ε",
-                                     x: { $0.config.tau }, y: { $0.config.labelSmoothing }), to: dir + "/phase_smoothing_vs_tau.svg")
-        files.append("phase_smoothing_vs_tau.svg")
+        let ce = results.filter { $0.config.loss == .crossEntropy }
+        let ceNoSmoothing = ce.filter { $0.config.labelSmoothing == 0 }
+        if Set(ceNoSmoothing.map(ratio)).count > 1 {
+            try AtomicFile.write(versusTau(ceNoSmoothing, title: "Imbalance against τ (cross-entropy, ε = 0)", yLabel: "majority/minority ratio", y: ratio),
+                                 to: dir + "/phase_imbalance_vs_tau.svg")
+            files.append("phase_imbalance_vs_tau.svg")
+        }
+        let ceBalanced = ce.filter { ratio($0) == 1 }
+        if Set(ceBalanced.map(\.config.labelSmoothing)).count > 1 {
+            try AtomicFile.write(versusTau(ceBalanced, title: "Label smoothing against τ (cross-entropy, balanced)", yLabel: "label smoothing ε",
+                                           y: { $0.config.labelSmoothing }), to: dir + "/phase_smoothing_vs_tau.svg")
+            files.append("phase_smoothing_vs_tau.svg")
+        }
+        let plain = results.filter { ratio($0) == 1 && $0.config.labelSmoothing == 0 }
+        let losses = Array(Set(plain.map(\.config.loss))).sorted { Regime.order($0) < Regime.order($1) }
+        if losses.count > 1 {
+            let index = Dictionary(uniqueKeysWithValues: losses.enumerated().map { ($0.element, Double($0.offset)) })
+            let names = Dictionary(uniqueKeysWithValues: losses.enumerated().map { (Double($0.offset), $0.element.name) })
+            try AtomicFile.write(versusTau(plain, title: "Loss against τ (balanced, ε = 0)", yLabel: "loss", y: { index[$0.config.loss]! }, yNames: names),
+                                 to: dir + "/phase_loss_vs_tau.svg")
+            files.append("phase_loss_vs_tau.svg")
+        }
         var counterexamples: [String] = []
         for r in results { for (i, p) in r.spuriousMinima.enumerated() {
             let name = "counterexamples/\(r.key)-\(i).json"
             try p.write(to: dir + "/" + name)
             counterexamples.append(name)
         } }
-        try AtomicFile.write(markdown(results, files: files, counterexamples: counterexamples, source: source), to: dir + "/phase.md")
+        try AtomicFile.write(markdown(results, regimes: regimes, files: files, counterexamples: counterexamples, source: source, selectors: selectors),
+                             to: dir + "/phase.md")
         return files
     }
 
-    static func markdown(_ results: [SweepResult], files: [String], counterexamples: [String], source: String) -> String {
+    static func counts(_ g: [SweepResult]) -> String {
+        "\(g.count) | \(g.filter { $0.verdict == .benign }.count) | \(g.filter { $0.verdict == .inconclusive }.count) | \(g.filter { $0.verdict == .spuriousMinimumFound }.count)"
+    }
+
+    static func markdown(_ results: [SweepResult], regimes: [Regime: [SweepResult]], files: [String], counterexamples: [String],
+                         source: String, selectors: [Selector]) -> String {
         var by: [String: Int] = [:]
         for r in results { by[r.verdict.rawValue, default: 0] += 1 }
         let inside = results.filter(\.theoremApplies)
-        var md = "# Phase diagram\n\nFrom `\(source)`: \(results.count) configurations — "
-        md += by.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + ".\n\n"
-        md += "Inside the theorem's assumptions (balanced, ε = 0, d > K): \(inside.count) configurations, "
+        var md = "# Phase diagram\n\nFrom `\(source)`" + (selectors.isEmpty ? "" : " where " + selectors.map { "`\($0)`" }.joined(separator: ", "))
+        md += ": \(results.count) configurations — " + by.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + ".\n\n"
+        md += "Inside the theorem's assumptions (cross-entropy, balanced, ε = 0, d > K): \(inside.count) configurations, "
         md += "\(inside.filter { $0.verdict == .benign }.count) benign.\n\n"
-        md += "## By regime\n\n| regime | configurations | benign | inconclusive | spurious minimum found |\n|---|---|---|---|---|\n"
-        let regimes: [(String, (SweepResult) -> Bool)] = [
-            ("theorem: balanced, ε = 0, d > K", { $0.theoremApplies }),
-            ("balanced, ε = 0, d = K", { $0.config.labelSmoothing == 0 && Set($0.counts).count == 1 && $0.config.d == $0.config.K }),
-            ("balanced, ε = 0, d = K − 1", { $0.config.labelSmoothing == 0 && Set($0.counts).count == 1 && $0.config.d == $0.config.K - 1 }),
-            ("balanced, ε = 0, d < K − 1", { $0.config.labelSmoothing == 0 && Set($0.counts).count == 1 && $0.config.d < $0.config.K - 1 }),
-            ("imbalanced, ε = 0", { $0.config.labelSmoothing == 0 && Set($0.counts).count > 1 }),
-            ("label smoothing ε > 0", { $0.config.labelSmoothing > 0 }),
-        ]
-        for (name, f) in regimes {
-            let g = results.filter(f)
-            md += "| \(name) | \(g.count) | \(g.filter { $0.verdict == .benign }.count) | \(g.filter { $0.verdict == .inconclusive }.count) | \(g.filter { $0.verdict == .spuriousMinimumFound }.count) |\n"
+        md += "## By regime and by d relative to K\n\n| regime | d vs K | configurations | benign | inconclusive | spurious minimum found |\n|---|---|---|---|---|---|\n"
+        let bands: [(String, (SweepResult) -> Bool)] = [("d > K", { $0.config.d > $0.config.K }), ("d = K", { $0.config.d == $0.config.K }),
+                                                        ("d = K − 1", { $0.config.d == $0.config.K - 1 }), ("d < K − 1", { $0.config.d < $0.config.K - 1 })]
+        for regime in regimes.keys.sorted() {
+            for (band, f) in bands {
+                let g = regimes[regime]!.filter(f)
+                if !g.isEmpty { md += "| \(regime.title) | \(band) | \(counts(g)) |\n" }
+            }
         }
         md += "\n## Diagrams\n\n" + files.map { "![\($0)](\($0))" }.joined(separator: "\n\n") + "\n"
         md += "\n## Configurations with spurious minima\n\n"
@@ -139,6 +275,13 @@ public enum PhaseDiagram {
                 }.joined(separator: ", ")
                 let files = counterexamples.filter { $0.hasPrefix("counterexamples/\(r.key)-") }.map { "[\(($0 as NSString).lastPathComponent)](\($0))" }.joined(separator: " ")
                 md += "| \(r.key) | \(r.lowestLoss.map { String(format: "%.8g", $0) } ?? "—") | \(losses) | \(files) |\n"
+            }
+        }
+        let inconclusive = results.filter { $0.verdict == .inconclusive }.sorted { $0.key < $1.key }
+        if !inconclusive.isEmpty {
+            md += "\n## Inconclusive configurations\n\n| configuration | degenerate points (losses) | undetermined |\n|---|---|---|\n"
+            for r in inconclusive {
+                md += "| \(r.key) | \(r.degenerateLosses.map { String(format: "%.8g", $0) }.joined(separator: ", ")) | \(r.classCounts[CriticalPointClass.undetermined.rawValue] ?? 0) |\n"
             }
         }
         return md

@@ -18,6 +18,19 @@ public struct VerifySummary: Codable, Sendable {
         public var counts: [Int]
         public var search: SearchConfiguration
     }
+    /// How each kind of start fared (search coverage).
+    public struct Coverage: Codable, Sendable {
+        /// Origin family: `etf`, `anti`, `signs`, `groups`, `total`, `random-newton`, `random-descent`.
+        public var origin: String
+        public var started: Int
+        /// Reached a critical point: a new distinct one, or one found before.
+        public var new: Int
+        public var duplicate: Int
+        /// Did not converge, by the reason Newton stopped (`stalled`, `no_decrease`, `max_iterations`).
+        public var failed: [String: Int]
+        /// Saddle-seeking random starts that converged only from a gradient-descent iterate.
+        public var convergedAfterDescentSteps: Int
+    }
     public var verdict: Verdict
     public var message: String
     public var counts: [String: Int]
@@ -33,6 +46,7 @@ public struct VerifySummary: Codable, Sendable {
     public var marginalIds: [Int]
     public var tasks: Int
     public var tasksNotConverged: Int
+    public var coverage: [Coverage]
     public var seconds: Double
     public var method: String
     public var parameters: Parameters
@@ -78,11 +92,35 @@ public struct VerifySummary: Codable, Sendable {
         theoremApplies = model.theoremApplies
         tasks = r.tasks.count
         tasksNotConverged = r.tasks.filter { $0.outcome == .notCritical }.count
+        coverage = Self.coverage(r.tasks)
         seconds = r.seconds
         let methods = Dictionary(grouping: pts, by: { $0.method.rawValue }).mapValues(\.count)
         method = "\(config.method.rawValue): " + methods.sorted { $0.key < $1.key }.map { "\($0.key) for \($0.value) point(s)" }.joined(separator: ", ")
         parameters = Parameters(model: model.spec, counts: model.counts, search: config)
         software = SoftwareVersion.summary
+    }
+}
+
+extension VerifySummary {
+    /// Per origin family, in the order families first appear.
+    static func coverage(_ tasks: [TaskRecord]) -> [Coverage] {
+        var order: [String] = []
+        var by: [String: Coverage] = [:]
+        for t in tasks {
+            let family = String(t.origin.split(separator: ":").first ?? "")
+            if by[family] == nil {
+                order.append(family)
+                by[family] = Coverage(origin: family, started: 0, new: 0, duplicate: 0, failed: [:], convergedAfterDescentSteps: 0)
+            }
+            by[family]!.started += 1
+            switch t.outcome {
+            case .new: by[family]!.new += 1
+            case .duplicate: by[family]!.duplicate += 1
+            case .notCritical: by[family]!.failed[t.polish?.rawValue ?? "unknown", default: 0] += 1
+            }
+            if let s = t.descentSteps, s > 0 { by[family]!.convergedAfterDescentSteps += 1 }
+        }
+        return order.map { by[$0]! }
     }
 }
 
@@ -185,6 +223,13 @@ public enum VerifyReport {
 
         """
         for (k, v) in s.counts.sorted(by: { $0.key < $1.key }) where v > 0 { md += "| \(k) | \(v) |\n" }
+        md += "\n## Search coverage\n\n| origin | started | new point | found before | did not converge (why) | converged from a descent iterate |\n|---|---|---|---|---|---|\n"
+        for c in s.coverage {
+            let failed = c.failed.isEmpty ? "0" : "\(c.failed.values.reduce(0, +)) (" + c.failed.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
+            md += "| \(c.origin) | \(c.started) | \(c.new) | \(c.duplicate) | \(failed) | \(c.origin == "random-newton" ? "\(c.convergedAfterDescentSteps)" : "—") |\n"
+        }
+        md += "\n`stalled`: Newton stopped gaining (a non-critical local minimum of ‖grad‖); `no_decrease`: no step along its direction lowered ‖grad‖. "
+        md += "Random Newton starts that fail from the random point retry from gradient-descent iterates 1, 2, 4, …, 32 (saddle seeking).\n"
         md += "\n## Distinct critical points (sorted by loss)\n\n```\n" + table(points) + "\n```\n\n"
         md += "`zeros` counts eigenvalues with |λ| ≤ δ = 1e-8·‖M‖₂; `ν` of them are forced by the O(d) symmetry. "
         md += "`margin` = |deciding eigenvalue| / δ (λ_min at a saddle, λ_min(M_⊥) otherwise), `by value` when the loss met a proven lower bound "

@@ -8,6 +8,9 @@ public struct SearchStart: Sendable {
     public let point: Matrix
     /// Whether to descend (Riemannian trust region) before Newton polishing.
     public let descendFirst: Bool
+    /// Whether a failed Newton run is retried from early gradient-descent iterates (saddle
+    /// seeking from random points; see `CriticalPointSearch.saddleSeekingSteps`).
+    public var seekSaddle = false
 }
 
 /// The symmetric ansatz families of docs/formulas.md §5, each a candidate to polish with Newton.
@@ -76,7 +79,9 @@ public enum AnsatzFamilies {
         let x = model.manifold.randomPoint(using: &rng)
         let gd: Bool
         switch mix { case .alternate: gd = i % 2 == 1; case .descent: gd = true; case .newton: gd = false }
-        return SearchStart(task: "start:\(i)", origin: gd ? "random-descent" : "random-newton", point: x, descendFirst: gd)
+        var s = SearchStart(task: "start:\(i)", origin: gd ? "random-descent" : "random-newton", point: x, descendFirst: gd)
+        s.seekSaddle = !gd
+        return s
     }
 }
 

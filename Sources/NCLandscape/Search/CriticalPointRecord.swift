@@ -83,6 +83,11 @@ public struct TaskRecord: Codable, Sendable {
     public var pointId: Int?
     public var gradientNorm: Double
     public var seconds: Double
+    /// Why polishing stopped (`converged`, `no_decrease`, `stalled`, `max_iterations`).
+    public var polish: PolishStop? = nil
+    /// Saddle-seeking starts: the gradient-descent iterate Newton converged from (0: the start
+    /// itself), nil when none did or the start is not saddle seeking.
+    public var descentSteps: Int? = nil
 }
 
 /// Reads a JSON-lines file, skipping a torn final line left by an interrupted write (it has no

@@ -10,7 +10,14 @@ for name in sorted(os.listdir(root)):
         continue
     s = json.load(open(f))
     p = s["parameters"]
-    rows.append((p["K"], p["d"], p["N"], p["tau"], p["labelSmoothing"], name, s, p))
+    m = p["model"]
+    rows.append((m["K"], m["d"], len(m["labels"]), m["tau"], m["labelSmoothing"], name, s, p))
+
+def newton(s):
+    for c in s.get("coverage", []):
+        if c["origin"] == "random-newton":
+            return f"{c['new'] + c['duplicate']}/{c['started']}"
+    return "—"
 
 def fmt(x):
     return "—" if x is None else f"{x:.10g}"
@@ -21,16 +28,17 @@ for r in rows:
 inside = [r for r in rows if r[6]["theoremApplies"]]
 print("# verify: reproduction grid\n")
 print("Produced by `scripts/reproduce-verify.sh` (`nclandscape verify`, 20 random starts, seed 0, plus the ansatz families).")
-print("Each row links to its report folder. *Theorem* = the paper's assumptions hold (balanced, ε = 0, d > K).\n")
+print("Each row links to its report folder. *Theorem* = the paper's assumptions hold (cross-entropy, balanced, ε = 0, d > K).")
+print("*Newton starts* = random starts that reached a critical point (saddle seeking) out of those started; *not converged* = all starts that did not.\n")
 print(f"{len(rows)} configurations: " + ", ".join(f"{v} {k}" for k, v in sorted(verdicts.items())) + ".")
 bad_inside = [r for r in inside if r[6]["verdict"] != "benign"]
 print(f"Inside the theorem's regime: {len(inside)} configurations, {len(inside) - len(bad_inside)} benign"
       + ("" if not bad_inside else ", NOT benign: " + ", ".join(r[5] for r in bad_inside)) + ".\n")
-print("| configuration | K | d | N | counts | τ | ε | theorem | verdict | distinct | global | saddles | spurious | degenerate | best loss | f* | time (s) |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| configuration | K | d | N | counts | τ | ε | theorem | verdict | distinct | global | saddles | spurious | degenerate | best loss | f* | Newton starts | not converged | time (s) |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for K, d, N, tau, eps, name, s, p in rows:
     c = s["counts"]
     print(f"| [{name}]({name}/report.md) | {K} | {d} | {N} | {','.join(map(str, p['counts']))} | {tau:g} | {eps:g} | "
           f"{'yes' if s['theoremApplies'] else 'no'} | **{s['verdict']}** | {s['distinctCriticalPoints']} | {c.get('global_minimizer', 0)} | "
           f"{c.get('strict_saddle', 0)} | {c.get('spurious_local_minimizer', 0)} | {c.get('degenerate', 0)} | {fmt(s['bestLoss'])} | "
-          f"{fmt(s['fStar'])} | {s['seconds']:.2f} |")
+          f"{fmt(s['fStar'])} | {newton(s)} | {s['tasksNotConverged']}/{s['tasks']} | {s['seconds']:.2f} |")

@@ -16,39 +16,47 @@ struct NCLandscapeCommand: ParsableCommand {
 
 /// The model configuration flags shared by every command that builds a problem.
 struct ModelOptions: ParsableArguments {
-    @Option(name: .customLong("K"), help: "Number of classes K (≥ 2).")
-    var K: Int = 4
-    @Option(name: .customLong("d"), help: "Feature dimension d (≥ 2).")
-    var d: Int = 5
-    @Option(name: .customLong("n"), help: "Samples per class (balanced). Ignored when --counts is given.")
-    var n: Int = 3
+    // Optional so that `--resume` can tell "not given" (reuse the stored run) from a default.
+    @Option(name: .customLong("K"), help: "Number of classes K (≥ 2). Default: 4.")
+    var K: Int?
+    @Option(name: .customLong("d"), help: "Feature dimension d (≥ 2). Default: 5.")
+    var d: Int?
+    @Option(name: .customLong("n"), help: "Samples per class (balanced). Ignored when --counts is given. Default: 3.")
+    var n: Int?
     @Option(name: .customLong("counts"), help: "Comma-separated samples per class for imbalanced problems, e.g. 5,1,1 (sets K). Default: none (balanced, --n per class).")
     var counts: String?
-    @Option(name: .customLong("tau"), help: "Temperature τ > 0.")
-    var tau: Double = 2
-    @Option(name: .customLong("label-smoothing"), help: "Label smoothing ε in [0, 1) (cross-entropy and cosface).")
-    var labelSmoothing: Double = 0
+    @Option(name: .customLong("tau"), help: "Temperature τ > 0. Default: 2.")
+    var tau: Double?
+    @Option(name: .customLong("label-smoothing"), help: "Label smoothing ε in [0, 1) (cross-entropy and cosface). Default: 0.")
+    var labelSmoothing: Double?
     @OptionGroup var loss: LossOptions
+
+    /// No model flag was given.
+    var isUnset: Bool { K == nil && d == nil && n == nil && counts == nil && tau == nil && labelSmoothing == nil && loss.isUnset }
 
     func model() throws -> NormalizedFeatureModel {
         let l = try loss.function()
         if let counts {
-            return try NormalizedFeatureModel(d: d, counts: parseList(counts, "--counts") { Int($0) }, tau: tau, labelSmoothing: labelSmoothing, loss: l)
+            if K != nil || n != nil { throw InputError("--counts sets K and the samples per class; drop --K and --n") }
+            return try NormalizedFeatureModel(d: d ?? 5, counts: parseList(counts, "--counts") { Int($0) }, tau: tau ?? 2,
+                                              labelSmoothing: labelSmoothing ?? 0, loss: l)
         }
-        return try NormalizedFeatureModel(K: K, d: d, n: n, tau: tau, labelSmoothing: labelSmoothing, loss: l)
+        return try NormalizedFeatureModel(K: K ?? 4, d: d ?? 5, n: n ?? 3, tau: tau ?? 2, labelSmoothing: labelSmoothing ?? 0, loss: l)
     }
 }
 
 /// The loss function flags (docs/formulas.md §11), shared by every command that builds a problem.
 struct LossOptions: ParsableArguments {
-    @Option(name: .customLong("loss"), help: "cross-entropy | focal | cosface.")
-    var kind: LossFunction.Kind = .crossEntropy
-    @Option(name: .customLong("gamma"), help: "Focal exponent γ ≥ 0 (focal only; default 2).")
+    @Option(name: .customLong("loss"), help: "cross-entropy | focal | cosface. Default: cross-entropy.")
+    var kind: LossFunction.Kind?
+    @Option(name: .customLong("gamma"), help: "Focal exponent γ ≥ 0 (focal only). Default: 2.")
     var gamma: Double?
-    @Option(name: .customLong("margin"), help: "CosFace additive cosine margin m ∈ [0, 2] (cosface only; default 0.35).")
+    @Option(name: .customLong("margin"), help: "CosFace additive cosine margin m ∈ [0, 2] (cosface only). Default: 0.35.")
     var margin: Double?
 
-    func function() throws -> LossFunction { try LossFunction.make(kind: kind, gamma: gamma, margin: margin) }
+    var isUnset: Bool { kind == nil && gamma == nil && margin == nil }
+
+    func function() throws -> LossFunction { try LossFunction.make(kind: kind ?? .crossEntropy, gamma: gamma, margin: margin) }
 }
 
 /// Where a point comes from: a point JSON file, or NumPy arrays.

@@ -4,38 +4,54 @@ import NCLandscape
 
 /// Search settings shared by `enumerate` and `verify`.
 struct SearchOptions: ParsableArguments {
-    @Option(name: .customLong("starts"), help: "Random starts (even ones: Newton from a random point, reaching saddles; odd ones: Riemannian trust-region descent then Newton, reaching minima).")
-    var starts: Int = 20
-    @Option(name: .customLong("seed"), help: "Seed; start i uses an independent stream derived from it, so results reproduce exactly.")
-    var seed: UInt64 = 0
-    @Option(name: .customLong("jobs"), help: "Parallel workers (each uses single-threaded BLAS).")
-    var jobs: Int = 2
+    @Option(name: .customLong("starts"), help: "Random starts (even ones: Newton from a random point, retried from early gradient-descent iterates, reaching saddles; odd ones: Riemannian trust-region descent then Newton, reaching minima). Default: 20.")
+    var starts: Int?
+    @Option(name: .customLong("seed"), help: "Seed; start i uses an independent stream derived from it, so results reproduce exactly. Default: 0.")
+    var seed: UInt64?
+    @Option(name: .customLong("jobs"), help: "Parallel workers (each uses single-threaded BLAS). Default: 2.")
+    var jobs: Int?
     @Flag(name: .customLong("no-ansatz"), help: "Skip the symmetric ansatz families (random starts only).")
     var noAnsatz = false
     @Option(name: .customLong("out"), help: "Output folder. Default: results/runs/<command>-<parameters>.")
     var out: String?
-    @Flag(name: .customLong("resume"), help: "Continue an interrupted run in --out (finished tasks are skipped, found points kept).")
+    @Flag(name: .customLong("resume"), help: "Continue an interrupted run in --out (finished tasks are skipped, found points kept). Without model or search flags, the stored parameters are reused.")
     var resume = false
-    @Option(name: .customLong("method"), help: "auto | dense | reduced | lanczos: how each point's spectrum is computed (auto: reduced at collapsed points, dense up to m = 8000, else Lanczos + structured inertia).")
-    var method: HessianMethod = .auto
+    @Option(name: .customLong("method"), help: "auto | dense | reduced | lanczos: how each point's spectrum is computed (auto: reduced at collapsed points, dense up to m = 8000, else Lanczos + structured inertia). Default: auto.")
+    var method: HessianMethod?
+
+    var isUnset: Bool { starts == nil && seed == nil && !noAnsatz && method == nil }
 
     func configuration() throws -> SearchConfiguration {
+        let starts = self.starts ?? 20, jobs = self.jobs ?? 2
         guard starts >= 0 else { throw InputError("--starts must be ≥ 0") }
         guard jobs >= 1 else { throw InputError("--jobs must be ≥ 1") }
-        var c = SearchConfiguration(starts: starts, seed: seed, jobs: jobs, ansatz: !noAnsatz)
-        c.method = method
+        var c = SearchConfiguration(starts: starts, seed: seed ?? 0, jobs: jobs, ansatz: !noAnsatz)
+        c.method = method ?? .auto
         return c
     }
 
     func directory(command: String, model m: NormalizedFeatureModel) -> String {
         if let out { return out }
         let shape = m.isBalanced ? "n\(m.counts[0])" : "counts" + m.counts.map(String.init).joined(separator: "-")
-        return "results/runs/\(command)-K\(m.K)-d\(m.d)-\(shape)-tau\(m.tau)-eps\(m.labelSmoothing)-seed\(seed)"
+        let loss = m.loss == .crossEntropy ? "" : "-\(m.loss.name)"
+        return "results/runs/\(command)-K\(m.K)-d\(m.d)-\(shape)-tau\(m.tau)-eps\(m.labelSmoothing)\(loss)-seed\(seed ?? 0)"
     }
 
-    func runSearch(command: String, model: NormalizedFeatureModel) throws -> (SearchConfiguration, EnumerationResult, String) {
-        let config = try configuration()
-        let dir = directory(command: command, model: model)
+    /// The model and settings to run: from the flags, or, for `--resume` without model or search
+    /// flags, from the folder's `run.json` (so `verify --out DIR --resume` continues that run).
+    func plan(command: String, model options: ModelOptions) throws -> (NormalizedFeatureModel, SearchConfiguration, String) {
+        if resume, let out, options.isUnset, isUnset {
+            let manifest = try CriticalPointSearch.readManifest(directory: out)
+            var config = manifest.search
+            config.jobs = try jobs.map { j in guard j >= 1 else { throw InputError("--jobs must be ≥ 1") }; return j } ?? config.jobs
+            return (try NormalizedFeatureModel(manifest.model), config, out)
+        }
+        let m = try options.model()
+        return (m, try configuration(), directory(command: command, model: m))
+    }
+
+    func runSearch(command: String, model options: ModelOptions) throws -> (NormalizedFeatureModel, SearchConfiguration, EnumerationResult, String) {
+        let (model, config, dir) = try plan(command: command, model: options)
         let search = CriticalPointSearch(model: model, config: config, directory: dir)
         let t0 = Date()
         let result = try search.run(resume: resume) { done, total, distinct in
@@ -46,7 +62,7 @@ struct SearchOptions: ParsableArguments {
                                                         command, done, total, distinct, el, eta).utf8))
             if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
         }
-        return (config, result, dir)
+        return (model, config, result, dir)
     }
 }
 
@@ -63,8 +79,7 @@ struct EnumerateCommand: ParsableCommand {
     @OptionGroup var search: SearchOptions
 
     func run() throws {
-        let m = try model.model()
-        let (_, result, dir) = try search.runSearch(command: "enumerate", model: m)
+        let (_, _, result, dir) = try search.runSearch(command: "enumerate", model: model)
         try AtomicFile.write(JSONOutput.encode(result.points, pretty: false), to: dir + "/critical_points.json")
         print(VerifyReport.table(result.points))
         print("\(result.points.count) distinct critical points from \(result.tasks.count) tasks in \(String(format: "%.2f", result.seconds)) s; written to \(dir)")
@@ -87,13 +102,11 @@ struct VerifyCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let m = try model.model()
-        if search.method == .dense { try LandscapeAnalyzer.checkDenseFits(m, budget: 8 * 1_073_741_824) }
-        let (config, result, dir) = try search.runSearch(command: "verify", model: m)
+        let (m, config, result, dir) = try search.runSearch(command: "verify", model: model)
         let summary = VerifySummary(model: m, config: config, result: result)
         try VerifyReport.write(summary: summary, points: result.points, to: dir)
         if json { print(try JSONOutput.string(summary), terminator: ""); return }
-        print("K=\(m.K) d=\(m.d) N=\(m.N) counts=\(m.counts.map(String.init).joined(separator: ",")) τ=\(m.tau) ε=\(m.labelSmoothing)  starts=\(config.starts) seed=\(config.seed)")
+        print("\(m.spec.summary)  starts=\(config.starts) seed=\(config.seed)")
         print(VerifyReport.table(result.points))
         print("")
         print("verdict: \(summary.verdict.rawValue) — \(summary.message)")

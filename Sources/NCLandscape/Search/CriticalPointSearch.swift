@@ -49,6 +49,17 @@ public struct CriticalPointSearch {
         self.model = model; self.config = config; self.directory = directory
     }
 
+    /// The `run.json` of a run folder, with a message naming the file when it is missing or damaged.
+    public static func readManifest(directory: String) throws -> RunManifest {
+        let path = directory + "/run.json"
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw InputError("--resume: \(directory) holds no run (no run.json); start it without --resume")
+        }
+        do { return try JSONDecoder().decode(RunManifest.self, from: PointFile.readData(path)) }
+        catch let e as DecodingError { throw InputError("\(path) is damaged or from an older version: \(JSONErrors.describe(e))") }
+        catch let e as InputError { throw InputError("\(path): \(e.message)") }
+    }
+
     var pointsPath: String { (directory ?? "") + "/critical_points.jsonl" }
     var tasksPath: String { (directory ?? "") + "/tasks.jsonl" }
     var manifestPath: String { (directory ?? "") + "/run.json" }
@@ -136,7 +147,7 @@ public struct CriticalPointSearch {
         var points: [CriticalPointRecord] = []
         var tasks: [TaskRecord] = []
         if persist, resume, FileManager.default.fileExists(atPath: manifestPath) {
-            let old = try JSONDecoder().decode(RunManifest.self, from: PointFile.readData(manifestPath))
+            let old = try Self.readManifest(directory: directory!)
             var a = old, b = manifest
             a.search.jobs = 0; b.search.jobs = 0; a.search.starts = 0; b.search.starts = 0
             guard a == b else { throw InputError("--resume: \(directory!) holds a run with different parameters; use another --out or drop --resume") }

@@ -14,7 +14,7 @@ struct SpectrumCommand: ParsableCommand {
         """)
 
     @OptionGroup var input: PointInputOptions
-    @Flag(name: .customLong("polish"), help: "Polish with Riemannian Newton (pseudo-inverse on the symmetry null space) to ‖grad‖ ≤ 1e-12·γ first: on the reduced problem at collapsed points, dense up to m = 8000, Newton–MINRES on Hessian-vector products beyond.")
+    @Flag(name: .customLong("polish"), help: "Polish with Riemannian Newton (pseudo-inverse on the symmetry null space) to ‖grad‖ ≤ 1e-12·γ first: on the reduced problem at collapsed points, dense up to m = 1000, Newton–MINRES on Hessian-vector products beyond; progress on a terminal.")
     var polish = false
     @Option(name: .customLong("eigenvectors"), help: "Number of lowest eigenpairs to report, mapped back to (Ẇ, Ḣ).")
     var eigenvectors: Int = 0
@@ -36,7 +36,9 @@ struct SpectrumCommand: ParsableCommand {
         var options = spectrumMethod.analysisOptions(eigenvectors: eigenvectors)
         options.memoryBudgetBytes = memoryBudget * 1_073_741_824
         if polish {
-            let r = try NewtonPolisher.polish(model, from: x)
+            let show = terminalProgress
+            let r = try NewtonPolisher.polish(model, from: x) { it, g in show?(String(format: "Newton polishing: iteration %d, ‖grad‖ = %.2e", it, g)) }
+            if show != nil { FileHandle.standardError.write(Data("\n".utf8)) }
             x = r.point
             polished = r
             if !r.converged && !json {
@@ -70,7 +72,9 @@ enum TextTable {
                                  max(abs(s.lambdaMin), abs(s.lambdaMax)))),
             ("λ_min", f(s.lambdaMin) + (s.lambdaMinCertified == false ? "   (NOT the smallest: an exact count found eigenvalues below it)"
                                         : s.lambdaMinCertified == nil ? "   (smallest Ritz value; not proven smallest)" : "")),
+            ("multiplicity of λ_min", s.lambdaMinMultiplicity.map(String.init) ?? "not counted (Lanczos)"),
             ("λ_max", f(s.lambdaMax)),
+            ("lowest distinct λ", s.eigenvalueClusters.prefix(4).map { String(format: "%.6g (×%d)", $0.value, $0.multiplicity) }.joined(separator: ", ")),
             ("inertia (−/0/+)", s.inertiaExact ? "\(s.inertia.negative) / \(s.inertia.zero) / \(s.inertia.positive)   (δ = \(String(format: "%.1e", s.zeroThreshold)))"
                 : "≥ \(s.inertia.negative) negative (not certified; δ = \(String(format: "%.1e", s.zeroThreshold)))"),
             ("symmetry nullity ν", "\(s.symmetryNullity)   (rank [W H] = \(s.rank))"),

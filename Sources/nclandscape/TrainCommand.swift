@@ -68,8 +68,12 @@ struct MetricsCommand: ParsableCommand {
         discussion: "NC1 uses Σ_B^† from an SVD that drops singular values below 1e-10·σ_max, so it is never negative.")
     @OptionGroup var input: FeatureInputOptions
     @Flag(name: .customLong("json"), help: "Print JSON (keys nc1, nc2, nc3, accuracy, nccAgreement).") var json = false
+    @Flag(name: .customLong("normalize"), help: "Scale every feature and classifier to unit norm first (the point the landscape tools analyze). Default: the raw vectors.")
+    var normalize = false
     func run() throws {
-        let (h, labels, K, w, _) = try input.load()
+        let (h0, labels, K, w0, _) = try input.load()
+        let h = normalize ? ProductOfSpheres.normalizeColumns(h0) : h0
+        let w = normalize ? w0.map(ProductOfSpheres.normalizeColumns) : w0
         let m = try NCMetrics.compute(features: h, labels: labels, K: K, classifiers: w)
         if json { print(try JSONOutput.string(m, pretty: false), terminator: ""); return }
         print(String(format: "NC1 %.6g\nNC2 %.6g\nNC3 %.6g\naccuracy %.4f\nNCC agreement %.4f", m.nc1, m.nc2, m.nc3, m.accuracy, m.nccAgreement))
@@ -94,7 +98,8 @@ struct AnalyzeCommand: ParsableCommand {
         if json { print(try JSONOutput.string(a, pretty: false), terminator: ""); return }
         func f(_ v: Double?) -> String { v.map { String(format: "%.6g", $0) } ?? "—" }
         print(a.model.summary)
-        print("NC1 \(f(a.nc.nc1))  NC2 \(f(a.nc.nc2))  NC3 \(f(a.nc.nc3))  accuracy \(f(a.nc.accuracy))")
+        print("raw vectors:        NC1 \(f(a.nc.nc1))  NC2 \(f(a.nc.nc2))  NC3 \(f(a.nc.nc3))  accuracy \(f(a.nc.accuracy))")
+        print("normalized columns: NC1 \(f(a.ncNormalized.nc1))  NC2 \(f(a.ncNormalized.nc2))  NC3 \(f(a.ncNormalized.nc3))  (the point analyzed below)")
         print("loss \(f(a.loss)) (optimum \(f(a.optimalLoss)))  ‖grad‖ \(f(a.riemannianGradientNorm))  λ_min \(f(a.lambdaMin))  index \(a.index.map(String.init) ?? "—")  class \(a.classification?.rawValue ?? "—") [\(a.method?.rawValue ?? "—")]")
         print("distance to the nearest NC configuration \(f(a.distanceToCollapse)) (per column \(f(a.distanceToCollapsePerColumn)))")
         for n in a.notes { print("note: \(n)") }

@@ -162,4 +162,32 @@ final class LandscapeTests: XCTestCase {
         var opts = AnalysisOptions(); opts.bestKnownLoss = a.loss - 0.01
         XCTAssertEqual(try LandscapeAnalyzer.analyze(model, at: r.point, options: opts).classification, .spuriousLocalMinimizer)
     }
+
+    /// At the anti-aligned saddle λ_min has multiplicity 6: the analysis returns the whole
+    /// eigenspace, and the per-class shares (projector traces) are the same for any orthonormal
+    /// basis of it — here a random rotation of the returned basis — and symmetric across classes.
+    func testNegativeCurvatureSharesAreBasisIndependent() throws {
+        let model = try NormalizedFeatureModel(K: 4, d: 5, n: 3, tau: 2)
+        var rng = SeededGenerator(seed: 5)
+        let x = try SpecialPoints.make(.anti, model: model, rng: &rng)
+        for method in [HessianMethod.dense, .reduced] {
+            let a = try LandscapeAnalyzer.analyze(model, at: x, options: AnalysisOptions(method: method))
+            XCTAssertEqual(a.lambdaMinMultiplicity, 6, "\(method)")
+            let space = a.negativeCurvatureEigenspace
+            XCTAssertEqual(space.count, 6)
+            let shares = SpectrumSummary.classWeights(model: model, eigenspace: space)
+            // Another orthonormal basis of the same space: V Q with Q a random orthogonal 6×6.
+            let q = try SpecialPoints.randomOrthogonal(6, using: &rng)
+            let rotated = (0 ..< 6).map { j in (0 ..< 6).reduce(Matrix(rows: model.d, cols: model.K + model.N)) { $0 + q[$1, j] * space[$1] } }
+            let again = SpectrumSummary.classWeights(model: model, eigenspace: rotated)
+            for (u, v) in zip(shares, again) {
+                XCTAssertEqual(u.classifier, v.classifier, accuracy: 1e-12)
+                XCTAssertEqual(u.features, v.features, accuracy: 1e-12)
+            }
+            // One vector alone is not symmetric across classes in general; the space is.
+            for w in shares { XCTAssertEqual(w.classifier, shares[0].classifier, accuracy: 1e-10) }
+            XCTAssertEqual(a.eigenvalueClusters.first?.multiplicity, 6)
+            XCTAssertEqual(a.eigenvalueClusters.reduce(0) { $0 + $1.multiplicity }, a.eigenvalues.count)
+        }
+    }
 }

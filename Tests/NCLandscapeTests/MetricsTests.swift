@@ -55,4 +55,22 @@ final class MetricsTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(m.nc1, 0)
         XCTAssertTrue(m.nc2.isNaN)
     }
+
+    /// A collapsed point whose columns were rescaled (as an unnormalized network exports them):
+    /// the raw metrics see the spread of norms, the normalized ones — of the point the landscape
+    /// is analyzed at — are those of the collapsed point, ~0.
+    func testAnalyzeReportsMetricsOfTheNormalizedPoint() throws {
+        let model = try NormalizedFeatureModel(K: 3, d: 4, n: 4, tau: 2)
+        var rng = SeededGenerator(seed: 8)
+        let x = try SpecialPoints.make(.etf, model: model, rng: &rng)
+        var scaled = x
+        for c in 0 ..< scaled.cols { let s = 0.2 + 3 * rng.uniform(); for i in 0 ..< scaled.rows { scaled[i, c] *= s } }
+        let a = try CollapseAnalysis.analyze(features: scaled.columns(model.featureColumns), labels: model.labels, K: 3,
+                                             classifiers: scaled.columns(model.classifierColumns), tau: 2, options: AnalysisOptions())
+        XCTAssertGreaterThan(a.nc.nc1, 1e-3)
+        XCTAssertLessThan(a.ncNormalized.nc1, 1e-20)
+        XCTAssertLessThan(a.ncNormalized.nc2, 1e-10)
+        XCTAssertLessThan(a.ncNormalized.nc3, 1e-10)
+        XCTAssertEqual(a.classification, .globalMinimizer)
+    }
 }

@@ -130,6 +130,46 @@ public struct PointAnalysis: Sendable {
     public var negativeCurvatureDirection: Matrix? {
         classification == .strictSaddle ? lowest.first?.direction : nil
     }
+
+    /// Eigenvalues within `multiplicityRelativeTolerance · |λ_min|` of `λ_min` count as copies of
+    /// it (rounding separates exact copies by ~1e−15 ‖M‖; distinct eigenvalues of the special
+    /// points differ far more).
+    public static let multiplicityRelativeTolerance = 1e-6
+
+    /// Multiplicity of `λ_min` (nil for Lanczos, which cannot count copies).
+    public var lambdaMinMultiplicity: Int? {
+        guard eigenvaluesComplete else { return nil }
+        return LandscapeAnalyzer.clusterSize(eigenvalues, spectralNorm: spectralNorm)
+    }
+
+    /// An orthonormal basis of the `λ_min` eigenspace at a saddle (complete methods return all of
+    /// it; Lanczos its first vector), for basis-independent statements about the direction.
+    public var negativeCurvatureEigenspace: [Matrix] {
+        guard classification == .strictSaddle else { return [] }
+        return lowest.prefix(lambdaMinMultiplicity ?? 1).map(\.direction)
+    }
+
+    /// Distinct eigenvalues with their multiplicities (complete spectra), ascending: consecutive
+    /// eigenvalues within `multiplicityRelativeTolerance · max(|λ|, 1e−8 ‖M‖)` are one cluster.
+    public var eigenvalueClusters: [EigenvalueCluster] {
+        guard eigenvaluesComplete else { return [] }
+        var out: [EigenvalueCluster] = []
+        let floor = ClassificationRule.zeroRelativeThreshold * spectralNorm
+        for v in eigenvalues {
+            if let last = out.last, abs(v - last.value) <= Self.multiplicityRelativeTolerance * max(abs(last.value), floor) {
+                out[out.count - 1].multiplicity += 1
+            } else {
+                out.append(EigenvalueCluster(value: v, multiplicity: 1))
+            }
+        }
+        return out
+    }
+}
+
+/// A distinct eigenvalue and how many times it occurs.
+public struct EigenvalueCluster: Codable, Sendable, Equatable {
+    public var value: Double
+    public var multiplicity: Int
 }
 
 /// The analysis layer: consumes the model's Hessian and produces a `PointAnalysis`.
@@ -227,7 +267,10 @@ public enum LandscapeAnalyzer {
         let cls = classify(model, fo, gradientNorm: gradNorm, spectralNorm: spectralNorm,
                            curvature: CurvatureEvidence(negativeCurvature: isSaddleCandidate, quotientPositive: quotientMin.map { $0 > delta }),
                            options: options)
-        let wanted = min(max(options.eigenvectors, cls == .strictSaddle ? 1 : 0, lowestCluster(values, options)), model.hessianSize)
+        // At a saddle the whole λ_min eigenspace, so that what is said about "the" direction does
+        // not depend on the basis LAPACK happens to return.
+        let saddleSpace = cls == .strictSaddle ? clusterSize(values, spectralNorm: spectralNorm) : 0
+        let wanted = min(max(options.eigenvectors, saddleSpace, lowestCluster(values, options)), model.hessianSize)
         var lowest: [EigenDirection] = []
         var orthErr = 0.0
         if wanted > 0 {
@@ -277,6 +320,13 @@ public enum LandscapeAnalyzer {
                               matrixVectorProducts: r.matrixVectorProducts, restarts: r.restarts)
     }
 
+    /// How many eigenvalues (ascending) equal the first up to `PointAnalysis.multiplicityRelativeTolerance`.
+    static func clusterSize(_ ascending: [Double], spectralNorm: Double) -> Int {
+        guard let first = ascending.first else { return 0 }
+        let tol = clusterTolerance(PointAnalysis.multiplicityRelativeTolerance, lambdaMin: first, spectralNorm: spectralNorm)
+        return ascending.prefix { $0 <= first + tol }.count
+    }
+
     /// Size of the `λ_min` cluster `options.lowestClusterRelativeTolerance` asks for (0 when off).
     static func lowestCluster(_ ascending: [Double], _ options: AnalysisOptions) -> Int {
         guard let r = options.lowestClusterRelativeTolerance, let first = ascending.first, let last = ascending.last else { return 0 }
@@ -309,7 +359,10 @@ public enum LandscapeAnalyzer {
         let cls = classify(model, fo, gradientNorm: gradNorm, spectralNorm: spectralNorm,
                            curvature: CurvatureEvidence(negativeCurvature: isSaddleCandidate, quotientPositive: quotientMin.map { $0 > delta }),
                            options: options)
-        let wanted = min(max(options.eigenvectors, cls == .strictSaddle ? 1 : 0, lowestCluster(values, options)), model.hessianSize)
+        // At a saddle the whole λ_min eigenspace, so that what is said about "the" direction does
+        // not depend on the basis LAPACK happens to return.
+        let saddleSpace = cls == .strictSaddle ? clusterSize(values, spectralNorm: spectralNorm) : 0
+        let wanted = min(max(options.eigenvectors, saddleSpace, lowestCluster(values, options)), model.hessianSize)
         let (lowest, orth) = certify(model, at: x, firstOrder: fo, pairs: wanted > 0 ? rs.lowestEigenpairs(model: model, point: x, count: wanted) : [])
         return PointAnalysis(loss: fo.loss, riemannianGradientNorm: gradNorm, gradientScale: fo.gradientScale, lossBound: model.lossBound,
                              eigenvalues: values, eigenvaluesComplete: true,

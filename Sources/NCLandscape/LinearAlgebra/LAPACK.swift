@@ -164,7 +164,30 @@ public enum LAPACK {
                 }
             }
         }
+        if info > 0 { return try svdByQRIteration(a) }
         try LinearAlgebraError.check(info, "dgesdd") { _ in "the bidiagonal SVD did not converge" }
+        return (u, s, vt)
+    }
+
+    /// `dgesvd` (QR iteration on the bidiagonal form): slower than `dgesdd`'s divide and conquer
+    /// but more robust; used when `dgesdd` reports that it did not converge (seen once in a 2808-
+    /// configuration sweep, on a nearly rank-deficient point).
+    static func svdByQRIteration(_ a: Matrix) throws -> (u: Matrix, s: [Double], vt: Matrix) {
+        let m = a.rows, n = a.cols, k = Swift.min(m, n)
+        var f = a
+        var s = [Double](repeating: 0, count: k)
+        var u = Matrix(rows: m, cols: k)
+        var vt = Matrix(rows: k, cols: n)
+        var superb = [Double](repeating: 0, count: Swift.max(1, k - 1))
+        let info = f.storage.withUnsafeMutableBufferPointer { pa in
+            u.storage.withUnsafeMutableBufferPointer { pu in
+                vt.storage.withUnsafeMutableBufferPointer { pv in
+                    LAPACKE_dgesvd(LAPACK_COL_MAJOR, ch("S"), ch("S"), Int32(m), Int32(n), pa.baseAddress!, Int32(m), &s,
+                                   pu.baseAddress!, Int32(m), pv.baseAddress!, Int32(k), &superb)
+                }
+            }
+        }
+        try LinearAlgebraError.check(info, "dgesvd") { _ in "the SVD did not converge (dgesdd and dgesvd both failed)" }
         return (u, s, vt)
     }
 
@@ -181,6 +204,7 @@ public enum LAPACK {
             LAPACKE_dgesdd(LAPACK_COL_MAJOR, ch("N"), Int32(m), Int32(n), pa.baseAddress!, Int32(m), &s,
                            &dummy, 1, &dummy2, 1)
         }
+        if info > 0 { return try svdByQRIteration(a).s }
         try LinearAlgebraError.check(info, "dgesdd") { _ in "the bidiagonal SVD did not converge" }
         return s
     }

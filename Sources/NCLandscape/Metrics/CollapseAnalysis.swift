@@ -3,7 +3,10 @@
 public struct CollapseAnalysis: Codable, Sendable {
     /// The problem the landscape part uses (labels, τ, ε, loss).
     public var model: ModelDescription
+    /// NC metrics of the vectors as given (unnormalized).
     public var nc: NCMetrics
+    /// NC metrics of the point the landscape part analyzes: every column scaled to unit norm.
+    public var ncNormalized: NCMetrics
     @NullEncodable public var loss: Double?
     @NullEncodable public var optimalLoss: Double?
     @NullEncodable public var riemannianGradientNorm: Double?
@@ -35,7 +38,9 @@ public struct CollapseAnalysis: Codable, Sendable {
         let spec = ModelDescription(K: K, d: h.rows, labels: labels, tau: tau, labelSmoothing: labelSmoothing, loss: loss)
         try spec.validate()
         let nc = try NCMetrics.compute(features: h, labels: labels, K: K, classifiers: w)
-        var out = CollapseAnalysis(model: spec, nc: nc, notes: [])
+        let ncUnit = try NCMetrics.compute(features: ProductOfSpheres.normalizeColumns(h), labels: labels, K: K,
+                                           classifiers: w.map(ProductOfSpheres.normalizeColumns))
+        var out = CollapseAnalysis(model: spec, nc: nc, ncNormalized: ncUnit, notes: [])
         guard let w else {
             out.notes.append("no classifiers given: NC metrics of the features only (the landscape check needs W)")
             return out

@@ -57,7 +57,13 @@ public struct SpectrumSummary: Codable, Sendable {
     public var notes: [String]
     public var eigenvectorOrthogonalityError: Double
     public var eigenvectors: [Direction]
+    /// At a saddle: the share of the `λ_min` eigenspace on each class, `tr(P_E P_class)/dim E`
+    /// (basis-independent; for a simple `λ_min`, the squared norms of its eigenvector).
     @NullEncodable public var negativeCurvatureWeights: [ClassWeight]?
+    /// Multiplicity of `λ_min` (null for Lanczos).
+    @NullEncodable public var lambdaMinMultiplicity: Int?
+    /// Distinct eigenvalues with multiplicities (complete spectra; empty for Lanczos).
+    public var eigenvalueClusters: [EigenvalueCluster]
     @NullEncodable public var polishIterations: Int?
     /// How the Newton steps were computed (`reduced`, `dense`, `matrix-free (N Hessian-vector products)`).
     @NullEncodable public var polishMethod: String?
@@ -82,7 +88,10 @@ public struct SpectrumSummary: Codable, Sendable {
                       classifiers: (0 ..< model.K).map { e.direction.column($0) },
                       features: (0 ..< model.N).map { e.direction.column(model.K + $0) })
         }
-        negativeCurvatureWeights = a.negativeCurvatureDirection.map { Self.classWeights(model: model, direction: $0) }
+        let space = a.negativeCurvatureEigenspace
+        negativeCurvatureWeights = space.isEmpty ? nil : Self.classWeights(model: model, eigenspace: space)
+        lambdaMinMultiplicity = a.lambdaMinMultiplicity
+        eigenvalueClusters = a.eigenvalueClusters
         polishIterations = polish?.iterations
         polishMethod = polish.map { p in p.method + (p.hessianVectorProducts.map { " (\($0) Hessian-vector products)" } ?? "") }
         polishGradientNorm = polish?.gradientNorm
@@ -97,6 +106,19 @@ public struct SpectrumSummary: Codable, Sendable {
             return "loss meets the proven lower bound" + (s.nonIsolated ? "; non-isolated: \(s.extraZeroEigenvalues ?? 0) zero eigenvalue(s) beyond ν" : "")
         }
         return String(format: "margin %.3g δ", m) + (m < ClassificationRule.marginalFactor ? ", MARGINAL: within 100δ of the threshold" : "")
+    }
+
+    /// Shares of an eigenspace with orthonormal basis `V`: `tr(VᵀP_class V)/dim = mean over the
+    /// basis of the per-vector squared norms` — the same for every orthonormal basis of the space.
+    public static func classWeights(model: NormalizedFeatureModel, eigenspace: [Matrix]) -> [ClassWeight] {
+        var out = (0 ..< model.K).map { ClassWeight(classIndex: $0, classifier: 0, features: 0) }
+        for v in eigenspace {
+            for w in classWeights(model: model, direction: v) {
+                out[w.classIndex].classifier += w.classifier / Double(eigenspace.count)
+                out[w.classIndex].features += w.features / Double(eigenspace.count)
+            }
+        }
+        return out
     }
 
     /// `‖v_{w_k}‖²` and `Σ_{y_j = k} ‖v_{h_j}‖²` per class for a unit direction.
@@ -140,7 +162,8 @@ public enum SpectrumReport {
         | proven optimum f* | \(s.optimalLoss.map { g($0) } ?? "none proven here (docs/formulas.md §3, §10)") |
         | proven lower bound | \(s.lossBound.map { "\(g($0.value)): \($0.argument)" } ?? "none") |
         | ‖grad f‖ | \(String(format: "%.3e", s.riemannianGradientNorm)) |
-        | λ_min, λ_max | \(g(s.lambdaMin)), \(g(s.lambdaMax)) |
+        | λ_min (multiplicity), λ_max | \(g(s.lambdaMin)) (\(s.lambdaMinMultiplicity.map(String.init) ?? "not counted by Lanczos")), \(g(s.lambdaMax)) |
+        | lowest distinct eigenvalues (multiplicity) | \(s.eigenvalueClusters.prefix(6).map { "\(g($0.value)) (\($0.multiplicity))" }.joined(separator: ", ")) |
         | λ_min of quotient Hessian M_⊥ | \(s.quotientLambdaMin.map { g($0) } ?? "not needed (λ_min < −δ)") |
         | zero threshold δ | \(String(format: "%.3e", s.zeroThreshold)) |
         | inertia (negative / zero / positive) | \(s.inertia.negative) / \(s.inertia.zero) / \(s.inertia.positive) |
@@ -161,7 +184,11 @@ public enum SpectrumReport {
             md += "\nOrthogonality error max|VᵀV − I| = \(String(format: "%.2e", s.eigenvectorOrthogonalityError)).\n"
         }
         if let w = s.negativeCurvatureWeights {
-            md += "\n## Negative-curvature direction (λ = \(g(s.lambdaMin)))\n\nShare of ‖v‖² per class:\n\n| class | on classifier w_k | on features h_j (y_j = k) |\n|---|---|---|\n"
+            let dim = s.lambdaMinMultiplicity ?? 1
+            md += "\n## Negative-curvature eigenspace (λ = \(g(s.lambdaMin)), dimension \(dim))\n\n"
+            md += dim > 1 ? "Share of the eigenspace on each class, tr(P_E P_class)/\(dim) (independent of the basis):\n\n"
+                          : "Share of ‖v‖² per class:\n\n"
+            md += "| class | on classifier w_k | on features h_j (y_j = k) |\n|---|---|---|\n"
             for c in w { md += "| \(c.classIndex) | \(String(format: "%.4f", c.classifier)) | \(String(format: "%.4f", c.features)) |\n" }
             let tw = w.reduce(0) { $0 + $1.classifier }, th = w.reduce(0) { $0 + $1.features }
             md += "| total | \(String(format: "%.4f", tw)) | \(String(format: "%.4f", th)) |\n"
@@ -193,7 +220,10 @@ public enum SpectrumReport {
                        String(format: "%d eigenvalues with |λ| ≤ δ = %.1e, of which ν = %d are forced by the O(d) symmetry", s.inertia.zero, s.zeroThreshold, s.symmetryNullity)]
         var svgText = chart.render()
         if let w = s.negativeCurvatureWeights {
-            var c2 = SVGChart(title: "Negative-curvature direction: share of ‖v‖² per class", xLabel: "class k", yLabel: "share of ‖v‖²")
+            let dim = s.lambdaMinMultiplicity ?? 1
+            var c2 = SVGChart(title: dim > 1 ? "λ_min eigenspace (dimension \(dim)): share per class, tr(P_E P_class)/\(dim)"
+                                             : "Negative-curvature direction: share of ‖v‖² per class",
+                              xLabel: "class k", yLabel: "share")
             let ks = w.map { Double($0.classIndex) }
             c2.series = [
                 .init(name: "classifier w_k", color: "#9467bd", style: .bars(width: 0.38), xs: ks.map { $0 - 0.2 }, ys: w.map(\.classifier)),

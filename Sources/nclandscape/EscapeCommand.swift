@@ -80,8 +80,12 @@ struct EscapeCommand: ParsableCommand {
     var rho: Double = 0.1
     @Option(name: .customLong("loss-drop"), help: "Required loss drop δ. Default: |λ_min| ρ²/4.")
     var lossDrop: Double?
-    @Option(name: .customLong("max-iterations"), help: "Iteration cap per run.")
+    @Option(name: .customLong("max-iterations"), help: "Iteration cap per run (for the escape, and again for the run to convergence after it).")
     var maxIterations: Int = 20_000
+    @Option(name: .customLong("tolerance"), help: "After escaping, runs continue until ‖grad‖ ≤ tolerance·γ (γ the size of the gradient's terms), then are polished and classified. Escape itself is measured with no gradient test.")
+    var tolerance: Double = 1e-8
+    @Option(name: .customLong("reference-loss"), help: "Loss against which end points count as global minimizers. Default: the proven f*, else the lowest minimizer loss any run reached.")
+    var referenceLoss: Double?
     @Option(name: .customLong("jobs"), help: "Parallel runs.")
     var jobs: Int = 2
     @Option(name: .customLong("out"), help: "Report folder. Default: results/runs/escape-<start>.")
@@ -101,6 +105,7 @@ struct EscapeCommand: ParsableCommand {
         config.perturbation = try perturbation.parameters()
         config.seeds = seeds; config.seed = seed; config.step = step; config.rho = rho; config.lossDrop = lossDrop
         config.maxIterations = maxIterations; config.jobs = max(1, jobs); config.method = method
+        config.tolerance = tolerance; config.referenceLoss = referenceLoss
         let saddle = try SaddleDescription(model: m, point: x, method: method)
         let (summary, runs) = try SaddleEscapeStudy.run(model: m, saddle: saddle, config: config, source: source) { done, total in
             if stderrIsTerminal { FileHandle.standardError.write(Data("\rescape: \(done)/\(total) runs   \(done == total ? "\n" : "")".utf8)) }

@@ -37,6 +37,14 @@ public struct EscapeConfiguration: Codable, Sendable {
     /// distance ρ, so the distance criterion is the binding one).
     @NullEncodable public var lossDrop: Double?
     public var maxIterations: Int = 20_000
+    /// After escaping, each run continues until `‖grad‖ ≤ tolerance · γ` (relative to the size of
+    /// the gradient's terms) and its end point is classified. Escape itself is measured with no
+    /// gradient test at all: near the saddle the gradient is ~|λ_min| r, and any fixed tolerance
+    /// would stop runs from small radii before they start.
+    public var tolerance: Double = 1e-8
+    /// The loss a run's end point is compared with to call it global; nil: the proven `f*`, else
+    /// the lowest minimizer loss any run reached.
+    @NullEncodable public var referenceLoss: Double?
     public var optimizer: OptimizerChoice = .gd
     /// Constants of perturbed GD (used when `optimizer == .perturbed`).
     public var perturbation = PerturbedGradientDescent.Parameters()
@@ -85,6 +93,17 @@ public struct SaddleDescription: Sendable {
     }
 }
 
+/// What the measurement of one run gave.
+public enum EscapeOutcome: String, Codable, Sendable {
+    /// Left the ball and lost δ: the escape time is measured.
+    case escaped
+    /// Still inside after `maxIterations`: the escape time exceeds the cap.
+    case notEscaped = "not_escaped"
+    /// The optimizer stopped before escaping (a zero gradient, or no representable loss decrease
+    /// at this radius for Armijo, or perturbed GD's second-order stop): not measurable.
+    case stopped
+}
+
 /// One perturbed run.
 public struct EscapeRun: Codable, Sendable {
     public var direction: EscapeDirection
@@ -92,16 +111,21 @@ public struct EscapeRun: Codable, Sendable {
     public var seed: Int
     /// `‖P ξ‖` (`|⟨ξ, v⟩|` for a simple eigenvalue).
     public var overlap: Double
-    public var escaped: Bool
+    public var outcome: EscapeOutcome
+    public var escaped: Bool { outcome == .escaped }
     @NullEncodable public var escapeIteration: Int?
     /// docs/formulas.md §6: `log(ρ / (r ‖Pξ‖)) / log(1 + η|λ_min|)`.
     public var predictedIteration: Double
+    /// Iterations of the measurement and why it stopped (an `observer` stop is the escape).
     public var iterations: Int
     public var stopReason: StopReason
+    /// Iterations after the escape until the tolerance.
+    public var iterationsAfterEscape: Int
     public var finalLoss: Double
     public var finalGradientNorm: Double
-    public var finalClassification: String
-    public var endsAtGlobalMinimizer: Bool
+    /// Class of the Newton-polished end point, minimizers settled against the reference loss.
+    public var finalClassification: CriticalPointClass
+    public var endsAtGlobalMinimizer: Bool { finalClassification == .globalMinimizer }
     public var nc1: Double
     public var nc2: Double
     public var nc3: Double
@@ -116,6 +140,12 @@ public struct EscapeDirectionSummary: Codable, Sendable {
     public var fractionGlobal: Double
     public var fractionEscaped: Double
     public var runs: Int
+    /// Runs by outcome (`escaped`, `not_escaped`, `stopped`).
+    public var outcomes: [String: Int]
+    /// Radii with at least one measured escape: the slope is fitted on these runs only.
+    public var radiiFitted: [Double]
+    /// Where the runs ended, by class (minimizers settled against the reference loss).
+    public var endClasses: [String: Int]
 }
 
 /// Median measured vs predicted escape time for one radius and direction.
@@ -126,6 +156,8 @@ public struct EscapeTableRow: Codable, Sendable {
     public var medianPredicted: Double
     public var fractionEscaped: Double
     public var fractionGlobal: Double
+    /// Runs not measured at this radius (not escaped within the cap, or stopped).
+    public var unmeasured: Int
 }
 
 public struct EscapeSummary: Codable, Sendable {
@@ -143,6 +175,9 @@ public struct EscapeSummary: Codable, Sendable {
     public var directions: [String: EscapeDirectionSummary]
     public var table: [EscapeTableRow]
     public var configuration: EscapeConfiguration
+    /// What "global" was judged against: the proven f*, `--reference-loss`, or the best run.
+    @NullEncodable public var referenceLoss: Double?
+    public var referenceSource: String
     public var model: ModelDescription
     public var counts: [Int]
     public var source: String
@@ -170,6 +205,7 @@ public enum SaddleEscapeStudy {
         let man = model.manifold
         var done = 0
         var runs: [EscapeRun] = []
+        guard config.tolerance > 0, config.tolerance.isFinite else { throw InputError("--tolerance must be positive and finite (got \(config.tolerance))") }
         let batch = max(1, config.jobs) * 4
         var i = 0
         while i < jobsList.count {
@@ -194,33 +230,51 @@ public enum SaddleEscapeStudy {
                 var escapeAt: Int? = nil
                 let opt = config.optimizer.make(step: config.step, seed: config.seed &+ UInt64(ridx * 1000 + s),
                                                perturbation: config.perturbation)
-                let result = opt.minimize(model, from: x0, criteria: StoppingCriteria(maxIterations: config.maxIterations, gradientTolerance: 1e-9, recordEvery: 0)) { it, x, loss, _ in
-                    if escapeAt == nil, loss < saddle.loss - lossDrop, man.distance(x, saddle.point) > config.rho { escapeAt = it }
+                // The measurement: no gradient test; it stops at the escape (or the cap, or when
+                // the optimizer itself gives up).
+                let measured = opt.minimize(model, from: x0, criteria: StoppingCriteria(maxIterations: config.maxIterations, gradientTolerance: 0,
+                                                                                         recordEvery: 0)) { it, x, loss, _ in
+                    if loss < saddle.loss - lossDrop, man.distance(x, saddle.point) > config.rho { escapeAt = it; return false }
                     return true
                 }
-                let end = try LandscapeAnalyzer.settle(model, endPoint: result.point, method: config.method)
+                let outcome: EscapeOutcome = escapeAt != nil ? .escaped : (measured.stopReason == .maxIterations ? .notEscaped : .stopped)
+                // Then on to convergence, for where the run ends.
+                let rest = outcome == .escaped
+                    ? opt.minimize(model, from: measured.point, criteria: StoppingCriteria(maxIterations: config.maxIterations, gradientTolerance: 0,
+                                                                                            relativeGradientTolerance: config.tolerance, recordEvery: 0), observer: nil)
+                    : measured
+                let end = try LandscapeAnalyzer.settle(model, endPoint: rest.point, method: config.method)
                 let nc = try NCMetrics.compute(model: model, point: end.polished.point)
-                return EscapeRun(direction: dir, radius: r, seed: s, overlap: overlap, escaped: escapeAt != nil, escapeIteration: escapeAt,
-                                 predictedIteration: predicted, iterations: result.iterations, stopReason: result.stopReason,
+                return EscapeRun(direction: dir, radius: r, seed: s, overlap: overlap, outcome: outcome, escapeIteration: escapeAt,
+                                 predictedIteration: predicted, iterations: measured.iterations, stopReason: measured.stopReason,
+                                 iterationsAfterEscape: outcome == .escaped ? rest.iterations : 0,
                                  finalLoss: end.loss, finalGradientNorm: end.polished.gradientNorm,
-                                 finalClassification: end.classification.rawValue, endsAtGlobalMinimizer: end.classification == .globalMinimizer,
-                                 nc1: nc.nc1, nc2: nc.nc2, nc3: nc.nc3)
+                                 finalClassification: end.classification, nc1: nc.nc1, nc2: nc.nc2, nc3: nc.nc3)
             }
             runs += results
             i += chunk.count
             done += chunk.count
             progress?(done, jobsList.count)
         }
+        // Minimizers where no optimum is proven are settled against the best minimizer any run
+        // reached (or --reference-loss): "global" means "as low as the lowest found".
+        let minimizerLosses = runs.filter { $0.finalClassification.isMinimizer }.map(\.finalLoss)
+        let reference = config.referenceLoss ?? model.optimalLoss ?? minimizerLosses.min()
+        let referenceSource = config.referenceLoss != nil ? "--reference-loss" : (model.optimalLoss != nil ? "proven optimum f*" : "lowest minimizer loss reached by the runs")
+        for i in runs.indices where runs[i].finalClassification.isMinimizer {
+            runs[i].finalClassification = ClassificationRule.minimizerClass(loss: runs[i].finalLoss, reference: reference)
+        }
         // The software line records the BLAS threads the runs used (one each when in parallel).
         let summary = BLASRuntime.singleThreaded(while: config.jobs > 1) {
             summarize(runs, model: model, saddle: saddle, config: config, lossDrop: lossDrop, growth: growth,
-                      source: source, seconds: Stopwatch.now() - t0)
+                      reference: reference, referenceSource: referenceSource, source: source, seconds: Stopwatch.now() - t0)
         }
         return (summary, runs)
     }
 
     static func summarize(_ runs: [EscapeRun], model: NormalizedFeatureModel, saddle: SaddleDescription, config: EscapeConfiguration,
-                          lossDrop: Double, growth: Double, source: String, seconds: Double) -> EscapeSummary {
+                          lossDrop: Double, growth: Double, reference: Double?, referenceSource: String,
+                          source: String, seconds: Double) -> EscapeSummary {
         var dirs: [String: EscapeDirectionSummary] = [:]
         var table: [EscapeTableRow] = []
         for dir in config.directions {
@@ -230,20 +284,25 @@ public enum SaddleEscapeStudy {
             dirs[dir.rawValue] = EscapeDirectionSummary(
                 slopeMeasured: slope, slopePredicted: 1 / growth,
                 fractionGlobal: Double(rs.filter(\.endsAtGlobalMinimizer).count) / Double(max(1, rs.count)),
-                fractionEscaped: Double(esc.count) / Double(max(1, rs.count)), runs: rs.count)
+                fractionEscaped: Double(esc.count) / Double(max(1, rs.count)), runs: rs.count,
+                outcomes: Dictionary(grouping: rs, by: { $0.outcome.rawValue }).mapValues(\.count),
+                radiiFitted: Array(Set(esc.map(\.radius))).sorted(),
+                endClasses: Dictionary(grouping: rs, by: { $0.finalClassification.rawValue }).mapValues(\.count))
             for r in config.radii {
                 let g = rs.filter { $0.radius == r }
                 let e = g.compactMap(\.escapeIteration).map(Double.init)
                 table.append(EscapeTableRow(direction: dir, radius: r, medianMeasured: e.isEmpty ? nil : e.median,
                                             medianPredicted: g.map(\.predictedIteration).median,
                                             fractionEscaped: Double(e.count) / Double(max(1, g.count)),
-                                            fractionGlobal: Double(g.filter(\.endsAtGlobalMinimizer).count) / Double(max(1, g.count))))
+                                            fractionGlobal: Double(g.filter(\.endsAtGlobalMinimizer).count) / Double(max(1, g.count)),
+                                            unmeasured: g.count - e.count))
             }
         }
         return EscapeSummary(saddleLoss: saddle.loss, lambdaMin: saddle.lambdaMin, lambdaMax: saddle.lambdaMax,
                              multiplicity: saddle.eigenspace.count, index: saddle.index, rho: config.rho, lossDrop: lossDrop,
                              step: config.step, optimizer: config.optimizer.rawValue, method: saddle.method, directions: dirs, table: table,
-                             configuration: config, model: model.spec, counts: model.counts, source: source, seconds: seconds,
+                             configuration: config, referenceLoss: reference, referenceSource: referenceSource,
+                             model: model.spec, counts: model.counts, source: source, seconds: seconds,
                              software: SoftwareVersion.summary)
     }
 

@@ -7,16 +7,16 @@ public enum EscapeReport {
 
     public static func write(_ s: EscapeSummary, runs: [EscapeRun], to dir: String) throws {
         try AtomicFile.write(JSONOutput.encode(s), to: dir + "/summary.json")
-        var csv = "direction,radius,seed,overlap,escaped,escape_iteration,predicted_iteration,iterations,stop_reason,final_loss,final_gradient_norm,final_classification,ends_at_global_minimizer,nc1,nc2,nc3\n"
+        var csv = "direction,radius,seed,overlap,outcome,escape_iteration,predicted_iteration,iterations,stop_reason,iterations_after_escape,final_loss,final_gradient_norm,final_classification,ends_at_global_minimizer,nc1,nc2,nc3\n"
         for r in runs {
-            csv += "\(r.direction.rawValue),\(r.radius),\(r.seed),\(r.overlap),\(r.escaped),\(r.escapeIteration.map(String.init) ?? ""),"
-                + "\(r.predictedIteration),\(r.iterations),\(r.stopReason),\(r.finalLoss),\(r.finalGradientNorm),\(r.finalClassification),"
-                + "\(r.endsAtGlobalMinimizer),\(r.nc1),\(r.nc2),\(r.nc3)\n"
+            csv += "\(r.direction.rawValue),\(r.radius),\(r.seed),\(r.overlap),\(r.outcome.rawValue),\(r.escapeIteration.map(String.init) ?? ""),"
+                + "\(r.predictedIteration),\(r.iterations),\(r.stopReason.rawValue),\(r.iterationsAfterEscape),\(r.finalLoss),\(r.finalGradientNorm),"
+                + "\(r.finalClassification.rawValue),\(r.endsAtGlobalMinimizer),\(r.nc1),\(r.nc2),\(r.nc3)\n"
         }
         try AtomicFile.write(csv, to: dir + "/runs.csv")
-        var t = "direction,radius,median_measured,median_predicted,fraction_escaped,fraction_global\n"
+        var t = "direction,radius,median_measured,median_predicted,fraction_escaped,unmeasured,fraction_global\n"
         for row in s.table {
-            t += "\(row.direction.rawValue),\(row.radius),\(row.medianMeasured.map { "\($0)" } ?? ""),\(row.medianPredicted),\(row.fractionEscaped),\(row.fractionGlobal)\n"
+            t += "\(row.direction.rawValue),\(row.radius),\(row.medianMeasured.map { "\($0)" } ?? ""),\(row.medianPredicted),\(row.fractionEscaped),\(row.unmeasured),\(row.fractionGlobal)\n"
         }
         try AtomicFile.write(t, to: dir + "/summary.csv")
         try AtomicFile.write(svg(s, runs: runs), to: dir + "/escape_time.svg")
@@ -24,16 +24,19 @@ public enum EscapeReport {
     }
 
     public static func table(_ s: EscapeSummary) -> String {
-        var out = "direction            radius    measured (median)  predicted (median)  escaped  ends global\n"
+        var out = "direction            radius    measured (median)  predicted (median)  escaped  unmeasured  ends global\n"
         for r in s.table {
             out += r.direction.rawValue.padding(toLength: 20, withPad: " ", startingAt: 0)
                 + String(format: " %-9.0e ", r.radius) + f(r.medianMeasured).padding(toLength: 18, withPad: " ", startingAt: 0)
-                + String(format: " %-19.1f %-8.2f %.2f\n", r.medianPredicted, r.fractionEscaped, r.fractionGlobal)
+                + String(format: " %-19.1f %-8.2f %-11d %.2f\n", r.medianPredicted, r.fractionEscaped, r.unmeasured, r.fractionGlobal)
         }
         for (k, v) in s.directions.sorted(by: { $0.key < $1.key }) {
-            out += String(format: "%@: slope of escape time vs log(1/r): measured %@, predicted %.4g (1/log(1+η|λ|)); fraction ending at a global minimizer %.2f\n",
-                          k, f(v.slopeMeasured), v.slopePredicted, v.fractionGlobal)
+            out += String(format: "%@: slope of escape time vs log(1/r): measured %@ (fitted on r = %@), predicted %.4g (1/log(1+η|λ|))\n",
+                          k, f(v.slopeMeasured), v.radiiFitted.map { String(format: "%g", $0) }.joined(separator: ", "), v.slopePredicted)
+            out += "  outcomes: " + v.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                + "; ends: " + v.endClasses.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
         }
+        out += "global = \(s.referenceSource)" + (s.referenceLoss.map { String(format: " (%.10g)", $0) } ?? "") + "\n"
         return out
     }
 
@@ -52,6 +55,8 @@ public enum EscapeReport {
         | Hessian method (saddle) | \(s.method.rawValue) |
         | escape: distance > ρ and loss < f(x*) − δ | ρ = \(s.rho), δ = \(String(format: "%.3g", s.lossDrop)) |
         | radii, seeds per radius and direction, seed | \(s.configuration.radii.map { String(format: "%g", $0) }.joined(separator: ", ")); \(s.configuration.seeds); \(s.configuration.seed) |
+        | after escaping: run to ‖grad‖ ≤ tolerance · γ, then Newton-polish and classify | tolerance \(s.configuration.tolerance), iteration cap \(s.configuration.maxIterations) |
+        | "global" judged against | \(s.referenceSource)\(s.referenceLoss.map { String(format: ": %.10g", $0) } ?? "") |
         | wall time | \(String(format: "%.2f s", s.seconds)) |
         | software | \(s.software) |
 
@@ -60,16 +65,25 @@ public enum EscapeReport {
 
         ## Per direction
 
-        | direction | slope measured | slope predicted | measured / predicted | escaped | ends at a global minimizer |
-        |---|---|---|---|---|---|
+        Escape is measured with no gradient test (near the saddle ‖grad‖ ≈ |λ_min| r, below any fixed tolerance at small r).
+        A run is *not escaped* when it is still inside after the iteration cap, *stopped* when the optimizer gave up first
+        (no representable loss decrease, or perturbed GD's second-order stop); neither enters the escape-time statistics,
+        and the slope is fitted only on the radii listed.
+
+        ## Per direction
+
+        | direction | slope measured | slope predicted | measured / predicted | fitted on r | outcomes | where runs end |
+        |---|---|---|---|---|---|---|
 
         """
         for (k, v) in s.directions.sorted(by: { $0.key < $1.key }) {
-            md += "| \(k) | \(f(v.slopeMeasured)) | \(f(v.slopePredicted)) | \(f(v.slopeMeasured.map { $0 / v.slopePredicted })) | \(String(format: "%.2f", v.fractionEscaped)) | \(String(format: "%.2f", v.fractionGlobal)) |\n"
+            let outcomes = v.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            let ends = v.endClasses.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            md += "| \(k) | \(f(v.slopeMeasured)) | \(f(v.slopePredicted)) | \(f(v.slopeMeasured.map { $0 / v.slopePredicted })) | \(v.radiiFitted.map { String(format: "%g", $0) }.joined(separator: ", ")) | \(outcomes) | \(ends) |\n"
         }
-        md += "\n## Median escape time per radius\n\n| direction | r | measured | predicted | escaped | ends global |\n|---|---|---|---|---|---|\n"
+        md += "\n## Median escape time per radius\n\n| direction | r | measured | predicted | escaped | unmeasured | ends global |\n|---|---|---|---|---|---|---|\n"
         for r in s.table {
-            md += "| \(r.direction.rawValue) | \(String(format: "%g", r.radius)) | \(f(r.medianMeasured)) | \(String(format: "%.1f", r.medianPredicted)) | \(String(format: "%.2f", r.fractionEscaped)) | \(String(format: "%.2f", r.fractionGlobal)) |\n"
+            md += "| \(r.direction.rawValue) | \(String(format: "%g", r.radius)) | \(f(r.medianMeasured)) | \(String(format: "%.1f", r.medianPredicted)) | \(String(format: "%.2f", r.fractionEscaped)) | \(r.unmeasured) | \(String(format: "%.2f", r.fractionGlobal)) |\n"
         }
         md += "\n![escape time](escape_time.svg)\n\nFiles: `runs.csv` (one row per run), `summary.csv`, `summary.json`.\n"
         return md
@@ -80,17 +94,25 @@ public enum EscapeReport {
                          xLabel: "radius r (log scale)", yLabel: "escape iteration")
         c.logX = true
         let colors: [EscapeDirection: String] = [.random: "#1f77b4", .negativeCurvature: "#d62728"]
+        let markers: [EscapeDirection: SVGChart.Series.Marker] = [.random: .circle, .negativeCurvature: .triangle]
         for dir in EscapeDirection.allCases {
-            let rs = runs.filter { $0.direction == dir && $0.escaped }
-            guard !rs.isEmpty else { continue }
-            c.series.append(.init(name: "\(dir == .random ? "random" : "neg. curvature"), measured", color: colors[dir]!, style: .points(radius: 3.5),
+            let all = runs.filter { $0.direction == dir }
+            guard !all.isEmpty else { continue }
+            let rs = all.filter(\.escaped)
+            let name = dir == .random ? "random ξ" : "eigenspace ξ"
+            c.series.append(.init(name: "\(name): measured (\(rs.count) runs)", color: colors[dir]!, style: .marked(radius: 4, marker: markers[dir]!),
                                   xs: rs.map(\.radius), ys: rs.map { Double($0.escapeIteration!) }))
             let rows = s.table.filter { $0.direction == dir }
-            c.series.append(.init(name: "\(dir == .random ? "random" : "neg. curvature"), predicted", color: colors[dir]!, style: .line(dashed: true),
+            c.series.append(.init(name: "\(name): predicted", color: colors[dir]!, style: .line(dashed: true),
                                   xs: rows.map(\.radius), ys: rows.map(\.medianPredicted)))
         }
         c.notes = [String(format: "λ_min = %.6g (multiplicity %d), ρ = %g; predicted slope 1/log(1+η|λ|) = %.4g per unit of log(1/r)",
                           s.lambdaMin, s.multiplicity, s.rho, s.directions.values.first?.slopePredicted ?? .nan)]
+        let unmeasured = s.table.filter { $0.unmeasured > 0 }
+        if !unmeasured.isEmpty {
+            c.notes.append("not shown (not escaped within the cap or stopped): "
+                           + unmeasured.map { String(format: "%@ r = %g: %d", $0.direction == .random ? "random" : "eigenspace", $0.radius, $0.unmeasured) }.joined(separator: "; "))
+        }
         return c.render()
     }
 }

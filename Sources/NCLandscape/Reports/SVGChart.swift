@@ -1,18 +1,24 @@
 import Foundation
 
 /// A minimal SVG chart writer (axes, ticks, bars, points, lines, legend), so reports need no
-/// plotting dependency. Coordinates are data units; `logX`/`logY` plot log10 of the data.
+/// plotting dependency. Coordinates are data units; `logX`/`logY` plot log10 of the data;
+/// `symlogX = c` plots `sign(x) log10(1 + |x|/c)` (linear within ±c, logarithmic beyond), so
+/// eigenvalues spanning decades on both sides of zero stay readable.
 public struct SVGChart {
     public var title: String
     public var xLabel: String
     public var yLabel: String
     public var logX = false
     public var logY = false
+    public var symlogX: Double? = nil
+    /// Fixed axis ranges in data units (nil: from the data).
+    public var yRange: (Double, Double)? = nil
     public var width = 860.0
     public var height = 420.0
 
     public struct Series {
-        public enum Style { case bars(width: Double), points(radius: Double), line(dashed: Bool) }
+        public enum Marker: Sendable { case circle, square, triangle, diamond, cross }
+        public enum Style { case bars(width: Double), points(radius: Double), marked(radius: Double, marker: Marker), line(dashed: Bool) }
         public var name: String
         public var color: String
         public var style: Style
@@ -31,7 +37,15 @@ public struct SVGChart {
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel
     }
 
-    private func tx(_ v: Double) -> Double { logX ? log10(max(v, 1e-300)) : v }
+    private func tx(_ v: Double) -> Double {
+        if let c = symlogX { return (v < 0 ? -1 : 1) * log10(1 + abs(v) / c) }
+        return logX ? log10(max(v, 1e-300)) : v
+    }
+    /// The data value at a transformed x coordinate (inverse of `tx`, for tick labels).
+    private func untx(_ t: Double) -> Double {
+        if let c = symlogX { return (t < 0 ? -1 : 1) * c * (pow(10, abs(t)) - 1) }
+        return logX ? pow(10, t) : t
+    }
     private func ty(_ v: Double) -> Double { logY ? log10(max(v, 1e-300)) : v }
 
     static func esc(_ s: String) -> String {
@@ -49,6 +63,15 @@ public struct SVGChart {
         return out
     }
 
+    /// Whole-decade ticks (exponents) on a log axis spanning `lo…hi` in log10 units, thinned to ~8.
+    static func decadeTicks(_ lo: Double, _ hi: Double) -> [Double] {
+        guard hi > lo, lo.isFinite, hi.isFinite else { return [lo] }
+        let first = ceil(lo), last = floor(hi)
+        guard last >= first else { return ticks(lo, hi) }
+        let stride = max(1.0, ceil((last - first + 1) / 8))
+        return Array(Swift.stride(from: first, through: last, by: stride))
+    }
+
     static func fmt(_ v: Double) -> String {
         if v == 0 { return "0" }
         if abs(v) >= 1e4 || abs(v) < 1e-3 { return String(format: "%.0e", v) }
@@ -63,7 +86,7 @@ public struct SVGChart {
         for s in series {
             for (x, y) in zip(s.xs, s.ys) where tx(x).isFinite && ty(y).isFinite && (!logX || x > 0) && (!logY || y > 0) {
                 xs.append(tx(x)); ys.append(ty(y))
-                if case let .bars(w) = s.style { xs.append(tx(x) - w / 2); xs.append(tx(x) + w / 2); ys.append(0) }
+                if case let .bars(w) = s.style { xs.append(tx(x) - w / 2); xs.append(tx(x) + w / 2); ys.append(logY ? 0 : 0) }
             }
         }
         for m in verticalMarkers where tx(m.x).isFinite { xs.append(tx(m.x)) }
@@ -73,6 +96,7 @@ public struct SVGChart {
         let padX = 0.04 * (x1 - x0), padY = 0.06 * (y1 - y0)
         x0 -= padX; x1 += padX; y1 += padY
         if !logY && y0 >= 0 { y0 = 0 } else { y0 -= padY }
+        if let (a, b) = yRange { y0 = ty(a); y1 = ty(b) }
         func px(_ v: Double) -> Double { ml + (v - x0) / (x1 - x0) * pw }
         func py(_ v: Double) -> Double { mt + ph - (v - y0) / (y1 - y0) * ph }
         var out = """
@@ -82,13 +106,25 @@ public struct SVGChart {
         <rect x="\(ml)" y="\(mt)" width="\(pw)" height="\(ph)" fill="none" stroke="#444"/>
 
         """
-        for t in Self.ticks(x0, x1) {
-            let p = px(t)
-            out += "<line x1=\"\(p)\" y1=\"\(mt + ph)\" x2=\"\(p)\" y2=\"\(mt + ph + 5)\" stroke=\"#444\"/><text x=\"\(p)\" y=\"\(mt + ph + 18)\" text-anchor=\"middle\">\(logX ? "1e" + Self.fmt(t) : Self.fmt(t))</text>\n"
+        // Symmetric-log ticks at 0 and at round decades ±10^j beyond the linear range.
+        var xticks = logX ? Self.decadeTicks(x0, x1) : Self.ticks(x0, x1)
+        if let c = symlogX {
+            var decades: [Double] = []
+            var j = ceil(log10(c)) + 1   // the first decade past the linear part, clear of the 0 label
+            while tx(pow(10, j)) <= max(abs(x0), abs(x1)) && decades.count < 60 { decades.append(pow(10, j)); j += 1 }
+            // At most ~4 decades a side, keeping the largest.
+            let stride = max(1, (decades.count + 3) / 4)
+            let kept = decades.reversed().enumerated().filter { $0.offset % stride == 0 }.map(\.element)
+            xticks = [0] + kept.flatMap { [tx($0), tx(-$0)] }.filter { $0 >= x0 && $0 <= x1 }
         }
-        for t in Self.ticks(y0, y1) {
+        for t in xticks {
+            let p = px(t)
+            let label = symlogX != nil ? Self.fmt(untx(t)) : (logX ? Self.fmt(pow(10, t)) : Self.fmt(t))
+            out += "<line x1=\"\(p)\" y1=\"\(mt + ph)\" x2=\"\(p)\" y2=\"\(mt + ph + 5)\" stroke=\"#444\"/><text x=\"\(p)\" y=\"\(mt + ph + 18)\" text-anchor=\"middle\">\(label)</text>\n"
+        }
+        for t in logY ? Self.decadeTicks(y0, y1) : Self.ticks(y0, y1) {
             let p = py(t)
-            out += "<line x1=\"\(ml - 5)\" y1=\"\(p)\" x2=\"\(ml + pw)\" y2=\"\(p)\" stroke=\"#ddd\"/><text x=\"\(ml - 8)\" y=\"\(p + 4)\" text-anchor=\"end\">\(logY ? "1e" + Self.fmt(t) : Self.fmt(t))</text>\n"
+            out += "<line x1=\"\(ml - 5)\" y1=\"\(p)\" x2=\"\(ml + pw)\" y2=\"\(p)\" stroke=\"#ddd\"/><text x=\"\(ml - 8)\" y=\"\(p + 4)\" text-anchor=\"end\">\(logY ? Self.fmt(pow(10, t)) : Self.fmt(t))</text>\n"
         }
         out += "<text x=\"\(ml + pw / 2)\" y=\"\(mt + ph + 38)\" text-anchor=\"middle\">\(Self.esc(xLabel))</text>\n"
         out += "<text transform=\"translate(16,\(mt + ph / 2)) rotate(-90)\" text-anchor=\"middle\">\(Self.esc(yLabel))</text>\n"
@@ -101,25 +137,66 @@ public struct SVGChart {
             switch s.style {
             case let .bars(w):
                 for (x, y) in pts {
-                    let a = px(tx(x) - w / 2), b = px(tx(x) + w / 2), top = py(max(ty(y), 0)), bot = py(min(ty(y), 0))
+                    // On a log axis bars rise from the bottom of the plot, not from log10(1) = 0.
+                    let a = px(tx(x) - w / 2), b = px(tx(x) + w / 2)
+                    let top = logY ? py(ty(y)) : py(max(ty(y), 0)), bot = logY ? py(y0) : py(min(ty(y), 0))
                     out += "<rect x=\"\(a)\" y=\"\(top)\" width=\"\(max(b - a, 0.5))\" height=\"\(max(bot - top, 0))\" fill=\"\(s.color)\" fill-opacity=\"0.8\"/>\n"
                 }
             case let .points(r):
-                for (x, y) in pts { out += "<circle cx=\"\(px(tx(x)))\" cy=\"\(py(ty(y)))\" r=\"\(r)\" fill=\"\(s.color)\" fill-opacity=\"0.75\"/>\n" }
+                for (x, y) in pts { out += Self.marker(.circle, x: px(tx(x)), y: py(ty(y)), r: r, color: s.color) }
+            case let .marked(r, m):
+                for (x, y) in pts { out += Self.marker(m, x: px(tx(x)), y: py(ty(y)), r: r, color: s.color) }
             case let .line(dashed):
                 let path = pts.map { "\(px(tx($0.0))),\(py(ty($0.1)))" }.joined(separator: " ")
                 out += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"2\"\(dashed ? " stroke-dasharray=\"6,4\"" : "")/>\n"
             }
         }
         var ly = mt + 16
+        // Each legend entry shows its series' own mark: a bar, a marker of its shape, a (dashed) line.
         for s in named {
-            out += "<rect x=\"\(ml + pw + 12)\" y=\"\(ly - 10)\" width=\"12\" height=\"12\" fill=\"\(s.color)\"/><text x=\"\(ml + pw + 30)\" y=\"\(ly)\" font-size=\"11\">\(Self.esc(s.name))</text>\n"
+            let lx = ml + pw + 12
+            switch s.style {
+            case .bars: out += "<rect x=\"\(lx)\" y=\"\(ly - 10)\" width=\"12\" height=\"12\" fill=\"\(s.color)\" fill-opacity=\"0.8\"/>"
+            case let .points(r): out += Self.marker(.circle, x: lx + 6, y: ly - 4, r: max(r, 3.5), color: s.color)
+            case let .marked(r, m): out += Self.marker(m, x: lx + 6, y: ly - 4, r: max(r, 3.5), color: s.color)
+            case let .line(dashed):
+                out += "<line x1=\"\(lx - 4)\" y1=\"\(ly - 4)\" x2=\"\(lx + 16)\" y2=\"\(ly - 4)\" stroke=\"\(s.color)\" stroke-width=\"2\"\(dashed ? " stroke-dasharray=\"6,4\"" : "")/>"
+            }
+            out += "<text x=\"\(lx + 22)\" y=\"\(ly)\" font-size=\"11\">\(Self.esc(s.name))</text>\n"
             ly += 16
         }
         for (i, n) in notes.enumerated() {
             out += "<text x=\"\(ml)\" y=\"\(mt + ph + 54 + Double(i) * 15)\" font-size=\"11\" fill=\"#333\">\(Self.esc(n))</text>\n"
         }
         return out + "</svg>\n"
+    }
+
+    /// Charts one below the other in one SVG (each keeps its own size).
+    public static func stack(_ charts: [SVGChart]) -> String {
+        let w = charts.map(\.width).max() ?? 0, h = charts.reduce(0) { $0 + $1.height }
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" font-family=\"sans-serif\" font-size=\"12\">\n"
+        var y = 0.0
+        for c in charts {
+            out += "<svg x=\"0\" y=\"\(y)\" width=\"\(Int(c.width))\" height=\"\(Int(c.height))\">\n"
+            out += c.render().split(separator: "\n", omittingEmptySubsequences: false).dropFirst().joined(separator: "\n")
+            out += "\n"
+            y += c.height
+        }
+        return out + "</svg>\n"
+    }
+
+    /// One marker centred at `(x, y)`.
+    static func marker(_ m: Series.Marker, x: Double, y: Double, r: Double, color: String) -> String {
+        switch m {
+        case .circle: return "<circle cx=\"\(x)\" cy=\"\(y)\" r=\"\(r)\" fill=\"\(color)\" fill-opacity=\"0.75\"/>\n"
+        case .square: return "<rect x=\"\(x - r)\" y=\"\(y - r)\" width=\"\(2 * r)\" height=\"\(2 * r)\" fill=\"\(color)\" fill-opacity=\"0.75\"/>\n"
+        case .triangle:
+            return "<polygon points=\"\(x),\(y - 1.2 * r) \(x - 1.1 * r),\(y + 0.8 * r) \(x + 1.1 * r),\(y + 0.8 * r)\" fill=\"\(color)\" fill-opacity=\"0.75\"/>\n"
+        case .diamond:
+            return "<polygon points=\"\(x),\(y - 1.3 * r) \(x + 1.1 * r),\(y) \(x),\(y + 1.3 * r) \(x - 1.1 * r),\(y)\" fill=\"\(color)\" fill-opacity=\"0.75\"/>\n"
+        case .cross:
+            return "<path d=\"M\(x - r) \(y - r) L\(x + r) \(y + r) M\(x - r) \(y + r) L\(x + r) \(y - r)\" stroke=\"\(color)\" stroke-width=\"2\" fill=\"none\"/>\n"
+        }
     }
 
     /// Histogram counts of `values` over `bins` equal bins on `[lo, hi]`: (centres, counts, width).

@@ -199,26 +199,12 @@ public enum SpectrumReport {
 
     public static func svg(_ s: SpectrumSummary) -> String {
         let vals = s.eigenvalues
-        var chart = SVGChart(title: "Riemannian Hessian spectrum (\(s.classification.rawValue), m = \(s.hessianSize))",
-                             xLabel: "eigenvalue λ", yLabel: "count")
-        let lo = vals.first ?? 0, hi = vals.last ?? 1
-        let neg = SVGChart.histogram(vals.filter { $0 < -s.zeroThreshold }, bins: 60, range: (lo, hi))
-        let pos = SVGChart.histogram(vals.filter { $0 > s.zeroThreshold }, bins: 60, range: (lo, hi))
-        func nonzero(_ h: (centers: [Double], counts: [Double], width: Double)) -> ([Double], [Double]) {
-            let keep = h.counts.indices.filter { h.counts[$0] > 0 }
-            return (keep.map { h.centers[$0] }, keep.map { h.counts[$0] })
-        }
-        let (nx, ny) = nonzero(neg), (px, py) = nonzero(pos)
-        chart.series = [
-            .init(name: "negative (\(s.inertia.negative))", color: "#d62728", style: .bars(width: neg.width), xs: nx, ys: ny),
-            .init(name: "|λ| ≤ δ (\(s.inertia.zero); ν = \(s.symmetryNullity) from symmetry)", color: "#7f7f7f",
-                  style: .bars(width: neg.width * 0.5), xs: s.inertia.zero > 0 ? [0] : [], ys: [Double(s.inertia.zero)]),
-            .init(name: "positive (\(s.inertia.positive))", color: "#1f77b4", style: .bars(width: pos.width), xs: px, ys: py),
-        ]
-        chart.verticalMarkers = [(0, "λ = 0", "#333")]
+        var chart = EigenvalueHistogram.chart(vals, delta: s.zeroThreshold,
+                                              title: "Riemannian Hessian spectrum (\(s.classification.rawValue), m = \(s.hessianSize))",
+                                              zeroLabel: "|λ| ≤ δ (\(s.inertia.zero); ν = \(s.symmetryNullity) from symmetry)")
         chart.notes = [String(format: "loss %.10g, ‖grad‖ %.1e, λ_min %.6g, λ_max %.6g", s.loss, s.riemannianGradientNorm, s.lambdaMin, s.lambdaMax),
                        String(format: "%d eigenvalues with |λ| ≤ δ = %.1e, of which ν = %d are forced by the O(d) symmetry", s.inertia.zero, s.zeroThreshold, s.symmetryNullity)]
-        var svgText = chart.render()
+        var charts = [chart]
         if let w = s.negativeCurvatureWeights {
             let dim = s.lambdaMinMultiplicity ?? 1
             var c2 = SVGChart(title: dim > 1 ? "λ_min eigenspace (dimension \(dim)): share per class, tr(P_E P_class)/\(dim)"
@@ -230,11 +216,8 @@ public enum SpectrumReport {
                 .init(name: "features of class k", color: "#2ca02c", style: .bars(width: 0.38), xs: ks.map { $0 + 0.2 }, ys: w.map(\.features)),
             ]
             c2.height = 320
-            // Stack the two charts vertically in one file.
-            let top = svgText.replacingOccurrences(of: "</svg>\n", with: "")
-                .replacingOccurrences(of: "height=\"420\" viewBox=\"0 0 860 420\"", with: "height=\"740\" viewBox=\"0 0 860 740\"")
-            svgText = top + "<g transform=\"translate(0,420)\">\n" + c2.render() + "</g>\n</svg>\n"
+            charts.append(c2)
         }
-        return svgText
+        return SVGChart.stack(charts)
     }
 }

@@ -13,20 +13,44 @@ public enum TrainingReport {
         try AtomicFile.write(markdown(s, runs: runs), to: dir + "/report.md")
     }
 
+    /// Values below this are drawn at it: exact collapse drives the normalized model's metrics to
+    /// 1e-30 and below, which would squeeze every curve that matters into the top of the plot.
+    static let plotFloor = 1e-12
+
+    /// One panel per quantity (NC1, NC2, NC3, loss), every seed of both models: normalized solid
+    /// blue, regularized dashed orange, thresholds as grey lines.
     static func svg(_ s: TrainingSummary, runs: [TrainingRun]) -> String {
-        var c = SVGChart(title: "NC metrics against iteration (seed 0): normalized vs regularized", xLabel: "iteration", yLabel: "metric (log scale)")
-        c.logY = true
-        let colors = ["nc1": "#e41a1c", "nc2": "#377eb8", "nc3": "#4daf4a"]
-        for m in ["normalized", "regularized"] {
-            guard let r = runs.first(where: { $0.model == m && $0.seed == 0 }) else { continue }
-            for (name, kp) in [("nc1", \TrainingRecord.nc1), ("nc2", \.nc2), ("nc3", \.nc3)] {
-                let pts = r.records.filter { $0[keyPath: kp] > 0 && $0[keyPath: kp].isFinite }
-                c.series.append(.init(name: "\(name.uppercased()) \(m)", color: colors[name]!, style: .line(dashed: m == "regularized"),
-                                      xs: pts.map { Double($0.iteration) }, ys: pts.map { $0[keyPath: kp] }))
+        let colors = ["normalized": "#1f77b4", "regularized": "#ff7f0e"]
+        let quantities: [(String, KeyPath<TrainingRecord, Double>)] = [("NC1", \.nc1), ("NC2", \.nc2), ("NC3", \.nc3), ("loss", \.loss)]
+        var charts: [SVGChart] = []
+        for (name, kp) in quantities {
+            var c = SVGChart(title: "\(name) against iteration, \(s.configuration.seeds) seeds per model", xLabel: "iteration", yLabel: "\(name) (log scale)")
+            c.logY = true
+            c.height = 330
+            var top = 0.0, bottom = Double.infinity
+            for m in ["normalized", "regularized"] {
+                for (k, r) in runs.filter({ $0.model == m }).sorted(by: { $0.seed < $1.seed }).enumerated() {
+                    let pts = r.records.filter { $0[keyPath: kp].isFinite && $0[keyPath: kp] > 0 }
+                    top = max(top, pts.map { $0[keyPath: kp] }.max() ?? 0)
+                    bottom = min(bottom, pts.map { $0[keyPath: kp] }.min() ?? .infinity)
+                    let label = k == 0 ? "\(m) (η = \(m == "normalized" ? s.stepNormalized : s.stepRegularized))" : ""
+                    c.series.append(.init(name: label, color: colors[m]!, style: .line(dashed: m == "regularized"),
+                                          xs: pts.map { Double($0.iteration) }, ys: pts.map { max($0[keyPath: kp], plotFloor) }))
+                }
             }
+            if name != "loss", let last = runs.first?.records.last {
+                for (i, t) in Set(s.thresholds.map(\.threshold)).sorted().enumerated() {
+                    c.series.append(.init(name: "threshold \(t)", color: ["#555", "#aaa", "#888"][i % 3], style: .line(dashed: true),
+                                          xs: [0, Double(last.iteration)], ys: [t, t]))
+                }
+            }
+            // The loss stays far above the metrics' floor: its own range.
+            let floor = name == "loss" ? max(plotFloor, bottom / 2) : plotFloor
+            c.yRange = (floor, max(10 * top, 10 * floor))
+            c.notes = [String(format: "one line per seed; values below %.0e drawn at it", plotFloor)]
+            charts.append(c)
         }
-        c.notes = ["solid: normalized (Riemannian GD, η = \(s.stepNormalized)); dashed: regularized (GD, η = \(s.stepRegularized))"]
-        return c.render()
+        return SVGChart.stack(charts)
     }
 
     static func markdown(_ s: TrainingSummary, runs: [TrainingRun]) -> String {

@@ -157,26 +157,45 @@ public enum VerifyReport {
         try AtomicFile.write(markdown(s, points: points, plots: plots), to: dir + "/report.md")
     }
 
+    static let classMarkers: [String: SVGChart.Series.Marker] = [
+        "global_minimizer": .diamond, "strict_saddle": .circle, "spurious_local_minimizer": .triangle,
+        "local_minimizer": .square, "degenerate": .cross,
+    ]
+
+    /// Loss against index, and below it the excess over the lowest loss on a log scale, where
+    /// minima 1e-4 apart (invisible on the first panel) are decades apart.
     static func lossIndexPlot(_ points: [CriticalPointRecord], fStar: Double?) -> String {
         var c = SVGChart(title: "Critical points: loss against Morse index", xLabel: "index (number of negative eigenvalues)", yLabel: "loss")
-        let groups = Dictionary(grouping: points, by: { $0.classification.rawValue })
-        for (cls, ps) in groups.sorted(by: { $0.key < $1.key }) {
-            c.series.append(.init(name: "\(cls) (\(ps.count))", color: classColors[cls] ?? "#333", style: .points(radius: 5),
+        let groups = Dictionary(grouping: points, by: { $0.classification.rawValue }).sorted(by: { $0.key < $1.key })
+        for (cls, ps) in groups {
+            c.series.append(.init(name: "\(cls) (\(ps.count))", color: classColors[cls] ?? "#333",
+                                  style: .marked(radius: 5, marker: classMarkers[cls] ?? .circle),
                                   xs: ps.map { Double($0.index) }, ys: ps.map(\.loss)))
         }
-        if let f = fStar, let maxIdx = points.map(\.index).max() {
-            c.series.append(.init(name: "f* (closed form)", color: "#2ca02c", style: .line(dashed: true), xs: [0, Double(max(maxIdx, 1))], ys: [f, f]))
+        let maxIdx = Double(max(points.map(\.index).max() ?? 1, 1))
+        if let f = fStar {
+            c.series.append(.init(name: "f* (proven optimum)", color: "#2ca02c", style: .line(dashed: true), xs: [0, maxIdx], ys: [f, f]))
         }
-        return c.render()
+        guard let best = fStar ?? points.map(\.loss).min() else { return c.render() }
+        var z = SVGChart(title: "Excess loss over \(fStar != nil ? "f*" : "the lowest loss found") (log scale; points at the optimum not shown)",
+                         xLabel: "index (number of negative eigenvalues)", yLabel: "loss − \(fStar != nil ? "f*" : "lowest")")
+        z.logY = true
+        for (cls, ps) in groups {
+            let above = ps.filter { !ClassificationRule.lossesAgree($0.loss, best) && $0.loss > best }
+            guard !above.isEmpty else { continue }
+            z.series.append(.init(name: "\(cls)", color: classColors[cls] ?? "#333", style: .marked(radius: 5, marker: classMarkers[cls] ?? .circle),
+                                  xs: above.map { Double($0.index) }, ys: above.map { $0.loss - best }))
+        }
+        let atOptimum = points.filter { ClassificationRule.lossesAgree($0.loss, best) }.count
+        z.notes = [String(format: "%d point(s) at the optimum %.10g", atOptimum, best)]
+        return z.series.isEmpty ? c.render() : SVGChart.stack([c, z])
     }
 
     static func histogram(_ points: [CriticalPointRecord], cls: String) -> String {
-        let all = points.flatMap(\.eigenvalues)
-        let h = SVGChart.histogram(all, bins: 50)
-        var c = SVGChart(title: "Hessian eigenvalues of the \(points.count) \(cls) point(s)", xLabel: "eigenvalue λ", yLabel: "count")
-        c.series = [.init(name: "", color: classColors[cls] ?? "#333", style: .bars(width: h.width), xs: h.centers, ys: h.counts)]
-        c.verticalMarkers = [(0, "λ = 0", "#333")]
-        return c.render()
+        // Each point's eigenvalues against its own δ (the classification threshold).
+        let all = points.flatMap { p in p.eigenvalues.map { abs($0) <= p.zeroThreshold ? 0 : $0 } }
+        return EigenvalueHistogram.chart(all, delta: 0, title: "Hessian eigenvalues of the \(points.count) \(cls) point(s)",
+                                         zeroLabel: "|λ| ≤ δ (\(all.filter { $0 == 0 }.count))").render()
     }
 
     public static func table(_ points: [CriticalPointRecord]) -> String {

@@ -174,4 +174,17 @@ final class SearchTests: XCTestCase {
         XCTAssertEqual(coverage[0].new + coverage[0].duplicate, converged)
         XCTAssertGreaterThan(coverage[0].convergedAfterDescentSteps, 5)
     }
+
+    /// The same search with one and two workers gives the same points, bit for bit: each task
+    /// runs on single-threaded BLAS whatever the worker count, so rounding does not depend on it.
+    func testResultsDoNotDependOnJobs() throws {
+        let model = try NormalizedFeatureModel(K: 4, d: 5, n: 3, tau: 3)
+        var results: [[(Double, [Double])]] = []
+        for jobs in [1, 2] {
+            let r = try CriticalPointSearch(model: model, config: SearchConfiguration(starts: 16, seed: 3, jobs: jobs), directory: nil).run(resume: false)
+            results.append(r.points.map { ($0.loss, $0.eigenvalues) })
+        }
+        XCTAssertEqual(results[0].count, results[1].count)
+        for (a, b) in zip(results[0], results[1]) { XCTAssertEqual(a.0, b.0); XCTAssertEqual(a.1, b.1) }
+    }
 }

@@ -34,8 +34,7 @@ struct SweepCommand: ParsableCommand {
 
     func grid() throws -> SweepGrid {
         if let spec {
-            do { return try JSONDecoder().decode(SweepGrid.self, from: PointFile.readData(spec)) }
-            catch let e as DecodingError { throw InputError("malformed sweep spec \(spec): \(e)") }
+            return try StrictJSON.decode(SweepGrid.self, from: PointFile.readData(spec), what: "sweep spec", source: spec)
         }
         var g = SweepGrid()
         g.K = try parseList(K, "--K") { Int($0) }

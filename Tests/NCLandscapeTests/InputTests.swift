@@ -41,7 +41,7 @@ final class InputTests: XCTestCase {
         assertThrowsInput(try NormalizedFeatureModel(d: 3, counts: [2, 0, 1], tau: 1), contains: "class 1 has no samples")
         assertThrowsInput(try SpecialPoints.simplexETF(K: 5, d: 3), contains: "needs d ≥ K−1")
         var model = try! NormalizedFeatureModel(K: 10, d: 11, n: 3000, tau: 1)
-        assertThrowsInput(try LandscapeAnalyzer.checkDenseFits(model, budget: 1e9), contains: "GiB")
+        assertThrowsInput(try LandscapeAnalyzer.checkDenseFits(model, budget: 1e9), contains: "needs 2.0 TiB, over the 954 MiB memory budget")
         model = try! NormalizedFeatureModel(K: 2, d: 2, n: 1, tau: 1)
         XCTAssertNoThrow(try LandscapeAnalyzer.checkDenseFits(model, budget: 1e9))
     }
@@ -82,7 +82,7 @@ final class InputTests: XCTestCase {
         XCTAssertEqual(try NPY.parse(npy("<i4", fortran: false, shape: "(2,)", payload: i32), source: "i4").values, [7, -1])
         assertThrowsInput(try NPY.parse(Data("hello".utf8), source: "x"), contains: "magic")
         assertThrowsInput(try NPY.parse(npy(">f8", fortran: false, shape: "(1,)", payload: [UInt8](repeating: 0, count: 8)), source: "x"), contains: "big-endian")
-        assertThrowsInput(try NPY.parse(npy("<f8", fortran: false, shape: "(2,)", payload: [UInt8](repeating: 0, count: 8)), source: "x"), contains: "expected 16 data bytes")
+        assertThrowsInput(try NPY.parse(npy("<f8", fortran: false, shape: "(2,)", payload: [UInt8](repeating: 0, count: 8)), source: "x"), contains: "needs 16 data bytes, the file has 8")
     }
 
     func testNPYFeaturesValidation() throws {

@@ -34,21 +34,17 @@ public enum NPY {
             headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24; headerStart = 12
         default: throw bad("unsupported format version \(major)")
         }
-        guard bytes.count >= headerStart + headerLength else { throw bad("truncated header") }
+        guard headerLength <= bytes.count - headerStart else { throw bad("truncated header") }
         guard let header = String(bytes: bytes[headerStart ..< headerStart + headerLength], encoding: major == 3 ? .utf8 : .isoLatin1) else { throw bad("unreadable header") }
-        guard let descr = field(header, "descr").flatMap(unquote) else { throw bad("no 'descr' in header") }
-        guard let fortranText = field(header, "fortran_order") else { throw bad("no 'fortran_order' in header") }
-        guard let shapeText = field(header, "shape") else { throw bad("no 'shape' in header") }
-        let fortran = fortranText.trimmingCharacters(in: .whitespaces) == "True"
-        let inner = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "() "))
-        var shape: [Int] = []
-        for part in inner.split(separator: ",") {
-            let t = part.trimmingCharacters(in: .whitespaces)
-            if t.isEmpty { continue }
-            guard let v = Int(t), v >= 0 else { throw bad("bad shape \(shapeText)") }
-            shape.append(v)
+        let h = try NPYHeader(parsing: header, source: source)
+        let descr = h.descr, fortran = h.fortranOrder, shape = h.shape
+        // Checked: a header may claim any shape; the product must fit and match the file.
+        var count = 1
+        for v in shape {
+            let (p, overflow) = count.multipliedReportingOverflow(by: v)
+            guard !overflow else { throw bad("shape \(shape) has more elements than a 64-bit count holds") }
+            count = p
         }
-        let count = shape.reduce(1, *)
         let itemSize: Int, isInteger: Bool
         switch descr {
         case "<f8": itemSize = 8; isInteger = false
@@ -61,9 +57,11 @@ public enum NPY {
             throw bad("dtype \(descr) is not supported; use float64, float32, int64 or int32")
         }
         let start = headerStart + headerLength
-        guard bytes.count - start == count * itemSize else {
-            throw bad("expected \(count * itemSize) data bytes for shape \(shape) and dtype \(descr), found \(bytes.count - start)")
+        let (dataBytes, overflow) = count.multipliedReportingOverflow(by: itemSize)
+        guard !overflow, bytes.count - start == dataBytes else {
+            throw bad("shape \(shape) with dtype \(descr) needs \(overflow ? "more than 2^63" : String(dataBytes)) data bytes, the file has \(bytes.count - start)")
         }
+        try MemoryBudget.check(8 * Double(count), for: "reading \(source) (\(count) values)")
         var values = [Double](repeating: 0, count: count)
         bytes.withUnsafeBytes { raw in
             let base = raw.baseAddress! + start
@@ -95,19 +93,6 @@ public enum NPY {
             while k >= 0 { idx[k] += 1; if idx[k] < shape[k] { break }; idx[k] = 0; k -= 1 }
         }
         return out
-    }
-
-    private static func field(_ header: String, _ key: String) -> String? {
-        guard let r = header.range(of: "'\(key)':") else { return nil }
-        let rest = header[r.upperBound...].trimmingCharacters(in: .whitespaces)
-        if rest.hasPrefix("(") { return rest.firstIndex(of: ")").map { String(rest[...$0]) } }
-        let end = rest.firstIndex(where: { $0 == "," || $0 == "}" }) ?? rest.endIndex
-        return String(rest[..<end]).trimmingCharacters(in: .whitespaces)
-    }
-
-    private static func unquote(_ s: String) -> String? {
-        guard s.count >= 2, let f = s.first, f == "'" || f == "\"", s.last == f else { return nil }
-        return String(s.dropFirst().dropLast())
     }
 
     /// Encodes `<f8` (or `<i8` for integer arrays) in C order, format version 1.0.
@@ -199,5 +184,82 @@ public enum NPYPoint {
         try NPY.write(NPYArray(shape: [model.K, d], values: w), to: directory + "/W.npy")
         try NPY.write(NPYArray(shape: [model.N, d], values: h), to: directory + "/H.npy")
         try NPY.write(NPYArray(shape: [model.N], values: model.labels.map(Double.init), isInteger: true), to: directory + "/y.npy")
+    }
+}
+
+/// The header of a `.npy` file, parsed exactly: a Python dict literal with the keys `'descr'` (a
+/// quoted string), `'fortran_order'` (`True` or `False`) and `'shape'` (a tuple of non-negative
+/// integers), each once and nothing else, e.g. `{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }`.
+struct NPYHeader {
+    var descr: String
+    var fortranOrder: Bool
+    var shape: [Int]
+
+    init(parsing text: String, source: String) throws {
+        func bad(_ why: String) -> InputError { InputError("malformed .npy file \(source): \(why) in the header \(text.trimmingCharacters(in: .whitespacesAndNewlines))") }
+        let chars = Array(text)
+        var i = 0
+        func skipSpace() { while i < chars.count, chars[i] == " " || chars[i] == "\t" || chars[i] == "\n" || chars[i] == "\r" { i += 1 } }
+        func expect(_ c: Character) throws {
+            skipSpace()
+            guard i < chars.count, chars[i] == c else { throw bad("expected '\(c)'") }
+            i += 1
+        }
+        func quoted() throws -> String {
+            skipSpace()
+            guard i < chars.count, chars[i] == "'" || chars[i] == "\"" else { throw bad("expected a quoted string") }
+            let q = chars[i]; i += 1
+            var out = ""
+            while i < chars.count, chars[i] != q { out.append(chars[i]); i += 1 }
+            guard i < chars.count else { throw bad("unterminated string") }
+            i += 1
+            return out
+        }
+        func word() -> String {
+            skipSpace()
+            var out = ""
+            while i < chars.count, chars[i].isLetter || chars[i].isNumber { out.append(chars[i]); i += 1 }
+            return out
+        }
+        try expect("{")
+        var fields: [String: Any] = [:]
+        while true {
+            skipSpace()
+            if i < chars.count, chars[i] == "}" { i += 1; break }
+            let key = try quoted()
+            guard fields[key] == nil else { throw bad("key '\(key)' appears twice") }
+            try expect(":")
+            switch key {
+            case "descr": fields[key] = try quoted()
+            case "fortran_order":
+                let w = word()
+                guard w == "True" || w == "False" else { throw bad("fortran_order must be True or False, not '\(w)'") }
+                fields[key] = w == "True"
+            case "shape":
+                try expect("(")
+                var dims: [Int] = []
+                while true {
+                    skipSpace()
+                    if i < chars.count, chars[i] == ")" { i += 1; break }
+                    let w = word()
+                    guard let v = Int(w), v >= 0 else { throw bad("shape entry '\(w)' is not a non-negative integer") }
+                    dims.append(v)
+                    skipSpace()
+                    if i < chars.count, chars[i] == "," { i += 1; continue }
+                    guard i < chars.count, chars[i] == ")" else { throw bad("expected ',' or ')' in the shape") }
+                }
+                fields[key] = dims
+            default: throw bad("unknown key '\(key)'")
+            }
+            skipSpace()
+            if i < chars.count, chars[i] == "," { i += 1; continue }
+            guard i < chars.count, chars[i] == "}" else { throw bad("expected ',' or '}'") }
+        }
+        skipSpace()
+        guard i == chars.count else { throw bad("text after the closing brace") }
+        guard let d = fields["descr"] as? String else { throw bad("no 'descr'") }
+        guard let f = fields["fortran_order"] as? Bool else { throw bad("no 'fortran_order'") }
+        guard let sh = fields["shape"] as? [Int] else { throw bad("no 'shape'") }
+        descr = d; fortranOrder = f; shape = sh
     }
 }

@@ -82,11 +82,9 @@ public struct PointFile: Codable, Sendable {
         return data
     }
 
+    /// Strict JSON (no duplicate keys, no trailing commas, no null for a number), then the keys.
     public static func decode(from data: Data, source: String) throws -> PointFile {
-        do { return try JSONDecoder().decode(PointFile.self, from: data) }
-        catch let e as DecodingError { throw InputError("malformed point JSON in \(source): \(JSONErrors.describe(e))") }
-        catch let e as InputError { throw InputError("\(source): \(e.message)") }
-        catch { throw InputError("malformed point JSON in \(source): \(error.localizedDescription)") }
+        try StrictJSON.decode(PointFile.self, from: data, what: "point JSON", source: source)
     }
 
     public func write(to path: String) throws {

@@ -19,8 +19,8 @@ public struct AnalysisOptions: Sendable {
     public var eigenvectors: Int = 0
     /// A loss to compare minimizers against where no closed-form `f*` applies (best found).
     public var bestKnownLoss: Double? = nil
-    /// Refuse a dense Hessian needing more bytes than this.
-    public var memoryBudgetBytes: Double = 8 * 1024 * 1024 * 1024
+    /// Refuse a dense Hessian needing more bytes than this (default: the process's memory budget).
+    public var memoryBudgetBytes: Double = MemoryBudget.current
     public var method: HessianMethod = .auto
     /// `auto` uses dense only up to this size (`m = 8000` takes about a minute on 2 cores).
     public var denseMaxSize: Int = 8000
@@ -177,9 +177,7 @@ public enum LandscapeAnalyzer {
     public static func checkDenseFits(_ model: NormalizedFeatureModel, budget: Double) throws {
         let need = model.denseHessianBytes
         if need > budget {
-            let gib = need / 1_073_741_824
-            throw InputError(String(format: "the dense Hessian (m = %d) needs %.1f GiB, over the %.1f GiB budget; use --method lanczos (or reduced at a collapsed point), or raise --memory-budget",
-                                    model.hessianSize, gib, budget / 1_073_741_824))
+            throw InputError("the dense Hessian (m = \(model.hessianSize)) needs \(MemoryBudget.readable(need)), over the \(MemoryBudget.readable(budget)) memory budget; use --method lanczos (or reduced at a collapsed point), or raise --memory-budget")
         }
     }
 
@@ -377,6 +375,8 @@ public enum LandscapeAnalyzer {
 
     static func analyzeLanczos(_ model: NormalizedFeatureModel, at x: Matrix, options: AnalysisOptions) throws -> PointAnalysis {
         let man = model.manifold
+        try MemoryBudget.check(MemoryEstimate.lanczos(K: model.K, d: model.d, N: model.N, ncv: max(30, 2 * options.eigenvectors + 10)),
+                               for: "Lanczos at K = \(model.K), d = \(model.d), N = \(model.N)")
         let fo = model.firstOrder(at: x)
         try checkDoubleRange(model, fo)
         let gradNorm = man.euclideanToRiemannianGradient(x, fo.euclideanGradient).frobeniusNorm
@@ -412,6 +412,7 @@ public enum LandscapeAnalyzer {
         // lower bound too, so the larger known value is used.
         let absoluteShift = 2 * max(abs(lambdaMax), abs(op.normalShift))
         let affordable = StructuredInertia.cost(model) <= options.structuredInertiaMaxFlops
+            && MemoryEstimate.structuredInertia(K: model.K, d: model.d, N: model.N) <= MemoryBudget.current
         let blocks = affordable ? HessianBlocks(model: model, point: x, firstOrder: fo) : nil
         let rank = try rankOf(x)
         let nu = SymmetryAnalysis.nullity(d: model.d, rank: rank)

@@ -69,8 +69,9 @@ extension LossFunction: Codable {
         guard let kind = Kind(rawValue: kindText) else {
             throw InputError("unknown loss kind \"\(kindText)\"; use one of: \(Kind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        self = try Self.make(kind: kind, gamma: try c.decodeIfPresent(Double.self, forKey: .gamma),
-                             margin: try c.decodeIfPresent(Double.self, forKey: .margin))
+        // A key present with null is an error, not "use the default".
+        self = try Self.make(kind: kind, gamma: c.contains(.gamma) ? try c.decode(Double.self, forKey: .gamma) : nil,
+                             margin: c.contains(.margin) ? try c.decode(Double.self, forKey: .margin) : nil)
     }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -110,6 +111,8 @@ public struct ModelDescription: Codable, Sendable, Hashable {
             total = s
         }
         try SizeLimits.checkSampleCount(total)
+        // Before the labels are allocated.
+        try MemoryBudget.check(MemoryEstimate.point(K: counts.count, d: max(d, 1), N: total), for: "a problem with N = \(total) samples, K = \(counts.count), d = \(d)")
         self.init(K: counts.count, d: d, labels: counts.enumerated().flatMap { k, n in [Int](repeating: k, count: n) },
                   tau: tau, labelSmoothing: labelSmoothing, loss: loss)
     }
@@ -120,8 +123,10 @@ public struct ModelDescription: Codable, Sendable, Hashable {
         K = try c.decode(Int.self, forKey: .K)
         d = try c.decode(Int.self, forKey: .d)
         tau = try c.decode(Double.self, forKey: .tau)
-        labelSmoothing = try c.decodeIfPresent(Double.self, forKey: .labelSmoothing) ?? 0
-        loss = try c.decodeIfPresent(LossFunction.self, forKey: .loss) ?? .crossEntropy
+        // Absent keys take their defaults; present ones must hold a value (null is an error,
+        // not a silent 0).
+        labelSmoothing = c.contains(.labelSmoothing) ? try c.decode(Double.self, forKey: .labelSmoothing) : 0
+        loss = c.contains(.loss) ? try c.decode(LossFunction.self, forKey: .loss) : .crossEntropy
         labels = try c.decode([Int].self, forKey: .labels)
     }
     public func encode(to encoder: Encoder) throws {
@@ -167,5 +172,6 @@ public struct ModelDescription: Codable, Sendable, Hashable {
         }
         if let empty = counts.firstIndex(of: 0) { throw InputError("class \(empty) has no samples (every class needs at least one)") }
         _ = try SizeLimits.hessianSize(K: K, N: labels.count, d: d)
+        try MemoryBudget.check(MemoryEstimate.point(K: K, d: d, N: labels.count), for: "the point and its first-order data (K = \(K), d = \(d), N = \(labels.count))")
     }
 }

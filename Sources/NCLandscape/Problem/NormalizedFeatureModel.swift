@@ -221,6 +221,6 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
         }
     }
 
-    /// Bytes the dense Riemannian Hessian needs (`m²` doubles plus one working copy).
-    public var denseHessianBytes: Double { 2 * 8 * Double(hessianSize) * Double(hessianSize) }
+    /// Bytes a dense analysis needs (the Hessian, a working copy and the quotient Hessian).
+    public var denseHessianBytes: Double { MemoryEstimate.dense(m: hessianSize) }
 }

@@ -95,19 +95,18 @@ public struct TaskRecord: Codable, Sendable {
 public enum JSONLines {
     public static func read<T: Decodable>(_ type: T.Type, path: String) throws -> [T] {
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
-        let dec = JSONDecoder()
-        dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         var out: [T] = []
         let text = String(decoding: data, as: UTF8.self)
         let complete = text.hasSuffix("\n")
         let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
         for (i, line) in lines.enumerated() {
             if i == lines.count - 1 && !complete { break }   // torn last line
-            guard let v = try? dec.decode(T.self, from: Data(line.utf8)) else {
+            do {
+                out.append(try StrictJSON.decode(T.self, from: Data(line.utf8), what: "record", source: "\(path) line \(i + 1)"))
+            } catch let e as InputError {
                 if i == lines.count - 1 { break }
-                throw InputError("\(path): line \(i + 1) is not a valid record; the file is damaged (delete it to start over)")
+                throw InputError("\(path): line \(i + 1) is not a valid record (\(e.message)); the file is damaged or is not this kind of log")
             }
-            out.append(v)
         }
         return out
     }

@@ -55,9 +55,8 @@ public struct CriticalPointSearch {
         guard FileManager.default.fileExists(atPath: path) else {
             throw InputError("--resume: \(directory) holds no run (no run.json); start it without --resume")
         }
-        do { return try JSONDecoder().decode(RunManifest.self, from: PointFile.readData(path)) }
-        catch let e as DecodingError { throw InputError("\(path) is damaged or from an older version: \(JSONErrors.describe(e))") }
-        catch let e as InputError { throw InputError("\(path): \(e.message)") }
+        do { return try StrictJSON.decode(RunManifest.self, from: PointFile.readData(path), what: "run manifest", source: path) }
+        catch let e as InputError { throw InputError("\(e.message) (the folder's run.json is damaged or from an older version)") }
     }
 
     var pointsPath: String { (directory ?? "") + "/critical_points.jsonl" }

@@ -85,23 +85,30 @@ public struct SweepGrid: Codable, Sendable {
     public var startMix: StartMix = .descent
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case K, d, n, tau, labelSmoothing, imbalance, counts, loss, gamma, margin, starts, seed, startMix }
+    enum CodingKeys: String, CodingKey, CaseIterable { case K, d, n, tau, labelSmoothing, imbalance, counts, loss, gamma, margin, starts, seed, startMix }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let def = SweepGrid()
-        K = try c.decodeIfPresent([Int].self, forKey: .K) ?? def.K
-        if let ints = try? c.decode([Int].self, forKey: .d) { d = ints.map(String.init) } else { d = try c.decodeIfPresent([String].self, forKey: .d) ?? def.d }
-        n = try c.decodeIfPresent([Int].self, forKey: .n) ?? def.n
-        tau = try c.decodeIfPresent([Double].self, forKey: .tau) ?? def.tau
-        labelSmoothing = try c.decodeIfPresent([Double].self, forKey: .labelSmoothing) ?? def.labelSmoothing
-        imbalance = try c.decodeIfPresent([Double].self, forKey: .imbalance) ?? def.imbalance
-        counts = try c.decodeIfPresent([[Int]].self, forKey: .counts) ?? def.counts
-        loss = try c.decodeIfPresent([LossFunction.Kind].self, forKey: .loss) ?? def.loss
-        gamma = try c.decodeIfPresent([Double].self, forKey: .gamma) ?? def.gamma
-        margin = try c.decodeIfPresent([Double].self, forKey: .margin) ?? def.margin
-        starts = try c.decodeIfPresent(Int.self, forKey: .starts) ?? def.starts
-        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? def.seed
-        startMix = try c.decodeIfPresent(StartMix.self, forKey: .startMix) ?? def.startMix
+        // A typo in a spec must not silently fall back to a default.
+        let unknown = try decoder.container(keyedBy: AnyCodingKey.self).allKeys.map(\.stringValue).filter { CodingKeys(stringValue: $0) == nil }
+        guard unknown.isEmpty else {
+            throw InputError("unknown key(s) \(unknown.sorted().joined(separator: ", ")); the keys are \(CodingKeys.allCases.map(\.stringValue).joined(separator: ", "))")
+        }
+        // Present keys must hold values: null is an error, not the default.
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T { c.contains(key) ? try c.decode(T.self, forKey: key) : fallback }
+        K = try value(.K, def.K)
+        if c.contains(.d), let ints = try? c.decode([Int].self, forKey: .d) { d = ints.map(String.init) } else { d = try value(.d, def.d) }
+        n = try value(.n, def.n)
+        tau = try value(.tau, def.tau)
+        labelSmoothing = try value(.labelSmoothing, def.labelSmoothing)
+        imbalance = try value(.imbalance, def.imbalance)
+        counts = try value(.counts, def.counts)
+        loss = try value(.loss, def.loss)
+        gamma = try value(.gamma, def.gamma)
+        margin = try value(.margin, def.margin)
+        starts = try value(.starts, def.starts)
+        seed = try value(.seed, def.seed)
+        startMix = try value(.startMix, def.startMix)
     }
 
     /// Evaluates one `d` expression for a given `K`.
@@ -279,4 +286,12 @@ public enum Sweep {
         try AtomicFile.write(text, to: output)
         return byKey.count
     }
+}
+
+/// Any key, to list what an object holds.
+struct AnyCodingKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { self.intValue = intValue; stringValue = "\(intValue)" }
 }

@@ -91,7 +91,7 @@ struct PhaseCommand: ParsableCommand {
         """)
     @Argument(help: "Sweep JSONL file.") var results: String
     @Option(name: .customLong("out"), help: "Output folder. Default: results/runs/phase.") var out: String = "results/runs/phase"
-    @Option(name: .customLong("where"), help: "Keep only results with key=value (repeatable; keys K, d, n, tau, labelSmoothing or eps, imbalance, loss — a kind like cosface or a name like cosface-m0.35). Default: all.")
+    @Option(name: .customLong("where"), help: "Keep only results with key=value (repeatable; keys K, d, n, tau, labelSmoothing or eps, imbalance, loss — a kind like cosface or a name like cosface-m0.35 —, starts, seed). Default: all.")
     var selectors: [String] = []
     func run() throws {
         let rs = try JSONLines.read(SweepResult.self, path: results)

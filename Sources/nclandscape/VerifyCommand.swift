@@ -16,6 +16,8 @@ struct SearchOptions: ParsableArguments {
     var out: String?
     @Flag(name: .customLong("resume"), help: "Continue an interrupted run in --out (finished tasks are skipped, found points kept). Without model or search flags, the stored parameters are reused.")
     var resume = false
+    @Flag(name: .customLong("force"), help: "Start over in an --out folder that already holds a run (its logs are replaced).")
+    var force = false
     @Option(name: .customLong("method"), help: "auto | dense | reduced | lanczos: how each point's spectrum is computed (auto: reduced at collapsed points, dense up to m = 8000, else Lanczos + structured inertia). Default: auto.")
     var method: HessianMethod?
 
@@ -54,7 +56,7 @@ struct SearchOptions: ParsableArguments {
         let (model, config, dir) = try plan(command: command, model: options)
         let search = CriticalPointSearch(model: model, config: config, directory: dir)
         let t0 = Date()
-        let result = try search.run(resume: resume) { done, total, distinct in
+        let result = try search.run(resume: resume, force: force) { done, total, distinct in
             guard stderrIsTerminal else { return }
             let el = Date().timeIntervalSince(t0)
             let eta = done > 0 ? el / Double(done) * Double(total - done) : 0

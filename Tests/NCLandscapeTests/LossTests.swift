@@ -98,6 +98,33 @@ final class LossTests: XCTestCase {
         XCTAssertNil(try NormalizedFeatureModel(d: 5, counts: [3, 1, 1, 1], tau: 2, loss: .focal(gamma: 2)).lossBound)
     }
 
+    /// Focal γ = 5 at τ = 64: gradient magnitudes near the ETF are ~1e-250, whose squares
+    /// underflow. γ (the rounding scale of the gradient) must stay positive, Newton must converge
+    /// back to the ETF from a nearby point (it never did while γ underflowed to 0), and the
+    /// double-range refusal must count the focal decay rate 1 + γ.
+    func testFocalDeepSaturation() throws {
+        let model = try NormalizedFeatureModel(K: 3, d: 3, n: 2, tau: 64, loss: .focal(gamma: 5))
+        var rng = SeededGenerator(seed: 4)
+        let e = try SpecialPoints.make(.etf, model: model, rng: &rng)
+        let fo = model.firstOrder(at: e)
+        XCTAssertGreaterThan(fo.gradientScale, 0)
+        XCTAssertLessThan(fo.gradientScale, 1e-200)
+        var xi = model.manifold.project(e, Matrix(rows: 3, cols: 3 + 6, columnMajor: rng.normals(27)))
+        xi = (1e-3 / xi.frobeniusNorm) * xi
+        for dense in [true, false] {
+            let p = try NewtonPolisher.polish(model, from: model.manifold.retract(e, xi), denseMaxSize: dense ? 1000 : 0)
+            XCTAssertTrue(p.converged, "dense \(dense): \(p.stop) at ‖grad‖ \(p.gradientNorm)")
+            XCTAssertEqual(model.loss(at: p.point) / model.optimalLoss!, 1, accuracy: 1e-9)
+        }
+        // Gap τK/(K−1) = 96 alone is far inside double range; times 1 + γ = 6 it is 576 < 650
+        // (analyzed), and at τ = 120 (gap 180, 1080 > 650) it is refused.
+        XCTAssertEqual(try LandscapeAnalyzer.analyze(model, at: e).classification, .globalMinimizer)
+        let far = try NormalizedFeatureModel(K: 3, d: 3, n: 2, tau: 120, loss: .focal(gamma: 5))
+        XCTAssertThrowsError(try LandscapeAnalyzer.analyze(far, at: e)) { error in
+            XCTAssertTrue("\(error)".contains("decay rate 6"), "\(error)")
+        }
+    }
+
     /// The sweep's loss axis: cross-entropy once, focal per γ, cosface per m; focal skips ε > 0.
     func testSweepLossAxis() throws {
         var g = SweepGrid()

@@ -68,6 +68,57 @@ final class SearchTests: XCTestCase {
         XCTAssertTrue(summary.message.contains("undetermined"), summary.message)
     }
 
+    /// A run folder belongs to one run: an existing run is refused without --resume or --force,
+    /// resuming with fewer starts than finished is refused, and a held lock keeps a second
+    /// writer out.
+    func testRunFolderOwnership() throws {
+        let model = try NormalizedFeatureModel(K: 3, d: 4, n: 1, tau: 2)
+        let dir = tempDir("owned")
+        var config = SearchConfiguration(starts: 2, seed: 0, jobs: 1, ansatz: false)
+        let first = try CriticalPointSearch(model: model, config: config, directory: dir).run(resume: false)
+        assertThrowsInput(try CriticalPointSearch(model: model, config: config, directory: dir).run(resume: false), contains: "already holds a run")
+        let again = try CriticalPointSearch(model: model, config: config, directory: dir).run(resume: false, force: true)
+        XCTAssertEqual(again.points.count, first.points.count)
+        config.starts = 1
+        assertThrowsInput(try CriticalPointSearch(model: model, config: config, directory: dir).run(resume: true), contains: "beyond --starts")
+        config.starts = 2
+        do {
+            let held = try RunLock.folder(dir)
+            assertThrowsInput(try CriticalPointSearch(model: model, config: config, directory: dir).run(resume: true), contains: "another nclandscape process")
+            withExtendedLifetime(held) {}
+        }
+        XCTAssertEqual(try CriticalPointSearch(model: model, config: config, directory: dir).run(resume: true).points.count, first.points.count)
+    }
+
+    /// A search that reached no minimizer missed the global minimum (which a compact manifold
+    /// always has): its saddles alone must not make the verdict benign. The real failure this
+    /// guards: K=4, d=3, ε=0.1, τ=32, where every descent start once stalled and only saddles
+    /// were found.
+    func testSearchWithoutMinimizerIsInconclusive() throws {
+        let model = try NormalizedFeatureModel(K: 3, d: 4, n: 2, tau: 2)
+        let config = SearchConfiguration(starts: 0, seed: 0, jobs: 1)
+        var result = try CriticalPointSearch(model: model, config: config, directory: nil).run(resume: false)
+        XCTAssertEqual(VerifySummary(model: model, config: config, result: result).verdict, .benign)
+        result.points.removeAll { $0.classValue.isMinimizer }
+        XCTAssertFalse(result.points.isEmpty)
+        let summary = VerifySummary(model: model, config: config, result: result)
+        XCTAssertEqual(summary.verdict, .inconclusive)
+        XCTAssertTrue(summary.message.contains("no minimizer"), summary.message)
+    }
+
+    /// Label smoothing with d < K at large τ has degenerate minimizers where Newton alone stalls;
+    /// descent starts must still reach them (they continue the trust region to rounding level).
+    func testDescentReachesDegenerateSmoothingMinimizer() throws {
+        let model = try NormalizedFeatureModel(K: 4, d: 3, n: 1, tau: 32, labelSmoothing: 0.1)
+        var config = SearchConfiguration(starts: 4, seed: 0, jobs: 1, ansatz: false, startMix: .descent)
+        config.method = .dense
+        let result = try CriticalPointSearch(model: model, config: config, directory: nil).run(resume: false)
+        let minimizers = result.points.filter { $0.classValue == .globalMinimizer }
+        XCTAssertFalse(minimizers.isEmpty, "no minimizer from \(result.tasks.count) descent starts")
+        // The minimizer found lies far below total collapse (log K) where the stalled run ended.
+        XCTAssertLessThan(minimizers.map(\.loss).min()!, 0.5 * log(4.0))
+    }
+
     /// The same critical point rotated by a random Q ∈ O(d), with classes permuted (and samples
     /// relabelled) and samples shuffled within classes, has the same invariants; a different
     /// critical point does not.

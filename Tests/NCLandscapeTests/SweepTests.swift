@@ -49,6 +49,37 @@ final class SweepTests: XCTestCase {
         assertThrowsInput(try Sweep.merge(inputs: [merged, bad], output: tempFile("x")), contains: "different results")
     }
 
+    /// One writer per output: while a lock is held a second sweep on the same file refuses; a
+    /// rerun with another seed is a different search and computes its own lines; a line whose
+    /// key does not match its body is refused on merge.
+    func testOutputOwnershipAndSearchIdentity() throws {
+        var g = SweepGrid()
+        g.K = [3]; g.d = ["3"]; g.n = [1]; g.tau = [2]; g.starts = 2; g.seed = 1
+        let path = tempFile("owned")
+        do {
+            let held = try RunLock.file(path)
+            assertThrowsInput(try Sweep.run(grid: g, output: path, jobs: 1), contains: "another nclandscape process")
+            withExtendedLifetime(held) {}
+        }
+        XCTAssertEqual(try Sweep.run(grid: g, output: path, jobs: 1).count, 1)
+        XCTAssertEqual(try JSONLines.read(SweepResult.self, path: path).count, 1)
+        _ = try Sweep.run(grid: g, output: path, jobs: 1)                     // same search: skipped
+        XCTAssertEqual(try JSONLines.read(SweepResult.self, path: path).count, 1)
+        g.seed = 2
+        _ = try Sweep.run(grid: g, output: path, jobs: 1)                     // another seed: its own line
+        let both = try JSONLines.read(SweepResult.self, path: path)
+        XCTAssertEqual(both.map(\.seed).sorted(), [1, 2])
+        XCTAssertEqual(try Sweep.merge(inputs: [path], output: tempFile("m")), 2)
+        var edited = both[0]
+        edited.key = "K3-d4-n1-imb1.0-tau2.0-eps0.0"
+        let bad = tempFile("edited")
+        try JSONLines.append(edited, to: bad)
+        assertThrowsInput(try Sweep.merge(inputs: [bad], output: tempFile("m2")), contains: "edited or is damaged")
+        let empty = tempFile("empty")
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        assertThrowsInput(try Sweep.merge(inputs: [empty], output: tempFile("m3")), contains: "holds no sweep results")
+    }
+
     /// A sweep killed midway (its file cut after some lines, with a torn half line) and
     /// restarted finishes with every configuration exactly once and the same results.
     func testResumeAfterKillLosesNothing() throws {

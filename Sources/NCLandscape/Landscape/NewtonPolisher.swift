@@ -115,9 +115,16 @@ public enum NewtonPolisher {
     /// directions get eigenvalue 1, so they stay decoupled), projected back onto the tangent space.
     static func minresStep(_ model: NormalizedFeatureModel, _ x: Matrix, _ fo: NormalizedFeatureModel.FirstOrder,
                            _ grad: Matrix) throws -> (Matrix, Int) {
-        let op = TangentHessianOperator(model: model, at: x, firstOrder: fo, normalShift: 1)
+        // MINRES runs on (Hess/γ) s = −grad/γ, the same step: deep in saturation the Hessian's
+        // entries are ~1e-250 and the recurrence's squared quantities would underflow. The
+        // normal directions get eigenvalue γ, i.e. 1 after the scaling, and stay decoupled.
+        let scale = fo.gradientScale > 0 && fo.gradientScale.isFinite ? fo.gradientScale : 1
+        let op = TangentHessianOperator(model: model, at: x, firstOrder: fo, normalShift: scale)
         let forcing = min(0.1, (grad.frobeniusNorm / max(fo.gradientScale, .leastNormalMagnitude)).squareRoot())
-        let r = MINRES.solve((-1 * grad).storage, tolerance: forcing, maxIterations: maxKrylovIterations) { v, y in op.apply(v, into: &y) }
+        let r = MINRES.solve((-1 / scale * grad).storage, tolerance: forcing, maxIterations: maxKrylovIterations) { v, y in
+            op.apply(v, into: &y)
+            for i in 0 ..< y.count { y[i] /= scale }
+        }
         let s = model.manifold.project(x, Matrix(rows: model.d, cols: model.K + model.N, columnMajor: r.solution))
         return (s, r.iterations)
     }

@@ -210,8 +210,12 @@ public enum LandscapeAnalyzer {
     /// Refuses a point whose curvature is below what doubles hold (docs/formulas.md §9).
     static func checkDoubleRange(_ model: NormalizedFeatureModel, _ fo: NormalizedFeatureModel.FirstOrder) throws {
         guard fo.beyondDoubleRange else { return }
-        throw InputError(String(format: "every sample's logits are saturated beyond double precision at this point (smallest gap between the top two logits %.4g > %.0f, so every non-top probability is below e^-%.0f ≈ 2e-283 and the loss's curvature vanishes in floating point); second-order analysis needs a smaller τ (at the neural-collapse point the gap is τK/(K−1) = %.4g)",
-                                fo.smallestLogitGap, NumericRange.maximumLogitGap, NumericRange.maximumLogitGap, model.maximalMargin))
+        let rate = fo.curvatureDecayRate
+        let rateText = rate == 1 ? "" : String(format: " × the loss's decay rate %.4g", rate)
+        throw InputError(String(format: "every sample's logits are saturated beyond double precision at this point (smallest gap between the top two logits %.4g", fo.smallestLogitGap)
+                         + rateText
+                         + String(format: " > %.0f, so the loss's curvature, of order e^-%.0f ≈ 2e-283 or less, vanishes in floating point); second-order analysis needs a smaller τ (at the neural-collapse point the gap is τK/(K−1) = %.4g)",
+                                  NumericRange.maximumLogitGap, NumericRange.maximumLogitGap, model.maximalMargin))
     }
 
     /// The label from the shared rule, given what a spectrum method established.

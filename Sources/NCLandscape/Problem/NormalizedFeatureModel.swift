@@ -122,10 +122,12 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
         public let gradientScale: Double
         /// Smallest gap between a sample's largest and second-largest logit (saturation).
         public let smallestLogitGap: Double
+        /// The loss's `SampleLoss.curvatureDecayRate`.
+        public let curvatureDecayRate: Double
 
-        /// Whether every sample's non-top probabilities are below what doubles resolve: the
-        /// curvature then vanishes in floating point (docs/formulas.md §9).
-        public var beyondDoubleRange: Bool { smallestLogitGap > NumericRange.maximumLogitGap }
+        /// Whether every sample's curvature, of order `e^{−r g}`, is below what doubles
+        /// resolve: it then vanishes in floating point (docs/formulas.md §9).
+        public var beyondDoubleRange: Bool { curvatureDecayRate * smallestLogitGap > NumericRange.maximumLogitGap }
     }
 
     /// Loss and first derivatives through the saturation-safe per-sample loss.
@@ -156,16 +158,17 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
         BLAS.gemm(.n, features(x), .t, gc, alpha: scale, into: &egrad, columns: classifierColumns)
         BLAS.gemm(.n, classifiers(x), .n, gc, alpha: scale, into: &egrad, columns: featureColumns)
         // γ from the magnitudes: unit columns, so |term| = |coefficient|.
-        var perClassifier = [Double](repeating: 0, count: K)
-        var sumSquares = 0.0
+        // The column sums go through the scaled norm: deep in saturation (focal γ = 5 at τ = 64)
+        // the magnitudes are ~1e-250 and their squares would underflow to a zero γ.
+        var columnSums = [Double](repeating: 0, count: N + K)
         for j in 0 ..< N {
             var s = 0.0
-            for k in 0 ..< K { let m = weight(j) * magnitude.storage[j * K + k]; s += m; perClassifier[k] += m }
-            sumSquares += s * s
+            for k in 0 ..< K { let m = weight(j) * magnitude.storage[j * K + k]; s += m; columnSums[N + k] += m }
+            columnSums[j] = s
         }
-        for k in 0 ..< K { sumSquares += perClassifier[k] * perClassifier[k] }
         return FirstOrder(loss: total / lossNormalization, lossState: state, residual: g, weightedResidual: gc, euclideanGradient: egrad,
-                          gradientScale: scale * sumSquares.squareRoot(), smallestLogitGap: gap)
+                          gradientScale: scale * Vector.norm(columnSums), smallestLogitGap: gap,
+                          curvatureDecayRate: loss.curvatureDecayRate)
     }
 
     public func loss(at x: Matrix) -> Double { firstOrder(at: x).loss }

@@ -19,7 +19,7 @@ public enum PhaseDiagram {
     /// A filter on sweep results: `key=value` with keys K, d, n, tau, labelSmoothing (or eps),
     /// imbalance, loss (a kind such as `cosface`, or a full name such as `cosface-m0.35`).
     public struct Selector: Sendable, CustomStringConvertible {
-        public enum Key: String, CaseIterable, Sendable { case K, d, n, tau, labelSmoothing, imbalance, loss }
+        public enum Key: String, CaseIterable, Sendable { case K, d, n, tau, labelSmoothing, imbalance, loss, starts, seed }
         public let key: Key
         public let value: String
 
@@ -47,6 +47,8 @@ public enum PhaseDiagram {
             case .labelSmoothing: return eq(c.labelSmoothing)
             case .imbalance: return eq(PhaseDiagram.ratio(r))
             case .loss: return c.loss.name == value || c.loss.kind.rawValue == value
+            case .starts: return eq(Double(r.starts))
+            case .seed: return eq(Double(r.seed))
             }
         }
     }
@@ -200,6 +202,11 @@ public enum PhaseDiagram {
     public static func write(_ all: [SweepResult], to dir: String, source: String, selectors: [Selector] = []) throws -> [String] {
         let results = all.filter { r in selectors.allSatisfy { $0.matches(r) } }
         guard !results.isEmpty else { throw InputError("no sweep result matches \(selectors.map(\.description).joined(separator: " "))") }
+        // One line per configuration: several searches of one configuration would be counted twice.
+        let searches = Set(results.map(\.searchSignature))
+        if Set(results.map(\.key)).count != results.count {
+            throw InputError("the results hold more than one search of some configurations (\(searches.sorted().joined(separator: ", "))); pick one with --where seed=… and --where starts=…")
+        }
         var files: [String] = []
         let regimes = Dictionary(grouping: results, by: Regime.init)
         for regime in regimes.keys.sorted() {

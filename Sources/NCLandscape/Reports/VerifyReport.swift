@@ -9,7 +9,7 @@ public struct VerifySummary: Codable, Sendable {
         /// At least one nondegenerate local minimizer with a loss above the optimum.
         case spuriousMinimumFound = "spurious_minimum_found"
         /// No spurious minimum, but some point is degenerate (inconclusive at second order) or
-        /// undetermined (Lanczos without exact counts).
+        /// undetermined (Lanczos without exact counts), or the search found no minimizer at all.
         case inconclusive
     }
     /// Everything that defines the run: the model and the search settings (seed included).
@@ -64,9 +64,16 @@ public struct VerifySummary: Codable, Sendable {
             verdict = .spuriousMinimumFound
             message = "found \(spuriousMinimizerIds.count) spurious local minimizer(s) among \(pts.count) distinct critical points: "
                 + spuriousMinimizerIds.map { id in String(format: "#%d (loss %.10g)", id, pts[id].loss) }.joined(separator: ", ")
-        } else if !degenerateIds.isEmpty || !undeterminedIds.isEmpty {
+        } else if !degenerateIds.isEmpty || !undeterminedIds.isEmpty || !pts.contains(where: { $0.classValue.isMinimizer }) {
             verdict = .inconclusive
             var parts: [String] = []
+            // A compact manifold has a global minimizer: a search that found none missed part of
+            // the landscape, and "every point found is benign" would claim more than it checked.
+            if !pts.contains(where: { $0.classValue.isMinimizer }) {
+                parts.append("the search found no minimizer among \(pts.count) distinct critical points"
+                    + (pts.isEmpty ? "" : String(format: " (lowest loss %.10g)", pts.map(\.loss).min()!))
+                    + ", so it did not reach the global minimum and the landscape is not covered; more starts (--starts) or another --start-mix may find it")
+            }
             if !degenerateIds.isEmpty {
                 parts.append("\(degenerateIds.count) of \(pts.count) distinct critical points are degenerate (zero eigenvalues beyond the symmetry; inconclusive at second order): "
                     + degenerateIds.map { id in String(format: "#%d (loss %.10g, λ_min(M_⊥) %.3g)", id, pts[id].loss, pts[id].quotientLambdaMin ?? .nan) }.joined(separator: ", "))

@@ -104,6 +104,18 @@ public struct CriticalPointSearch {
                 observer: nil).point
         }
         var polished = try NewtonPolisher.polish(model, from: x, maxIterations: config.newtonIterations)
+        if s.descendFirst && !polished.converged {
+            // Degenerate minima (label smoothing with d < K at large τ: K=4, d=3, ε=0.1, τ=32)
+            // leave Newton no quadratic basin, and it stalls at ‖grad‖ ≈ 1e-6 γ; the trust region
+            // still converges there (linearly, hundreds of iterations), so it runs on to the
+            // rounding level and Newton only confirms.
+            let deeper = RiemannianTrustRegion().minimize(
+                model, from: x, criteria: StoppingCriteria(maxIterations: config.descentIterations, gradientTolerance: 0,
+                                                           relativeGradientTolerance: ClassificationRule.roundingFactor, recordEvery: 0),
+                observer: nil).point
+            let again = try NewtonPolisher.polish(model, from: deeper, maxIterations: config.newtonIterations)
+            if again.converged || again.gradientNorm < polished.gradientNorm { polished = again }
+        }
         var descentSteps: Int? = s.seekSaddle && polished.converged ? 0 : nil
         if s.seekSaddle && !polished.converged {
             let first = polished
@@ -138,22 +150,36 @@ public struct CriticalPointSearch {
 
     /// Runs (or with `resume`, continues) the search. `progress(done, total, distinct)` is
     /// called after every batch.
-    public func run(resume: Bool, progress: ((Int, Int, Int) -> Void)? = nil) throws -> EnumerationResult {
+    public func run(resume: Bool, force: Bool = false, progress: ((Int, Int, Int) -> Void)? = nil) throws -> EnumerationResult {
+        let lock = try directory.map { dir -> RunLock in
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            return try RunLock.folder(dir)
+        }
+        defer { withExtendedLifetime(lock) {} }
         // Every task runs on single-threaded BLAS whatever `jobs` is: OpenBLAS rounds differently
         // at different thread counts, and from a random start Newton can follow that rounding to a
         // different critical point (measured: 85 vs 86 distinct points at K=6, d=7, n=3 with 200
         // starts for --jobs 2 vs 1). With one BLAS thread per task, --jobs only changes speed.
-        try BLASRuntime.singleThreaded(while: true) { try runTasks(resume: resume, progress: progress) }
+        return try BLASRuntime.singleThreaded(while: true) { try runTasks(resume: resume, force: force, progress: progress) }
     }
 
-    func runTasks(resume: Bool, progress: ((Int, Int, Int) -> Void)?) throws -> EnumerationResult {
+    func runTasks(resume: Bool, force: Bool, progress: ((Int, Int, Int) -> Void)?) throws -> EnumerationResult {
         let t0 = Stopwatch.now()
         let persist = directory != nil
         if let directory { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         let manifest = RunManifest(model: model.spec, search: config)
         var points: [CriticalPointRecord] = []
         var tasks: [TaskRecord] = []
-        if persist, resume, FileManager.default.fileExists(atPath: manifestPath) {
+        let fm = FileManager.default
+        let hasLogs = persist && (fm.fileExists(atPath: pointsPath) || fm.fileExists(atPath: tasksPath))
+        let hasManifest = persist && fm.fileExists(atPath: manifestPath)
+        if persist, !resume, !force, hasLogs || hasManifest {
+            throw InputError("\(directory!) already holds a run; use --resume to continue it, --force to start it over, or another --out")
+        }
+        if persist, resume, hasLogs, !hasManifest {
+            throw InputError("\(directory!) holds search logs but no run.json, so what produced them is unknown; use --force to start over, or another --out")
+        }
+        if persist, resume, hasManifest {
             let old = try Self.readManifest(directory: directory!)
             var a = old, b = manifest
             a.search.jobs = 0; b.search.jobs = 0; a.search.starts = 0; b.search.starts = 0
@@ -162,6 +188,13 @@ public struct CriticalPointSearch {
             try JSONLines.repairTail(path: tasksPath)
             points = try JSONLines.read(CriticalPointRecord.self, path: pointsPath)
             tasks = try JSONLines.read(TaskRecord.self, path: tasksPath)
+            // Fewer starts than already finished would not be the fresh run with those starts:
+            // the extra starts' points are in the logs. Refuse rather than report a mixture.
+            let wanted = Set(allStarts().map(\.task))
+            let extra = tasks.filter { !wanted.contains($0.task) }
+            guard extra.isEmpty else {
+                throw InputError("\(directory!) already holds \(extra.count) finished start(s) beyond --starts \(config.starts) (e.g. \(extra[0].task)); resume with --starts ≥ \(config.starts + extra.count) or use another --out")
+            }
             // A point line written just before a crash, whose task line was not: keep the point
             // (its task is redone and will find it again as a duplicate).
         } else if persist {

@@ -111,6 +111,10 @@ public struct SweepGrid: Codable, Sendable {
         startMix = try value(.startMix, def.startMix)
     }
 
+    /// The search settings every configuration of this grid runs with.
+    public var signature: String { Self.signature(starts: starts, seed: seed, startMix: startMix) }
+    static func signature(starts: Int, seed: UInt64, startMix: StartMix) -> String { "starts\(starts)-seed\(seed)-\(startMix.rawValue)" }
+
     /// Evaluates one `d` expression for a given `K`.
     public static func dValues(_ expr: String, K: Int) throws -> [Int] {
         func term(_ t: String) throws -> Int {
@@ -194,7 +198,16 @@ public struct SweepResult: Codable, Sendable {
     public var marginal: Int
     public var starts: Int
     public var seed: UInt64
+    /// How the random starts were drawn (null in lines from before it was recorded: `descent`,
+    /// the only mix those sweeps used).
+    @NullEncodable public var startMix: StartMix?
     public var seconds: Double
+
+    /// The search that produced this line: results with different settings are different results
+    /// of the same configuration.
+    public var searchSignature: String { SweepGrid.signature(starts: starts, seed: seed, startMix: startMix ?? .descent) }
+    /// Configuration and search together: what identifies a line.
+    public var identity: String { key + "|" + searchSignature }
 
     /// The part that must agree between two runs of the same configuration (not the timing).
     public var resultFingerprint: String {
@@ -217,10 +230,19 @@ public enum Sweep {
                            smallestSaddleCurvature: saddles.min(), theoremApplies: model.theoremApplies,
                            spuriousMinima: r.points.filter { $0.classValue == .spuriousLocalMinimizer }.map(\.pointFile),
                            degenerateLosses: r.points.filter { $0.classValue == .degenerate }.map(\.loss),
-                           marginal: s.marginalIds.count, starts: grid.starts, seed: grid.seed, seconds: Stopwatch.now() - t0)
+                           marginal: s.marginalIds.count, starts: grid.starts, seed: grid.seed, startMix: grid.startMix,
+                           seconds: Stopwatch.now() - t0)
     }
 
     /// Parses `i/N`.
+    /// The configuration part of a key recomputed from the body: a line whose stored key differs
+    /// has been edited or damaged.
+    static func checkConsistent(_ r: SweepResult, path: String) throws {
+        guard r.key == r.config.key else {
+            throw InputError("\(path): the line with key \(r.key) describes configuration \(r.config.key); the file was edited or is damaged")
+        }
+    }
+
     public static func parseShard(_ s: String) throws -> (Int, Int) {
         let p = s.split(separator: "/").compactMap { Int($0) }
         guard p.count == 2, p[1] >= 1, p[0] >= 0, p[0] < p[1] else { throw InputError("--shard must be i/N with 0 ≤ i < N (got \(s))") }
@@ -232,9 +254,15 @@ public enum Sweep {
                            progress: ((Int, Int, Double) -> Void)? = nil) throws -> [SweepResult] {
         let all = try grid.configurations()
         let mine = all.enumerated().filter { $0.offset % shard.1 == shard.0 }.map(\.element)
+        let outputLock = try RunLock.file(output)
+        defer { withExtendedLifetime(outputLock) {} }
         try JSONLines.repairTail(path: output)
         var results = try JSONLines.read(SweepResult.self, path: output)
-        let done = Set(results.map(\.key))
+        for r in results { try checkConsistent(r, path: output) }
+        // Finished means finished with this search (starts, seed, start mix): a rerun with another
+        // seed computes its own lines instead of skipping.
+        let signature = grid.signature
+        let done = Set(results.filter { $0.searchSignature == signature }.map(\.key))
         let todo = mine.filter { !done.contains($0.key) }
         let t0 = Stopwatch.now()
         let lock = NSLock()
@@ -273,12 +301,15 @@ public enum Sweep {
         var byKey: [String: SweepResult] = [:]
         for path in inputs {
             guard FileManager.default.fileExists(atPath: path) else { throw InputError("merge: \(path) does not exist") }
-            for r in try JSONLines.read(SweepResult.self, path: path) {
-                if let old = byKey[r.key] {
+            let rs = try JSONLines.read(SweepResult.self, path: path)
+            guard !rs.isEmpty else { throw InputError("merge: \(path) holds no sweep results") }
+            for r in rs {
+                try checkConsistent(r, path: path)
+                if let old = byKey[r.identity] {
                     guard old.resultFingerprint == r.resultFingerprint else {
-                        throw InputError("merge: configuration \(r.key) appears with different results (\(old.verdict) vs \(r.verdict)); refusing to merge")
+                        throw InputError("merge: configuration \(r.key) (\(r.searchSignature)) appears with different results (\(old.verdict.rawValue) vs \(r.verdict.rawValue)); refusing to merge")
                     }
-                } else { byKey[r.key] = r }
+                } else { byKey[r.identity] = r }
             }
         }
         var text = ""

@@ -19,6 +19,9 @@ public struct FocalLoss: SampleLoss, Equatable {
 
     public var hessianFactorCount: Int { 2 }
 
+    /// Near saturation `(1 − p_y)^γ (−log p_y) ≈ e^{−(1+γ) g}`, and so is its curvature.
+    public var curvatureDecayRate: Double { 1 + gamma }
+
     /// `s`, `L`, `L/s` and `p_y` of a column of probabilities.
     @inline(__always)
     func pieces(_ p: UnsafePointer<Double>, label y: Int, count K: Int) -> (s: Double, L: Double, ratio: Double, py: Double) {

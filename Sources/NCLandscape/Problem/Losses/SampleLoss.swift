@@ -31,6 +31,15 @@ public protocol SampleLoss: Sendable {
     /// per factor.
     func hessianFactors(_ state: UnsafePointer<Double>, label y: Int, count K: Int, into factors: UnsafeMutablePointer<Double>,
                         signs: UnsafeMutablePointer<Double>)
+
+    /// `r` such that, once a sample's top logit leads by `g`, its curvature is of order
+    /// `e^{−r g}` (softmax cross-entropy and CosFace: 1; focal loss `(1 − p)^γ`: `1 + γ`). The
+    /// analysis refuses points where `r g` passes `NumericRange.maximumLogitGap` in every sample.
+    var curvatureDecayRate: Double { get }
+}
+
+extension SampleLoss {
+    public var curvatureDecayRate: Double { 1 }
 }
 
 /// The value of one sample's loss and how saturated its logits are.

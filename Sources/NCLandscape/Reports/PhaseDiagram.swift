@@ -103,7 +103,10 @@ public enum PhaseDiagram {
                       x: (SweepResult) -> Double, y: (SweepResult) -> Double, yNames: [Double: String] = [:],
                       boundaries: [(Double, String)] = []) -> (svg: String, width: Double, height: Double) {
         let grid = cells(results, x: x, y: y)
-        let cw = 46.0, ch = 26.0, ml = 70.0, mt = 40.0
+        // The left margin fits the longest row label (≈ 6.5 px per character at this font size)
+        // plus the rotated axis title, so names like "cosface-m0.35" are neither cut nor overlapped.
+        let longest = ys.map { (yNames[$0] ?? fmt($0)).count }.max() ?? 3
+        let cw = 46.0, ch = 26.0, ml = max(70.0, 36 + 6.5 * Double(longest)), mt = 40.0
         let w = ml + cw * Double(max(1, xs.count)) + 16, h = mt + ch * Double(max(1, ys.count)) + 44
         var svg = "<text x=\"\(ml + cw * Double(xs.count) / 2)\" y=\"24\" text-anchor=\"middle\" font-size=\"13\">\(SVGChart.esc(title))</text>\n"
         for (i, xv) in xs.enumerated() {
@@ -237,11 +240,13 @@ public enum PhaseDiagram {
                                  to: dir + "/phase_loss_vs_tau.svg")
             files.append("phase_loss_vs_tau.svg")
         }
-        var counterexamples: [String] = []
+        // Keyed by configuration: one key can be a prefix of another's ("…-eps0.0" and
+        // "…-eps0.0-focal-g1"), so files are never matched by name.
+        var counterexamples: [String: [String]] = [:]
         for r in results { for (i, p) in r.spuriousMinima.enumerated() {
             let name = "counterexamples/\(r.key)-\(i).json"
             try p.write(to: dir + "/" + name)
-            counterexamples.append(name)
+            counterexamples[r.key, default: []].append(name)
         } }
         try AtomicFile.write(markdown(results, regimes: regimes, files: files, counterexamples: counterexamples, source: source, selectors: selectors),
                              to: dir + "/phase.md")
@@ -252,7 +257,7 @@ public enum PhaseDiagram {
         "\(g.count) | \(g.filter { $0.verdict == .benign }.count) | \(g.filter { $0.verdict == .inconclusive }.count) | \(g.filter { $0.verdict == .spuriousMinimumFound }.count)"
     }
 
-    static func markdown(_ results: [SweepResult], regimes: [Regime: [SweepResult]], files: [String], counterexamples: [String],
+    static func markdown(_ results: [SweepResult], regimes: [Regime: [SweepResult]], files: [String], counterexamples: [String: [String]],
                          source: String, selectors: [Selector]) -> String {
         var by: [String: Int] = [:]
         for r in results { by[r.verdict.rawValue, default: 0] += 1 }
@@ -280,16 +285,20 @@ public enum PhaseDiagram {
                     guard let (m, x) = try? p.load() else { return nil }
                     return String(format: "%.8g", m.loss(at: x))
                 }.joined(separator: ", ")
-                let files = counterexamples.filter { $0.hasPrefix("counterexamples/\(r.key)-") }.map { "[\(($0 as NSString).lastPathComponent)](\($0))" }.joined(separator: " ")
+                let files = (counterexamples[r.key] ?? []).map { "[\(($0 as NSString).lastPathComponent)](\($0))" }.joined(separator: " ")
                 md += "| \(r.key) | \(r.lowestLoss.map { String(format: "%.8g", $0) } ?? "—") | \(losses) | \(files) |\n"
             }
         }
         let inconclusive = results.filter { $0.verdict == .inconclusive }.sorted { $0.key < $1.key }
         if !inconclusive.isEmpty {
-            md += "\n## Inconclusive configurations\n\n| configuration | degenerate points (losses) | undetermined |\n|---|---|---|\n"
+            md += "\n## Inconclusive configurations\n\n| configuration | degenerate points (losses) | undetermined | minimizer found |\n|---|---|---|---|\n"
             for r in inconclusive {
-                md += "| \(r.key) | \(r.degenerateLosses.map { String(format: "%.8g", $0) }.joined(separator: ", ")) | \(r.classCounts[CriticalPointClass.undetermined.rawValue] ?? 0) |\n"
+                let minimizers = CriticalPointClass.allCases.filter(\.isMinimizer).reduce(0) { $0 + (r.classCounts[$1.rawValue] ?? 0) }
+                md += "| \(r.key) | \(r.degenerateLosses.map { String(format: "%.8g", $0) }.joined(separator: ", ")) | "
+                    + "\(r.classCounts[CriticalPointClass.undetermined.rawValue] ?? 0) | \(minimizers > 0 ? "yes" : "**no**") |\n"
             }
+            md += "\nA configuration where the search found no minimizer at all is inconclusive: every compact landscape has one, "
+                + "so the search did not cover it.\n"
         }
         return md
     }

@@ -96,7 +96,10 @@ struct EscapeCommand: ParsableCommand {
     var method: HessianMethod = .auto
     @OptionGroup var perturbation: PerturbationOptions
 
+    @OptionGroup var memory: MemoryOptions
+
     func run() throws {
+        try memory.apply()
         let (m, x, source) = try start.load(model: model, seed: seed, defaultKind: "total")
         var config = EscapeConfiguration()
         config.radii = try parseList(radii, "--radii") { Double($0) }
@@ -104,7 +107,7 @@ struct EscapeCommand: ParsableCommand {
         config.optimizer = optimizer
         config.perturbation = try perturbation.parameters()
         config.seeds = seeds; config.seed = seed; config.step = step; config.rho = rho; config.lossDrop = lossDrop
-        config.maxIterations = maxIterations; config.jobs = max(1, jobs); config.method = method
+        config.maxIterations = maxIterations; config.jobs = jobs; config.method = method
         config.tolerance = tolerance; config.referenceLoss = referenceLoss
         let saddle = try SaddleDescription(model: m, point: x, method: method)
         let (summary, runs) = try SaddleEscapeStudy.run(model: m, saddle: saddle, config: config, source: source) { done, total in
@@ -144,10 +147,16 @@ struct OptimizeCommand: ParsableCommand {
     var out: String?
     @OptionGroup var perturbation: PerturbationOptions
 
+    @OptionGroup var memory: MemoryOptions
+
     func run() throws {
+        try memory.apply()
         let (m, x0, source) = try start.load(model: model, seed: seed, defaultKind: "random")
         let choice = optimizer
-        guard step > 0, maxIterations >= 0, tolerance >= 0, recordEvery >= 0 else { throw InputError("--step must be > 0; --max-iterations, --tolerance, --record-every ≥ 0") }
+        try Validate.positive(step, "--step")
+        try Validate.atLeast(maxIterations, 0, "--max-iterations")
+        try Validate.nonNegative(tolerance, "--tolerance")
+        try Validate.atLeast(recordEvery, 1, "--record-every")
         let opt = choice.make(step: step, seed: seed, perturbation: try perturbation.parameters())
         let r = opt.minimize(m, from: x0, criteria: StoppingCriteria(maxIterations: maxIterations, gradientTolerance: tolerance,
                                                                      recordEvery: recordEvery, recordMetrics: metrics), observer: nil)

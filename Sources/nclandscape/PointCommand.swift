@@ -23,7 +23,10 @@ struct PointCommand: ParsableCommand {
     @Option(name: .customLong("npy-dir"), help: "Also write W.npy (K×d), H.npy (N×d), y.npy (N) into this folder. Default: none.")
     var npyDir: String?
 
+    @OptionGroup var memory: MemoryOptions
+
     func run() throws {
+        try memory.apply()
         guard let k = SpecialPoint(rawValue: kind) else {
             throw InputError("unknown point kind '\(kind)'; use one of: \(SpecialPoint.allCases.map(\.rawValue).joined(separator: ", "))")
         }

@@ -69,26 +69,44 @@ struct PointInputOptions: ParsableArguments {
     var featuresNPY: String?
     @Option(name: .customLong("labels"), help: "NumPy .npy file with N integer labels in 0..<K. Default: none.")
     var labelsNPY: String?
-    @Option(name: .customLong("tau"), help: "Temperature τ for .npy input (a point JSON carries its own).")
-    var tau: Double = 2
-    @Option(name: .customLong("label-smoothing"), help: "Label smoothing ε for .npy input (a point JSON carries its own).")
-    var labelSmoothing: Double = 0
+    @Option(name: .customLong("tau"), help: "Temperature τ for .npy input (a point JSON carries its own). Default: 2.")
+    var tau: Double?
+    @Option(name: .customLong("label-smoothing"), help: "Label smoothing ε for .npy input (a point JSON carries its own). Default: 0.")
+    var labelSmoothing: Double?
     @OptionGroup var loss: LossOptions
     @Flag(name: .customLong("normalize"), help: "Project columns onto the unit sphere instead of refusing columns whose norm is not 1 (tolerance 1e-6).")
     var normalize = false
 
     func load() throws -> (model: NormalizedFeatureModel, point: Matrix, source: String) {
+        if let pointFile {
+            // A point JSON carries its model and vectors: anything that would silently be ignored is refused.
+            let given = [("--classifiers", classifiersNPY != nil), ("--features", featuresNPY != nil), ("--labels", labelsNPY != nil),
+                         ("--tau", tau != nil), ("--label-smoothing", labelSmoothing != nil), ("--loss/--gamma/--margin", !loss.isUnset)]
+                .filter(\.1).map(\.0)
+            guard given.isEmpty else {
+                throw InputError("give either a point JSON file or .npy inputs, not both: \(pointFile) carries its own model and vectors; drop \(given.joined(separator: ", "))")
+            }
+        }
         if let f = featuresNPY {
-            if pointFile != nil { throw InputError("give either a point JSON file or --features/--labels .npy files, not both") }
             guard let y = labelsNPY else { throw InputError("--features needs --labels y.npy") }
-            let (m, x) = try NPYPoint.load(classifiers: classifiersNPY, features: f, labels: y, K: nil, tau: tau,
-                                          labelSmoothing: labelSmoothing, loss: try loss.function(), normalize: normalize)
+            let (m, x) = try NPYPoint.load(classifiers: classifiersNPY, features: f, labels: y, K: nil, tau: tau ?? 2,
+                                          labelSmoothing: labelSmoothing ?? 0, loss: try loss.function(), normalize: normalize)
             return (m, x, "\(classifiersNPY ?? "-"), \(f), \(y)")
         }
         guard let p = pointFile else { throw InputError("no point given: pass a point JSON file, or --classifiers W.npy --features H.npy --labels y.npy") }
         let (m, x) = try PointFile.read(path: p, normalize: normalize)
         return (m, x, p)
     }
+}
+
+/// `--memory-budget`, shared by every command that allocates in proportion to the problem.
+struct MemoryOptions: ParsableArguments {
+    @Option(name: .customLong("memory-budget"),
+            help: ArgumentHelp("Memory this run may use, in GiB: sizes are estimated before every large allocation and a problem over the budget is refused with its size. Default: 80% of physical memory (\(MemoryBudget.readable(MemoryBudget.defaultBytes)) on this machine)."))
+    var memoryBudget: Double?
+
+    /// Installs the budget (NaN, infinite or ≤ 0 refused).
+    func apply() throws { if let memoryBudget { try MemoryBudget.set(gibibytes: memoryBudget) } }
 }
 
 /// Prints to standard error (progress, notices).

@@ -24,17 +24,17 @@ struct SpectrumCommand: ParsableCommand {
     var out: String?
     @Option(name: .customLong("polished-output"), help: "Write the polished point as point JSON here. Default: none.")
     var polishedOutput: String?
-    @Option(name: .customLong("memory-budget"), help: "Largest dense Hessian to build, in GiB.")
-    var memoryBudget: Double = 8
+    @OptionGroup var memory: MemoryOptions
     @OptionGroup var spectrumMethod: SpectrumMethodOptions
 
     func run() throws {
-        guard eigenvectors >= 0 else { throw InputError("--eigenvectors must be ≥ 0") }
+        try memory.apply()
+        try Validate.atLeast(eigenvectors, 0, "--eigenvectors")
         let (model, x0, source) = try input.load()
         var x = x0
         var polished: PolishResult? = nil
         var options = spectrumMethod.analysisOptions(eigenvectors: eigenvectors)
-        options.memoryBudgetBytes = memoryBudget * 1_073_741_824
+        options.memoryBudgetBytes = MemoryBudget.current
         if polish {
             let show = terminalProgress
             let r = try NewtonPolisher.polish(model, from: x) { it, g in show?(String(format: "Newton polishing: iteration %d, ‖grad‖ = %.2e", it, g)) }

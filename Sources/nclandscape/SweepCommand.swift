@@ -51,7 +51,10 @@ struct SweepCommand: ParsableCommand {
         return g
     }
 
+    @OptionGroup var memory: MemoryOptions
+
     func run() throws {
+        try memory.apply()
         let g = try grid()
         let sh = try Sweep.parseShard(shard)
         guard jobs >= 1 else { throw InputError("--jobs must be ≥ 1") }

@@ -20,7 +20,10 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("record-every"), help: "Record metrics every k iterations.") var recordEvery: Int = 10
     @Option(name: .customLong("out"), help: "Report folder. Default: results/runs/train-K<K>-d<d>-n<n>-tau<τ>.") var out: String?
 
+    @OptionGroup var memory: MemoryOptions
+
     func run() throws {
+        try memory.apply()
         var c = TrainingConfiguration()
         let m = try model.model()
         c.model = m.spec
@@ -53,6 +56,11 @@ struct FeatureInputOptions: ParsableArguments {
 
     func load() throws -> (h: Matrix, labels: [Int], K: Int, w: Matrix?, model: ModelDescription?) {
         if let pointFile {
+            let extra = [("--features", features), ("--labels", labels), ("--classifiers", classifiers), ("--K", K.map(String.init))]
+                .filter { $0.1 != nil }.map(\.0)
+            guard extra.isEmpty else {
+                throw InputError("give either a point JSON file or .npy inputs, not both (\(pointFile) with \(extra.joined(separator: ", ")))")
+            }
             let (m, x) = try PointFile.read(path: pointFile, normalize: true)
             return (x.columns(m.featureColumns), m.labels, m.K, x.columns(m.classifierColumns), m.spec)
         }
@@ -70,7 +78,10 @@ struct MetricsCommand: ParsableCommand {
     @Flag(name: .customLong("json"), help: "Print JSON (keys nc1, nc2, nc3, accuracy, nccAgreement).") var json = false
     @Flag(name: .customLong("normalize"), help: "Scale every feature and classifier to unit norm first (the point the landscape tools analyze). Default: the raw vectors.")
     var normalize = false
+    @OptionGroup var memory: MemoryOptions
+
     func run() throws {
+        try memory.apply()
         let (h0, labels, K, w0, _) = try input.load()
         let h = normalize ? ProductOfSpheres.normalizeColumns(h0) : h0
         let w = normalize ? w0.map(ProductOfSpheres.normalizeColumns) : w0
@@ -84,15 +95,26 @@ struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "analyze",
         abstract: "NC metrics of a trained network's last layer, then the landscape check at the normalized point: ‖grad‖, λ_min, index, class, distance to neural collapse.")
     @OptionGroup var input: FeatureInputOptions
-    @Option(name: .customLong("tau"), help: "Temperature of the normalized model (a point JSON carries its own).") var tau: Double = 2
-    @Option(name: .customLong("label-smoothing"), help: "Label smoothing ε of the model (a point JSON carries its own).") var labelSmoothing: Double = 0
+    @Option(name: .customLong("tau"), help: "Temperature of the normalized model for .npy input (a point JSON carries its own). Default: 2.") var tau: Double?
+    @Option(name: .customLong("label-smoothing"), help: "Label smoothing ε of the model for .npy input (a point JSON carries its own). Default: 0.") var labelSmoothing: Double?
     @OptionGroup var loss: LossOptions
     @OptionGroup var spectrumMethod: SpectrumMethodOptions
     @Flag(name: .customLong("json"), help: "Print JSON.") var json = false
+    @OptionGroup var memory: MemoryOptions
+
     func run() throws {
+        try memory.apply()
         let (h, labels, K, w, fileModel) = try input.load()
-        let a = try CollapseAnalysis.analyze(features: h, labels: labels, K: K, classifiers: w, tau: fileModel?.tau ?? tau,
-                                             labelSmoothing: fileModel?.labelSmoothing ?? labelSmoothing,
+        if let fileModel {
+            // A point JSON carries its model: a flag that would silently be ignored is refused.
+            let given = [("--tau", tau != nil), ("--label-smoothing", labelSmoothing != nil), ("--loss/--gamma/--margin", !loss.isUnset)]
+                .filter(\.1).map(\.0)
+            guard given.isEmpty else {
+                throw InputError("the point JSON carries its own model (τ = \(fileModel.tau), ε = \(fileModel.labelSmoothing), \(fileModel.loss.name)); drop \(given.joined(separator: ", "))")
+            }
+        }
+        let a = try CollapseAnalysis.analyze(features: h, labels: labels, K: K, classifiers: w, tau: fileModel?.tau ?? tau ?? 2,
+                                             labelSmoothing: fileModel?.labelSmoothing ?? labelSmoothing ?? 0,
                                              loss: try fileModel?.loss ?? loss.function(), options: spectrumMethod.analysisOptions())
         spectrumMethod.finishProgress(method: a.method)
         if json { print(try JSONOutput.string(a, pretty: false), terminator: ""); return }

@@ -80,7 +80,10 @@ struct EnumerateCommand: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @OptionGroup var search: SearchOptions
 
+    @OptionGroup var memory: MemoryOptions
+
     func run() throws {
+        try memory.apply()
         let (_, _, result, dir) = try search.runSearch(command: "enumerate", model: model)
         try AtomicFile.write(JSONOutput.encode(result.points, pretty: false), to: dir + "/critical_points.json")
         print(VerifyReport.table(result.points))
@@ -103,7 +106,10 @@ struct VerifyCommand: ParsableCommand {
     @Flag(name: .customLong("json"), help: "Print summary.json instead of the table.")
     var json = false
 
+    @OptionGroup var memory: MemoryOptions
+
     func run() throws {
+        try memory.apply()
         let (m, config, result, dir) = try search.runSearch(command: "verify", model: model)
         let summary = VerifySummary(model: m, config: config, result: result)
         try VerifyReport.write(summary: summary, points: result.points, to: dir)

@@ -13,4 +13,35 @@ if getenv("NCLANDSCAPE_KERNEL_RELAUNCHED") == nil, let core = BLASRuntime.recomm
     unsetenv("OPENBLAS_CORETYPE")
 }
 
-NCLandscapeCommand.main()
+// A closed pipe (`nclandscape … | head`) must give a write error we can report, not a SIGPIPE.
+signal(SIGPIPE, SIG_IGN)
+
+/// Standard output is flushed and checked before exiting: a full disk or a closed pipe is an
+/// error with a message and exit code 1, never a silent success with lost output.
+func exitAfterCheckingOutput(_ code: Int32) -> Never {
+    if fflush(stdout) != 0 || ferror(stdout) != 0 {
+        let reason = String(cString: strerror(errno))
+        FileHandle.standardError.write(Data("Error: cannot write to standard output: \(reason)\n".utf8))
+        exit(1)
+    }
+    exit(code)
+}
+
+do {
+    var command = try NCLandscapeCommand.parseAsRoot(CommandLineSyntax.joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
+    try command.run()
+    exitAfterCheckingOutput(0)
+} catch {
+    // Help, version and usage errors print through ArgumentParser; everything else is one line.
+    let code = NCLandscapeCommand.exitCode(for: error)
+    let message = NCLandscapeCommand.fullMessage(for: error)
+    if code == .success {
+        print(message)
+        exitAfterCheckingOutput(0)
+    }
+    // Every failure is one line on stderr and exit code 1 (usage errors included: scripts test
+    // for non-zero, and the first line names the problem; `--help` shows the usage).
+    let first = message.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? "Error: \(error)"
+    FileHandle.standardError.write(Data((first + "\n").utf8))
+    exitAfterCheckingOutput(1)
+}

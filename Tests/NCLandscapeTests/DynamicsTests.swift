@@ -125,7 +125,7 @@ final class DynamicsTests: XCTestCase {
         }
         var bad = PerturbedGradientDescent.Parameters()
         bad.perturbationRadius = -1
-        assertThrowsInput(try bad.validate(), contains: "positive")
+        assertThrowsInput(try bad.validate(), contains: "--pgd-radius must be a radius in (0, π)")
         XCTAssertTrue(PerturbedGradientDescent(step: 0.5, parameters: bad).name.contains("radius -1"))
     }
 

@@ -200,10 +200,10 @@ public struct PerturbedGradientDescent: RiemannianOptimizer {
 
         /// Throws `InputError` unless every constant is positive and finite.
         public func validate() throws {
-            guard gradientThreshold > 0, gradientThreshold.isFinite, perturbationRadius > 0, perturbationRadius.isFinite,
-                  escapeSteps > 0, requiredDecrease > 0, requiredDecrease.isFinite else {
-                throw InputError("perturbed GD needs a positive gradient threshold, radius, number of escape steps and required decrease (got \(gradientThreshold), \(perturbationRadius), \(escapeSteps), \(requiredDecrease))")
-            }
+            try Validate.positive(gradientThreshold, "--pgd-threshold")
+            try Validate.radius(perturbationRadius, "--pgd-radius")
+            try Validate.atLeast(escapeSteps, 1, "--pgd-escape-steps")
+            try Validate.positive(requiredDecrease, "--pgd-decrease")
         }
     }
     public var step: Double

@@ -52,6 +52,22 @@ public struct EscapeConfiguration: Codable, Sendable {
     /// Spectrum method for the saddle and for classifying where runs end.
     public var method: HessianMethod = .auto
     public init() {}
+
+    /// Refuses settings that cannot describe a study, naming the flag.
+    public func validate() throws {
+        guard !radii.isEmpty else { throw InputError("--radii needs at least one radius") }
+        for r in radii { try Validate.radius(r, "--radii") }
+        guard !directions.isEmpty else { throw InputError("--directions needs at least one direction") }
+        try Validate.atLeast(seeds, 1, "--seeds")
+        try Validate.positive(step, "--step")
+        try Validate.radius(rho, "--rho")
+        if let lossDrop { try Validate.nonNegative(lossDrop, "--loss-drop") }
+        try Validate.atLeast(maxIterations, 1, "--max-iterations")
+        try Validate.nonNegative(tolerance, "--tolerance")
+        if let referenceLoss, !referenceLoss.isFinite { throw InputError("--reference-loss must be finite (got \(referenceLoss))") }
+        try Validate.atLeast(jobs, 1, "--jobs")
+        try perturbation.validate()
+    }
 }
 
 /// The saddle an escape study starts from.
@@ -189,9 +205,7 @@ public struct EscapeSummary: Codable, Sendable {
 public enum SaddleEscapeStudy {
     public static func run(model: NormalizedFeatureModel, saddle: SaddleDescription, config: EscapeConfiguration,
                            source: String, progress: ((Int, Int) -> Void)? = nil) throws -> (EscapeSummary, [EscapeRun]) {
-        guard config.step > 0, config.rho > 0, config.seeds >= 1, !config.radii.isEmpty, config.radii.allSatisfy({ $0 > 0 }) else {
-            throw InputError("escape needs --step > 0, --rho > 0, --seeds ≥ 1 and positive --radii")
-        }
+        try config.validate()
         if config.optimizer == .gd && config.step * saddle.lambdaMax >= 2 {
             throw InputError(String(format: "fixed-step gradient descent diverges for η λ_max ≥ 2 (η = %g, λ_max = %.4g); use --step below %.4g",
                                     config.step, saddle.lambdaMax, 2 / saddle.lambdaMax))

@@ -18,6 +18,23 @@ public struct TrainingConfiguration: Codable, Sendable {
     public var thresholds: [Double] = [1e-2]
     public var recordEvery = 10
     public init() {}
+
+    /// Refuses settings that cannot describe a study, naming the flag.
+    public func validate() throws {
+        try model.validate()
+        try Validate.nonNegative(lambdaW, "--lambda-w")
+        try Validate.nonNegative(lambdaH, "--lambda-h")
+        try Validate.nonNegative(lambdaB, "--lambda-b")
+        try Validate.atLeast(iterations, 1, "--iterations")
+        try Validate.atLeast(seeds, 1, "--seeds")
+        try Validate.inRange(momentum, "--momentum", 0, 1, why: "heavy-ball momentum β ≥ 1 does not converge")
+        guard !stepGrid.isEmpty else { throw InputError("--steps needs at least one step size") }
+        for s in stepGrid { try Validate.positive(s, "--steps") }
+        try Validate.atLeast(searchIterations, 1, "--search-iterations")
+        guard !thresholds.isEmpty else { throw InputError("--thresholds needs at least one threshold") }
+        for t in thresholds { try Validate.positive(t, "--thresholds") }
+        try Validate.atLeast(recordEvery, 1, "--record-every")
+    }
 }
 
 public struct TrainingRecord: Codable, Sendable {
@@ -136,10 +153,7 @@ public enum TrainingStudy {
     }
 
     public static func run(_ c: TrainingConfiguration, progress: ((Int, Int) -> Void)? = nil) throws -> (TrainingSummary, [TrainingRun]) {
-        try c.model.validate()
-        guard c.iterations >= 1, c.seeds >= 1, !c.stepGrid.isEmpty, c.stepGrid.allSatisfy({ $0 > 0 && $0.isFinite }) else {
-            throw InputError("train needs --iterations ≥ 1, --seeds ≥ 1 and positive finite --steps")
-        }
+        try c.validate()
         let etaN = try searchStep(c) { try trainNormalized(c, seed: 0, step: $0, iterations: c.searchIterations, record: false) }
         let etaR = try searchStep(c) { try trainRegularized(c, seed: 0, step: $0, iterations: c.searchIterations, record: false) }
         let jobs = (0 ..< c.seeds).flatMap { [($0, true), ($0, false)] }

@@ -169,7 +169,7 @@ public enum NPYPoint {
         let d = f.features.rows, kk = f.K
         let vectors = (0 ..< kk).map { f.classifiers!.column($0) } + (0 ..< f.labels.count).map { f.features.column($0) }
         let model = try NormalizedFeatureModel(K: kk, d: d, labels: f.labels, tau: tau, labelSmoothing: labelSmoothing, loss: loss)
-        let x = try PointFile.assemble(d: d, vectors: vectors, names: { $0 < kk ? "classifier \($0) (row \($0) of W.npy)" : "feature \($0 - kk) (row \($0 - kk) of H.npy)" },
+        let x = try PointFile.assemble(d: d, vectors: vectors, names: { $0 < kk ? "classifier \($0) (row \($0) of \(wPath!))" : "feature \($0 - kk) (row \($0 - kk) of \(hPath))" },
                                        normalize: normalize)
         return (model, x)
     }

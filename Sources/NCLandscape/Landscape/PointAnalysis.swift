@@ -191,6 +191,8 @@ public enum LandscapeAnalyzer {
 
     public static func analyze(_ model: NormalizedFeatureModel, at x: Matrix,
                                options: AnalysisOptions = AnalysisOptions()) throws -> PointAnalysis {
+        if let t = options.lanczosTolerance { try Validate.positive(t, "--lanczos-tolerance") }
+        try Validate.atLeast(options.eigenvectors, 0, "--eigenvectors")
         switch resolve(options.method, model: model, point: x, options: options) {
         case .reduced: return try analyzeReduced(model, at: x, options: options)
         case .lanczos: return try analyzeLanczos(model, at: x, options: options)

@@ -157,7 +157,7 @@ public struct ModelDescription: Codable, Sendable, Hashable {
         guard d >= 2 else { throw InputError("d must be at least 2 (got \(d)): S^{d-1} needs d ≥ 2") }
         guard tau.isFinite, tau > 0 else { throw InputError("tau must be a positive finite number (got \(tau))") }
         guard tau <= SizeLimits.maximumTemperature else {
-            throw InputError("tau = \(tau) is too large: logits τ·cos reach \(tau), and beyond τ = \(Int(SizeLimits.maximumTemperature)) every softmax of interest underflows in double precision (docs/formulas.md §9)")
+            throw InputError("tau = \(tau) is too large: logits τ·cos reach \(tau), and beyond τ = \(SizeLimits.maximumTemperature) every softmax of interest underflows in double precision (docs/formulas.md §9)")
         }
         guard labelSmoothing.isFinite, labelSmoothing >= 0, labelSmoothing < 1 else {
             throw InputError("label smoothing must lie in [0, 1) (got \(labelSmoothing))")

@@ -80,7 +80,10 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
     public init(K: Int, d: Int, n: Int, tau: Double, labelSmoothing: Double = 0, loss: LossFunction = .crossEntropy) throws {
         guard K >= 2 else { throw InputError("K must be at least 2 (got \(K))") }
         guard n >= 1 else { throw InputError("n must be at least 1 (got \(n))") }
-        _ = try SizeLimits.product(K, n, "the number of samples K·n")
+        let N = try SizeLimits.product(K, n, "the number of samples K·n")
+        try SizeLimits.checkSampleCount(N)
+        // Before even the K class counts are allocated (K = 4e9 alone is 32 GB).
+        try MemoryBudget.check(MemoryEstimate.point(K: K, d: max(d, 1), N: N), for: "a problem with N = \(N) samples, K = \(K), d = \(d)")
         try self.init(d: d, counts: [Int](repeating: n, count: K), tau: tau, labelSmoothing: labelSmoothing, loss: loss)
     }
 

@@ -152,7 +152,7 @@ public struct CriticalPointSearch {
     /// called after every batch.
     public func run(resume: Bool, force: Bool = false, progress: ((Int, Int, Int) -> Void)? = nil) throws -> EnumerationResult {
         let lock = try directory.map { dir -> RunLock in
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try AtomicFile.makeFolder(dir)
             return try RunLock.folder(dir)
         }
         defer { withExtendedLifetime(lock) {} }
@@ -166,7 +166,7 @@ public struct CriticalPointSearch {
     func runTasks(resume: Bool, force: Bool, progress: ((Int, Int, Int) -> Void)?) throws -> EnumerationResult {
         let t0 = Stopwatch.now()
         let persist = directory != nil
-        if let directory { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        if let directory { try AtomicFile.makeFolder(directory) }
         let manifest = RunManifest(model: model.spec, search: config)
         var points: [CriticalPointRecord] = []
         var tasks: [TaskRecord] = []

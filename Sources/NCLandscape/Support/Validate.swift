@@ -1,0 +1,35 @@
+/// One-line refusals for numeric settings, each naming the flag and the value it got. Library
+/// configurations call these in their `validate()`, so a script using the library gets the same
+/// messages as the command line.
+public enum Validate {
+    /// `v > 0` and finite.
+    public static func positive(_ v: Double, _ flag: String) throws {
+        guard v.isFinite, v > 0 else { throw InputError("\(flag) must be a positive finite number (got \(v))") }
+    }
+
+    /// `v ≥ 0` and finite.
+    public static func nonNegative(_ v: Double, _ flag: String) throws {
+        guard v.isFinite, v >= 0 else { throw InputError("\(flag) must be a finite number ≥ 0 (got \(v))") }
+    }
+
+    /// `lower ≤ v < upper` (`upperIncluded` for `≤`).
+    public static func inRange(_ v: Double, _ flag: String, _ lower: Double, _ upper: Double, upperIncluded: Bool = false, why: String = "") throws {
+        let ok = v.isFinite && v >= lower && (upperIncluded ? v <= upper : v < upper)
+        guard ok else {
+            throw InputError("\(flag) must be in [\(lower), \(upper)\(upperIncluded ? "]" : ")")\(why.isEmpty ? "" : " (\(why))") (got \(v))")
+        }
+    }
+
+    /// An integer `≥ minimum`.
+    public static func atLeast(_ v: Int, _ minimum: Int, _ flag: String) throws {
+        guard v >= minimum else { throw InputError("\(flag) must be ≥ \(minimum) (got \(v))") }
+    }
+
+    /// A geodesic radius on the unit sphere: positive, finite, below π (beyond π the geodesic
+    /// wraps around and the radius no longer measures a distance).
+    public static func radius(_ v: Double, _ flag: String) throws {
+        guard v.isFinite, v > 0, v < Double.pi else {
+            throw InputError("\(flag) must be a radius in (0, π) on the unit sphere (got \(v))")
+        }
+    }
+}

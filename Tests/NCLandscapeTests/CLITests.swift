@@ -1,0 +1,213 @@
+import XCTest
+@testable import NCLandscape
+
+/// The command line as a user meets it: every class of bad input is one line on stderr starting
+/// with "Error:", exit code 1, no signal, and no output files left behind.
+final class CLITests: XCTestCase {
+    struct Outcome {
+        var status: Int32
+        var signaled: Bool
+        var stdout: String
+        var stderr: String
+    }
+
+    var exe: String!
+    var dir: String!
+
+    override func setUpWithError() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        guard let e = [".build/debug/nclandscape", ".build/release/nclandscape"].map({ root.appendingPathComponent($0).path })
+            .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw XCTSkip("nclandscape binary not built")
+        }
+        exe = e
+        dir = NSTemporaryDirectory() + "/nclandscape-cli-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() { if let dir { try? FileManager.default.removeItem(atPath: dir) } }
+
+    @discardableResult
+    func run(_ args: [String], stdout: FileHandle? = nil) throws -> Outcome {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = args
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = stdout ?? out
+        p.standardError = err
+        try p.run()
+        // Drain both pipes while the process runs (a full pipe would block it).
+        var outData = Data(), errData = Data()
+        let group = DispatchGroup()
+        group.enter(); DispatchQueue.global().async { if stdout == nil { outData = out.fileHandleForReading.readDataToEndOfFile() }; group.leave() }
+        group.enter(); DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        p.waitUntilExit()
+        group.wait()
+        return Outcome(status: p.terminationStatus, signaled: p.terminationReason == .uncaughtSignal,
+                       stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Runs `args`, expects the refusal, and that nothing under `dir` changed.
+    func assertRefused(_ args: [String], contains text: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let before = Set(FileManager.default.subpaths(atPath: dir) ?? [])
+        let o = try run(args)
+        let shown = args.joined(separator: " ")
+        XCTAssertFalse(o.signaled, "\(shown): killed by a signal", file: file, line: line)
+        XCTAssertEqual(o.status, 1, "\(shown): exit \(o.status), stderr \(o.stderr)", file: file, line: line)
+        let lines = o.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, "\(shown): stderr is not one line: \(o.stderr)", file: file, line: line)
+        XCTAssertTrue(o.stderr.hasPrefix("Error: "), "\(shown): \(o.stderr)", file: file, line: line)
+        XCTAssertTrue(o.stderr.contains(text), "\(shown): '\(o.stderr)' does not mention '\(text)'", file: file, line: line)
+        let after = Set(FileManager.default.subpaths(atPath: dir) ?? [])
+        XCTAssertEqual(after.subtracting(before), [], "\(shown): left files behind", file: file, line: line)
+    }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        let p = dir + "/" + name
+        try text.write(toFile: p, atomically: true, encoding: .utf8)
+        return p
+    }
+
+    /// A `.npy` file with a hand-written header.
+    func npy(_ name: String, header: String, payload: [UInt8] = []) throws -> String {
+        var h = header
+        h += String(repeating: " ", count: (64 - (10 + h.utf8.count + 1) % 64) % 64) + "\n"
+        let data = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(h.utf8.count & 0xff), UInt8(h.utf8.count >> 8)] + Array(h.utf8) + payload)
+        let p = dir + "/" + name
+        try data.write(to: URL(fileURLWithPath: p))
+        return p
+    }
+
+    func validPoint() throws -> String {
+        let model = try NormalizedFeatureModel(K: 3, d: 3, n: 2, tau: 2)
+        var rng = SeededGenerator(seed: 1)
+        let p = dir + "/point.json"
+        try PointFile(model: model, point: model.manifold.randomPoint(using: &rng)).write(to: p)
+        return p
+    }
+
+    func testOversizedShapesAndProblemsAreRefused() throws {
+        let y = try npy("y.npy", header: "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", payload: [UInt8](repeating: 0, count: 16))
+        let w = try npy("W.npy", header: "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", payload: [UInt8](repeating: 0, count: 32))
+        for shape in ["(4294967296, 4294967296)", "(2305843009213693952, 1)"] {
+            let h = try npy("H.npy", header: "{'descr': '<f8', 'fortran_order': False, 'shape': \(shape), }")
+            try assertRefused(["spectrum", "--classifiers", w, "--features", h, "--labels", y], contains: "H.npy")
+            try assertRefused(["metrics", "--features", h, "--labels", y], contains: "H.npy")
+            try assertRefused(["analyze", "--features", h, "--labels", y, "--classifiers", w], contains: "H.npy")
+        }
+        try assertRefused(["point", "random", "--counts", "9223372036854775807,1", "--d", "3"], contains: "add up to more than")
+        try assertRefused(["point", "random", "--K", "1000000000", "--d", "5", "--n", "1"], contains: "memory budget")
+        try assertRefused(["point", "random", "--d", "1000000000"], contains: "memory budget")
+        try assertRefused(["point", "etf", "--K", "4000000000", "--d", "4000000000"], contains: "memory budget")
+        try assertRefused(["verify", "--K", "1000000000", "--out", dir + "/v"], contains: "memory budget")
+        try assertRefused(["escape", "--from", "total", "--K", "1000000", "--d", "3", "--out", dir + "/e"], contains: "memory budget")
+        try assertRefused(["train", "--K", "100000", "--d", "100000", "--out", dir + "/t"], contains: "memory budget")
+        try assertRefused(["verify", "--K", "100000", "--d", "100001", "--method", "dense", "--out", dir + "/v"], contains: "memory budget")
+        // A dense Hessian over the budget names both sizes in readable units.
+        try assertRefused(["spectrum", try validPoint(), "--method", "dense", "--memory-budget", "0.0000001"], contains: "KiB")
+        for bad in ["nan", "inf", "0", "-1"] {
+            try assertRefused(["point", "etf", "--memory-budget", bad], contains: "--memory-budget must be a positive finite")
+        }
+    }
+
+    func testStrictInputsAreRefusedWithTheirReason() throws {
+        let good = try String(contentsOfFile: try validPoint(), encoding: .utf8)
+        func variant(_ name: String, _ edit: (String) -> String) throws -> String { try write(name, edit(good)) }
+        let dup = try variant("dup.json") { "{\"tau\":3," + $0.dropFirst() }
+        try assertRefused(["spectrum", dup], contains: "key \"tau\" appears twice")
+        let trailing = try variant("trailing.json") { t in
+            let close = t.lastIndex(of: "}")!
+            return String(t[..<close]) + ",}"
+        }
+        try assertRefused(["spectrum", trailing], contains: "trailing comma")
+        let nullEps = try variant("null.json") { $0.replacingOccurrences(of: "\"labelSmoothing\":0", with: "\"labelSmoothing\":null") }
+        try assertRefused(["spectrum", nullEps], contains: "labelSmoothing")
+        let halfK = try variant("k45.json") { $0.replacingOccurrences(of: "\"K\":3", with: "\"K\":4.5") }
+        try assertRefused(["spectrum", halfK], contains: "K must be an integer, got 4.5")
+        let halfLabel = try variant("label.json") { $0.replacingOccurrences(of: "\"labels\":[0", with: "\"labels\":[0.5") }
+        try assertRefused(["spectrum", halfLabel], contains: "integer")
+        let hugeK = try variant("hugek.json") { $0.replacingOccurrences(of: "\"K\":3", with: "\"K\":9223372036854775808") }
+        try assertRefused(["spectrum", hugeK], contains: "K")
+        let y = try npy("y.npy", header: "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", payload: [UInt8](repeating: 0, count: 16))
+        let fortran = try npy("H1.npy", header: "{'descr': '<f8', 'fortran_order': Maybe, 'shape': (2, 2), }", payload: [UInt8](repeating: 0, count: 32))
+        try assertRefused(["metrics", "--features", fortran, "--labels", y], contains: "fortran_order")
+        let brace = try npy("H2.npy", header: "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), ", payload: [UInt8](repeating: 0, count: 32))
+        try assertRefused(["metrics", "--features", brace, "--labels", y], contains: "H2.npy")
+        let point = try validPoint()
+        try assertRefused(["metrics", point, "--features", brace, "--labels", y], contains: "not both")
+        try assertRefused(["analyze", point, "--features", brace, "--labels", y], contains: "not both")
+        try assertRefused(["spectrum", point, "--tau", "3"], contains: "carries its own model")
+        try assertRefused(["merge", point, "--output", dir + "/merged.jsonl"], contains: "point.json")
+        // The unit-norm refusal names the file the vector came from.
+        let model = try NormalizedFeatureModel(K: 2, d: 2, n: 1, tau: 2)
+        let w2 = try npy("classifiers-run7.npy", header: "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }",
+                         payload: [2.0, 0, 0, 1].flatMap { v -> [UInt8] in withUnsafeBytes(of: v.bitPattern.littleEndian, Array.init) })
+        let h2 = try npy("feats.npy", header: "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }",
+                         payload: [1.0, 0, 0, 1].flatMap { v -> [UInt8] in withUnsafeBytes(of: v.bitPattern.littleEndian, Array.init) })
+        let y2 = try npy("labels.npy", header: "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }",
+                         payload: [0, 1].flatMap { v -> [UInt8] in withUnsafeBytes(of: Int64(v).littleEndian, Array.init) })
+        _ = model
+        try assertRefused(["spectrum", "--classifiers", w2, "--features", h2, "--labels", y2], contains: "classifiers-run7.npy")
+    }
+
+    func testNumericFlagsAreValidated() throws {
+        let esc = ["escape", "--from", "total", "--K", "3", "--d", "3", "--out", dir + "/e"]
+        for r in ["inf", "4", "-1", "0"] { try assertRefused(esc + ["--radii", r], contains: "--radii") }
+        try assertRefused(esc + ["--rho", "nan"], contains: "--rho")
+        try assertRefused(esc + ["--loss-drop", "-1"], contains: "--loss-drop")
+        try assertRefused(esc + ["--step", "inf"], contains: "--step")
+        try assertRefused(esc + ["--seeds", "0"], contains: "--seeds")
+        let opt = ["optimize", "--K", "3", "--d", "3", "--out", dir + "/o"]
+        try assertRefused(opt + ["--step", "inf"], contains: "--step")
+        try assertRefused(opt + ["--record-every", "0"], contains: "--record-every")
+        try assertRefused(opt + ["--optimizer", "perturbed", "--pgd-radius", "5"], contains: "--pgd-radius")
+        let train = ["train", "--K", "3", "--d", "3", "--out", dir + "/t"]
+        try assertRefused(train + ["--momentum", "1"], contains: "--momentum")
+        try assertRefused(train + ["--thresholds", "0"], contains: "--thresholds")
+        try assertRefused(train + ["--record-every", "0"], contains: "--record-every")
+        try assertRefused(train + ["--steps", "0.1,inf"], contains: "--steps")
+        try assertRefused(train + ["--lambda-w", "-1"], contains: "--lambda-w")
+        try assertRefused(["sweep", "--imbalance", "0.5", "--out", dir + "/s.jsonl"], contains: "--imbalance")
+        try assertRefused(["spectrum", try validPoint(), "--method", "lanczos", "--lanczos-tolerance", "0"], contains: "--lanczos-tolerance")
+        try assertRefused(["point", "etf", "--tau", "1e300"], contains: "too large")
+        // A negative value after a space is the option's value, refused for what it is.
+        try assertRefused(["point", "etf", "--tau", "-2"], contains: "tau must be a positive finite number (got -2.0)")
+        try assertRefused(["point", "etf", "--tau=-2"], contains: "tau must be a positive finite number (got -2.0)")
+        try assertRefused(["point", "etf", "--K", "x"], contains: "'x' is invalid for '--K")
+    }
+
+    func testRunFoldersHaveOneWriter() throws {
+        let out = dir + "/run"
+        let args = ["verify", "--K", "3", "--d", "4", "--n", "1", "--starts", "1", "--jobs", "1", "--out", out]
+        XCTAssertEqual(try run(args).status, 0)
+        try assertRefused(args, contains: "already holds a run")
+        try assertRefused(args + ["--resume", "--starts", "0"], contains: "beyond --starts")
+        do {
+            let held = try RunLock.folder(out)
+            try assertRefused(args + ["--resume"], contains: "another nclandscape process")
+            withExtendedLifetime(held) {}
+        }
+        XCTAssertEqual(try run(args + ["--force"]).status, 0)
+        try FileManager.default.removeItem(atPath: out + "/run.json")
+        try assertRefused(args + ["--resume"], contains: "no run.json")
+        try "{\"model\":".write(toFile: out + "/run.json", atomically: true, encoding: .utf8)
+        try assertRefused(args + ["--resume"], contains: out + "/run.json")
+        // Output paths that cannot be created are one line naming the path and the reason.
+        try assertRefused(["verify", "--K", "3", "--d", "4", "--out", try validPoint() + "/sub"], contains: "a file of that name exists")
+        let sweepOut = dir + "/s.jsonl"
+        do {
+            let held = try RunLock.file(sweepOut)
+            try assertRefused(["sweep", "--K", "3", "--d", "3", "--starts", "1", "--out", sweepOut], contains: "another nclandscape process")
+            withExtendedLifetime(held) {}
+        }
+    }
+
+    /// A failed write to standard output is an error, not a silent success.
+    func testStandardOutputFailureIsAnError() throws {
+        guard let full = FileHandle(forWritingAtPath: "/dev/full") else { throw XCTSkip("/dev/full not available") }
+        let o = try run(["spectrum", try validPoint(), "--json"], stdout: full)
+        XCTAssertEqual(o.status, 1)
+        XCTAssertTrue(o.stderr.contains("cannot write to standard output"), o.stderr)
+    }
+}

@@ -123,6 +123,8 @@ final class CLITests: XCTestCase {
         try assertRefused(["spectrum", trailing], contains: "trailing comma")
         let nullEps = try variant("null.json") { $0.replacingOccurrences(of: "\"labelSmoothing\":0", with: "\"labelSmoothing\":null") }
         try assertRefused(["spectrum", nullEps], contains: "labelSmoothing")
+        let typo = try variant("typo.json") { "{\"labelSmothing\":0.1," + $0.dropFirst() }
+        try assertRefused(["spectrum", typo], contains: "unknown key(s) \"labelSmothing\"")
         let halfK = try variant("k45.json") { $0.replacingOccurrences(of: "\"K\":3", with: "\"K\":4.5") }
         try assertRefused(["spectrum", halfK], contains: "K must be an integer, got 4.5")
         let halfLabel = try variant("label.json") { $0.replacingOccurrences(of: "\"labels\":[0", with: "\"labels\":[0.5") }

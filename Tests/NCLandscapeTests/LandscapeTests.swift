@@ -191,3 +191,31 @@ final class LandscapeTests: XCTestCase {
         }
     }
 }
+
+
+/// A strict saddle whose negative curvature is tiny next to the Hessian's scale: two classes of
+/// 10⁶ and 1 samples, the single minority feature anti-aligned (τ = 1/2). Its λ_min ≈ −7.3e−7 is
+/// 5.4e−6 of ‖M‖, so a zero threshold 10⁴× too coarse (1e−4‖M‖ instead of 1e−8‖M‖) would call it
+/// degenerate. Checked independently: the second difference of the loss along the returned
+/// eigenvector, on the full problem, equals λ_min.
+final class WeakSaddleTests: XCTestCase {
+    func testSaddleWithCurvatureNearOneMillionthIsFound() throws {
+        let model = try NormalizedFeatureModel(d: 3, counts: [1_000_000, 1], tau: 0.5)
+        let w = try SpecialPoints.simplexETF(K: 2, d: 3)
+        let p = try NewtonPolisher.polish(model, from: SpecialPoints.aligned(model, classifiers: w, signs: [1, -1]))
+        XCTAssertTrue(p.converged)
+        let a = try LandscapeAnalyzer.analyze(model, at: p.point, options: AnalysisOptions(eigenvectors: 1))
+        XCTAssertEqual(a.classification, .strictSaddle)
+        let scale = max(abs(a.lambdaMin), abs(a.lambdaMax))
+        XCTAssertLessThan(a.lambdaMin, -5e-7)
+        XCTAssertGreaterThan(a.lambdaMin, -1e-6)
+        XCTAssertLessThan(abs(a.lambdaMin), 1e-4 * scale, "must be a saddle a 10⁴× coarser threshold would miss")
+        // f(R(±t v)) − f(x) = ½ λ t² + O(t⁴); t = 1e−2 keeps the O(t⁴) term ~1e−4 relative and the
+        // rounding of the loss (~1e−16) at 1e−12 after dividing by t², far below |λ| = 7e−7.
+        let v = try XCTUnwrap(a.lowest.first).direction
+        let t = 1e-2
+        let f0 = model.loss(at: p.point)
+        let second = (model.loss(at: model.manifold.retract(p.point, t * v)) + model.loss(at: model.manifold.retract(p.point, -t * v)) - 2 * f0) / (t * t)
+        XCTAssertEqual(second / a.lambdaMin, 1, accuracy: 1e-2)
+    }
+}

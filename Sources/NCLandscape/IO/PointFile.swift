@@ -3,7 +3,7 @@ import Foundation
 /// The point JSON format: the model description's keys (`K`, `d`, `tau`, `labelSmoothing`,
 /// `labels`, `loss`; docs/formulas.md §1) and the point, `"classifiers": [[d numbers] × K]`,
 /// `"features": [[d numbers] × N]`, all in one flat object. Files without `loss` (written
-/// before losses existed) are cross-entropy. Readers ignore extra keys.
+/// before losses existed) are cross-entropy. Files with other keys are refused.
 public struct PointFile: Codable, Sendable {
     public var model: ModelDescription
     public var classifiers: [[Double]]
@@ -82,9 +82,20 @@ public struct PointFile: Codable, Sendable {
         return data
     }
 
+    /// The keys a point file may hold.
+    public static let keys: Set<String> = ["K", "d", "tau", "labelSmoothing", "loss", "labels", "classifiers", "features"]
+
     /// Strict JSON (no duplicate keys, no trailing commas, no null for a number), then the keys.
+    /// An unknown top-level key is refused: a misspelt optional key (`"los"`, `"labelSmothing"`)
+    /// would otherwise be silently replaced by its default.
     public static func decode(from data: Data, source: String) throws -> PointFile {
-        try StrictJSON.decode(PointFile.self, from: data, what: "point JSON", source: source)
+        if case let .object(fields) = try StrictJSON.parse(data, what: "point JSON", source: source) {
+            let unknown = fields.map(\.key).filter { !keys.contains($0) }
+            guard unknown.isEmpty else {
+                throw InputError("malformed point JSON \(source): unknown key(s) \(unknown.map { "\"\($0)\"" }.joined(separator: ", ")); the keys are \(keys.sorted().joined(separator: ", "))")
+            }
+        }
+        return try StrictJSON.decode(PointFile.self, from: data, what: "point JSON", source: source)
     }
 
     public func write(to path: String) throws {

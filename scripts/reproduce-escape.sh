@@ -22,16 +22,22 @@ print("Produced by `scripts/reproduce-escape.sh`: fixed-step Riemannian gradient
       "`x_0 = R_{x*}(r ξ)`, radii 1e-8, 1e-6, 1e-4, 1e-2, random and negative-curvature directions, 5 seeds each. "
       "Escape = distance > ρ = 0.1 from the saddle and loss below f(x*) − |λ_min|ρ²/4. "
       "Prediction (docs/formulas.md §6): slope of escape time against log(1/r) equal to 1/log(1 + η|λ_min|).\n")
-print("| saddle | f(x*) | λ_min (mult.) | index | direction | slope measured | slope predicted | ratio | escaped | ends at global minimizer |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("| saddle | f(x*) | λ_min (mult.) | index | direction | slope measured | slope predicted | ratio | radii fitted | escaped / not / stopped | end points |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 for name in sorted(os.listdir(root)):
     f = os.path.join(root, name, "summary.json")
     if not os.path.isfile(f): continue
     s = json.load(open(f))
     for k, v in sorted(s["directions"].items()):
         m = v["slopeMeasured"]
+        o = v["outcomes"]
+        ends = ", ".join(f"{c} {n}" for c, n in sorted(v["endClasses"].items()))
+        radii = ", ".join(f"{r:g}" for r in v["radiiFitted"])
+        ratio = f"{m / v['slopePredicted']:.3f}" if m is not None else "—"
         print(f"| [{name}]({name}/report.md) | {s['saddleLoss']:.8g} | {s['lambdaMin']:.6g} ({s['multiplicity']}) | {s['index']} | {k} | "
-              f"{m:.4g} | {v['slopePredicted']:.4g} | {m / v['slopePredicted']:.3f} | {v['fractionEscaped']:.2f} | {v['fractionGlobal']:.2f} |")
+              f"{m:.4g} | {v['slopePredicted']:.4g} | {ratio} | {radii} | {o.get('escaped', 0)} / {o.get('not_escaped', 0)} / {o.get('stopped', 0)} | {ends} |")
+print("\nEnd points: each run continues after escaping until ‖grad‖ ≤ 1e-8·γ and is Newton-polished and classified; "
+      "`global_minimizer` is decided against the proven f* (or `--reference-loss`).")
 print("\nPer-radius medians are in each report; every run is a row of `runs.csv`.")
 PY
 mv "$OUT/README.md.tmp" "$OUT/README.md"

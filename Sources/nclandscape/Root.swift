@@ -10,7 +10,7 @@ struct NCLandscapeCommand: ParsableCommand {
         Points live on the product of spheres (S^{d-1})^{K+N}: K unit classifiers and N unit features.
         Start with `nclandscape point etf -o etf.json` and `nclandscape spectrum etf.json`.
         """,
-        subcommands: [VerifyCommand.self, EnumerateCommand.self, SweepCommand.self, MergeCommand.self, PhaseCommand.self, TrainCommand.self, MetricsCommand.self, AnalyzeCommand.self, PointCommand.self, SpectrumCommand.self, EscapeCommand.self, OptimizeCommand.self, BenchCommand.self, BLASInfoCommand.self]
+        subcommands: [VerifyCommand.self, EnumerateCommand.self, SweepCommand.self, MergeCommand.self, PhaseCommand.self, TrainCommand.self, MetricsCommand.self, AnalyzeCommand.self, PointCommand.self, SpectrumCommand.self, SliceCommand.self, EscapeCommand.self, OptimizeCommand.self, BenchCommand.self, BLASInfoCommand.self]
     )
 }
 

@@ -205,6 +205,21 @@ final class CLITests: XCTestCase {
         }
     }
 
+    /// `slice` from `.npy` files: the report folder holds every file it promises.
+    func testSliceFromNPY() throws {
+        let o = try run(["point", "total", "--K", "3", "--d", "4", "--n", "2", "--npy-dir", dir + "/npy", "-o", dir + "/total.json"])
+        XCTAssertEqual(o.status, 0, o.stderr)
+        let r = try run(["slice", "--classifiers", dir + "/npy/W.npy", "--features", dir + "/npy/H.npy", "--labels", dir + "/npy/y.npy",
+                         "--grid", "11", "--span", "0.3", "--out", dir + "/slice", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for f in ["slice.csv", "slice_1d.svg", "slice_2d.svg", "summary.json", "report.md"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/slice/" + f), f)
+        }
+        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        XCTAssertLessThan(obj["lambdaMin"] as! Double, 0)
+        try assertRefused(["slice", dir + "/total.json", "--grid", "10", "--out", dir + "/s2"], contains: "odd")
+    }
+
     /// A failed write to standard output is an error, not a silent success.
     func testStandardOutputFailureIsAnError() throws {
         guard let full = FileHandle(forWritingAtPath: "/dev/full") else { throw XCTSkip("/dev/full not available") }

@@ -49,6 +49,22 @@ public struct ProductOfSpheres: Sendable, Equatable {
         Self.normalizeColumns(x + xi)
     }
 
+    /// Exponential map, column by column `x_c cos‖ξ_c‖ + (ξ_c/‖ξ_c‖) sin‖ξ_c‖`: the geodesic
+    /// through `x` with velocity `ξ` (tangent), evaluated at time 1. Columns stay unit to rounding.
+    public func exp(_ x: Matrix, _ xi: Matrix) -> Matrix {
+        let d = ambientDimension
+        var out = x
+        for c in 0 ..< count {
+            var s = 0.0
+            for i in 0 ..< d { s += xi.storage[c * d + i] * xi.storage[c * d + i] }
+            let r = s.squareRoot()
+            guard r > 0 else { continue }
+            let (co, si) = (libmCos(r), libmSin(r) / r)
+            for i in 0 ..< d { out.storage[c * d + i] = co * x.storage[c * d + i] + si * xi.storage[c * d + i] }
+        }
+        return Self.normalizeColumns(out)
+    }
+
     public func inner(_ a: Matrix, _ b: Matrix) -> Double { Vector.dot(a.storage, b.storage) }
     public func norm(_ a: Matrix) -> Double { a.frobeniusNorm }
 
@@ -101,7 +117,11 @@ public struct ProductOfSpheres: Sendable, Equatable {
 #if canImport(Glibc)
 import Glibc
 @inline(__always) func Foundation_acos(_ x: Double) -> Double { Glibc.acos(x) }
+@inline(__always) func libmCos(_ x: Double) -> Double { Glibc.cos(x) }
+@inline(__always) func libmSin(_ x: Double) -> Double { Glibc.sin(x) }
 #else
 import Darwin
 @inline(__always) func Foundation_acos(_ x: Double) -> Double { Darwin.acos(x) }
+@inline(__always) func libmCos(_ x: Double) -> Double { Darwin.cos(x) }
+@inline(__always) func libmSin(_ x: Double) -> Double { Darwin.sin(x) }
 #endif

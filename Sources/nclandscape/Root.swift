@@ -118,16 +118,26 @@ var stderrIsTerminal: Bool { isatty(2) == 1 }
 
 /// How one point's spectrum is computed: shared by `spectrum` and `analyze`.
 struct SpectrumMethodOptions: ParsableArguments {
-    @Option(name: .customLong("method"), help: "auto | dense | reduced | lanczos. auto: reduced at collapsed points, dense up to m = 8000, else Lanczos + structured inertia.")
-    var method: HessianMethod = .auto
+    @Option(name: .customLong("method"), help: "auto | dense | reduced | lanczos | density. auto: reduced at collapsed points, dense up to m = 8000, else Lanczos + structured inertia. density (spectrum only): the eigenvalue density by stochastic Lanczos quadrature, with --probes, --steps. Default: auto.")
+    var choice: SpectrumMethodChoice = .auto
+
+    /// The exact-spectrum method (`density` is not one; `spectrum` handles it separately).
+    var method: HessianMethod {
+        get throws {
+            guard let m = choice.hessianMethod else {
+                throw InputError("--method density estimates the eigenvalue density and gives no class; use `nclandscape spectrum POINT --method density`")
+            }
+            return m
+        }
+    }
     @Option(name: .customLong("seed"), help: "Seed of the Lanczos starting vectors.")
     var seed: UInt64 = 0
     @Option(name: .customLong("lanczos-tolerance"), help: "ARPACK relative tolerance for λ_min (residual ≤ tol·|λ|; the residual is reported). Default: automatic, residual ≤ 1e-9·max(1, ‖M‖) = δ/10.")
     var lanczosTolerance: Double?
 
     /// Analysis options with these settings and, on a terminal, a Lanczos progress line.
-    func analysisOptions(eigenvectors: Int = 0) -> AnalysisOptions {
-        var o = AnalysisOptions(eigenvectors: eigenvectors, method: method)
+    func analysisOptions(eigenvectors: Int = 0) throws -> AnalysisOptions {
+        var o = AnalysisOptions(eigenvectors: eigenvectors, method: try method)
         o.seed = seed
         o.lanczosTolerance = lanczosTolerance
         o.progress = terminalProgress
@@ -156,6 +166,12 @@ var terminalProgress: (@Sendable (String) -> Void)? {
 }
 
 extension HessianMethod: ExpressibleByArgument {}
+
+/// `--method` of `spectrum` and `analyze`: an exact method, or the density estimate.
+enum SpectrumMethodChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, dense, reduced, lanczos, density
+    var hessianMethod: HessianMethod? { HessianMethod(rawValue: rawValue) }
+}
 extension LossFunction.Kind: ExpressibleByArgument {}
 extension CriticalPointClass: ExpressibleByArgument {}
 extension OptimizerChoice: ExpressibleByArgument {}

@@ -26,6 +26,12 @@ struct SpectrumCommand: ParsableCommand {
     var polishedOutput: String?
     @OptionGroup var memory: MemoryOptions
     @OptionGroup var spectrumMethod: SpectrumMethodOptions
+    @Option(name: .customLong("probes"), help: "--method density: random probe vectors (Rademacher, projected on the tangent space). Default: 10.")
+    var probes: Int = 10
+    @Option(name: .customLong("steps"), help: "--method density: Lanczos steps per probe (quadrature nodes). Default: 80.")
+    var steps: Int = 80
+    @Option(name: .customLong("kernel-width"), help: "--method density: Gaussian smoothing width of the density curve. Default: 1/200 of the spread of the Ritz values.")
+    var kernelWidth: Double?
 
     func run() throws {
         try memory.apply()
@@ -33,7 +39,8 @@ struct SpectrumCommand: ParsableCommand {
         let (model, x0, source) = try input.load()
         var x = x0
         var polished: PolishResult? = nil
-        var options = spectrumMethod.analysisOptions(eigenvectors: eigenvectors)
+        if spectrumMethod.choice == .density { return try runDensity() }
+        var options = try spectrumMethod.analysisOptions(eigenvectors: eigenvectors)
         options.memoryBudgetBytes = MemoryBudget.current
         if polish {
             let show = terminalProgress
@@ -58,6 +65,27 @@ struct SpectrumCommand: ParsableCommand {
     }
 }
 
+extension SpectrumCommand {
+    /// `--method density`: stochastic Lanczos quadrature; a report folder with density.csv/.svg.
+    func runDensity() throws {
+        guard !polish, eigenvectors == 0, polishedOutput == nil else {
+            throw InputError("--method density takes no --polish, --eigenvectors or --polished-output")
+        }
+        let (model, x, source) = try input.load()
+        var o = SpectralDensity.Options()
+        o.probes = probes; o.steps = steps; o.seed = spectrumMethod.seed; o.kernelWidth = kernelWidth
+        let show = terminalProgress
+        let d = try SpectralDensity.estimate(model: model, point: x, options: o) { done, total in
+            show?("stochastic Lanczos quadrature: probe \(done)/\(total)")
+        }
+        if show != nil { FileHandle.standardError.write(Data("\n".utf8)) }
+        let dir = out ?? "results/runs/density-\(((source as NSString).lastPathComponent as NSString).deletingPathExtension)"
+        try DensityReport.write(d, source: source, to: dir)
+        if json { print(try JSONOutput.string(DensityReport.Summary(d), pretty: false), terminator: ""); return }
+        print(DensityReport.text(d) + "\nreport: \(dir)/report.md")
+    }
+}
+
 enum TextTable {
     static func spectrum(_ s: SpectrumSummary) -> String {
         func f(_ v: Double?) -> String { v.map { String(format: "%.12g", $0) } ?? "—" }
@@ -75,7 +103,7 @@ enum TextTable {
             ("multiplicity of λ_min", s.lambdaMinMultiplicity.map(String.init) ?? "not counted (Lanczos)"),
             ("λ_max", f(s.lambdaMax)),
             ("lowest distinct λ", s.eigenvalueClusters.prefix(4).map { String(format: "%.6g (×%d)", $0.value, $0.multiplicity) }.joined(separator: ", ")),
-            ("inertia (−/0/+)", s.inertiaExact ? "\(s.inertia.negative) / \(s.inertia.zero) / \(s.inertia.positive)   (δ = \(String(format: "%.1e", s.zeroThreshold)))"
+            ("inertia (−/0/+)", s.inertiaExact ? "\(s.inertia.negative) / \(s.inertia.zero ?? 0) / \(s.inertia.positive ?? 0)   (δ = \(String(format: "%.1e", s.zeroThreshold)))"
                 : "≥ \(s.inertia.negative) negative (not certified; δ = \(String(format: "%.1e", s.zeroThreshold)))"),
             ("symmetry nullity ν", "\(s.symmetryNullity)   (rank [W H] = \(s.rank))"),
             ("λ_min of M_⊥", s.quotientLambdaMin.map { f($0) } ?? "—"),

@@ -115,7 +115,7 @@ struct AnalyzeCommand: ParsableCommand {
         }
         let a = try CollapseAnalysis.analyze(features: h, labels: labels, K: K, classifiers: w, tau: fileModel?.tau ?? tau ?? 2,
                                              labelSmoothing: fileModel?.labelSmoothing ?? labelSmoothing ?? 0,
-                                             loss: try fileModel?.loss ?? loss.function(), options: spectrumMethod.analysisOptions())
+                                             loss: try fileModel?.loss ?? loss.function(), options: try spectrumMethod.analysisOptions())
         spectrumMethod.finishProgress(method: a.method)
         if json { print(try JSONOutput.string(a, pretty: false), terminator: ""); return }
         func f(_ v: Double?) -> String { v.map { String(format: "%.6g", $0) } ?? "—" }

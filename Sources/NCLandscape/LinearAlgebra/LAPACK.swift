@@ -52,6 +52,24 @@ public enum LAPACK {
         var c = a; return try eigen(destroying: &c, indices: indices)
     }
 
+    /// Eigenpairs of the symmetric tridiagonal matrix with `diagonal` and `offDiagonal`
+    /// (`dstev`, implicit QL/QR): the Lanczos matrix of a quadrature.
+    public static func tridiagonalEigen(diagonal: [Double], offDiagonal: [Double]) throws -> SymmetricEigen {
+        let n = diagonal.count
+        guard offDiagonal.count == Swift.max(0, n - 1) else {
+            throw LinearAlgebraError.dimensionMismatch("dstev needs n − 1 = \(n - 1) off-diagonal entries, got \(offDiagonal.count)")
+        }
+        if n == 0 { return SymmetricEigen(values: [], vectors: Matrix(rows: 0, cols: 0)) }
+        guard (diagonal + offDiagonal).allSatisfy(\.isFinite) else { throw LinearAlgebraError.nonFiniteInput(routine: "dstev") }
+        var d = diagonal, e = offDiagonal + [0]
+        var z = Matrix(rows: n, cols: n)
+        let info = z.storage.withUnsafeMutableBufferPointer { pz in
+            LAPACKE_dstev(LAPACK_COL_MAJOR, ch("V"), Int32(n), &d, &e, pz.baseAddress!, Int32(n))
+        }
+        try LinearAlgebraError.check(info, "dstev") { _ in "the QL/QR iteration did not converge" }
+        return SymmetricEigen(values: d, vectors: z)
+    }
+
     private static func syevr(_ a: inout Matrix, wantVectors: Bool, indices: Range<Int>?) throws -> SymmetricEigen {
         guard a.rows == a.cols else { throw LinearAlgebraError.dimensionMismatch("dsyevr needs a square matrix, got \(a.rows)×\(a.cols)") }
         let n = a.rows

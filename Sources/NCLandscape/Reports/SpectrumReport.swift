@@ -34,7 +34,9 @@ public struct SpectrumSummary: Codable, Sendable {
     public var lambdaMax: Double
     @NullEncodable public var quotientLambdaMin: Double?
     public var zeroThreshold: Double
-    public var inertia: Inertia
+    /// Counts of eigenvalues below `−δ`, within `[−δ, δ]` and above `δ`; `zero` and `positive`
+    /// are null when not counted (Lanczos without structured inertia: `negative` is then a lower bound).
+    public var inertia: ReportedInertia
     /// False when Lanczos ran without structured inertia (negative count is then a lower bound).
     public var inertiaExact: Bool
     /// Whether `λ_min` is proven smallest (complete spectrum, or Lanczos checked by an exact count).
@@ -80,7 +82,7 @@ public struct SpectrumSummary: Codable, Sendable {
         lambdaMinCertified = a.lambdaMinCertified
         hessianVectorProducts = a.hessianVectorProducts; collapseDeviation = a.collapseDeviation; notes = a.notes
         lambdaMin = a.lambdaMin; lambdaMax = a.lambdaMax; quotientLambdaMin = a.quotientLambdaMin
-        zeroThreshold = a.delta; inertia = a.inertia; index = a.index; rank = a.rank; symmetryNullity = a.symmetryNullity
+        zeroThreshold = a.delta; inertia = ReportedInertia(a.inertia, exact: a.inertiaExact); index = a.index; rank = a.rank; symmetryNullity = a.symmetryNullity
         classification = a.classification; classificationMargin = a.classificationMargin; method = a.method; hessianSize = a.hessianSize
         eigenvectorOrthogonalityError = a.orthogonalityError
         eigenvectors = a.lowest.map { e in
@@ -166,7 +168,7 @@ public enum SpectrumReport {
         | lowest distinct eigenvalues (multiplicity) | \(s.eigenvalueClusters.prefix(6).map { "\(g($0.value)) (\($0.multiplicity))" }.joined(separator: ", ")) |
         | λ_min of quotient Hessian M_⊥ | \(s.quotientLambdaMin.map { g($0) } ?? "not needed (λ_min < −δ)") |
         | zero threshold δ | \(String(format: "%.3e", s.zeroThreshold)) |
-        | inertia (negative / zero / positive) | \(s.inertia.negative) / \(s.inertia.zero) / \(s.inertia.positive) |
+        | inertia (negative / zero / positive) | \(s.inertia.negative) / \(s.inertia.zero.map(String.init) ?? "—") / \(s.inertia.positive.map(String.init) ?? "—") |
         | rank [W H], symmetry nullity ν | \(s.rank), \(s.symmetryNullity) |
         | **classification** | **\(s.classification.rawValue)** (\(SpectrumSummary.marginText(s))) |
         | Hessian size m, method | \(s.hessianSize), \(s.method.rawValue)\(s.hessianVectorProducts.map { " (\($0) Hessian-vector products)" } ?? "") |
@@ -201,9 +203,10 @@ public enum SpectrumReport {
         let vals = s.eigenvalues
         var chart = EigenvalueHistogram.chart(vals, delta: s.zeroThreshold,
                                               title: "Riemannian Hessian spectrum (\(s.classification.rawValue), m = \(s.hessianSize))",
-                                              zeroLabel: "|λ| ≤ δ (\(s.inertia.zero); ν = \(s.symmetryNullity) from symmetry)")
+                                              zeroLabel: "|λ| ≤ δ (\(s.inertia.zero.map(String.init) ?? "not counted"); ν = \(s.symmetryNullity) from symmetry)")
         chart.notes = [String(format: "loss %.10g, ‖grad‖ %.1e, λ_min %.6g, λ_max %.6g", s.loss, s.riemannianGradientNorm, s.lambdaMin, s.lambdaMax),
-                       String(format: "%d eigenvalues with |λ| ≤ δ = %.1e, of which ν = %d are forced by the O(d) symmetry", s.inertia.zero, s.zeroThreshold, s.symmetryNullity)]
+                       s.inertia.zero.map { String(format: "%d eigenvalues with |λ| ≤ δ = %.1e, of which ν = %d are forced by the O(d) symmetry", $0, s.zeroThreshold, s.symmetryNullity) }
+                           ?? String(format: "eigenvalues with |λ| ≤ δ = %.1e not counted (Lanczos without structured inertia); ν = %d from the O(d) symmetry", s.zeroThreshold, s.symmetryNullity)]
         var charts = [chart]
         if let w = s.negativeCurvatureWeights {
             let dim = s.lambdaMinMultiplicity ?? 1
@@ -219,5 +222,17 @@ public enum SpectrumReport {
             charts.append(c2)
         }
         return SVGChart.stack(charts)
+    }
+}
+
+/// Inertia as reports show it: unknown counts are null, never a sentinel.
+public struct ReportedInertia: Codable, Sendable {
+    public var negative: Int
+    @NullEncodable public var zero: Int?
+    @NullEncodable public var positive: Int?
+    public init(_ i: Inertia, exact: Bool) {
+        negative = i.negative
+        zero = exact ? i.zero : nil
+        positive = exact ? i.positive : nil
     }
 }

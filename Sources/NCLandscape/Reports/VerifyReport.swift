@@ -145,7 +145,7 @@ public enum VerifyReport {
         for p in points {
             let origins = p.origins.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ";")
             csv += "\(p.id),\(p.classification),\(p.loss),\(p.riemannianGradientNorm),\(p.index),\(p.lambdaMin),\(p.lambdaMax),"
-                + "\(p.quotientLambdaMin.map { "\($0)" } ?? ""),\(p.zeroEigenvalues),\(p.symmetryNullity),\(p.rank),"
+                + "\(p.quotientLambdaMin.map { "\($0)" } ?? ""),\(p.zeroEigenvalues.map(String.init) ?? ""),\(p.symmetryNullity),\(p.rank),"
                 + "\(p.nc.nc1),\(p.nc.nc2),\(p.nc.nc3),\(p.nc.accuracy),\(p.hits),\(p.origin),\(origins)\n"
         }
         try AtomicFile.write(csv, to: dir + "/critical_points.csv")
@@ -209,7 +209,7 @@ public enum VerifyReport {
         var rows = [["#", "class", "loss", "index", "λ_min", "zeros", "ν", "margin", "‖grad‖", "NC1", "hits", "first origin"]]
         for p in points.sorted(by: { ($0.loss, $0.index) < ($1.loss, $1.index) }) {
             rows.append(["\(p.id)", p.classification.rawValue, String(format: "%.10f", p.loss), "\(p.index)", String(format: "%.4g", p.lambdaMin),
-                         "\(p.zeroEigenvalues)", "\(p.symmetryNullity)", (p.classificationMargin.map { String(format: p.isMarginal ? "%.3g (!)" : "%.3g", $0) } ?? "by value"),
+                         p.zeroEigenvalues.map(String.init) ?? "—", "\(p.symmetryNullity)", (p.classificationMargin.map { String(format: p.isMarginal ? "%.3g (!)" : "%.3g", $0) } ?? "by value"),
                          String(format: "%.1e", p.riemannianGradientNorm),
                          String(format: "%.2g", p.nc.nc1), "\(p.hits)", p.origin])
         }

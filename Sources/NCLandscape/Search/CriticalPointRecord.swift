@@ -16,7 +16,8 @@ public struct CriticalPointStats: Codable, Sendable {
     @NullEncodable public var quotientLambdaMin: Double?
     /// `δ = 1e−8 ‖M‖₂` used to classify this point.
     public var zeroThreshold: Double
-    public var zeroEigenvalues: Int
+    /// Eigenvalues with `|λ| ≤ δ`; null when not counted (Lanczos without structured inertia).
+    @NullEncodable public var zeroEigenvalues: Int?
     /// `|λ_decisive|/δ` (see `ClassificationRule.margin`); below 100 the label is marginal; null
     /// when the loss meeting a proven bound decided it.
     @NullEncodable public var classificationMargin: Double?

@@ -222,7 +222,7 @@ public struct CriticalPointSearch {
                             id: points.count, task: c.start.task, origin: c.start.origin, origins: [:], hits: 0, loss: a.loss,
                             riemannianGradientNorm: a.riemannianGradientNorm, index: a.index, lambdaMin: a.lambdaMin,
                             lambdaMax: a.lambdaMax, quotientLambdaMin: a.quotientLambdaMin, zeroThreshold: a.delta,
-                            zeroEigenvalues: a.inertia.zero, classificationMargin: a.classificationMargin, nonIsolated: a.nonIsolated,
+                            zeroEigenvalues: a.inertiaExact ? a.inertia.zero : nil, classificationMargin: a.classificationMargin, nonIsolated: a.nonIsolated,
                             extraZeroEigenvalues: a.extraZeroEigenvalues, symmetryNullity: a.symmetryNullity, rank: a.rank,
                             classification: a.classification, method: a.method, nc: nc, invariants: inv, eigenvalues: a.eigenvalues,
                             polishIterations: c.iterations)

@@ -381,8 +381,14 @@ public enum LandscapeAnalyzer {
 
     static func analyzeLanczos(_ model: NormalizedFeatureModel, at x: Matrix, options: AnalysisOptions) throws -> PointAnalysis {
         let man = model.manifold
-        try MemoryBudget.check(MemoryEstimate.lanczos(K: model.K, d: model.d, N: model.N, ncv: max(30, 2 * options.eigenvectors + 10)),
+        // The basis is the largest allocation (at K = 100, d = 512, N = 5·10⁴ each vector is
+        // 205 MB): 30 vectors where they fit the budget, fewer (down to 2·nev + 8) where not.
+        let minimalBasis = 2 * max(options.eigenvectors, 1) + 8
+        try MemoryBudget.check(MemoryEstimate.lanczos(K: model.K, d: model.d, N: model.N, ncv: minimalBasis),
                                for: "Lanczos at K = \(model.K), d = \(model.d), N = \(model.N)")
+        let perVector = 8 * Double(model.d) * Double(model.K + model.N)
+        let spare = MemoryBudget.current - MemoryEstimate.lanczos(K: model.K, d: model.d, N: model.N, ncv: 0)
+        let basisCap = max(minimalBasis, min(Int(spare / perVector) - 4, 1_000_000))
         let fo = model.firstOrder(at: x)
         try checkDoubleRange(model, fo)
         let gradNorm = man.euclideanToRiemannianGradient(x, fo.euclideanGradient).frobeniusNorm
@@ -399,12 +405,19 @@ public enum LandscapeAnalyzer {
         func report(_ stage: String) -> ((Int) -> Void)? {
             options.progress.map { p in { k in if k % 10 == 0 { p("Lanczos \(stage): \(k) Hessian-vector products") } } }
         }
-        let top = try Lanczos.eigenpairs(dimension: n, count: 1, which: .largestAlgebraic, ncv: min(n - 1, 20), tolerance: 1e-3,
-                                         start: rng.normals(n), progress: report("λ_max"), applyInPlace: apply)
-        let lambdaMax = top.values.first ?? 0
-        // Normal directions just above the top Ritz value (which is within the 1e-3 tolerance of
-        // an eigenvalue, and at most λ_max): they never sit among the smallest, even when all
-        // curvature is ≤ 0.
+        // λ_max from 30 steps of the plain recurrence (three vectors, no restarts) from a tangent
+        // start: the largest Ritz value converges first, and ghosts from lost orthogonality do
+        // not move it. 30 products against ~100 for ARPACK at tolerance 1e-3 (measured at
+        // K = 100, d = 128, n = 100), and no basis to store at N = 5·10⁴.
+        let topStart = man.project(x, Matrix(rows: model.d, cols: model.K + model.N, columnMajor: rng.normals(n))).storage
+        let topRun = try LanczosTridiagonal.run(start: topStart, steps: min(30, model.hessianSize), reorthogonalize: false, apply: apply)
+        let topRitz = try LanczosTridiagonal.ritz(topRun)
+        let lambdaMax = topRitz.values.last ?? 0
+        let top = (residuals: [topRitz.residuals.last ?? 0], matrixVectorProducts: topRun.products)
+        report("λ_max")?(topRun.products)
+        // Normal directions just above the top Ritz value (at most λ_max, and within its residual
+        // bound of an eigenvalue): they never sit among the smallest, even when all curvature
+        // is ≤ 0.
         // (The last term only separates them from an all-zero spectrum; it is far below any δ.)
         op.normalShift = lambdaMax + 2e-3 * abs(lambdaMax) + 10 * (top.residuals.first ?? 0) + Double.leastNormalMagnitude
         // Only the pairs asked for (at least λ_min with its vector): at saddles λ_min is often
@@ -430,7 +443,7 @@ public enum LandscapeAnalyzer {
         var retries = 0
         while true {
             // Retries get a wider basis (ARPACK needs room for shifts beyond the wanted pairs).
-            let ncv = min(n, max((retries == 0 ? 2 : 3) * nev + 10, 30))
+            let ncv = min(n, basisCap, max((retries == 0 ? 2 : 3) * nev + 10, 30))
             let search: (result: Lanczos.Result, products: Int)
             do {
                 search = try smallestEigenpairs(fixedTolerance: options.lanczosTolerance, start: rng.normals(n)) { tol, start in

@@ -97,54 +97,14 @@ public struct SpectralDensity: Codable, Sendable {
             for i in 0 ..< n { r[i] = (rng.next() & 1) == 0 ? -1 : 1 }
             let z = model.manifold.project(x, Matrix(rows: model.d, cols: model.K + model.N, columnMajor: r)).storage
             let zz = Vector.dot(z, z)
-            let (alpha, beta, used) = try lanczos(op, start: z, steps: k, full: full)
-            products += used
-            let t = try LAPACK.tridiagonalEigen(diagonal: alpha, offDiagonal: beta)
-            let vecs = t.vectors!
-            let weights = (0 ..< t.values.count).map { i -> Double in let c = vecs[0, i]; return zz * c * c }
-            results.append(Probe(nodes: t.values, weights: weights, quadraticForm: zz * alpha[0]))
+            let lz = try LanczosTridiagonal.run(start: z, steps: k, reorthogonalize: full) { v, y in op.apply(v, into: &y) }
+            products += lz.products
+            let t = try LanczosTridiagonal.ritz(lz)
+            results.append(Probe(nodes: t.values, weights: t.firstComponents.map { zz * $0 * $0 }, quadraticForm: zz * lz.alpha[0]))
             progress?(p + 1, options.probes)
         }
         return summarize(model: model, probes: results, steps: k, options: options, full: full, products: products,
                          seconds: Stopwatch.now() - t0)
-    }
-
-    /// Lanczos from `start` (its norm divided out): `α`, `β` of the tridiagonal matrix and the
-    /// products used. Stops early at an invariant subspace (`β` at rounding level).
-    static func lanczos(_ op: TangentHessianOperator, start: [Double], steps k: Int, full: Bool) throws
-        -> (alpha: [Double], beta: [Double], products: Int) {
-        let n = start.count
-        let s0 = Vector.norm(start)
-        guard s0 > 0 else { throw InputError("the probe vector is zero (no tangent directions)") }
-        var basis = Matrix(rows: full ? n : 1, cols: full ? k + 1 : 1)
-        var q = start.map { $0 / s0 }, qPrev = [Double](repeating: 0, count: n)
-        var w = [Double](repeating: 0, count: n)
-        var alpha: [Double] = [], beta: [Double] = []
-        var scale = 0.0
-        if full { basis.setColumn(0, q) }
-        for j in 0 ..< k {
-            op.apply(q, into: &w)
-            let a = Vector.dot(q, w)
-            alpha.append(a)
-            let b = beta.last ?? 0
-            for i in 0 ..< n { w[i] -= a * q[i] + b * qPrev[i] }
-            if full {
-                // Classical Gram–Schmidt twice against every earlier vector, through BLAS.
-                let cols = ColumnSlice(basis, 0 ..< j + 1)
-                for _ in 0 ..< 2 {
-                    let c = BLAS.matVec(.t, cols, w)
-                    BLAS.gemv(.n, cols, c, alpha: -1, beta: 1, into: &w)
-                }
-            }
-            scale = max(scale, abs(a) + b)
-            let nb = Vector.norm(w)
-            if j == k - 1 || nb <= 1e-13 * max(scale, .leastNormalMagnitude) { break }
-            beta.append(nb)
-            qPrev = q
-            for i in 0 ..< n { q[i] = w[i] / nb }
-            if full { basis.setColumn(j + 1, q) }
-        }
-        return (alpha, beta, alpha.count)
     }
 
     static func summarize(model: NormalizedFeatureModel, probes: [Probe], steps: Int, options: Options, full: Bool,

@@ -39,6 +39,9 @@ public struct AnalysisOptions: Sendable {
     /// Residual the automatic Lanczos tolerance aims for, relative to `‖M‖`: a tenth of
     /// `δ`, so a certified saddle needs only `λ_min < −1.1 δ` and `λ_min` is accurate to `δ/10`.
     public static let lanczosResidualTarget = 1e-9
+    /// Step limit of the unrestarted λ_min recurrence (about an hour of products at the CIFAR-100
+    /// size); a run that stops there reports its residual and says so.
+    public static let unrestartedLanczosMaxSteps = 6000
     /// Receives a one-line status during long Lanczos runs (every 10 products).
     public var progress: (@Sendable (String) -> Void)? = nil
     public init(eigenvectors: Int = 0, bestKnownLoss: Double? = nil, method: HessianMethod = .auto) {
@@ -399,9 +402,6 @@ public enum LandscapeAnalyzer {
         let op = TangentHessianOperator(model: model, at: x, firstOrder: fo)
         let apply: ([Double], inout [Double]) -> Void = { v, y in op.apply(v, into: &y) }
         var rng = SeededGenerator(seed: options.seed)
-        // λ_max only sets the scale of δ and the normal shift: 1e-3 relative accuracy suffices
-        // (its residual is reported), and converges in ~100 products where 1e-6 needs ~260.
-        // A short basis (20) costs fewer restarts' worth of reorthogonalization for one end value.
         func report(_ stage: String) -> ((Int) -> Void)? {
             options.progress.map { p in { k in if k % 10 == 0 { p("Lanczos \(stage): \(k) Hessian-vector products") } } }
         }
@@ -441,7 +441,34 @@ public enum LandscapeAnalyzer {
         var lambdaMin = Double.nan, r0 = Double.infinity, delta = 0.0, margin = 0.0
         var counts: [StructuredInertia.Count]? = nil
         var retries = 0
-        while true {
+        // Where no exact count can check it (structured inertia unaffordable), λ_min comes from the
+        // unrestarted recurrence: three vectors instead of ARPACK's basis (30 × 205 MB at the
+        // CIFAR-100 size, read twice per step to reorthogonalize), and the whole Krylov space of
+        // its products instead of a restarted one. Its vector is rebuilt from the Lanczos vectors,
+        // kept where at least 200 fit the memory budget (at m = 1.3·10⁶: 10 MB each), else by a
+        // second pass, paid only when a vector is needed (a strict saddle, or --eigenvectors 1).
+        let unrestarted = blocks == nil && options.eigenvectors <= 1 && options.lanczosTolerance == nil
+        var ritzCoefficients: [Double] = []
+        var keptBasis: [[Double]]? = nil
+        let lowStart = unrestarted ? man.project(x, Matrix(rows: model.d, cols: model.K + model.N, columnMajor: rng.normals(n))).storage : []
+        if unrestarted {
+            let plain = try LanczosTridiagonal.smallest(
+                start: lowStart, maxSteps: AnalysisOptions.unrestartedLanczosMaxSteps,
+                target: { AnalysisOptions.lanczosResidualTarget * max(abs($0), abs(lambdaMax)) },
+                keepBasis: basisCap >= 200 ? min(basisCap, AnalysisOptions.unrestartedLanczosMaxSteps) : 0,
+                apply: apply, progress: report("λ_min"))
+            products += plain.products
+            lambdaMin = plain.value
+            r0 = plain.residual
+            ritzCoefficients = plain.coefficients
+            keptBasis = plain.basis
+            delta = ClassificationRule.zeroThreshold(spectralNorm: max(abs(lambdaMin), abs(lambdaMax)))
+            low = Lanczos.Result(values: [lambdaMin], vectors: [], residuals: [r0], matrixVectorProducts: plain.products, restarts: 0)
+            if !plain.converged {
+                notes.append(String(format: "unrestarted Lanczos stopped after %d steps with λ_min residual %.2e above its target", plain.products, r0))
+            }
+        }
+        while !unrestarted {
             // Retries get a wider basis (ARPACK needs room for shifts beyond the wanted pairs).
             let ncv = min(n, basisCap, max((retries == 0 ? 2 : 3) * nev + 10, 30))
             let search: (result: Lanczos.Result, products: Int)
@@ -484,8 +511,8 @@ public enum LandscapeAnalyzer {
             nev = min(nev + missed, cap)
             retries += 1
         }
-        notes.insert(String(format: "Lanczos (ARPACK dsaupd): λ_min residual %.2e, λ_max residual %.2e, %d Hessian-vector products",
-                            r0, top.residuals.first ?? .nan, products), at: 0)
+        notes.insert(String(format: "Lanczos (%@): λ_min residual %.2e, λ_max residual %.2e, %d Hessian-vector products",
+                            unrestarted ? "unrestarted recurrence" : "ARPACK dsaupd", r0, top.residuals.first ?? .nan, products), at: 0)
         var inertia = Inertia(negative: low.values.filter { $0 < -delta }.count, zero: -1, positive: -1)
         var exact = false
         var certified: Bool? = nil
@@ -521,6 +548,14 @@ public enum LandscapeAnalyzer {
             notes.append("no negative curvature found by Lanczos, but without exact inertia the absence of negative eigenvalues is not proven")
         }
         let wanted = min(max(options.eigenvectors, cls == .strictSaddle ? 1 : 0), low.values.count)
+        if unrestarted && wanted > 0 {
+            // From the kept vectors where they fitted the memory budget, else by a second pass.
+            let ritz = try keptBasis.map { (vector: try LanczosTridiagonal.ritzVector(basis: $0, coefficients: ritzCoefficients), products: 0) }
+                ?? LanczosTridiagonal.ritzVector(start: lowStart, coefficients: ritzCoefficients, apply: apply)
+            products += ritz.products
+            low = Lanczos.Result(values: low.values, vectors: [ritz.vector], residuals: low.residuals,
+                                 matrixVectorProducts: low.matrixVectorProducts + ritz.products, restarts: 0)
+        }
         let pairs = (0 ..< wanted).map { (low.values[$0], Matrix(rows: model.d, cols: model.K + model.N, columnMajor: low.vectors[$0])) }
         let (lowest, orth) = certify(model, at: x, firstOrder: fo, pairs: pairs)
         return PointAnalysis(loss: fo.loss, riemannianGradientNorm: gradNorm, gradientScale: fo.gradientScale, lossBound: model.lossBound,

@@ -52,6 +52,33 @@ public enum LAPACK {
         var c = a; return try eigen(destroying: &c, indices: indices)
     }
 
+    /// Eigenpairs with 0-based ascending indices `indices` of the symmetric tridiagonal matrix
+    /// (`dstevr`, `range = I`, relatively robust representations): O(n) per pair, so a
+    /// convergence check of a long Lanczos run does not pay for all `n` eigenvectors.
+    public static func tridiagonalEigen(diagonal: [Double], offDiagonal: [Double], indices: Range<Int>) throws -> SymmetricEigen {
+        let n = diagonal.count
+        guard offDiagonal.count == Swift.max(0, n - 1) else {
+            throw LinearAlgebraError.dimensionMismatch("dstevr needs n − 1 = \(n - 1) off-diagonal entries, got \(offDiagonal.count)")
+        }
+        guard !indices.isEmpty, indices.lowerBound >= 0, indices.upperBound <= n else {
+            throw LinearAlgebraError.dimensionMismatch("dstevr indices \(indices) outside 0..<\(n)")
+        }
+        guard (diagonal + offDiagonal).allSatisfy(\.isFinite) else { throw LinearAlgebraError.nonFiniteInput(routine: "dstevr") }
+        var d = diagonal, e = offDiagonal + [0]
+        let count = indices.count
+        var w = [Double](repeating: 0, count: n)
+        var z = Matrix(rows: n, cols: count)
+        var found: nc_lapack_int = 0
+        var support = [nc_lapack_int](repeating: 0, count: 2 * Swift.max(1, count))
+        let info = z.storage.withUnsafeMutableBufferPointer { pz in
+            LAPACKE_dstevr(LAPACK_COL_MAJOR, ch("V"), ch("I"), Int32(n), &d, &e, 0, 0,
+                           Int32(indices.lowerBound + 1), Int32(indices.upperBound), 0,
+                           &found, &w, pz.baseAddress!, Int32(n), &support)
+        }
+        try LinearAlgebraError.check(info, "dstevr") { _ in "internal error in the MRRR algorithm" }
+        return SymmetricEigen(values: Array(w.prefix(Int(found))), vectors: z)
+    }
+
     /// Eigenpairs of the symmetric tridiagonal matrix with `diagonal` and `offDiagonal`
     /// (`dstev`, implicit QL/QR): the Lanczos matrix of a quadrature.
     public static func tridiagonalEigen(diagonal: [Double], offDiagonal: [Double]) throws -> SymmetricEigen {

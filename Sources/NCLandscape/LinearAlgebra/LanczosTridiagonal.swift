@@ -14,44 +14,131 @@ public enum LanczosTridiagonal {
         public var products: Int
     }
 
-    /// `k` steps from `start` (its norm divided out), with full reorthogonalization (classical
-    /// Gram–Schmidt twice through BLAS against the stored basis, `k + 1` vectors of `start.count`)
-    /// when `reorthogonalize`, else the three-term recurrence alone. Stops early at an invariant
-    /// subspace (`β` at rounding level of the operator's scale).
-    public static func run(start: [Double], steps k: Int, reorthogonalize full: Bool,
-                           apply: ([Double], inout [Double]) -> Void) throws -> Result {
-        let n = start.count
-        let s0 = Vector.norm(start)
-        guard s0 > 0, s0.isFinite else { throw InputError("the Lanczos start vector is zero or not finite") }
-        var basis = Matrix(rows: full ? n : 1, cols: full ? k + 1 : 1)
-        var q = start.map { $0 / s0 }, qPrev = [Double](repeating: 0, count: n)
-        var w = [Double](repeating: 0, count: n)
+    /// The three-term recurrence `β_{j+1} q_{j+1} = A q_j − α_j q_j − β_j q_{j−1}`, one step at a time.
+    struct Recurrence {
+        var q: [Double], qPrev: [Double], w: [Double]
         var alpha: [Double] = [], beta: [Double] = []
-        var scale = 0.0, last = 0.0
-        if full { basis.setColumn(0, q) }
-        for j in 0 ..< k {
+        var scale = 0.0, lastBeta = 0.0
+        /// `β` fell to rounding level of the operator's scale: an invariant subspace.
+        var exhausted = false
+
+        init(start: [Double]) throws {
+            let s0 = Vector.norm(start)
+            guard s0 > 0, s0.isFinite else { throw InputError("the Lanczos start vector is zero or not finite") }
+            q = start.map { $0 / s0 }
+            qPrev = [Double](repeating: 0, count: start.count)
+            w = qPrev
+        }
+
+        /// One product; `q` then holds the next basis vector unless `exhausted`. With a `basis`
+        /// (columns `0…j` holding the earlier vectors), classical Gram–Schmidt twice through BLAS.
+        mutating func step(apply: ([Double], inout [Double]) -> Void, basis: Matrix?) {
+            let n = q.count
             apply(q, &w)
             let a = Vector.dot(q, w)
             alpha.append(a)
             let b = beta.last ?? 0
             for i in 0 ..< n { w[i] -= a * q[i] + b * qPrev[i] }
-            if full {
-                let cols = ColumnSlice(basis, 0 ..< j + 1)
+            if let basis {
+                let cols = ColumnSlice(basis, 0 ..< alpha.count)
                 for _ in 0 ..< 2 {
                     let c = BLAS.matVec(.t, cols, w)
                     BLAS.gemv(.n, cols, c, alpha: -1, beta: 1, into: &w)
                 }
             }
             scale = max(scale, abs(a) + b)
-            let nb = Vector.norm(w)
-            last = nb
-            if j == k - 1 || nb <= 1e-13 * max(scale, .leastNormalMagnitude) { break }
-            beta.append(nb)
-            qPrev = q
-            for i in 0 ..< n { q[i] = w[i] / nb }
-            if full { basis.setColumn(j + 1, q) }
+            lastBeta = Vector.norm(w)
+            if lastBeta <= 1e-13 * max(scale, .leastNormalMagnitude) { exhausted = true; return }
+            beta.append(lastBeta)
+            swap(&qPrev, &q)
+            for i in 0 ..< n { q[i] = w[i] / lastBeta }
         }
-        return Result(alpha: alpha, beta: beta, lastBeta: last, products: alpha.count)
+
+        var result: Result {
+            Result(alpha: alpha, beta: Array(beta.prefix(max(alpha.count - 1, 0))), lastBeta: lastBeta, products: alpha.count)
+        }
+    }
+
+    /// `k` steps from `start` (its norm divided out), with full reorthogonalization (classical
+    /// Gram–Schmidt twice through BLAS against the stored basis, `k + 1` vectors of `start.count`)
+    /// when `reorthogonalize`, else the three-term recurrence alone. Stops early at an invariant
+    /// subspace (`β` at rounding level of the operator's scale).
+    public static func run(start: [Double], steps k: Int, reorthogonalize full: Bool,
+                           apply: ([Double], inout [Double]) -> Void) throws -> Result {
+        var rec = try Recurrence(start: start)
+        var basis: Matrix? = full ? Matrix(rows: start.count, cols: k + 1) : nil
+        basis?.setColumn(0, rec.q)
+        for j in 0 ..< k {
+            rec.step(apply: apply, basis: basis)
+            if rec.exhausted || j == k - 1 { break }
+            basis?.setColumn(j + 1, rec.q)
+        }
+        return rec.result
+    }
+
+    /// The smallest eigenvalue of a symmetric operator by the unrestarted recurrence, without
+    /// reorthogonalization: only three vectors are stored, and `k` steps give the best Rayleigh
+    /// quotient over the whole Krylov space `K_k(A, q₁)` (an implicitly restarted method with a
+    /// basis of `p` vectors searches a smaller space for the same products). Lost orthogonality
+    /// only adds copies of converged Ritz values; it does not move the smallest one, and
+    /// `β_k |s_{k,1}|` stays its residual up to O(ε‖A‖) (Paige). Every `checkEvery` steps the
+    /// smallest pair of `T_k` is computed (`dstevr`, O(k)); the run stops when its residual is at
+    /// most `target(θ)`, or after `maxSteps`.
+    ///
+    /// `coefficients` are the smallest eigenvector `s` of `T_k`, for `ritzVector`. The first
+    /// `keepBasis` Lanczos vectors are kept (for the Ritz vector without a second pass); `basis`
+    /// is nil when the run needed more.
+    public static func smallest(start: [Double], maxSteps: Int, checkEvery: Int = 10, target: (Double) -> Double,
+                                keepBasis: Int = 0, apply: ([Double], inout [Double]) -> Void,
+                                progress: ((Int) -> Void)? = nil) throws
+        -> (value: Double, residual: Double, coefficients: [Double], basis: [[Double]]?, products: Int, converged: Bool) {
+        var rec = try Recurrence(start: start)
+        var basis: [[Double]]? = keepBasis > 0 ? [rec.q] : nil
+        var value = Double.nan, residual = Double.infinity, s: [Double] = []
+        var converged = false
+        while rec.alpha.count < maxSteps {
+            rec.step(apply: apply, basis: nil)
+            progress?(rec.alpha.count)
+            let k = rec.alpha.count
+            if basis != nil { if k < keepBasis && !rec.exhausted { basis!.append(rec.q) } else if k >= keepBasis { basis = nil } }
+            guard rec.exhausted || k % checkEvery == 0 || k == maxSteps else { continue }
+            let r = rec.result
+            let pair = try LAPACK.tridiagonalEigen(diagonal: r.alpha, offDiagonal: r.beta, indices: 0 ..< 1)
+            guard let v = pair.vectors, let theta = pair.values.first else { break }
+            value = theta
+            s = (0 ..< k).map { v[$0, 0] }
+            residual = rec.exhausted ? 0 : abs(rec.lastBeta * s[k - 1])
+            if residual <= target(theta) || rec.exhausted { converged = true; break }
+        }
+        if let b = basis, b.count < s.count { basis = nil }
+        return (value, residual, s, basis, rec.alpha.count, converged)
+    }
+
+    /// The Ritz vector `Σ_j s_j q_j` from kept Lanczos vectors (no products). Unit norm.
+    public static func ritzVector(basis: [[Double]], coefficients s: [Double]) throws -> [Double] {
+        guard let n = basis.first?.count, basis.count >= s.count else { throw InputError("the Lanczos basis is shorter than the Ritz coefficients") }
+        var y = [Double](repeating: 0, count: n)
+        for (j, c) in s.enumerated() { let q = basis[j]; for i in 0 ..< n { y[i] += c * q[i] } }
+        let norm = Vector.norm(y)
+        guard norm > 0, norm.isFinite else { throw InputError("the Ritz vector vanished") }
+        return y.map { $0 / norm }
+    }
+
+    /// The Ritz vector `Σ_j s_j q_j` of a run of `smallest` from the same `start`: the recurrence
+    /// is repeated (the same products in the same order, `s.count − 1` of them), so no basis is
+    /// stored. Unit norm.
+    public static func ritzVector(start: [Double], coefficients s: [Double],
+                                  apply: ([Double], inout [Double]) -> Void) throws -> (vector: [Double], products: Int) {
+        var rec = try Recurrence(start: start)
+        var y = [Double](repeating: 0, count: start.count)
+        for j in s.indices {
+            let c = s[j]
+            for i in 0 ..< y.count { y[i] += c * rec.q[i] }
+            if j + 1 < s.count { rec.step(apply: apply, basis: nil) }
+        }
+        let norm = Vector.norm(y)
+        guard norm > 0, norm.isFinite else { throw InputError("the Ritz vector vanished") }
+        return (y.map { $0 / norm }, max(s.count - 1, 0))
     }
 
     /// Ritz values of `T_k`, ascending, with their residual bounds `β_k |s_{k,i}|`.

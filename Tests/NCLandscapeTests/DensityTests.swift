@@ -52,6 +52,19 @@ final class DensityTests: XCTestCase {
 }
 
 final class ReportedInertiaTests: XCTestCase {
+    /// Zero eigenvalues beyond ν are a statement about critical points: 0 at the ETF, null at a
+    /// random (non-critical) point, where the count minus ν was negative.
+    func testExtraZeroEigenvaluesOnlyAtCriticalPoints() throws {
+        let model = try NormalizedFeatureModel(K: 4, d: 5, n: 3, tau: 2)
+        var rng = SeededGenerator(seed: 3)
+        let random = try LandscapeAnalyzer.analyze(model, at: model.manifold.randomPoint(using: &rng), options: AnalysisOptions(method: .dense))
+        XCTAssertEqual(random.classification, .notCritical)
+        XCTAssertNil(random.extraZeroEigenvalues)
+        let etf = try LandscapeAnalyzer.analyze(model, at: try SpecialPoints.make(.etf, model: model, rng: &rng), options: AnalysisOptions(method: .dense))
+        XCTAssertEqual(etf.classification, .globalMinimizer)
+        XCTAssertEqual(etf.extraZeroEigenvalues, 0)
+    }
+
     /// Counts Lanczos could not certify are null in the JSON, never −1.
     func testUnknownCountsAreNull() throws {
         let model = try NormalizedFeatureModel(K: 4, d: 5, n: 3, tau: 2)

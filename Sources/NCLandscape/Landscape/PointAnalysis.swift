@@ -112,8 +112,12 @@ public struct PointAnalysis: Sendable {
 
     /// Number of negative eigenvalues (the Morse index where the point is nondegenerate).
     public var index: Int { inertia.negative }
-    /// Zero eigenvalues beyond the `ν` the symmetry forces (nil when the inertia is not exact).
-    public var extraZeroEigenvalues: Int? { inertiaExact ? inertia.zero - symmetryNullity : nil }
+    /// Zero eigenvalues beyond the `ν` the symmetry forces (nil when the inertia is not exact, or
+    /// at a non-critical point, where the orbit directions are not zero eigenvalues and the
+    /// difference would mean nothing — it came out −10 at a random point).
+    public var extraZeroEigenvalues: Int? {
+        inertiaExact && classification != .notCritical ? inertia.zero - symmetryNullity : nil
+    }
     /// Whether the label came from the loss meeting a proven bound rather than from an eigenvalue.
     public var decidedByValue: Bool {
         classification == .globalMinimizer && (lossBound?.isMet(by: loss) ?? false) && !(quotientLambdaMin.map { $0 > delta } ?? false)

@@ -102,6 +102,11 @@ final class ScaleTests: XCTestCase {
             XCTAssertFalse(lz.inertiaExact)
             XCTAssertTrue(lz.notes.first?.contains("unrestarted") ?? false, "\(lz.notes)")
             XCTAssertEqual(lz.lambdaMin, dense.lambdaMin, accuracy: 1e-8, "point \(i)")
+            // The random-start bound holds (at m = 64 it is loose: the theorem ignores that k ≥ m
+            // steps would make the Krylov space the whole space).
+            let bound = try XCTUnwrap(lz.lambdaMinProbabilisticLowerBound, "point \(i)")
+            XCTAssertLessThanOrEqual(bound, dense.lambdaMin + 1e-12, "point \(i)")
+            XCTAssertEqual(lz.lambdaMinBoundFailureProbability, AnalysisOptions.probabilisticBoundFailure)
             if dense.classification == .strictSaddle {
                 XCTAssertEqual(lz.classification, .strictSaddle, "point \(i)")
                 let v = try XCTUnwrap(lz.lowest.first, "point \(i)")
@@ -139,6 +144,32 @@ final class ScaleTests: XCTestCase {
         let res = Vector.norm(zip(av, v1).map { $0 - kept.value * $1 })
         XCTAssertLessThan(res, kept.residual + 1e-12)
         XCTAssertGreaterThan(abs(v1[17]), 1 - 1e-6)
+    }
+
+    /// The Kuczyński–Woźniakowski ε: it shrinks like 1/k² and grows with log √n / failure; and at
+    /// a fixed step count chosen short (so Lanczos is far from converged), the stated bound holds
+    /// for 200 random starts on a spectrum with an isolated bottom eigenvalue, while a bound with a
+    /// 10× smaller ε fails for some of them (the statement is not vacuous). Uniform spectrum on
+    /// [0, 1]: no gap, the worst case for Krylov convergence at the bottom.
+    func testRandomStartBoundHoldsAndIsNotVacuous() throws {
+        let e1 = LanczosTridiagonal.randomStartRelativeErrorBound(dimension: 1000, steps: 50, failure: 1e-6)
+        let e2 = LanczosTridiagonal.randomStartRelativeErrorBound(dimension: 1000, steps: 100, failure: 1e-6)
+        XCTAssertEqual(e1 / e2, pow(199.0 / 99.0, 2), accuracy: 1e-9)
+        XCTAssertGreaterThan(LanczosTridiagonal.randomStartRelativeErrorBound(dimension: 1000, steps: 50, failure: 1e-9), e1)
+        let n = 1000, k = 12
+        var rng = SeededGenerator(seed: 21)
+        let diag = (0 ..< n).map { i in Double(i) / Double(n - 1) }
+        let apply: ([Double], inout [Double]) -> Void = { v, y in for i in 0 ..< n { y[i] = diag[i] * v[i] } }
+        let eps = LanczosTridiagonal.randomStartRelativeErrorBound(dimension: n, steps: k, failure: 0.01)
+        let spread = diag.max()! - diag.min()!
+        var tighterFailed = 0, worst = 0.0
+        for _ in 0 ..< 200 {
+            let r = try LanczosTridiagonal.smallest(start: rng.normals(n), maxSteps: k, checkEvery: k, target: { _ in 0 }, apply: apply)
+            XCTAssertGreaterThanOrEqual(0.0, r.value - eps * spread - 1e-12)
+            worst = max(worst, r.value / spread)
+            if 0.0 < r.value - 0.1 * eps * spread { tighterFailed += 1 }
+        }
+        XCTAssertGreaterThan(tighterFailed, 0, "a 10× tighter bound should fail for some start (ε = \(eps), worst relative error \(worst))")
     }
 
     /// Asking Lanczos for more pairs than the tangent space has (m = 4) at a point whose curvature

@@ -42,6 +42,8 @@ public struct AnalysisOptions: Sendable {
     /// Step limit of the unrestarted λ_min recurrence (about an hour of products at the CIFAR-100
     /// size); a run that stops there reports its residual and says so.
     public static let unrestartedLanczosMaxSteps = 6000
+    /// Failure probability of the random-start λ_min bound reported where no exact count fits.
+    public static let probabilisticBoundFailure = 1e-6
     /// Receives a one-line status during long Lanczos runs (every 10 products).
     public var progress: (@Sendable (String) -> Void)? = nil
     public init(eigenvectors: Int = 0, bestKnownLoss: Double? = nil, method: HessianMethod = .auto) {
@@ -105,6 +107,11 @@ public struct PointAnalysis: Sendable {
     /// Lanczos only, at a minimizer: what exact counts prove about `λ_min(M_⊥)` (`100δ` when
     /// no eigenvalue lies in `(δ, 100δ]`, else `δ`), since the value itself is not computed.
     public var quotientLambdaMinLowerBound: Double? = nil
+    /// Unrestarted Lanczos from a random tangent start, where no exact count fits: a lower bound
+    /// on λ_min that holds with probability `1 − lambdaMinBoundFailureProbability` over the start
+    /// vector (Kuczyński–Woźniakowski; docs/formulas.md §5). Not a proof.
+    public var lambdaMinProbabilisticLowerBound: Double? = nil
+    public var lambdaMinBoundFailureProbability: Double? = nil
 
     /// Whether `λ_min` is proven to be the smallest eigenvalue: always for the complete spectra
     /// (`dense`, `reduced`); for Lanczos when structured inertia counted none below it.
@@ -454,6 +461,7 @@ public enum LandscapeAnalyzer {
         let unrestarted = blocks == nil && options.eigenvectors <= 1 && options.lanczosTolerance == nil
         var ritzCoefficients: [Double] = []
         var keptBasis: [[Double]]? = nil
+        var probabilisticBound: Double? = nil
         let lowStart = unrestarted ? man.project(x, Matrix(rows: model.d, cols: model.K + model.N, columnMajor: rng.normals(n))).storage : []
         if unrestarted {
             let plain = try LanczosTridiagonal.smallest(
@@ -468,6 +476,18 @@ public enum LandscapeAnalyzer {
             keptBasis = plain.basis
             delta = ClassificationRule.zeroThreshold(spectralNorm: max(abs(lambdaMin), abs(lambdaMax)))
             low = Lanczos.Result(values: [lambdaMin], vectors: [], residuals: [r0], matrixVectorProducts: plain.products, restarts: 0)
+            // The start is an isotropic Gaussian projected on the tangent space, i.e. uniform on
+            // the sphere of the m-dimensional space the Hessian acts on. The spread uses λ_max plus
+            // its residual (an upper estimate) and solves b = ε(Λ − θ + b) for the bound's gap b.
+            let eps = LanczosTridiagonal.randomStartRelativeErrorBound(dimension: model.hessianSize, steps: plain.products,
+                                                                      failure: AnalysisOptions.probabilisticBoundFailure)
+            if eps < 1 {
+                let upper = lambdaMax + (top.residuals.first ?? 0)
+                let gap = eps * max(upper - lambdaMin, 0) / (1 - eps)
+                probabilisticBound = lambdaMin - gap
+                notes.append(String(format: "no exact count fits: with probability ≥ 1 − %.0e over the random start, no eigenvalue lies below %.6g (λ_min − %.2e; Kuczyński–Woźniakowski, %d steps)",
+                                    AnalysisOptions.probabilisticBoundFailure, lambdaMin - gap, gap, plain.products))
+            }
             if !plain.converged {
                 notes.append(String(format: "unrestarted Lanczos stopped after %d steps with λ_min residual %.2e above its target", plain.products, r0))
             }
@@ -569,6 +589,8 @@ public enum LandscapeAnalyzer {
                              optimalLoss: model.optimalLoss, lowest: lowest, orthogonalityError: orth,
                              method: .lanczos, hessianSize: model.hessianSize,
                              hessianVectorProducts: products, collapseDeviation: nil, notes: notes,
-                             lanczosLambdaMinCertified: certified, quotientLambdaMinLowerBound: quotientLowerBound)
+                             lanczosLambdaMinCertified: certified, quotientLambdaMinLowerBound: quotientLowerBound,
+                             lambdaMinProbabilisticLowerBound: probabilisticBound,
+                             lambdaMinBoundFailureProbability: probabilisticBound == nil ? nil : AnalysisOptions.probabilisticBoundFailure)
     }
 }

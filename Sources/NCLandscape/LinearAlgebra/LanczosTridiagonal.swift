@@ -1,3 +1,5 @@
+import Foundation
+
 /// The plain Lanczos recurrence on a symmetric operator, returning the tridiagonal matrix:
 /// the quadrature of stochastic Lanczos quadrature and a cheap extreme-eigenvalue estimate.
 /// (Eigenpairs with certified residuals come from ARPACK, `Lanczos`; this recurrence keeps no
@@ -139,6 +141,19 @@ public enum LanczosTridiagonal {
         let norm = Vector.norm(y)
         guard norm > 0, norm.isFinite else { throw InputError("the Ritz vector vanished") }
         return (y.map { $0 / norm }, max(s.count - 1, 0))
+    }
+
+    /// Kuczyński–Woźniakowski (1992): for a start vector uniform on the unit sphere of an
+    /// `n`-dimensional space, after `k ≥ 2` Lanczos steps the extreme Ritz value `θ` satisfies
+    /// `P[(θ − λ_min) > ε (λ_max − λ_min)] ≤ 1.648 √n e^{−√ε (2k − 1)}`. This returns the `ε`
+    /// at which that probability equals `failure`: with probability `≥ 1 − failure` over the start
+    /// vector, no eigenvalue lies below `θ − ε (λ_max − λ_min)`. (Exact-arithmetic statement;
+    /// finite-precision Lanczos behaves as exact Lanczos on a matrix with eigenvalues clustered
+    /// within O(ε_mach‖A‖) of the true ones, Greenbaum 1989.)
+    public static func randomStartRelativeErrorBound(dimension n: Int, steps k: Int, failure: Double) -> Double {
+        guard k >= 2, n >= 1, failure > 0, failure < 1 else { return 1 }
+        let root = log(1.648 * Double(n).squareRoot() / failure) / Double(2 * k - 1)
+        return min(1, max(0, root) * max(0, root))
     }
 
     /// Ritz values of `T_k`, ascending, with their residual bounds `β_k |s_{k,i}|`.

@@ -41,6 +41,10 @@ public struct SpectrumSummary: Codable, Sendable {
     public var inertiaExact: Bool
     /// Whether `λ_min` is proven smallest (complete spectrum, or Lanczos checked by an exact count).
     @NullEncodable public var lambdaMinCertified: Bool?
+    /// Where no exact count fits: a lower bound on λ_min holding with probability
+    /// `1 − lambdaMinBoundFailureProbability` over Lanczos's random start (not a proof).
+    @NullEncodable public var lambdaMinProbabilisticLowerBound: Double?
+    @NullEncodable public var lambdaMinBoundFailureProbability: Double?
     public var index: Int
     public var rank: Int
     public var symmetryNullity: Int
@@ -80,6 +84,8 @@ public struct SpectrumSummary: Codable, Sendable {
         nonIsolated = a.nonIsolated; extraZeroEigenvalues = a.extraZeroEigenvalues
         eigenvalues = a.eigenvalues; eigenvaluesComplete = a.eigenvaluesComplete; inertiaExact = a.inertiaExact
         lambdaMinCertified = a.lambdaMinCertified
+        lambdaMinProbabilisticLowerBound = a.lambdaMinProbabilisticLowerBound
+        lambdaMinBoundFailureProbability = a.lambdaMinBoundFailureProbability
         hessianVectorProducts = a.hessianVectorProducts; collapseDeviation = a.collapseDeviation; notes = a.notes
         lambdaMin = a.lambdaMin; lambdaMax = a.lambdaMax; quotientLambdaMin = a.quotientLambdaMin
         zeroThreshold = a.delta; inertia = ReportedInertia(a.inertia, exact: a.inertiaExact); index = a.index; rank = a.rank; symmetryNullity = a.symmetryNullity
@@ -174,7 +180,7 @@ public enum SpectrumReport {
         | Hessian size m, method | \(s.hessianSize), \(s.method.rawValue)\(s.hessianVectorProducts.map { " (\($0) Hessian-vector products)" } ?? "") |
         | eigenvalues listed | \(s.eigenvaluesComplete ? "all \(s.eigenvalues.count)" : "the \(s.eigenvalues.count) extreme ones Lanczos computed") |
         | inertia exact | \(s.inertiaExact ? "yes" : "no (negative count is a lower bound)") |
-        | λ_min proven smallest | \(s.lambdaMinCertified.map { $0 ? "yes" : "NO: an exact count found eigenvalues below it" } ?? "not checked (structured inertia too expensive)") |
+        | λ_min proven smallest | \(s.lambdaMinCertified.map { $0 ? "yes" : "NO: an exact count found eigenvalues below it" } ?? "not checked (structured inertia too expensive)")\(s.lambdaMinProbabilisticLowerBound.map { String(format: "; with probability ≥ 1 − %.0e over the random start, none below %.6g", s.lambdaMinBoundFailureProbability ?? .nan, $0) } ?? "") |
         | Newton polishing | \(s.polishIterations.map { "\($0) iterations, \(s.polishMethod ?? "")" } ?? "not polished") |
         | BLAS | \(s.blas) |
 

@@ -9,7 +9,8 @@ source scripts/setup.sh
 swift build -c release --product nclandscape >&2
 if [[ $# -eq 0 ]]; then
     if .build/release/nclandscape help verify >/dev/null 2>&1; then
-        set -- verify
+        # The default run is seconds long: redo it each time instead of refusing its old folder.
+        set -- verify --force
     else
         .build/release/nclandscape point anti -o .build/example-anti.json
         set -- spectrum .build/example-anti.json

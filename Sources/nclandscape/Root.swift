@@ -118,7 +118,7 @@ var stderrIsTerminal: Bool { isatty(2) == 1 }
 
 /// How one point's spectrum is computed: shared by `spectrum` and `analyze`.
 struct SpectrumMethodOptions: ParsableArguments {
-    @Option(name: .customLong("method"), help: "auto | dense | reduced | lanczos | density. auto: reduced at collapsed points, dense up to m = 8000, else Lanczos + structured inertia. density (spectrum only): the eigenvalue density by stochastic Lanczos quadrature, with --probes, --steps. Default: auto.")
+    @Option(name: .customLong("method"), help: "auto | dense | reduced | lanczos | density. auto: reduced at collapsed points, dense up to m = 8000, else Lanczos + structured inertia (where the exact counts are too expensive, λ_min comes from the unrestarted Lanczos recurrence, reported with a probabilistic lower bound, and the index is a lower bound). density (spectrum only): the eigenvalue density by stochastic Lanczos quadrature, with --probes, --steps. Default: auto.")
     var choice: SpectrumMethodChoice = .auto
 
     /// The exact-spectrum method (`density` is not one; `spectrum` handles it separately).

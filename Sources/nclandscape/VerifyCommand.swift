@@ -18,7 +18,7 @@ struct SearchOptions: ParsableArguments {
     var resume = false
     @Flag(name: .customLong("force"), help: "Start over in an --out folder that already holds a run (its logs are replaced).")
     var force = false
-    @Option(name: .customLong("method"), help: "auto | dense | reduced | lanczos: how each point's spectrum is computed (auto: reduced at collapsed points, dense up to m = 8000, else Lanczos + structured inertia). Default: auto.")
+    @Option(name: .customLong("method"), help: "auto | dense | reduced | lanczos: how each point's spectrum is computed (auto: reduced at collapsed points, dense up to m = 8000, else Lanczos + structured inertia, or the unrestarted recurrence where exact counts are too expensive). Default: auto.")
     var method: HessianMethod?
 
     var isUnset: Bool { starts == nil && seed == nil && !noAnsatz && method == nil }

@@ -151,7 +151,7 @@ public struct RiemannianGradientDescent: RiemannianOptimizer {
             case let .fixed(eta):
                 alpha = eta
                 next = Iterate(model, at: man.retract(cur.point, (-eta) * cur.gradient))
-            case let .armijo(initial):
+            case .armijo:
                 // Growing trial steps, capped by the step's length (π: every sphere factor has
                 // diameter π), not by α itself: in the saturated regime (large τ) the gradient
                 // shrinks exponentially and a fixed cap on α makes descent crawl.

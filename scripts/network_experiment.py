@@ -116,7 +116,8 @@ def main():
                      f"{r['nc3']:.3g} | {r['riemannianGradientNorm']:.3g} | {r['lambdaMin']:.3g} | {r['index'] if r['index'] is not None else '—'} | "
                      f"{r['classification']} | {r['distanceToCollapsePerColumn']:.3g} |")
     with open(os.path.join(a.out, "README.md"), "w") as f:
-        f.write("\n".join(lines) + "\n\n![NC curves](nc_curves.svg)\n")
+        # The written reading lives in READING.md so that a rerun does not erase it.
+        f.write("\n".join(lines) + "\n\n![NC curves](nc_curves.svg)\n\nReading: [READING.md](READING.md).\n")
     try:
         import matplotlib; matplotlib.use("Agg"); import matplotlib.pyplot as plt
         fig, ax = plt.subplots(1, 3, figsize=(13, 3.8))

@@ -9,6 +9,7 @@
 # Records wall seconds, peak resident memory (GNU time), Hessian-vector products, λ_min, class.
 # Usage: ./scripts/bench-cifar.sh [outdir] [budget-GiB]   (defaults: results/scale, 8)
 #   LIMIT=seconds caps each run (default 1800); a run stopped there is reported as such.
+#   RUNS="lanczos-near ..." runs only those (default: all three); rows go to $OUT/cifar-partial.*
 # Needs ~1.5 GB of scratch space for the .npy inputs (deleted at exit) and python3-numpy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +43,7 @@ PY
 
 run() {  # run NAME ARGS... : one timed spectrum call, one JSON line appended to $tmp/rows.jsonl
     local name="$1"; shift
+    if [[ -n "${RUNS:-}" && " $RUNS " != *" $name "* ]]; then return; fi
     echo "bench-cifar: $name" >&2
     local status=0
     ( cd "$tmp" && /usr/bin/time -v timeout "$LIMIT" "$BIN" spectrum --labels y.npy --tau 2 --memory-budget "$BUDGET" --json "$@" \
@@ -98,6 +100,7 @@ for r in rows:
 print("\nBaseline: the previous version (ARPACK for λ_min and λ_max) at a random point of this size on the same "
       "machine took 858 s, 489 Hessian-vector products, 9.4 GB peak (not re-run here; see README.md).")
 PY
-mv "$tmp/rows.jsonl" "$OUT/cifar.jsonl"
-mv "$tmp/cifar.md" "$OUT/cifar.md"
-cat "$OUT/cifar.md"
+name=cifar; [[ -n "${RUNS:-}" ]] && name=cifar-partial
+mv "$tmp/rows.jsonl" "$OUT/$name.jsonl"
+mv "$tmp/cifar.md" "$OUT/$name.md"
+cat "$OUT/$name.md"

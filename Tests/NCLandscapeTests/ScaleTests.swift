@@ -101,7 +101,11 @@ final class ScaleTests: XCTestCase {
             let lz = try LandscapeAnalyzer.analyze(model, at: x, options: o)
             XCTAssertFalse(lz.inertiaExact)
             XCTAssertTrue(lz.notes.first?.contains("unrestarted") ?? false, "\(lz.notes)")
-            XCTAssertEqual(lz.lambdaMin, dense.lambdaMin, accuracy: 1e-8, "point \(i)")
+            // At critical points the run stops at residual δ/10; at the random (non-critical)
+            // point λ_min decides nothing and is reported to residual 1e-6‖M‖ (‖M‖ ≤ 5 here).
+            let norm = max(abs(dense.lambdaMin), abs(dense.lambdaMax))
+            XCTAssertEqual(lz.lambdaMin, dense.lambdaMin, accuracy: dense.classification == .notCritical ? 1e-6 * norm : 1e-8, "point \(i)")
+            XCTAssertGreaterThanOrEqual(lz.lambdaMin, dense.lambdaMin - 1e-12, "point \(i)")
             // The random-start bound holds (at m = 64 it is loose: the theorem ignores that k ≥ m
             // steps would make the Krylov space the whole space).
             let bound = try XCTUnwrap(lz.lambdaMinProbabilisticLowerBound, "point \(i)")
@@ -128,8 +132,8 @@ final class ScaleTests: XCTestCase {
         let apply: ([Double], inout [Double]) -> Void = { v, y in for i in 0 ..< n { y[i] = diag[i] * v[i] } }
         let start = rng.normals(n)
         let target = { (_: Double) in 1e-10 }
-        let kept = try LanczosTridiagonal.smallest(start: start, maxSteps: 2000, target: target, keepBasis: 2000, apply: apply)
-        let replay = try LanczosTridiagonal.smallest(start: start, maxSteps: 2000, target: target, keepBasis: 0, apply: apply)
+        let kept = try LanczosTridiagonal.smallest(start: start, maxSteps: 2000, target: { t, _ in target(t) }, keepBasis: 2000, apply: apply)
+        let replay = try LanczosTridiagonal.smallest(start: start, maxSteps: 2000, target: { t, _ in target(t) }, keepBasis: 0, apply: apply)
         XCTAssertTrue(kept.converged)
         XCTAssertNil(replay.basis)
         XCTAssertEqual(kept.value, -1e-6, accuracy: 1e-10)
@@ -164,7 +168,7 @@ final class ScaleTests: XCTestCase {
         let spread = diag.max()! - diag.min()!
         var tighterFailed = 0, worst = 0.0
         for _ in 0 ..< 200 {
-            let r = try LanczosTridiagonal.smallest(start: rng.normals(n), maxSteps: k, checkEvery: k, target: { _ in 0 }, apply: apply)
+            let r = try LanczosTridiagonal.smallest(start: rng.normals(n), maxSteps: k, checkEvery: k, target: { _, _ in 0 }, apply: apply)
             XCTAssertGreaterThanOrEqual(0.0, r.value - eps * spread - 1e-12)
             worst = max(worst, r.value / spread)
             if 0.0 < r.value - 0.1 * eps * spread { tighterFailed += 1 }

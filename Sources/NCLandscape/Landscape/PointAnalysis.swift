@@ -42,6 +42,11 @@ public struct AnalysisOptions: Sendable {
     /// Step limit of the unrestarted λ_min recurrence (about an hour of products at the CIFAR-100
     /// size); a run that stops there reports its residual and says so.
     public static let unrestartedLanczosMaxSteps = 6000
+    /// Residual target (relative to ‖M‖) of the unrestarted λ_min run at points that are not
+    /// critical under any ‖M‖ the random-start bound allows: there λ_min is reported, not used.
+    public static let nonCriticalResidualTarget = 1e-6
+    /// … used only once the random-start bound puts λ_min within this fraction of θ.
+    public static let nonCriticalRelativeGap = 1e-2
     /// Failure probability of the random-start λ_min bound reported where no exact count fits.
     public static let probabilisticBoundFailure = 1e-6
     /// Receives a one-line status during long Lanczos runs (every 10 products).
@@ -464,9 +469,27 @@ public enum LandscapeAnalyzer {
         var probabilisticBound: Double? = nil
         let lowStart = unrestarted ? man.project(x, Matrix(rows: model.d, cols: model.K + model.N, columnMajor: rng.normals(n))).storage : []
         if unrestarted {
+            let upperTop = lambdaMax + (top.residuals.first ?? 0)
             let plain = try LanczosTridiagonal.smallest(
                 start: lowStart, maxSteps: AnalysisOptions.unrestartedLanczosMaxSteps,
-                target: { AnalysisOptions.lanczosResidualTarget * max(abs($0), abs(lambdaMax)) },
+                target: { theta, steps in
+                    // λ_min decides nothing at a point that is not critical, so there it is only
+                    // reported: to residual 1e-6·‖M‖ instead of δ/10, once the random-start bound
+                    // (probability ≥ 1 − 1e-6) places λ_min within 1% of θ. A small residual alone
+                    // only says θ is near *some* eigenvalue: at a near-collapse point it was met
+                    // after 20 steps by a Ritz value the bound could not separate from −0.01.
+                    // "Not critical" must hold for any ‖M‖ that bound still allows.
+                    let norm = max(abs(theta), abs(lambdaMax))
+                    let eps = LanczosTridiagonal.randomStartRelativeErrorBound(dimension: model.hessianSize, steps: steps,
+                                                                              failure: AnalysisOptions.probabilisticBoundFailure)
+                    guard eps < 1 else { return AnalysisOptions.lanczosResidualTarget * norm }
+                    let gap = eps * max(upperTop - theta, 0) / (1 - eps)
+                    let upperNorm = max(norm, abs(upperTop), abs(theta - gap))
+                    let clearlyNotCritical = !ClassificationRule.isCritical(gradientNorm: gradNorm, spectralNorm: upperNorm,
+                                                                           gradientScale: fo.gradientScale)
+                    let located = gap <= AnalysisOptions.nonCriticalRelativeGap * abs(theta)
+                    return (clearlyNotCritical && located ? AnalysisOptions.nonCriticalResidualTarget : AnalysisOptions.lanczosResidualTarget) * norm
+                },
                 keepBasis: basisCap >= 200 ? min(basisCap, AnalysisOptions.unrestartedLanczosMaxSteps) : 0,
                 apply: apply, progress: report("λ_min"))
             products += plain.products
@@ -482,8 +505,7 @@ public enum LandscapeAnalyzer {
             let eps = LanczosTridiagonal.randomStartRelativeErrorBound(dimension: model.hessianSize, steps: plain.products,
                                                                       failure: AnalysisOptions.probabilisticBoundFailure)
             if eps < 1 {
-                let upper = lambdaMax + (top.residuals.first ?? 0)
-                let gap = eps * max(upper - lambdaMin, 0) / (1 - eps)
+                let gap = eps * max(upperTop - lambdaMin, 0) / (1 - eps)
                 probabilisticBound = lambdaMin - gap
                 notes.append(String(format: "no exact count fits: with probability ≥ 1 − %.0e over the random start, no eigenvalue lies below %.6g (λ_min − %.2e; Kuczyński–Woźniakowski, %d steps)",
                                     AnalysisOptions.probabilisticBoundFailure, lambdaMin - gap, gap, plain.products))

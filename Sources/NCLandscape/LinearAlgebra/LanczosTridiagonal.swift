@@ -90,7 +90,7 @@ public enum LanczosTridiagonal {
     /// `coefficients` are the smallest eigenvector `s` of `T_k`, for `ritzVector`. The first
     /// `keepBasis` Lanczos vectors are kept (for the Ritz vector without a second pass); `basis`
     /// is nil when the run needed more.
-    public static func smallest(start: [Double], maxSteps: Int, checkEvery: Int = 10, target: (Double) -> Double,
+    public static func smallest(start: [Double], maxSteps: Int, checkEvery: Int = 10, target: (_ theta: Double, _ steps: Int) -> Double,
                                 keepBasis: Int = 0, apply: ([Double], inout [Double]) -> Void,
                                 progress: ((Int) -> Void)? = nil) throws
         -> (value: Double, residual: Double, coefficients: [Double], basis: [[Double]]?, products: Int, converged: Bool) {
@@ -110,7 +110,7 @@ public enum LanczosTridiagonal {
             value = theta
             s = (0 ..< k).map { v[$0, 0] }
             residual = rec.exhausted ? 0 : abs(rec.lastBeta * s[k - 1])
-            if residual <= target(theta) || rec.exhausted { converged = true; break }
+            if residual <= target(theta, k) || rec.exhausted { converged = true; break }
         }
         if let b = basis, b.count < s.count { basis = nil }
         return (value, residual, s, basis, rec.alpha.count, converged)

@@ -480,10 +480,9 @@ public enum LandscapeAnalyzer {
                     // after 20 steps by a Ritz value the bound could not separate from −0.01.
                     // "Not critical" must hold for any ‖M‖ that bound still allows.
                     let norm = max(abs(theta), abs(lambdaMax))
-                    let eps = LanczosTridiagonal.randomStartRelativeErrorBound(dimension: model.hessianSize, steps: steps,
-                                                                              failure: AnalysisOptions.probabilisticBoundFailure)
-                    guard eps < 1 else { return AnalysisOptions.lanczosResidualTarget * norm }
-                    let gap = eps * max(upperTop - theta, 0) / (1 - eps)
+                    guard let gap = LanczosTridiagonal.randomStartGap(theta: theta, top: upperTop, dimension: model.hessianSize, steps: steps,
+                                                                      failure: AnalysisOptions.probabilisticBoundFailure)
+                    else { return AnalysisOptions.lanczosResidualTarget * norm }
                     let upperNorm = max(norm, abs(upperTop), abs(theta - gap))
                     let clearlyNotCritical = !ClassificationRule.isCritical(gradientNorm: gradNorm, spectralNorm: upperNorm,
                                                                            gradientScale: fo.gradientScale)
@@ -502,10 +501,8 @@ public enum LandscapeAnalyzer {
             // The start is an isotropic Gaussian projected on the tangent space, i.e. uniform on
             // the sphere of the m-dimensional space the Hessian acts on. The spread uses λ_max plus
             // its residual (an upper estimate) and solves b = ε(Λ − θ + b) for the bound's gap b.
-            let eps = LanczosTridiagonal.randomStartRelativeErrorBound(dimension: model.hessianSize, steps: plain.products,
-                                                                      failure: AnalysisOptions.probabilisticBoundFailure)
-            if eps < 1 {
-                let gap = eps * max(upperTop - lambdaMin, 0) / (1 - eps)
+            if let gap = LanczosTridiagonal.randomStartGap(theta: lambdaMin, top: upperTop, dimension: model.hessianSize,
+                                                           steps: plain.products, failure: AnalysisOptions.probabilisticBoundFailure) {
                 probabilisticBound = lambdaMin - gap
                 notes.append(String(format: "no exact count fits: with probability ≥ 1 − %.0e over the random start, no eigenvalue lies below %.6g (λ_min − %.2e; Kuczyński–Woźniakowski, %d steps)",
                                     AnalysisOptions.probabilisticBoundFailure, lambdaMin - gap, gap, plain.products))

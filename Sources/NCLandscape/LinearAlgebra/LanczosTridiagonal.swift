@@ -121,9 +121,7 @@ public enum LanczosTridiagonal {
         guard let n = basis.first?.count, basis.count >= s.count else { throw InputError("the Lanczos basis is shorter than the Ritz coefficients") }
         var y = [Double](repeating: 0, count: n)
         for (j, c) in s.enumerated() { let q = basis[j]; for i in 0 ..< n { y[i] += c * q[i] } }
-        let norm = Vector.norm(y)
-        guard norm > 0, norm.isFinite else { throw InputError("the Ritz vector vanished") }
-        return y.map { $0 / norm }
+        return try unit(y)
     }
 
     /// The Ritz vector `Σ_j s_j q_j` of a run of `smallest` from the same `start`: the recurrence
@@ -138,9 +136,13 @@ public enum LanczosTridiagonal {
             for i in 0 ..< y.count { y[i] += c * rec.q[i] }
             if j + 1 < s.count { rec.step(apply: apply, basis: nil) }
         }
+        return (try unit(y), max(s.count - 1, 0))
+    }
+
+    private static func unit(_ y: [Double]) throws -> [Double] {
         let norm = Vector.norm(y)
         guard norm > 0, norm.isFinite else { throw InputError("the Ritz vector vanished") }
-        return (y.map { $0 / norm }, max(s.count - 1, 0))
+        return y.map { $0 / norm }
     }
 
     /// Kuczyński–Woźniakowski (1992): for a start vector uniform on the unit sphere of an
@@ -154,6 +156,14 @@ public enum LanczosTridiagonal {
         guard k >= 2, n >= 1, failure > 0, failure < 1 else { return 1 }
         let root = log(1.648 * Double(n).squareRoot() / failure) / Double(2 * k - 1)
         return min(1, max(0, root) * max(0, root))
+    }
+
+    /// The gap `b` of that bound in absolute terms: `λ_min ≥ θ − b` with probability
+    /// `≥ 1 − failure`, where `top` is an upper estimate of `λ_max` and the spread is taken as
+    /// `top − λ_min ≤ top − θ + b`, so `b = ε (top − θ) / (1 − ε)`. Nil while `ε ≥ 1` (too few steps).
+    public static func randomStartGap(theta: Double, top: Double, dimension n: Int, steps k: Int, failure: Double) -> Double? {
+        let eps = randomStartRelativeErrorBound(dimension: n, steps: k, failure: failure)
+        return eps < 1 ? eps * max(top - theta, 0) / (1 - eps) : nil
     }
 
     /// Ritz values of `T_k`, ascending, with their residual bounds `β_k |s_{k,i}|`.

@@ -21,8 +21,7 @@ public struct ProductOfSpheres: Sendable, Equatable {
         var out = v
         let d = ambientDimension
         for c in 0 ..< count {
-            var s = 0.0
-            for i in 0 ..< d { s += x.storage[c * d + i] * v.storage[c * d + i] }
+            let s = columnDot(x, v, c)
             for i in 0 ..< d { out.storage[c * d + i] -= s * x.storage[c * d + i] }
         }
         return out
@@ -37,8 +36,7 @@ public struct ProductOfSpheres: Sendable, Equatable {
         var out = project(x, ehess)
         let d = ambientDimension
         for c in 0 ..< count {
-            var s = 0.0
-            for i in 0 ..< d { s += x.storage[c * d + i] * egrad.storage[c * d + i] }
+            let s = columnDot(x, egrad, c)
             for i in 0 ..< d { out.storage[c * d + i] -= s * xi.storage[c * d + i] }
         }
         return out
@@ -55,9 +53,7 @@ public struct ProductOfSpheres: Sendable, Equatable {
         let d = ambientDimension
         var out = x
         for c in 0 ..< count {
-            var s = 0.0
-            for i in 0 ..< d { s += xi.storage[c * d + i] * xi.storage[c * d + i] }
-            let r = s.squareRoot()
+            let r = columnDot(xi, xi, c).squareRoot()
             guard r > 0 else { continue }
             let (co, si) = (libmCos(r), libmSin(r) / r)
             for i in 0 ..< d { out.storage[c * d + i] = co * x.storage[c * d + i] + si * xi.storage[c * d + i] }
@@ -70,15 +66,20 @@ public struct ProductOfSpheres: Sendable, Equatable {
 
     /// Geodesic distance `sqrt(Σ_c arccos(x_cᵀ y_c)²)`.
     public func distance(_ x: Matrix, _ y: Matrix) -> Double {
-        let d = ambientDimension
         var s = 0.0
         for c in 0 ..< count {
-            var ip = 0.0
-            for i in 0 ..< d { ip += x.storage[c * d + i] * y.storage[c * d + i] }
-            let a = acosClamped(ip)
+            let a = acosClamped(columnDot(x, y, c))
             s += a * a
         }
         return s.squareRoot()
+    }
+
+    /// `a_cᵀ b_c` for column `c` (columns of length `ambientDimension`, stored contiguously).
+    @inline(__always) private func columnDot(_ a: Matrix, _ b: Matrix, _ c: Int) -> Double {
+        let d = ambientDimension
+        var s = 0.0
+        for i in 0 ..< d { s += a.storage[c * d + i] * b.storage[c * d + i] }
+        return s
     }
 
     /// Scales every column to unit norm; zero columns stay zero (callers validate first).

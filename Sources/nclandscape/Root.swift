@@ -134,12 +134,16 @@ struct SpectrumMethodOptions: ParsableArguments {
     var seed: UInt64 = 0
     @Option(name: .customLong("lanczos-tolerance"), help: "ARPACK relative tolerance for λ_min (residual ≤ tol·|λ|; the residual is reported). Default: automatic, residual ≤ 1e-9·max(1, ‖M‖) = δ/10.")
     var lanczosTolerance: Double?
+    @Option(name: .customLong("inertia-max-flops"), help: "Lanczos: compute the exact inertia (index, zero and positive counts, and the λ_min certificate) by structured inertia when its four counts need at most this many floating-point operations (about 5e10 per second on 2 cores; K=100, d=128, n=100 needs about 2e13). Above it the index is a lower bound. Default: 2e11.")
+    var inertiaMaxFlops: Double = 2e11
 
     /// Analysis options with these settings and, on a terminal, a Lanczos progress line.
     func analysisOptions(eigenvectors: Int = 0) throws -> AnalysisOptions {
         var o = AnalysisOptions(eigenvectors: eigenvectors, method: try method)
         o.seed = seed
         o.lanczosTolerance = lanczosTolerance
+        guard inertiaMaxFlops.isFinite, inertiaMaxFlops >= 0 else { throw InputError("--inertia-max-flops must be a finite number ≥ 0 (got \(inertiaMaxFlops))") }
+        o.structuredInertiaMaxFlops = inertiaMaxFlops
         o.progress = terminalProgress
         return o
     }

@@ -55,28 +55,51 @@ public enum Op { case n, t
 
 /// Typed wrappers over the CBLAS calls the toolkit uses.
 public enum BLAS {
-    /// `C[:, cColumns] = α op(A) op(B) + β C[:, cColumns]` (`dgemm`). `cColumns` defaults to all.
+    /// `C[cRows, cColumns] = α op(A) op(B) + β C[cRows, cColumns]` (`dgemm`, written in place
+    /// with `C`'s own leading dimension). `cRows` and `cColumns` default to all.
     public static func gemm<A: BLASOperand, B: BLASOperand>(
         _ opA: Op, _ a: A, _ opB: Op, _ b: B, alpha: Double = 1, beta: Double = 0,
-        into c: inout Matrix, columns cColumns: Range<Int>? = nil
+        into c: inout Matrix, rows cRows: Range<Int>? = nil, columns cColumns: Range<Int>? = nil
     ) {
         let m = opA == .n ? a.rows : a.cols
         let k = opA == .n ? a.cols : a.rows
         let kb = opB == .n ? b.rows : b.cols
         let n = opB == .n ? b.cols : b.rows
         let cc = cColumns ?? 0 ..< c.cols
+        let cr = cRows ?? 0 ..< c.rows
         precondition(k == kb, "gemm inner dimensions \(k) ≠ \(kb)")
-        precondition(c.rows == m && cc.count == n && cc.upperBound <= c.cols,
-                     "gemm output \(c.rows)×\(cc.count) ≠ \(m)×\(n)")
+        precondition(cr.count == m && cr.lowerBound >= 0 && cr.upperBound <= c.rows && cc.count == n && cc.upperBound <= c.cols,
+                     "gemm output \(cr.count)×\(cc.count) ≠ \(m)×\(n)")
         if m == 0 || n == 0 { return }
         let ldc = Int32(Swift.max(c.rows, 1))
-        let offset = cc.lowerBound * c.rows
+        let offset = cc.lowerBound * c.rows + cr.lowerBound
         a.withOperand { pa, lda in
             b.withOperand { pb, ldb in
                 c.storage.withUnsafeMutableBufferPointer { pc in
                     cblas_dgemm(CblasColMajor, opA.cblas, opB.cblas, Int32(m), Int32(n), Int32(k),
                                 alpha, pa, lda, pb, ldb, beta, pc.baseAddress! + offset, ldc)
                 }
+            }
+        }
+    }
+
+    /// `C = α op(A) op(B) + β C` into raw storage with leading dimension `ldc`: for work split
+    /// over threads, each writing its own columns of one matrix (an `inout Matrix` cannot be
+    /// shared between threads).
+    static func gemm<A: BLASOperand, B: BLASOperand>(
+        _ opA: Op, _ a: A, _ opB: Op, _ b: B, alpha: Double = 1, beta: Double = 0,
+        into c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        let m = opA == .n ? a.rows : a.cols
+        let k = opA == .n ? a.cols : a.rows
+        let kb = opB == .n ? b.rows : b.cols
+        let n = opB == .n ? b.cols : b.rows
+        precondition(k == kb && ldc >= max(m, 1), "gemm inner dimensions \(k) ≠ \(kb) or ldc \(ldc) < \(m)")
+        if m == 0 || n == 0 { return }
+        a.withOperand { pa, lda in
+            b.withOperand { pb, ldb in
+                cblas_dgemm(CblasColMajor, opA.cblas, opB.cblas, Int32(m), Int32(n), Int32(k),
+                            alpha, pa, lda, pb, ldb, beta, c, Int32(ldc))
             }
         }
     }

@@ -159,11 +159,17 @@ public enum LAPACK {
 
     /// Inertia of `a − shift·I` from the `D` factor of `dsytrf`.
     public static func inertia(shifted a: Matrix, by shift: Double = 0) throws -> Inertia {
-        guard a.rows == a.cols else { throw LinearAlgebraError.dimensionMismatch("dsytrf needs a square matrix") }
-        guard a.isFinite else { throw LinearAlgebraError.nonFiniteInput(routine: "dsytrf") }
-        let n = a.rows
         var f = a
-        if shift != 0 { for i in 0 ..< n { f.storage[i + i * n] -= shift } }
+        if shift != 0 { for i in 0 ..< a.rows where i < a.cols { f.storage[i + i * a.rows] -= shift } }
+        return try inertia(destroying: &f)
+    }
+
+    /// Inertia of `f` from the `D` factor of `dsytrf`, factoring `f` in place (no copy: the
+    /// Schur complements of structured inertia are over a gigabyte).
+    public static func inertia(destroying f: inout Matrix) throws -> Inertia {
+        guard f.rows == f.cols else { throw LinearAlgebraError.dimensionMismatch("dsytrf needs a square matrix") }
+        guard f.isFinite else { throw LinearAlgebraError.nonFiniteInput(routine: "dsytrf") }
+        let n = f.rows
         if n == 0 { return Inertia(negative: 0, zero: 0, positive: 0) }
         var ipiv = [nc_lapack_int](repeating: 0, count: n)
         let info = f.storage.withUnsafeMutableBufferPointer {

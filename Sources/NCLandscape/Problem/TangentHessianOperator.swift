@@ -78,15 +78,6 @@ public final class TangentHessianOperator {
         finish(into: &y)
     }
 
-    /// Runs `body` on `0..<count` split in two halves on two threads when the work is large
-    /// enough to repay the hand-off (the halves touch disjoint columns). Inside parallel batch
-    /// work (which sets OpenBLAS to one thread) it stays on one thread: no oversubscription.
-    private static func columnPass(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
-        guard work >= 1 << 18, count >= 2, BLASRuntime.threads > 1 else { body(0 ..< count); return }
-        let half = count / 2
-        DispatchQueue.concurrentPerform(iterations: 2) { part in body(part == 0 ? 0 ..< half : half ..< count) }
-    }
-
     /// Where `(P v)_c` lives: the lower half of `classifierPair`'s column `c` for a classifier,
     /// the upper half of `featurePair`'s column `c − K` for a feature.
     @inline(__always)
@@ -101,7 +92,7 @@ public final class TangentHessianOperator {
         point.storage.withUnsafeBufferPointer { xs in v.withUnsafeBufferPointer { vs in
             classifierPair.storage.withUnsafeMutableBufferPointer { cp in featurePair.storage.withUnsafeMutableBufferPointer { fp in
                 along.withUnsafeMutableBufferPointer { al in
-                    Self.columnPass(columns, work: columns * d) { range in
+                    TwoThreads.split(columns, work: columns * d) { range in
                         for c in range {
                             let base = c * d
                             var s = 0.0
@@ -121,7 +112,7 @@ public final class TangentHessianOperator {
         let K = model.K, N = model.N, weights = model.sampleWeights, labels = model.labels, loss = sampleLoss
         lossState.storage.withUnsafeBufferPointer { p in zdot.storage.withUnsafeBufferPointer { z in
             residualPair.storage.withUnsafeMutableBufferPointer { r in
-                Self.columnPass(N, work: N * K) { range in
+                TwoThreads.split(N, work: N * K) { range in
                     for j in range {
                         loss.hessianProduct(p.baseAddress! + j * K, label: labels[j], count: K, z.baseAddress! + j * K,
                                             into: r.baseAddress! + j * 2 * K + K, scale: weights?[j] ?? 1)
@@ -139,7 +130,7 @@ public final class TangentHessianOperator {
             classifierPair.storage.withUnsafeBufferPointer { cp in featurePair.storage.withUnsafeBufferPointer { fp in
                 along.withUnsafeBufferPointer { al in curvature.withUnsafeBufferPointer { kc in
                     y.withUnsafeMutableBufferPointer { ys in
-                        Self.columnPass(columns, work: columns * d) { range in
+                        TwoThreads.split(columns, work: columns * d) { range in
                             for c in range {
                                 let base = c * d
                                 var t = 0.0

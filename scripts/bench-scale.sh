@@ -7,8 +7,13 @@
 #   Lanczos at K=100, d=128, n=100 (m ≈ 1.3e6): λ_min and class at a random point and at a
 #   non-collapsed strict saddle, with the number of Hessian-vector products;
 #   the same saddle perturbed (tangent noise 1e-3) and re-polished by Newton–MINRES, then Lanczos.
+# Not in the default list (≈ 13 minutes): inertia-kronecker, structured counts at K=100, d=128,
+#   n=100 by the Kronecker assembly (random point, re-polished saddle, paired saddle) with their
+#   rounding estimates, and Kronecker vs per-sample assembly at n=2 in the same run; the committed
+#   run is ./scripts/bench-scale.sh inertia-kronecker results/scale/inertia
 # Usage: ./scripts/bench-scale.sh [parts] [outdir]
-#   parts: comma list of reduced-vs-dense,reduced-large,inertia,operator,lanczos,polish (default all)
+#   parts: comma list of reduced-vs-dense,reduced-large,inertia,inertia-kronecker,operator,lanczos,polish
+#   (default: all but inertia-kronecker)
 #   outdir: where bench-scale.jsonl and bench-scale.md go (default results/scale)
 set -euo pipefail
 cd "$(dirname "$0")/.."

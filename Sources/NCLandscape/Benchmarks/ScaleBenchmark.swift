@@ -127,7 +127,7 @@ public enum ScaleBenchmark {
                     what = "inertia \(inertia.negative) / \(inertia.zero) / \(inertia.positive)"
                 }
                 emit(Line(name: String(format: "%@, %@ by Kronecker assembly (%@; δ = %.2e, rounding estimate %.1e = %.2g δ: %@; 30 Lanczos steps %.1f s, blocks %.1f s, counts %.1f s)",
-                                  shifts == 1 ? "exact index" : "exact inertia", label, what, delta, eta, eta / delta,
+                                  shifts == 1 ? "structured count at −δ" : "structured counts at ±δ", label, what, delta, eta, eta / delta,
                                   resolved ? "resolved" : "NOT resolved", tl, tb, tc),
                           K: 100, d: 128, n: 100, m: model.hessianSize, seconds: tl + tb + tc, baselineSeconds: nil, baseline: nil, speedup: nil,
                           maxEigenvalueDifference: nil, lambdaMin: nil, index: resolved ? c[0].below : nil, classification: "-",

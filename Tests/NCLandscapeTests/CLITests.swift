@@ -87,6 +87,19 @@ final class CLITests: XCTestCase {
         return p
     }
 
+    /// `--inertia-max-flops` decides whether Lanczos gets exact counts: 0 leaves the index a lower
+    /// bound (and says why), the default gives the exact inertia at this small size.
+    func testInertiaFlopsBudget() throws {
+        let p = try validPoint()
+        let skipped = try run(["spectrum", p, "--method", "lanczos", "--inertia-max-flops", "0", "--json"])
+        XCTAssertEqual(skipped.status, 0, skipped.stderr)
+        XCTAssertTrue(skipped.stdout.contains("\"inertiaExact\":false"), skipped.stdout)
+        XCTAssertTrue(skipped.stdout.contains("--inertia-max-flops"), skipped.stdout)
+        let counted = try run(["spectrum", p, "--method", "lanczos", "--json"])
+        XCTAssertEqual(counted.status, 0, counted.stderr)
+        XCTAssertTrue(counted.stdout.contains("\"inertiaExact\":true"), counted.stdout)
+    }
+
     func testOversizedShapesAndProblemsAreRefused() throws {
         let y = try npy("y.npy", header: "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", payload: [UInt8](repeating: 0, count: 16))
         let w = try npy("W.npy", header: "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", payload: [UInt8](repeating: 0, count: 32))
@@ -172,6 +185,8 @@ final class CLITests: XCTestCase {
         try assertRefused(train + ["--lambda-w", "-1"], contains: "--lambda-w")
         try assertRefused(["sweep", "--imbalance", "0.5", "--out", dir + "/s.jsonl"], contains: "--imbalance")
         try assertRefused(["spectrum", try validPoint(), "--method", "lanczos", "--lanczos-tolerance", "0"], contains: "--lanczos-tolerance")
+        try assertRefused(["spectrum", try validPoint(), "--method", "lanczos", "--inertia-max-flops", "nan"], contains: "--inertia-max-flops")
+        try assertRefused(["spectrum", try validPoint(), "--method", "lanczos", "--inertia-max-flops", "-1"], contains: "--inertia-max-flops")
         try assertRefused(["point", "etf", "--tau", "1e300"], contains: "too large")
         // A negative value after a space is the option's value, refused for what it is.
         try assertRefused(["point", "etf", "--tau", "-2"], contains: "tau must be a positive finite number (got -2.0)")

@@ -11,9 +11,11 @@
 #   n=100 by the Kronecker assembly (random point, re-polished saddle, paired saddle) with their
 #   rounding estimates, and Kronecker vs per-sample assembly at n=2 in the same run; the committed
 #   run is ./scripts/bench-scale.sh inertia-kronecker results/scale/inertia
+# Also not in the default: operator-cifar, one Hessian-vector product at K=100, d=512, n=500 against
+#   one WᵀH gemm of the same run.
 # Usage: ./scripts/bench-scale.sh [parts] [outdir]
-#   parts: comma list of reduced-vs-dense,reduced-large,inertia,inertia-kronecker,operator,lanczos,polish
-#   (default: all but inertia-kronecker)
+#   parts: comma list of reduced-vs-dense,reduced-large,inertia,inertia-kronecker,operator,operator-cifar,lanczos,polish
+#   (default: all but inertia-kronecker and operator-cifar)
 #   outdir: where bench-scale.jsonl and bench-scale.md go (default results/scale)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -144,22 +144,22 @@ public enum ScaleBenchmark {
             // Every feature block of the paired saddle is exactly zero: pivots ±δ, unresolved.
             try count("paired saddle", xs, shifts: 1)
         }
-        if parts.contains("operator") {
-            // One Hessian-vector product against its dominant cost, one `K × d × N` gemm
-            // (the product needs four of them with twice the inner dimension, ≈ 6 gemm-equivalents).
-            let model = try NormalizedFeatureModel(K: 100, d: 128, n: 100, tau: 2)
+        // One Hessian-vector product against its dominant cost, one `K × d × N` gemm (the product
+        // needs four of them with twice the inner dimension, ≈ 6 gemm-equivalents: a ratio of
+        // about 6 is the floor), at the Lanczos size and at the CIFAR-100 size.
+        for (part, K, d, n, reps) in [("operator", 100, 128, 100, 20), ("operator-cifar", 100, 512, 500, 5)] where parts.contains(part) {
+            let model = try NormalizedFeatureModel(K: K, d: d, n: n, tau: 2)
             var rng = SeededGenerator(seed: 2)
             let x = model.manifold.randomPoint(using: &rng)
             let op = TangentHessianOperator(model: model, at: x, firstOrder: model.firstOrder(at: x), normalShift: 1)
             let v = rng.normals(op.dimension)
             var y = [Double](repeating: 0, count: op.dimension)
             op.apply(v, into: &y)
-            let reps = 20
             let (_, t) = Stopwatch.time { for _ in 0 ..< reps { op.apply(v, into: &y) } }
             var z = Matrix(rows: model.K, cols: model.N)
             BLAS.gemm(.t, model.classifiers(x), .n, model.features(x), into: &z)
             let (_, tg) = Stopwatch.time { for _ in 0 ..< reps { BLAS.gemm(.t, model.classifiers(x), .n, model.features(x), into: &z) } }
-            emit(Line(name: "one Hessian-vector product (random point)", K: 100, d: 128, n: 100, m: model.hessianSize,
+            emit(Line(name: "one Hessian-vector product (random point)", K: K, d: d, n: n, m: model.hessianSize,
                       seconds: t / Double(reps), baselineSeconds: tg / Double(reps), baseline: "one WᵀH gemm", speedup: tg / t, maxEigenvalueDifference: nil,
                       lambdaMin: nil, index: nil, classification: "-", hessianVectorProducts: reps, blas: BLASRuntime.summary))
         }

@@ -7,7 +7,8 @@
 /// samples and its inertia read from `dsytrf` (or, where cheaper, `S` is assembled from the
 /// Kronecker structure of the mixed blocks: `KroneckerSchur`). At critical points some `D_j` are singular; the
 /// counts are taken at shifts `±δ`, away from those zeros, so "number below −δ" (the index) and
-/// "number below +δ" are both exact, and their difference counts the near-zero eigenvalues.
+/// "number below +δ" are exact up to eigenvalues within each count's rounding estimate of the
+/// shift (`Count.uncertainty`), and their difference counts the near-zero eigenvalues.
 public enum StructuredInertia {
     public struct Count: Sendable {
         /// Eigenvalues of `M` below the shift.
@@ -63,8 +64,6 @@ public enum StructuredInertia {
         try countBelow([shift], blocks: blocks, assembly: assembly, chunk: chunk)[0]
     }
 
-    /// Counts at several shifts in one pass over the samples (what does not depend on the shift —
-    /// each `D_j = V_j Λ_j V_jᵀ`, the mixed blocks — is computed once). `assembly` nil: the cheaper.
     /// The Schur complements at each shift with what the feature blocks contributed.
     public struct SchurParts {
         /// `S(σ)` per shift (`Kq × Kq`, both triangles).
@@ -106,8 +105,10 @@ public enum StructuredInertia {
         }
     }
 
-    /// `chunk`: samples per pass (nil: 256 per-sample, 512 Kronecker; small values exercise the accumulation in tests).
-    /// The Kronecker assembly keeps `(Kd)²` numbers per shift while it runs; shifts are taken in
+    /// Counts at several shifts in one pass over the samples (what does not depend on the shift —
+    /// each `D_j = V_j Λ_j V_jᵀ`, the mixed blocks — is computed once). `assembly` nil: the cheaper.
+    /// `chunk`: samples per pass (nil: 256 per-sample, 512 Kronecker; small values exercise the
+    /// accumulation in tests). The Kronecker assembly keeps `(Kd)²` numbers per shift while it runs; shifts are taken in
     /// as many passes as the memory budget requires (each pass repeats the feature blocks'
     /// eigendecompositions, a small part of the cost).
     public static func countBelow(_ shifts: [Double], blocks: HessianBlocks, assembly: Assembly? = nil, chunk: Int? = nil,

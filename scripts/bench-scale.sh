@@ -7,8 +7,9 @@
 #   Lanczos at K=100, d=128, n=100 (m ≈ 1.3e6): λ_min and class at a random point and at a
 #   non-collapsed strict saddle, with the number of Hessian-vector products;
 #   the same saddle perturbed (tangent noise 1e-3) and re-polished by Newton–MINRES, then Lanczos.
-# Not in the default list (≈ 13 minutes): inertia-kronecker, structured counts at K=100, d=128,
-#   n=100 by the Kronecker assembly (random point, re-polished saddle, paired saddle) with their
+# Not in the default list (≈ 22 minutes): inertia-kronecker, structured counts at K=100, d=128,
+#   n=100 by the Kronecker assembly (random point, re-polished saddle; the paired saddle through the
+#   whole Lanczos analysis with the counts paid for) with their
 #   rounding estimates, and Kronecker vs per-sample assembly at n=2 in the same run; the committed
 #   run is ./scripts/bench-scale.sh inertia-kronecker results/scale/inertia
 # Also not in the default: operator-cifar, one Hessian-vector product at K=100, d=512, n=500 against

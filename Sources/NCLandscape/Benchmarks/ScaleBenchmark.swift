@@ -109,7 +109,7 @@ public enum ScaleBenchmark {
             func threshold(_ x: Matrix) throws -> (delta: Double, seconds: Double) {
                 let op = TangentHessianOperator(model: model, at: x, firstOrder: model.firstOrder(at: x), normalShift: 0)
                 var rng = SeededGenerator(seed: 1)
-                let start = model.manifold.project(x, Matrix(rows: model.d, cols: model.K + model.N, columnMajor: rng.normals(model.d * (model.K + model.N)))).storage
+                let start = model.manifold.randomTangent(at: x, using: &rng).storage
                 let (top, t) = try Stopwatch.time {
                     try LanczosTridiagonal.ritz(LanczosTridiagonal.run(start: start, steps: 30, reorthogonalize: false) { v, y in op.apply(v, into: &y) })
                 }

@@ -49,7 +49,11 @@ enum KroneckerSchur {
         let pairsK = K * (K + 1) / 2, pairsD = d * (d + 1) / 2, e = d + K
         let x = blocks.point, g = blocks.firstOrder.residual
         let loss = model.sampleLoss, labels = model.labels, rank = loss.hessianFactorCount
-        let tau = model.tau, z = model.lossNormalization
+        // a_j = τ c_j / Z and s_j = τ² c_j / Z, the mixed block's two scales.
+        let scales = { (j: Int) -> (a: Double, s: Double) in
+            let tau = model.tau, z = model.lossNormalization, w = model.weight(j)
+            return (tau / z * w, tau * tau / z * w)
+        }
         var t = shifts.map { _ in Matrix(rows: kd, cols: kd) }
         var phi = shifts.map { _ in Matrix(rows: pairsD, cols: pairsK) }   // Σ_j h_j h_jᵀ (packed) × Φ_j (packed)
         var parts = StructuredInertia.SchurParts(shifts: shifts.count, schur: [])
@@ -82,7 +86,7 @@ enum KroneckerSchur {
                     BLAS.gemm(.n, blocks.basis.block(K + j), .n, eig.vectors!, into: stack.p + local * q * e, ldc: e)
                     BLAS.gemm(.n, ColumnSlice(blocks.rt, j * q ..< (j + 1) * q), .n, eig.vectors!, into: stack.p + local * q * e + d, ldc: e)
                     for i in 0 ..< q { lambdas.p[local * q + i] = eig.values[i] }
-                    let sj = tau * tau / z * model.weight(j), aj = tau / z * model.weight(j)
+                    let (aj, sj) = scales(j)
                     // ṽ ⟂ h_j and both are unit vectors, so the classifier-a part of f_ji,
                     // U_aᵀ(a g_aj ṽ + s Z_j[a,i] h_j), has norm² at most a² g_aj² + s² Z_j[a,i]².
                     var gg = 0.0
@@ -104,16 +108,16 @@ enum KroneckerSchur {
                         for a in 0 ..< b {
                             var v = 0.0
                             for r in 0 ..< rank { v += signs[r] * factors[r * K + a] * factors[r * K + b] }
-                            lam.p[local * pairsK + b * (b + 1) / 2 + a] = sj * v
+                            lam.p[local * pairsK + pair(a, b)] = sj * v
                         }
-                        lam.p[local * pairsK + b * (b + 1) / 2 + b] = sj * diag[b]
+                        lam.p[local * pairsK + pair(b, b)] = sj * diag[b]
                         gch.p[b * c + local] = g.storage[j * K + b]
                     }
                     let h = (K + j) * d
                     for s in 0 ..< d {
                         let hs = x.storage[h + s]
                         hch.p[s * c + local] = hs
-                        for r in 0 ... s { hpairs.p[(s * (s + 1) / 2 + r) * c0 + local] = x.storage[h + r] * hs }
+                        for r in 0 ... s { hpairs.p[pair(r, s) * c0 + local] = x.storage[h + r] * hs }
                     }
                 }
             }
@@ -131,11 +135,11 @@ enum KroneckerSchur {
                                 for r in 0 ..< e { scaled.storage[i * e + r] = src[r] * inv }
                             }
                             BLAS.gemm(.n, scaled, .t, PointerOperand(stack.p + local * q * e, rows: e, cols: q, ld: e), into: &omega)
-                            let aj = tau / z * model.weight(j), sj = tau * tau / z * model.weight(j)
+                            let (aj, sj) = scales(j)
                             for s in 0 ..< d { for r in 0 ..< d { psi.p[(r * d + s) * c + local] = aj * aj * omega.storage[s * e + r] } }
                             for b in 0 ..< K { for r in 0 ..< d { cross.p[(r * K + b) * c + local] = aj * sj * omega.storage[(d + b) * e + r] } }
                             for b in 0 ..< K { for a in 0 ... b {
-                                let pr = b * (b + 1) / 2 + a
+                                let pr = pair(a, b)
                                 p1.p[local * pairsK + pr] = lam.p[local * pairsK + pr] - sj * sj * omega.storage[(d + b) * e + d + a]
                             } }
                         }
@@ -144,8 +148,8 @@ enum KroneckerSchur {
                 for h in halves { parts.merge(h, shift: si) }
                 BLAS.gemm(.t, PointerOperand(hpairs.p, rows: c, cols: pairsD, ld: c0), .t, PointerOperand(p1.p, rows: pairsK, cols: c, ld: pairsK),
                           beta: 1, into: &phi[si])
-                // N: for each row r, G_chunk (K × c) times op_r (c × Kd), op_r[j, sK + b] =
-                // ½ g_bj Ω^{ψψ}_j[r,s] + Ω^{ψφ}_j[r,b] h_j[s].
+                // N, for each r: op_rᵀ (Kd × c) times G_chunkᵀ (c × K), with
+                // op_r[j, b d + s] = ½ g_bj Ω^{ψψ}_j[r,s] + Ω^{ψφ}_j[r,b] h_j[s].
                 let gSlice = ColumnSlice(g, range)
                 for r in 0 ..< d {
                     TwoThreads.split(d, work: d * K * c) { sRange in
@@ -177,7 +181,7 @@ enum KroneckerSchur {
                 for b in 0 ..< K { for a in 0 ... b {
                     let col = ph.baseAddress! + pair(a, b) * pairsD
                     for sIdx in 0 ..< d { for r in 0 ... sIdx {
-                        let v = 0.5 * col[sIdx * (sIdx + 1) / 2 + r]
+                        let v = 0.5 * col[pair(r, sIdx)]
                         unpacked[sIdx * d + r] = v; unpacked[r * d + sIdx] = v
                     } }
                     for sIdx in 0 ..< d {          // T'[(a,r),(b,s)], column b d + s

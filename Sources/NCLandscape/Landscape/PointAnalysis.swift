@@ -448,7 +448,7 @@ public enum LandscapeAnalyzer {
         // lower bound too, so the larger known value is used.
         let absoluteShift = 2 * max(abs(lambdaMax), abs(op.normalShift))
         let affordable = StructuredInertia.cost(model, shifts: 4) <= options.structuredInertiaMaxFlops
-            && StructuredInertia.memory(model, shifts: 4) <= MemoryBudget.current
+            && StructuredInertia.memory(model) <= MemoryBudget.current
         let blocks = affordable ? HessianBlocks(model: model, point: x, firstOrder: fo) : nil
         let rank = try rankOf(x)
         let nu = SymmetryAnalysis.nullity(d: model.d, rank: rank)

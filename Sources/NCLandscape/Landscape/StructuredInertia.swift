@@ -137,9 +137,10 @@ public enum StructuredInertia {
         return counts
     }
 
-    /// Bytes `countBelow` needs for `shifts` counts by the cheaper assembly (one shift per pass
-    /// where the budget is tight, so the floor is one shift's).
-    public static func memory(_ model: NormalizedFeatureModel, shifts: Int) -> Double {
+    /// Bytes `countBelow` needs at least, by the cheaper assembly: the per-sample assembly keeps
+    /// four Schur complements; the Kronecker assembly takes one shift per pass where the budget
+    /// is tight, so its floor is one shift's.
+    public static func memory(_ model: NormalizedFeatureModel) -> Double {
         switch preferredAssembly(model) {
         case .perSample: return MemoryEstimate.structuredInertia(K: model.K, d: model.d, N: model.N)
         case .kronecker: return MemoryEstimate.kroneckerInertia(K: model.K, d: model.d, N: model.N, shifts: 1)

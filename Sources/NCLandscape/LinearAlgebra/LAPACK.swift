@@ -160,7 +160,7 @@ public enum LAPACK {
     /// Inertia of `a − shift·I` from the `D` factor of `dsytrf`.
     public static func inertia(shifted a: Matrix, by shift: Double = 0) throws -> Inertia {
         var f = a
-        if shift != 0 { for i in 0 ..< a.rows where i < a.cols { f.storage[i + i * a.rows] -= shift } }
+        if shift != 0 { for i in 0 ..< min(a.rows, a.cols) { f.storage[i + i * a.rows] -= shift } }
         return try inertia(destroying: &f)
     }
 

@@ -150,6 +150,34 @@ final class ScaleTests: XCTestCase {
         XCTAssertGreaterThan(abs(v1[17]), 1 - 1e-6)
     }
 
+    /// The recurrence's streaming passes against the plain loops they replace: long enough
+    /// (2^19 + 3) to split over two threads with a ragged tail, and short (7). The update and the
+    /// division do the same operations per entry, so they agree bit for bit; the sums only
+    /// change order (rounding, ~1e-16 per entry: 1e-13 relative leaves room for 5·10⁵ terms).
+    /// Entries near 1e-200 or 1e200 must fall back to the scaled norm instead of returning 0 or ∞.
+    func testStreamingPassesMatchPlainLoops() {
+        var rng = SeededGenerator(seed: 5)
+        for n in [(1 << 19) + 3, 7] {
+            let q = rng.normals(n), p = rng.normals(n), w0 = rng.normals(n)
+            XCTAssertEqual(StreamingVector.dot(q, w0), Vector.dot(q, w0), accuracy: 1e-13 * Vector.norm(q) * Vector.norm(w0))
+            var w = w0
+            let norm = StreamingVector.lanczosUpdate(&w, alpha: 0.3, q: q, beta: -1.7, previous: p)
+            var plain = w0
+            for i in 0 ..< n { plain[i] -= 0.3 * q[i] + -1.7 * p[i] }
+            XCTAssertEqual(w, plain)
+            XCTAssertEqual(norm, Vector.norm(plain), accuracy: 1e-13 * Vector.norm(plain))
+            var y = [Double](repeating: 0, count: n)
+            StreamingVector.divide(w, by: norm, into: &y)
+            XCTAssertEqual(y, w.map { $0 / norm })
+        }
+        for tiny in [1e-200, 1e200] {
+            var w = [Double](repeating: tiny, count: 9)
+            let zero = [Double](repeating: 0, count: 9)
+            let norm = StreamingVector.lanczosUpdate(&w, alpha: 0, q: zero, beta: 0, previous: zero)
+            XCTAssertEqual(norm, 3 * tiny, accuracy: 1e-15 * 3 * tiny)
+        }
+    }
+
     /// The Kuczyński–Woźniakowski ε: it shrinks like 1/k² and grows with log √n / failure; and at
     /// a fixed step count chosen short (so Lanczos is far from converged), the stated bound holds
     /// for 200 random starts on a spectrum with an isolated bottom eigenvalue, while a bound with a

@@ -35,25 +35,24 @@ public enum LanczosTridiagonal {
         /// One product; `q` then holds the next basis vector unless `exhausted`. With a `basis`
         /// (columns `0…j` holding the earlier vectors), classical Gram–Schmidt twice through BLAS.
         mutating func step(apply: ([Double], inout [Double]) -> Void, basis: Matrix?) {
-            let n = q.count
             apply(q, &w)
-            let a = Vector.dot(q, w)
+            let a = StreamingVector.dot(q, w)
             alpha.append(a)
             let b = beta.last ?? 0
-            for i in 0 ..< n { w[i] -= a * q[i] + b * qPrev[i] }
+            lastBeta = StreamingVector.lanczosUpdate(&w, alpha: a, q: q, beta: b, previous: qPrev)
             if let basis {
                 let cols = ColumnSlice(basis, 0 ..< alpha.count)
                 for _ in 0 ..< 2 {
                     let c = BLAS.matVec(.t, cols, w)
                     BLAS.gemv(.n, cols, c, alpha: -1, beta: 1, into: &w)
                 }
+                lastBeta = Vector.norm(w)
             }
             scale = max(scale, abs(a) + b)
-            lastBeta = Vector.norm(w)
             if lastBeta <= 1e-13 * max(scale, .leastNormalMagnitude) { exhausted = true; return }
             beta.append(lastBeta)
             swap(&qPrev, &q)
-            for i in 0 ..< n { q[i] = w[i] / lastBeta }
+            StreamingVector.divide(w, by: lastBeta, into: &q)
         }
 
         var result: Result {
@@ -85,12 +84,13 @@ public enum LanczosTridiagonal {
     /// only adds copies of converged Ritz values; it does not move the smallest one, and
     /// `β_k |s_{k,1}|` stays its residual up to O(ε‖A‖) (Paige). Every `checkEvery` steps the
     /// smallest pair of `T_k` is computed (`dstevr`, O(k)); the run stops when its residual is at
-    /// most `target(θ)`, or after `maxSteps`.
+    /// most `target(θ)`, or after `maxSteps`. By default that is every step: O(k) against a
+    /// product, where checking every tenth step could overshoot the target by up to 9 products.
     ///
     /// `coefficients` are the smallest eigenvector `s` of `T_k`, for `ritzVector`. The first
     /// `keepBasis` Lanczos vectors are kept (for the Ritz vector without a second pass); `basis`
     /// is nil when the run needed more.
-    public static func smallest(start: [Double], maxSteps: Int, checkEvery: Int = 10, target: (_ theta: Double, _ steps: Int) -> Double,
+    public static func smallest(start: [Double], maxSteps: Int, checkEvery: Int = 1, target: (_ theta: Double, _ steps: Int) -> Double,
                                 keepBasis: Int = 0, apply: ([Double], inout [Double]) -> Void,
                                 progress: ((Int) -> Void)? = nil) throws
         -> (value: Double, residual: Double, coefficients: [Double], basis: [[Double]]?, products: Int, converged: Bool) {

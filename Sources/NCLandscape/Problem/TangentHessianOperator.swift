@@ -12,11 +12,12 @@ import Foundation
 /// Built for repeated products at one point: every workspace is allocated once (at `N = 10⁴`,
 /// `d = 128` each is 10 MB, and fresh allocations per product cost page faults: measured 35% of
 /// a Lanczos run in system time), and the six products of the Euclidean Hessian-vector product
-/// run as four `dgemm` calls on stacked operands:
+/// run as three `dgemm` calls on stacked operands:
 /// - `Ż = τ(WᵀḢ + ẆᵀH) = τ [W; Ẇ]ᵀ [Ḣ; H]` (inner dimension `2d`),
 /// - `(∇_W f)˙ = (τ/Z)(Ḣ Gᵀ + H Ġᵀ)`: `[Ḣ; H]` read as `d × 2N` times `[G; Ġ]` read as `K × 2N`,
 ///   transposed (inner dimension `2N`),
-/// - `(∇_H f)˙ = (τ/Z)(Ẇ G + W Ġ)` (two products, inner dimension `K`).
+/// - `(∇_H f)˙ = (τ/Z)(Ẇ G + W Ġ) = (τ/Z)[Ẇ W][G; Ġ]` (inner dimension `2K`: one pass over the
+///   `d × N` result instead of two; 12% faster than two calls at K = 100, d = 512, N = 5·10⁴).
 /// The three column passes (projection, logit curvature, Riemannian correction) split their
 /// columns over two threads when there are many (they are a quarter of a product at N = 10⁴).
 /// Not thread-safe: one instance per thread.
@@ -29,6 +30,8 @@ public final class TangentHessianOperator {
     public var normalShift: Double
     /// `2d × K`, column `k` = `(W_k; Ẇ_k)`.
     private var classifierPair: Matrix
+    /// `d × 2K`, `[Ẇ W]`: the same classifiers side by side, for `(∇_H f)˙`.
+    private var classifierSides: Matrix
     /// `2d × N`, column `j` = `(Ḣ_j; H_j)`.
     private var featurePair: Matrix
     /// `2K × N`, column `j` = `(G_j; Ġ_j)` with sample weights folded into `G` and `Ġ`.
@@ -51,6 +54,8 @@ public final class TangentHessianOperator {
         lossState = fo.lossState
         sampleLoss = model.sampleLoss
         classifierPair = Matrix(rows: 2 * d, cols: K)
+        classifierSides = Matrix(rows: d, cols: 2 * K)
+        for i in 0 ..< K * d { classifierSides.storage[K * d + i] = x.storage[i] }
         featurePair = Matrix(rows: 2 * d, cols: N)
         residualPair = Matrix(rows: 2 * K, cols: N)
         for k in 0 ..< K { for i in 0 ..< d { classifierPair.storage[k * 2 * d + i] = x.storage[k * d + i] } }
@@ -71,10 +76,8 @@ public final class TangentHessianOperator {
         let scale = model.tau / model.lossNormalization
         BLAS.gemm(.n, MatrixView(featurePair, reshapedTo: d, 2 * N), .t, MatrixView(residualPair, reshapedTo: K, 2 * N),
                   alpha: scale, into: &product, columns: 0 ..< K)
-        BLAS.gemm(.n, MatrixView(classifierPair, rows: d ..< 2 * d), .n, MatrixView(residualPair, rows: 0 ..< K),
-                  alpha: scale, into: &product, columns: K ..< K + N)
-        BLAS.gemm(.n, MatrixView(classifierPair, rows: 0 ..< d), .n, MatrixView(residualPair, rows: K ..< 2 * K),
-                  alpha: scale, beta: 1, into: &product, columns: K ..< K + N)
+        for k in 0 ..< K { for i in 0 ..< d { classifierSides.storage[k * d + i] = classifierPair.storage[k * 2 * d + d + i] } }
+        BLAS.gemm(.n, classifierSides, .n, residualPair, alpha: scale, into: &product, columns: K ..< K + N)
         finish(into: &y)
     }
 
@@ -95,8 +98,7 @@ public final class TangentHessianOperator {
                     TwoThreads.split(columns, work: columns * d) { range in
                         for c in range {
                             let base = c * d
-                            var s = 0.0
-                            for i in 0 ..< d { s += xs[base + i] * vs[base + i] }
+                            let s = StreamingVector.dot(xs.baseAddress! + base, vs.baseAddress! + base, count: d)
                             al[c] = s
                             let dest = Self.tangentSlot(c, K: K, d: d, cp.baseAddress!, fp.baseAddress!)
                             for i in 0 ..< d { dest[i] = vs[base + i] - s * xs[base + i] }
@@ -133,8 +135,7 @@ public final class TangentHessianOperator {
                         TwoThreads.split(columns, work: columns * d) { range in
                             for c in range {
                                 let base = c * d
-                                var t = 0.0
-                                for i in 0 ..< d { t += xs[base + i] * e[base + i] }
+                                let t = StreamingVector.dot(xs.baseAddress! + base, e.baseAddress! + base, count: d)
                                 let a = sigma * al[c] - t, k = kc[c]
                                 let pv = UnsafePointer(Self.tangentSlot(c, K: K, d: d, UnsafeMutablePointer(mutating: cp.baseAddress!),
                                                                         UnsafeMutablePointer(mutating: fp.baseAddress!)))

@@ -10,12 +10,12 @@
 # Usage: ./scripts/bench-cifar.sh [outdir] [budget-GiB]   (defaults: results/scale, 8)
 #   LIMIT=seconds caps each run (default 1800); a run stopped there is reported as such.
 #   RUNS="lanczos-near ..." runs only those (default: all three); rows go to $OUT/cifar-partial.*
+#   SEED=s starts Lanczos from random vector s (default 0; the inputs stay the same); rows record it.
 # Needs ~1.5 GB of scratch space for the .npy inputs (deleted at exit) and python3-numpy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-swift build -c release --product nclandscape >&2
-BIN="$PWD/.build/release/nclandscape"
+BIN="$(ncl_release_binary)"
 OUT="${1:-results/scale}"
 BUDGET="${2:-8}"
 LIMIT="${LIMIT:-1800}"
@@ -46,10 +46,10 @@ run() {  # run NAME ARGS... : one timed spectrum call, one JSON line appended to
     if [[ -n "${RUNS:-}" && " $RUNS " != *" $name "* ]]; then return; fi
     echo "bench-cifar: $name" >&2
     local status=0
-    ( cd "$tmp" && /usr/bin/time -v timeout "$LIMIT" "$BIN" spectrum --labels y.npy --tau 2 --memory-budget "$BUDGET" --json "$@" \
+    ( cd "$tmp" && /usr/bin/time -v timeout "$LIMIT" "$BIN" spectrum --labels y.npy --tau 2 --memory-budget "$BUDGET" --seed "${SEED:-0}" --json "$@" \
         > "$name.json" 2> "$name.err" ) || status=$?
     if [[ $status -ne 0 && $status -ne 124 ]]; then echo "bench-cifar: $name failed:" >&2; tail -5 "$tmp/$name.err" >&2; exit 1; fi
-    python3 - "$tmp/$name.json" "$tmp/$name.err" "$name" "$BUDGET" "$*" "$LIMIT" >> "$tmp/rows.jsonl" <<'PY'
+    python3 - "$tmp/$name.json" "$tmp/$name.err" "$name" "$BUDGET" "--seed ${SEED:-0} $*" "$LIMIT" >> "$tmp/rows.jsonl" <<'PY'
 import json, re, sys
 text = open(sys.argv[1]).read()
 report = json.loads(text) if text.strip() else {"stoppedAtTimeLimit": float(sys.argv[6])}

@@ -42,5 +42,11 @@ ncl_find_swift() {
     fi
 }
 
+# Builds the release command-line tool (build log on stderr) and prints its path.
+ncl_release_binary() {
+    swift build -c release --product nclandscape >&2
+    echo "$PWD/.build/release/nclandscape"
+}
+
 ncl_install_packages
 ncl_find_swift

@@ -95,9 +95,17 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(skipped.status, 0, skipped.stderr)
         XCTAssertTrue(skipped.stdout.contains("\"inertiaExact\":false"), skipped.stdout)
         XCTAssertTrue(skipped.stdout.contains("--inertia-max-flops"), skipped.stdout)
+        XCTAssertTrue(skipped.stdout.contains("\"structuredCounts\":null"), skipped.stdout)
         let counted = try run(["spectrum", p, "--method", "lanczos", "--json"])
         XCTAssertEqual(counted.status, 0, counted.stderr)
         XCTAssertTrue(counted.stdout.contains("\"inertiaExact\":true"), counted.stdout)
+        // The counts behind the exact inertia are in the report with their rounding estimate.
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(counted.stdout.utf8)) as? [String: Any])
+        let counts = try XCTUnwrap(report["structuredCounts"] as? [String: Any])
+        let inertia = try XCTUnwrap(report["inertia"] as? [String: Any])
+        XCTAssertEqual(counts["resolved"] as? Bool, true)
+        XCTAssertEqual(counts["belowMinusDelta"] as? Int, inertia["negative"] as? Int)
+        XCTAssertEqual(counts["belowPlusDelta"] as? Int, (inertia["negative"] as? Int ?? -1) + (inertia["zero"] as? Int ?? -1))
     }
 
     func testOversizedShapesAndProblemsAreRefused() throws {

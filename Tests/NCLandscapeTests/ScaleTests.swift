@@ -396,6 +396,14 @@ final class ScaleTests: XCTestCase {
         XCTAssertEqual(a.classification, .strictSaddle)
         XCTAssertFalse(a.inertiaExact)
         XCTAssertTrue(a.notes.contains { $0.contains("not resolved") }, "\(a.notes)")
+        // The counts still reach the report, marked unresolved, with an estimate above 0.1δ; the
+        // index reported stays Lanczos's lower bound, not the unresolved count.
+        let counts = try XCTUnwrap(a.structuredCounts)
+        XCTAssertFalse(counts.resolved)
+        XCTAssertGreaterThan(counts.roundingEstimate, StructuredInertia.resolvedFraction * a.delta)
+        XCTAssertGreaterThan(counts.belowMinusDelta, 0)
+        XCTAssertGreaterThanOrEqual(counts.belowPlusDelta, counts.belowMinusDelta)
+        XCTAssertEqual(a.inertia.zero, -1, "unknown: the unresolved counts are not the inertia")
     }
 
     /// Structured inertia equals the dense inertia at random points (shifts well away from any

@@ -118,6 +118,9 @@ public struct PointAnalysis: Sendable {
     /// vector (Kuczyński–Woźniakowski; docs/formulas.md §5). Not a proof.
     public var lambdaMinProbabilisticLowerBound: Double? = nil
     public var lambdaMinBoundFailureProbability: Double? = nil
+    /// Lanczos with structured inertia: the counts at `±δ`, also when too close to call (nil
+    /// for the complete methods, and where the counts were over their flop budget).
+    public var structuredCounts: StructuredCounts? = nil
 
     /// Whether `λ_min` is proven to be the smallest eigenvalue: always for the complete spectra
     /// (`dense`, `reduced`); for Lanczos when structured inertia counted none below it.
@@ -184,6 +187,17 @@ public struct PointAnalysis: Sendable {
         }
         return out
     }
+}
+
+/// The two structured counts at `±δ` (Lanczos with structured inertia), with their rounding
+/// estimate: eigenvalues farther than `roundingEstimate` from `±δ` are counted right (Weyl), and
+/// the counts are taken as the inertia only when it is at most `0.1δ` (`resolved`).
+public struct StructuredCounts: Codable, Sendable, Equatable {
+    public var belowMinusDelta: Int
+    public var belowPlusDelta: Int
+    /// The larger of the two counts' `η`.
+    public var roundingEstimate: Double
+    public var resolved: Bool
 }
 
 /// A distinct eigenvalue and how many times it occurs.
@@ -563,11 +577,15 @@ public enum LandscapeAnalyzer {
         var certified: Bool? = nil
         var countBelowMarginal: Int? = nil
         var quotientLowerBound: Double? = nil
+        var structuredCounts: StructuredCounts? = nil
         if let counts {
             // A count is exact for eigenvalues farther from its shift than its rounding estimate;
             // tiny feature pivots with strong coupling can make that comparable to δ.
             let uncertainty = max(counts[0].uncertainty, counts[1].uncertainty)
-            if uncertainty <= StructuredInertia.resolvedFraction * delta {
+            let resolved = uncertainty <= StructuredInertia.resolvedFraction * delta
+            structuredCounts = StructuredCounts(belowMinusDelta: counts[0].below, belowPlusDelta: counts[1].below,
+                                                roundingEstimate: uncertainty, resolved: resolved)
+            if resolved {
                 countBelowMarginal = counts[3].below
                 inertia = StructuredInertia.inertia(below: counts[0], belowPlus: counts[1], size: model.hessianSize)
                 exact = true
@@ -622,6 +640,7 @@ public enum LandscapeAnalyzer {
                              hessianVectorProducts: products, collapseDeviation: nil, notes: notes,
                              lanczosLambdaMinCertified: certified, quotientLambdaMinLowerBound: quotientLowerBound,
                              lambdaMinProbabilisticLowerBound: probabilisticBound,
-                             lambdaMinBoundFailureProbability: probabilisticBound == nil ? nil : AnalysisOptions.probabilisticBoundFailure)
+                             lambdaMinBoundFailureProbability: probabilisticBound == nil ? nil : AnalysisOptions.probabilisticBoundFailure,
+                             structuredCounts: structuredCounts)
     }
 }

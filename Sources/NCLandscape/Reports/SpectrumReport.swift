@@ -45,6 +45,9 @@ public struct SpectrumSummary: Codable, Sendable {
     /// `1 − lambdaMinBoundFailureProbability` over Lanczos's random start (not a proof).
     @NullEncodable public var lambdaMinProbabilisticLowerBound: Double?
     @NullEncodable public var lambdaMinBoundFailureProbability: Double?
+    /// Lanczos with structured inertia: the counts below `±δ` with their rounding estimate, also
+    /// when that estimate exceeds `0.1δ` and `inertia` therefore does not use them (null otherwise).
+    @NullEncodable public var structuredCounts: StructuredCounts?
     public var index: Int
     public var rank: Int
     public var symmetryNullity: Int
@@ -86,6 +89,7 @@ public struct SpectrumSummary: Codable, Sendable {
         lambdaMinCertified = a.lambdaMinCertified
         lambdaMinProbabilisticLowerBound = a.lambdaMinProbabilisticLowerBound
         lambdaMinBoundFailureProbability = a.lambdaMinBoundFailureProbability
+        structuredCounts = a.structuredCounts
         hessianVectorProducts = a.hessianVectorProducts; collapseDeviation = a.collapseDeviation; notes = a.notes
         lambdaMin = a.lambdaMin; lambdaMax = a.lambdaMax; quotientLambdaMin = a.quotientLambdaMin
         zeroThreshold = a.delta; inertia = ReportedInertia(a.inertia, exact: a.inertiaExact); index = a.index; rank = a.rank; symmetryNullity = a.symmetryNullity
@@ -180,6 +184,7 @@ public enum SpectrumReport {
         | Hessian size m, method | \(s.hessianSize), \(s.method.rawValue)\(s.hessianVectorProducts.map { " (\($0) Hessian-vector products)" } ?? "") |
         | eigenvalues listed | \(s.eigenvaluesComplete ? "all \(s.eigenvalues.count)" : "the \(s.eigenvalues.count) extreme ones Lanczos computed") |
         | inertia exact | \(s.inertiaExact ? "yes" : "no (negative count is a lower bound)") |
+        | structured counts below −δ, +δ | \(s.structuredCounts.map { String(format: "%d, %d (rounding estimate %.2e = %.2g δ%@)", $0.belowMinusDelta, $0.belowPlusDelta, $0.roundingEstimate, $0.roundingEstimate / s.zeroThreshold, $0.resolved ? "" : ": NOT resolved, eigenvalues within it of ±δ may be miscounted") } ?? "not computed") |
         | λ_min proven smallest | \(s.lambdaMinCertified.map { $0 ? "yes" : "NO: an exact count found eigenvalues below it" } ?? "not checked (structured inertia too expensive)")\(s.lambdaMinProbabilisticLowerBound.map { String(format: "; with probability ≥ 1 − %.0e over the random start, none below %.6g", s.lambdaMinBoundFailureProbability ?? .nan, $0) } ?? "") |
         | Newton polishing | \(s.polishIterations.map { "\($0) iterations, \(s.polishMethod ?? "")" } ?? "not polished") |
         | BLAS | \(s.blas) |

@@ -132,7 +132,14 @@ final class ScaleTests: XCTestCase {
         let apply: ([Double], inout [Double]) -> Void = { v, y in for i in 0 ..< n { y[i] = diag[i] * v[i] } }
         let start = rng.normals(n)
         let target = { (_: Double) in 1e-10 }
-        let kept = try LanczosTridiagonal.smallest(start: start, maxSteps: 2000, target: { t, _ in target(t) }, keepBasis: 2000, apply: apply)
+        var heard: [(steps: Int, theta: Double, residual: Double, goal: Double)] = []
+        let kept = try LanczosTridiagonal.smallest(start: start, maxSteps: 2000, target: { t, _ in target(t) }, keepBasis: 2000, apply: apply,
+                                                   progress: { heard.append(($0, $1, $2, $3)) })
+        // Checked after every step, and stopped at the first step that meets the target.
+        XCTAssertEqual(heard.map(\.steps), Array(1 ... kept.products))
+        XCTAssertEqual(heard.last?.theta, kept.value)
+        XCTAssertEqual(heard.last?.residual, kept.residual)
+        XCTAssertTrue(heard.dropLast().allSatisfy { $0.residual > $0.goal })
         let replay = try LanczosTridiagonal.smallest(start: start, maxSteps: 2000, target: { t, _ in target(t) }, keepBasis: 0, apply: apply)
         XCTAssertTrue(kept.converged)
         XCTAssertNil(replay.basis)

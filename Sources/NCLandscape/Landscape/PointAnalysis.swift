@@ -505,7 +505,10 @@ public enum LandscapeAnalyzer {
                     return (clearlyNotCritical && located ? AnalysisOptions.nonCriticalResidualTarget : AnalysisOptions.lanczosResidualTarget) * norm
                 },
                 keepBasis: basisCap >= 200 ? min(basisCap, AnalysisOptions.unrestartedLanczosMaxSteps) : 0,
-                apply: apply, progress: report("λ_min"))
+                apply: apply,
+                progress: options.progress.map { p in { k, theta, r, goal in
+                    if k % 10 == 0 { p(String(format: "Lanczos λ_min: %d Hessian-vector products, θ = %.6g, residual %.1e (target %.1e)", k, theta, r, goal)) }
+                } })
             products += plain.products
             lambdaMin = plain.value
             r0 = plain.residual

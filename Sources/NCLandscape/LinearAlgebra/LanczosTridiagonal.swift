@@ -89,10 +89,11 @@ public enum LanczosTridiagonal {
     ///
     /// `coefficients` are the smallest eigenvector `s` of `T_k`, for `ritzVector`. The first
     /// `keepBasis` Lanczos vectors are kept (for the Ritz vector without a second pass); `basis`
-    /// is nil when the run needed more.
+    /// is nil when the run needed more. `progress` hears every check: steps, `θ`, its residual
+    /// and the target it must reach.
     public static func smallest(start: [Double], maxSteps: Int, checkEvery: Int = 1, target: (_ theta: Double, _ steps: Int) -> Double,
                                 keepBasis: Int = 0, apply: ([Double], inout [Double]) -> Void,
-                                progress: ((Int) -> Void)? = nil) throws
+                                progress: ((_ steps: Int, _ theta: Double, _ residual: Double, _ target: Double) -> Void)? = nil) throws
         -> (value: Double, residual: Double, coefficients: [Double], basis: [[Double]]?, products: Int, converged: Bool) {
         var rec = try Recurrence(start: start)
         var basis: [[Double]]? = keepBasis > 0 ? [rec.q] : nil
@@ -100,7 +101,6 @@ public enum LanczosTridiagonal {
         var converged = false
         while rec.alpha.count < maxSteps {
             rec.step(apply: apply, basis: nil)
-            progress?(rec.alpha.count)
             let k = rec.alpha.count
             if basis != nil { if k < keepBasis && !rec.exhausted { basis!.append(rec.q) } else if k >= keepBasis { basis = nil } }
             guard rec.exhausted || k % checkEvery == 0 || k == maxSteps else { continue }
@@ -110,7 +110,9 @@ public enum LanczosTridiagonal {
             value = theta
             s = (0 ..< k).map { v[$0, 0] }
             residual = rec.exhausted ? 0 : abs(rec.lastBeta * s[k - 1])
-            if residual <= target(theta, k) || rec.exhausted { converged = true; break }
+            let goal = target(theta, k)
+            progress?(k, theta, residual, goal)
+            if residual <= goal || rec.exhausted { converged = true; break }
         }
         if let b = basis, b.count < s.count { basis = nil }
         return (value, residual, s, basis, rec.alpha.count, converged)

@@ -461,7 +461,9 @@ public enum LandscapeAnalyzer {
         // ‖M‖ ≥ max(|λ_max|, the normal shift's size); the probe inside the wrapper would be a
         // lower bound too, so the larger known value is used.
         let absoluteShift = 2 * max(abs(lambdaMax), abs(op.normalShift))
-        let affordable = StructuredInertia.cost(model, shifts: 4) <= options.structuredInertiaMaxFlops
+        // The counts at −δ, +δ, λ_min − ε and 100δ (below), priced before the run.
+        let countCost = StructuredInertia.cost(model, shifts: 4)
+        let affordable = countCost <= options.structuredInertiaMaxFlops
             && StructuredInertia.memory(model) <= MemoryBudget.current
         let blocks = affordable ? HessianBlocks(model: model, point: x, firstOrder: fo) : nil
         let rank = try rankOf(x)
@@ -605,7 +607,7 @@ public enum LandscapeAnalyzer {
                 ? String(format: "λ_min certified: no eigenvalue below λ_min − %.1e (structured inertia, rounding estimate included)", reach)
                 : String(format: "WARNING: Lanczos missed %d eigenvalue(s) below λ_min − %.1e (structured inertia); λ_min is not the smallest", missed, margin))
         } else {
-            notes.append(String(format: "structured inertia skipped (%.1e flops over the %.0e budget, --inertia-max-flops): the index is a lower bound", StructuredInertia.cost(model, shifts: 4), options.structuredInertiaMaxFlops))
+            notes.append(String(format: "structured inertia skipped (%.1e flops over the %.0e budget, --inertia-max-flops): the index is a lower bound", countCost, options.structuredInertiaMaxFlops))
         }
         // Nondegeneracy modulo symmetry from exact counts: no eigenvalue below −δ and exactly ν
         // in [−δ, δ] means M_⊥ > δ (the orbit directions are the kernel at a critical point).

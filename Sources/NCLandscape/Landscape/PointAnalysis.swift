@@ -433,8 +433,13 @@ public enum LandscapeAnalyzer {
         let op = TangentHessianOperator(model: model, at: x, firstOrder: fo)
         let apply: ([Double], inout [Double]) -> Void = { v, y in op.apply(v, into: &y) }
         var rng = SeededGenerator(seed: options.seed)
+        /// `Lanczos <stage>: k Hessian-vector products` and `detail` every tenth product.
+        func progressLine(_ stage: String, _ k: Int, detail: () -> String = { "" }) {
+            guard let p = options.progress, k % 10 == 0 else { return }
+            p("Lanczos \(stage): \(k) Hessian-vector products" + detail())
+        }
         func report(_ stage: String) -> ((Int) -> Void)? {
-            options.progress.map { p in { k in if k % 10 == 0 { p("Lanczos \(stage): \(k) Hessian-vector products") } } }
+            options.progress.map { _ in { k in progressLine(stage, k) } }
         }
         // λ_max from 30 steps of the plain recurrence (three vectors, no restarts) from a tangent
         // start: the largest Ritz value converges first, and ghosts from lost orthogonality do
@@ -508,8 +513,8 @@ public enum LandscapeAnalyzer {
                 },
                 keepBasis: basisCap >= 200 ? min(basisCap, AnalysisOptions.unrestartedLanczosMaxSteps) : 0,
                 apply: apply,
-                progress: options.progress.map { p in { k, theta, r, goal in
-                    if k % 10 == 0 { p(String(format: "Lanczos λ_min: %d Hessian-vector products, θ = %.6g, residual %.1e (target %.1e)", k, theta, r, goal)) }
+                progress: options.progress.map { _ in { k, theta, r, goal in
+                    progressLine("λ_min", k) { String(format: ", θ = %.6g, residual %.1e (target %.1e)", theta, r, goal) }
                 } })
             products += plain.products
             lambdaMin = plain.value

@@ -21,7 +21,7 @@ enum StreamingVector {
         var acc = SIMD4<Double>(repeating: 0)
         var i = 0
         while i + 4 <= count {
-            acc += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD4<Double>.self) * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD4<Double>.self)
+            acc += load(a, i) * load(b, i)
             i += 4
         }
         var s = acc.sum()
@@ -40,8 +40,8 @@ enum StreamingVector {
                     var acc = SIMD4<Double>(repeating: 0)
                     var i = lo
                     while i + 4 <= hi {
-                        let r = load(UnsafeBufferPointer(pw), i) - (a4 * load(pq, i) + b4 * load(pp, i))
-                        store(r, pw, i)
+                        let r = load(pw.baseAddress!, i) - (a4 * load(pq.baseAddress!, i) + b4 * load(pp.baseAddress!, i))
+                        store(r, pw.baseAddress!, i)
                         acc += r * r
                         i += 4
                     }
@@ -79,13 +79,14 @@ enum StreamingVector {
         return partial[0] + partial[1]
     }
 
+    /// Entries `i…i+3` (no alignment needed).
     @inline(__always)
-    private static func load(_ p: UnsafeBufferPointer<Double>, _ i: Int) -> SIMD4<Double> {
-        UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: SIMD4<Double>.self)
+    private static func load(_ p: UnsafePointer<Double>, _ i: Int) -> SIMD4<Double> {
+        UnsafeRawPointer(p + i).loadUnaligned(as: SIMD4<Double>.self)
     }
 
     @inline(__always)
-    private static func store(_ v: SIMD4<Double>, _ p: UnsafeMutableBufferPointer<Double>, _ i: Int) {
-        UnsafeMutableRawPointer(p.baseAddress! + i).storeBytes(of: v, as: SIMD4<Double>.self)
+    private static func store(_ v: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>, _ i: Int) {
+        UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD4<Double>.self)
     }
 }

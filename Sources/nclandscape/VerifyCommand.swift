@@ -4,8 +4,14 @@ import NCLandscape
 
 /// Search settings shared by `enumerate` and `verify`.
 struct SearchOptions: ParsableArguments {
-    @Option(name: .customLong("starts"), help: "Random starts (even ones: Newton from a random point, retried from early gradient-descent iterates, reaching saddles; odd ones: Riemannian trust-region descent then Newton, reaching minima). Default: 20.")
+    @Option(name: .customLong("starts"), help: "A fixed number of random starts (even ones: Newton from a random point, retried from early gradient-descent iterates, reaching saddles; odd ones: Riemannian trust-region descent then Newton, reaching minima); turns the adaptive coverage mode off. Default: adaptive (see --until-missing-mass).")
     var starts: Int?
+    @Option(name: .customLong("until-missing-mass"), help: "Adaptive mode (the default): draw random starts in seeded batches until the descent starts' measured missing mass, max(Good–Turing f₁/S, rule of three 3/S), is at most this probability, or --max-starts are drawn. In (0, 1). Default: 0.01.")
+    var untilMissingMass: Double?
+    @Option(name: .customLong("max-starts"), help: "Adaptive mode: most random starts to draw. Default: 4000.")
+    var maxStarts: Int?
+    @Option(name: .customLong("batch"), help: "Adaptive mode: random starts per batch; coverage is measured after each batch. Default: 64.")
+    var batch: Int?
     @Option(name: .customLong("seed"), help: "Seed; start i uses an independent stream derived from it, so results reproduce exactly. Default: 0.")
     var seed: UInt64?
     @Option(name: .customLong("jobs"), help: "Parallel workers (each uses single-threaded BLAS). Default: 2.")
@@ -21,13 +27,24 @@ struct SearchOptions: ParsableArguments {
     @Option(name: .customLong("method"), help: "auto | dense | reduced | lanczos: how each point's spectrum is computed (auto: reduced at collapsed points, dense up to m = 8000, else Lanczos + structured inertia, or the unrestarted recurrence where exact counts are too expensive). Default: auto.")
     var method: HessianMethod?
 
-    var isUnset: Bool { starts == nil && seed == nil && !noAnsatz && method == nil }
+    var isUnset: Bool { starts == nil && seed == nil && !noAnsatz && method == nil && untilMissingMass == nil && maxStarts == nil && batch == nil }
 
     func configuration() throws -> SearchConfiguration {
-        let starts = self.starts ?? 20, jobs = self.jobs ?? 2
-        guard starts >= 0 else { throw InputError("--starts must be ≥ 0") }
+        let jobs = self.jobs ?? 2
         guard jobs >= 1 else { throw InputError("--jobs must be ≥ 1") }
-        var c = SearchConfiguration(starts: starts, seed: seed ?? 0, jobs: jobs, ansatz: !noAnsatz)
+        var c = SearchConfiguration(starts: 0, seed: seed ?? 0, jobs: jobs, ansatz: !noAnsatz)
+        if let starts {
+            guard untilMissingMass == nil, maxStarts == nil, batch == nil else {
+                throw InputError("--starts fixes the number of starts; it cannot be combined with --until-missing-mass, --max-starts or --batch (the adaptive mode)")
+            }
+            guard starts >= 0 else { throw InputError("--starts must be ≥ 0") }
+            guard starts <= SizeLimits.maxStarts else { throw InputError("--starts must be ≤ \(SizeLimits.maxStarts) (got \(starts))") }
+            c.starts = starts
+        } else {
+            c.coverage = try CoverageTarget(missingMass: untilMissingMass ?? CoverageTarget.defaultMissingMass,
+                                            maxStarts: maxStarts ?? CoverageTarget.defaultMaxStarts,
+                                            batch: batch ?? CoverageTarget.defaultBatch)
+        }
         c.method = method ?? .auto
         return c
     }
@@ -45,6 +62,7 @@ struct SearchOptions: ParsableArguments {
         if resume, let out, options.isUnset, isUnset {
             let manifest = try CriticalPointSearch.readManifest(directory: out)
             var config = manifest.search
+            if let maxStarts, config.coverage != nil { config.coverage = try CoverageTarget(missingMass: config.coverage!.missingMass, maxStarts: maxStarts, batch: config.coverage!.batch) }
             config.jobs = try jobs.map { j in guard j >= 1 else { throw InputError("--jobs must be ≥ 1") }; return j } ?? config.jobs
             return (try NormalizedFeatureModel(manifest.model), config, out)
         }
@@ -87,6 +105,7 @@ struct EnumerateCommand: ParsableCommand {
         let (_, _, result, dir) = try search.runSearch(command: "enumerate", model: model)
         try AtomicFile.write(JSONOutput.encode(result.points, pretty: false), to: dir + "/critical_points.json")
         print(VerifyReport.table(result.points))
+        for c in result.coverage { print(c.summary) }
         print("\(result.points.count) distinct critical points from \(result.tasks.count) tasks in \(String(format: "%.2f", result.seconds)) s; written to \(dir)")
     }
 }
@@ -114,7 +133,7 @@ struct VerifyCommand: ParsableCommand {
         let summary = VerifySummary(model: m, config: config, result: result)
         try VerifyReport.write(summary: summary, points: result.points, to: dir)
         if json { print(try JSONOutput.string(summary), terminator: ""); return }
-        print("\(m.spec.summary)  starts=\(config.starts) seed=\(config.seed)")
+        print("\(m.spec.summary)  starts=\(result.starts)\(config.coverage != nil ? " (adaptive)" : "") seed=\(config.seed)")
         print(VerifyReport.table(result.points))
         print("")
         print("verdict: \(summary.verdict.rawValue) — \(summary.message)")

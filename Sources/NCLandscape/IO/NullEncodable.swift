@@ -22,3 +22,5 @@ extension KeyedDecodingContainer {
         try decodeIfPresent(type, forKey: key) ?? NullEncodable(wrappedValue: nil)
     }
 }
+
+extension NullEncodable: Equatable where T: Equatable {}

@@ -47,6 +47,16 @@ public struct VerifySummary: Codable, Sendable {
     public var tasks: Int
     public var tasksNotConverged: Int
     public var coverage: [Coverage]
+    /// Random starts drawn (adaptive mode: as many as the coverage target needed).
+    public var starts: Int
+    /// Measured coverage of each random-start population (docs/formulas.md §13).
+    public var populations: [PopulationCoverage]
+    /// Adaptive mode: the target, and whether it was met before the cap (nil with a fixed --starts).
+    @NullEncodable public var coverageTarget: CoverageTarget?
+    @NullEncodable public var coverageTargetMet: Bool?
+    /// The coverage clause of the verdict line, e.g. "20 classes from 640 random-descent starts,
+    /// missing mass ≤ 0.47% (Good–Turing f₁/S 0.16%, rule of three 3/S 0.47%)".
+    public var coverageStatement: String
     public var seconds: Double
     public var method: String
     public var parameters: Parameters
@@ -100,6 +110,18 @@ public struct VerifySummary: Codable, Sendable {
         tasks = r.tasks.count
         tasksNotConverged = r.tasks.filter { $0.outcome == .notCritical }.count
         coverage = Self.coverage(r.tasks)
+        starts = r.starts
+        populations = r.coverage
+        coverageTarget = config.coverage
+        coverageTargetMet = r.coverageTargetMet
+        coverageStatement = Self.coverageStatement(populations: r.coverage, mix: config.startMix, target: config.coverage, met: r.coverageTargetMet)
+        if verdict == .spuriousMinimumFound {
+            message += " (a counterexample whatever the coverage)"
+        } else if verdict == .benign {
+            message += "; \(coverageStatement). A benign verdict covers the classes the start distributions reach with non-negligible probability, not more"
+        } else {
+            message += "; \(coverageStatement)"
+        }
         seconds = r.seconds
         let methods = Dictionary(grouping: pts, by: { $0.method.rawValue }).mapValues(\.count)
         method = "\(config.method.rawValue): " + methods.sorted { $0.key < $1.key }.map { "\($0.key) for \($0.value) point(s)" }.joined(separator: ", ")
@@ -109,6 +131,22 @@ public struct VerifySummary: Codable, Sendable {
 }
 
 extension VerifySummary {
+    /// "N classes from S random-descent starts, missing mass ≤ x% (…)", for the population that
+    /// decides (descent starts reach the minimizers), plus whether an adaptive target was met.
+    static func coverageStatement(populations: [PopulationCoverage], mix: StartMix, target: CoverageTarget?, met: Bool?) -> String {
+        let origin = CoverageTarget.controllingOrigin(mix)
+        guard let p = populations.first(where: { $0.origin == origin }) else { return "no \(origin) starts, so no measured coverage" }
+        guard let gt = p.missingMass, let r3 = p.ruleOfThree else { return "none of \(p.draws) \(origin) starts converged, so no measured coverage" }
+        var text = String(format: "%d classes from %d %@ starts, missing mass ≤ %@ (Good–Turing f₁/S %@, rule of three 3/S %@)",
+                          p.classes, p.draws, origin, PopulationCoverage.percent(p.missingMassBound),
+                          PopulationCoverage.percent(gt), PopulationCoverage.percent(r3))
+        if let target, let met {
+            text += met ? "; target \(PopulationCoverage.percent(target.missingMass)) met"
+                : "; target \(PopulationCoverage.percent(target.missingMass)) NOT met within --max-starts \(target.maxStarts)"
+        }
+        return text
+    }
+
     /// Per origin family, in the order families first appear.
     static func coverage(_ tasks: [TaskRecord]) -> [Coverage] {
         var order: [String] = []
@@ -232,7 +270,8 @@ public enum VerifyReport {
         | τ | \(m.tau) |
         | loss | \(m.loss.name) |
         | label smoothing ε | \(m.labelSmoothing) |
-        | random starts, seed, jobs | \(p.search.starts), \(p.search.seed), \(p.search.jobs) |
+        | random starts drawn, seed, jobs | \(s.starts), \(p.search.seed), \(p.search.jobs) |
+        | coverage target | \(s.coverageTarget.map { "missing mass ≤ \(PopulationCoverage.percent($0.missingMass)) of \(CoverageTarget.controllingOrigin(p.search.startMix)) starts, batches of \($0.batch), cap \($0.maxStarts): " + (s.coverageTargetMet == true ? "met" : "NOT met") } ?? "none (fixed --starts)") |
         | ansatz families | \(p.search.ansatz ? "yes" : "no") |
         | theorem's assumptions hold (cross-entropy, balanced, ε = 0, d > K) | \(s.theoremApplies ? "yes" : "no") |
         | proven optimum f* | \(s.fStar.map { String(format: "%.12g", $0) } ?? "none proven (minimizers compared with the best loss found)") |
@@ -254,6 +293,19 @@ public enum VerifyReport {
             let failed = c.failed.isEmpty ? "0" : "\(c.failed.values.reduce(0, +)) (" + c.failed.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
             md += "| \(c.origin) | \(c.started) | \(c.new) | \(c.duplicate) | \(failed) | \(c.origin == "random-newton" ? "\(c.convergedAfterDescentSteps)" : "—") |\n"
         }
+        md += "\n## Measured coverage of the random starts\n\n"
+        md += "| population | drawn | converged | classes | f₁ | f₂ | missing mass (Good–Turing f₁/S) | rule of three 3/S | Chao1 unseen classes |\n|---|---|---|---|---|---|---|---|---|\n"
+        for c in s.populations {
+            md += "| \(c.origin) | \(c.draws) | \(c.converged) | \(c.classes) | \(c.singletons) | \(c.doubletons) | "
+                + "\(c.missingMass.map(PopulationCoverage.percent) ?? "—") | \(c.ruleOfThree.map(PopulationCoverage.percent) ?? "—") | "
+                + "\(c.unseenClassesChao1.map { String(format: "%.1f", $0) } ?? "—") |\n"
+        }
+        md += "\nMissing mass: the estimated probability that one more converged start of that kind lands on a critical point "
+        md += "(up to symmetry) not yet seen. Good–Turing f₁/S counts the classes hit once; the rule of three 3/S bounds the "
+        md += "probability of any single class that all S starts missed, at 95% confidence. Each start kind is its own population; "
+        md += "ansatz families are deterministic and form none. Saddles are many (their population rarely looks covered); "
+        md += "minimizers, which decide the verdict, are what descent starts reach. A spurious minimizer is a counterexample "
+        md += "whatever the coverage; a benign verdict is only as good as its coverage.\n"
         md += "\n`stalled`: Newton stopped gaining (a non-critical local minimum of ‖grad‖); `no_decrease`: no step along its direction lowered ‖grad‖. "
         md += "Random Newton starts that fail from the random point retry from gradient-descent iterates 1, 2, 4, …, 32 (saddle seeking).\n"
         md += "\n## Distinct critical points (sorted by loss)\n\n```\n" + table(points) + "\n```\n\n"

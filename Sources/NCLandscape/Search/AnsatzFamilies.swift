@@ -74,12 +74,18 @@ public enum AnsatzFamilies {
 
     /// Random start `i`: with `.alternate`, even starts go straight to Newton (which converges to
     /// critical points of any index), odd ones descend first (reaching minimizers).
+    /// The task name of random start `i`, and back.
+    public static func randomTaskName(_ i: Int) -> String { "start:\(i)" }
+    public static func randomIndex(taskName: String) -> Int? {
+        taskName.hasPrefix("start:") ? Int(taskName.dropFirst(6)) : nil
+    }
+
     public static func randomStart(_ i: Int, model: NormalizedFeatureModel, seed: UInt64, mix: StartMix = .alternate) -> SearchStart {
         var rng = SeededGenerator(seed: seed).derived(i)
         let x = model.manifold.randomPoint(using: &rng)
         let gd: Bool
         switch mix { case .alternate: gd = i % 2 == 1; case .descent: gd = true; case .newton: gd = false }
-        var s = SearchStart(task: "start:\(i)", origin: gd ? "random-descent" : "random-newton", point: x, descendFirst: gd)
+        var s = SearchStart(task: randomTaskName(i), origin: gd ? "random-descent" : "random-newton", point: x, descendFirst: gd)
         s.seekSaddle = !gd
         return s
     }

@@ -17,6 +17,9 @@ public struct SearchConfiguration: Codable, Sendable, Equatable {
     /// How each point's spectrum is computed (`auto`: reduced at collapsed points, dense up to
     /// m = 8000, else Lanczos + structured inertia).
     public var method: HessianMethod = .auto
+    /// Adaptive mode: draw random starts in batches until the measured missing mass meets the
+    /// target (`starts` is then only the count drawn so far); nil: exactly `starts` starts.
+    public var coverage: CoverageTarget? = nil
     public init(starts: Int = 20, seed: UInt64 = 0, jobs: Int = 2, ansatz: Bool = true, startMix: StartMix = .alternate) {
         self.starts = starts; self.seed = seed; self.jobs = jobs; self.ansatz = ansatz; self.startMix = startMix
     }
@@ -33,6 +36,12 @@ public struct EnumerationResult: Sendable {
     public var points: [CriticalPointRecord]
     public var tasks: [TaskRecord]
     public var seconds: Double
+    /// Random starts drawn (in adaptive mode: as many as the coverage target needed).
+    public var starts: Int
+    /// Coverage of each random-start population (docs/formulas.md §13).
+    public var coverage: [PopulationCoverage]
+    /// Adaptive mode: whether the target was met (false: stopped at the cap); nil otherwise.
+    public var coverageTargetMet: Bool?
 }
 
 /// Finds distinct critical points (docs/formulas.md §5): ansatz families and random starts, each polished
@@ -67,6 +76,27 @@ public struct CriticalPointSearch {
     public func allStarts() -> [SearchStart] {
         (config.ansatz ? AnsatzFamilies.starts(for: model) : [])
             + (0 ..< config.starts).map { AnsatzFamilies.randomStart($0, model: model, seed: config.seed, mix: config.startMix) }
+    }
+
+    /// A task before its start point is drawn: random points are made one batch at a time, so a
+    /// long adaptive run holds at most a batch of them.
+    enum PendingTask {
+        case ansatz(SearchStart)
+        case random(Int)
+        var name: String {
+            switch self { case .ansatz(let s): return s.task; case .random(let i): return AnsatzFamilies.randomTaskName(i) }
+        }
+    }
+
+    func pendingTasks(starts: Int, ansatz: Bool) -> [PendingTask] {
+        (ansatz && config.ansatz ? AnsatzFamilies.starts(for: model).map(PendingTask.ansatz) : []) + (0 ..< starts).map(PendingTask.random)
+    }
+
+    func materialize(_ t: PendingTask) -> SearchStart {
+        switch t {
+        case .ansatz(let s): return s
+        case .random(let i): return AnsatzFamilies.randomStart(i, model: model, seed: config.seed, mix: config.startMix)
+        }
     }
 
     struct Candidate {
@@ -183,6 +213,8 @@ public struct CriticalPointSearch {
             let old = try Self.readManifest(directory: directory!)
             var a = old, b = manifest
             a.search.jobs = 0; b.search.jobs = 0; a.search.starts = 0; b.search.starts = 0
+            // A larger cap continues the same adaptive run.
+            a.search.coverage?.maxStarts = 0; b.search.coverage?.maxStarts = 0
             guard a == b else { throw InputError("--resume: \(directory!) holds a run with different parameters; use another --out or drop --resume") }
             try JSONLines.repairTail(path: pointsPath)
             try JSONLines.repairTail(path: tasksPath)
@@ -190,9 +222,9 @@ public struct CriticalPointSearch {
             tasks = try JSONLines.read(TaskRecord.self, path: tasksPath)
             // Fewer starts than already finished would not be the fresh run with those starts:
             // the extra starts' points are in the logs. Refuse rather than report a mixture.
-            let wanted = Set(allStarts().map(\.task))
+            let wanted = Set(pendingTasks(starts: config.starts, ansatz: true).map(\.name))
             let extra = tasks.filter { !wanted.contains($0.task) }
-            guard extra.isEmpty else {
+            guard config.coverage != nil || extra.isEmpty else {
                 throw InputError("\(directory!) already holds \(extra.count) finished start(s) beyond --starts \(config.starts) (e.g. \(extra[0].task)); resume with --starts ≥ \(config.starts + extra.count) or use another --out")
             }
             // A point line written just before a crash, whose task line was not: keep the point
@@ -203,42 +235,68 @@ public struct CriticalPointSearch {
         if persist { try AtomicFile.write(JSONOutput.encode(manifest), to: manifestPath) }
 
         let done = Set(tasks.map(\.task))
-        let todo = allStarts().filter { !done.contains($0.task) }
-        let total = done.count + todo.count
-        let batch = max(1, config.jobs) * 2
-        var i = 0
-        while i < todo.count {
-            let chunk = Array(todo[i ..< min(todo.count, i + batch)])
-            let results = try ParallelMap.run(chunk, jobs: config.jobs) { try evaluate($0) }
-            // Merge in task order so the set of representatives does not depend on timing.
-            for c in results {
-                var rec = TaskRecord(task: c.start.task, origin: c.start.origin, outcome: .notCritical, pointId: nil,
-                                     gradientNorm: c.gradientNorm, seconds: c.seconds, polish: c.polish, descentSteps: c.descentSteps)
-                if let inv = c.invariants, let a = c.analysis, let x = c.point, let nc = c.metrics {
-                    if let match = points.first(where: { $0.invariants.matches(inv) }) {
-                        rec.outcome = .duplicate; rec.pointId = match.id
-                    } else {
-                        let stats = CriticalPointStats(
-                            id: points.count, task: c.start.task, origin: c.start.origin, origins: [:], hits: 0, loss: a.loss,
-                            riemannianGradientNorm: a.riemannianGradientNorm, index: a.index, lambdaMin: a.lambdaMin,
-                            lambdaMax: a.lambdaMax, quotientLambdaMin: a.quotientLambdaMin, zeroThreshold: a.delta,
-                            zeroEigenvalues: a.inertiaExact ? a.inertia.zero : nil, classificationMargin: a.classificationMargin, nonIsolated: a.nonIsolated,
-                            extraZeroEigenvalues: a.extraZeroEigenvalues, symmetryNullity: a.symmetryNullity, rank: a.rank,
-                            classification: a.classification, method: a.method, nc: nc, invariants: inv, eigenvalues: a.eigenvalues,
-                            polishIterations: c.iterations)
-                        let p = CriticalPointRecord(stats: stats, pointFile: PointFile(model: model, point: x))
-                        if persist { try JSONLines.append(p, to: pointsPath) }
-                        points.append(p)
-                        rec.outcome = .new; rec.pointId = p.id
-                    }
-                }
-                if persist { try JSONLines.append(rec, to: tasksPath) }
-                tasks.append(rec)
-            }
-            i += chunk.count
-            progress?(done.count + i, total, points.count)
+        // Adaptive mode resumes at the batch boundary past the last finished start, so the batches
+        // (and the stopping decision after each) are those of an uninterrupted run.
+        var starts = config.starts
+        if let c = config.coverage {
+            let finished = tasks.compactMap { AnsatzFamilies.randomIndex(taskName: $0.task) }.max().map { $0 + 1 } ?? 0
+            starts = max(c.batch, (finished + c.batch - 1) / c.batch * c.batch)
         }
-        return EnumerationResult(points: Self.summarize(points, tasks: tasks, model: model), tasks: tasks, seconds: Stopwatch.now() - t0)
+        var scheduled = Set<String>(done)
+        var todo = pendingTasks(starts: starts, ansatz: true).filter { !done.contains($0.name) }
+        let batch = try SizeLimits.product(max(1, min(config.jobs, 1 << 20)), 2, "the batch size 2 × --jobs")
+        var finished = done.count
+        var met: Bool? = nil
+        while true {
+            for t in todo { scheduled.insert(t.name) }
+            var i = 0
+            while i < todo.count {
+                let chunk = todo[i ..< min(todo.count, i + batch)].map(materialize)
+                let results = try ParallelMap.run(chunk, jobs: config.jobs) { try evaluate($0) }
+                // Merge in task order so the set of representatives does not depend on timing.
+                for c in results { try merge(c, into: &points, tasks: &tasks, persist: persist) }
+                i += chunk.count
+                finished += chunk.count
+                progress?(finished, scheduled.count, points.count)
+            }
+            guard let c = config.coverage else { break }
+            let populations = PopulationCoverage.populations(tasks)
+            if c.isMet(populations, mix: config.startMix) { met = true; break }
+            if starts >= c.maxStarts { met = false; break }
+            let next = min(c.maxStarts, starts + c.batch)
+            todo = (starts ..< next).map(PendingTask.random)
+            starts = next
+        }
+        let randomTasks = tasks.filter { $0.task.hasPrefix("start:") }
+        return EnumerationResult(points: Self.summarize(points, tasks: tasks, model: model), tasks: tasks, seconds: Stopwatch.now() - t0,
+                                 starts: config.coverage == nil ? config.starts : randomTasks.count,
+                                 coverage: PopulationCoverage.populations(tasks), coverageTargetMet: met)
+    }
+
+    /// Records one finished task: a new distinct point, a duplicate of a known one, or no point.
+    func merge(_ c: Candidate, into points: inout [CriticalPointRecord], tasks: inout [TaskRecord], persist: Bool) throws {
+        var rec = TaskRecord(task: c.start.task, origin: c.start.origin, outcome: .notCritical, pointId: nil,
+                             gradientNorm: c.gradientNorm, seconds: c.seconds, polish: c.polish, descentSteps: c.descentSteps)
+        if let inv = c.invariants, let a = c.analysis, let x = c.point, let nc = c.metrics {
+            if let match = points.first(where: { $0.invariants.matches(inv) }) {
+                rec.outcome = .duplicate; rec.pointId = match.id
+            } else {
+                let stats = CriticalPointStats(
+                    id: points.count, task: c.start.task, origin: c.start.origin, origins: [:], hits: 0, loss: a.loss,
+                    riemannianGradientNorm: a.riemannianGradientNorm, index: a.index, lambdaMin: a.lambdaMin,
+                    lambdaMax: a.lambdaMax, quotientLambdaMin: a.quotientLambdaMin, zeroThreshold: a.delta,
+                    zeroEigenvalues: a.inertiaExact ? a.inertia.zero : nil, classificationMargin: a.classificationMargin, nonIsolated: a.nonIsolated,
+                    extraZeroEigenvalues: a.extraZeroEigenvalues, symmetryNullity: a.symmetryNullity, rank: a.rank,
+                    classification: a.classification, method: a.method, nc: nc, invariants: inv, eigenvalues: a.eigenvalues,
+                    polishIterations: c.iterations)
+                let p = CriticalPointRecord(stats: stats, pointFile: PointFile(model: model, point: x))
+                if persist { try JSONLines.append(p, to: pointsPath) }
+                points.append(p)
+                rec.outcome = .new; rec.pointId = p.id
+            }
+        }
+        if persist { try JSONLines.append(rec, to: tasksPath) }
+        tasks.append(rec)
     }
 
     /// Fills hits and origins from the task log and settles every nondegenerate minimizer as

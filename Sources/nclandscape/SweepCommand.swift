@@ -23,8 +23,11 @@ struct SweepCommand: ParsableCommand {
     @Option(name: .customLong("gamma"), help: "Focal exponents γ (comma list, used with --loss focal).") var gamma: String = "2"
     @Option(name: .customLong("margin"), help: "CosFace margins m (comma list, used with --loss cosface).") var margin: String = "0.35"
     @Option(name: .customLong("counts"), help: "Explicit imbalanced counts, ';'-separated vectors, e.g. '5,1,1;4,2,1'. Default: none.") var counts: String?
-    @Option(name: .customLong("spec"), help: "JSON spec file with the keys K, d, n, tau, labelSmoothing, imbalance, counts, loss, gamma, margin, starts, seed, startMix (overrides the list flags). Default: none.") var spec: String?
-    @Option(name: .customLong("starts"), help: "Random starts per configuration.") var starts: Int = 8
+    @Option(name: .customLong("spec"), help: "JSON spec file with the keys K, d, n, tau, labelSmoothing, imbalance, counts, loss, gamma, margin, starts, untilMissingMass, maxStarts, batch, seed, startMix (overrides the list flags). Default: none.") var spec: String?
+    @Option(name: .customLong("starts"), help: "A fixed number of random starts per configuration (turns the adaptive mode off). Default: adaptive.") var starts: Int?
+    @Option(name: .customLong("until-missing-mass"), help: "Adaptive mode (the default): per configuration, draw random starts in seeded batches until the descent starts' missing mass, max(Good–Turing f₁/S, 3/S), is at most this. Default: 0.01.") var untilMissingMass: Double?
+    @Option(name: .customLong("max-starts"), help: "Adaptive mode: most random starts per configuration. Default: 4000.") var maxStarts: Int?
+    @Option(name: .customLong("batch"), help: "Adaptive mode: random starts per batch. Default: 64.") var batch: Int?
     @Option(name: .customLong("seed"), help: "Seed.") var seed: UInt64 = 0
     @Option(name: .customLong("start-mix"), help: "descent (minimizers; default for sweeps) | alternate | newton.") var startMix: StartMix = .descent
     @Option(name: .customLong("shard"), help: "i/N: run the configurations whose index ≡ i mod N.") var shard: String = "0/1"
@@ -48,6 +51,13 @@ struct SweepCommand: ParsableCommand {
         g.gamma = try parseList(gamma, "--gamma") { Double($0) }
         g.margin = try parseList(margin, "--margin") { Double($0) }
         g.starts = starts; g.seed = seed; g.startMix = startMix
+        if starts != nil, untilMissingMass != nil || maxStarts != nil || batch != nil {
+            throw InputError("--starts fixes the number of starts; it cannot be combined with --until-missing-mass, --max-starts or --batch (the adaptive mode)")
+        }
+        if let untilMissingMass { g.untilMissingMass = untilMissingMass }
+        if let maxStarts { g.maxStarts = maxStarts }
+        if let batch { g.batch = batch }
+        _ = try g.searchConfiguration()
         return g
     }
 

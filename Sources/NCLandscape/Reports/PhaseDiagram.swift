@@ -254,7 +254,23 @@ public enum PhaseDiagram {
     }
 
     static func counts(_ g: [SweepResult]) -> String {
-        "\(g.count) | \(g.filter { $0.verdict == .benign }.count) | \(g.filter { $0.verdict == .inconclusive }.count) | \(g.filter { $0.verdict == .spuriousMinimumFound }.count)"
+        let starts = g.map(\.starts)
+        let bounds = g.compactMap(\.missingMassBound)
+        let coverage = bounds.count == g.count ? PopulationCoverage.percent(bounds.max() ?? .nan) : "not measured"
+        return "\(g.count) | \(g.filter { $0.verdict == .benign }.count) | \(g.filter { $0.verdict == .inconclusive }.count) | \(g.filter { $0.verdict == .spuriousMinimumFound }.count)"
+            + " | \(starts.min() ?? 0)–\(starts.max() ?? 0) | \(coverage)"
+    }
+
+    /// One row per configuration: its search, its coverage and its verdict.
+    static func coverageTable(_ results: [SweepResult]) -> String {
+        var md = "| configuration | verdict | random starts | descent classes | missing mass ≤ | target met |\n|---|---|---|---|---|---|\n"
+        for r in results.sorted(by: { $0.key < $1.key }) {
+            let p = r.populations?.first { $0.origin == CoverageTarget.controllingOrigin(r.startMix ?? .descent) }
+            md += "| \(r.key) | \(r.verdict.rawValue) | \(r.starts) | \(p.map { "\($0.classes)" } ?? "—") | "
+                + "\(r.missingMassBound.map(PopulationCoverage.percent) ?? "not measured") | "
+                + "\(r.coverageTargetMet.map { $0 ? "yes" : "**no** (cap)" } ?? "fixed starts") |\n"
+        }
+        return md
     }
 
     static func markdown(_ results: [SweepResult], regimes: [Regime: [SweepResult]], files: [String], counterexamples: [String: [String]],
@@ -266,7 +282,7 @@ public enum PhaseDiagram {
         md += ": \(results.count) configurations — " + by.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + ".\n\n"
         md += "Inside the theorem's assumptions (cross-entropy, balanced, ε = 0, d > K): \(inside.count) configurations, "
         md += "\(inside.filter { $0.verdict == .benign }.count) benign.\n\n"
-        md += "## By regime and by d relative to K\n\n| regime | d vs K | configurations | benign | inconclusive | spurious minimum found |\n|---|---|---|---|---|---|\n"
+        md += "## By regime and by d relative to K\n\n| regime | d vs K | configurations | benign | inconclusive | spurious minimum found | random starts per configuration | largest missing mass |\n|---|---|---|---|---|---|---|---|\n"
         let bands: [(String, (SweepResult) -> Bool)] = [("d > K", { $0.config.d > $0.config.K }), ("d = K", { $0.config.d == $0.config.K }),
                                                         ("d = K − 1", { $0.config.d == $0.config.K - 1 }), ("d < K − 1", { $0.config.d < $0.config.K - 1 })]
         for regime in regimes.keys.sorted() {
@@ -275,6 +291,9 @@ public enum PhaseDiagram {
                 if !g.isEmpty { md += "| \(regime.title) | \(band) | \(counts(g)) |\n" }
             }
         }
+        md += "\nMissing mass: the descent starts' max(Good–Turing f₁/S, rule of three 3/S), the estimated probability that one more "
+        md += "start lands on a critical point not yet seen. A spurious minimum is a counterexample whatever the coverage; "
+        md += "a benign cell is only as good as its coverage.\n"
         md += "\n## Diagrams\n\n" + files.map { "![\($0)](\($0))" }.joined(separator: "\n\n") + "\n"
         md += "\n## Configurations with spurious minima\n\n"
         let sp = results.filter { !$0.spuriousMinima.isEmpty }.sorted { $0.key < $1.key }
@@ -289,6 +308,7 @@ public enum PhaseDiagram {
                 md += "| \(r.key) | \(r.lowestLoss.map { String(format: "%.8g", $0) } ?? "—") | \(losses) | \(files) |\n"
             }
         }
+        md += "\n## Every configuration: search and coverage\n\n" + coverageTable(results)
         let inconclusive = results.filter { $0.verdict == .inconclusive }.sorted { $0.key < $1.key }
         if !inconclusive.isEmpty {
             md += "\n## Inconclusive configurations\n\n| configuration | degenerate points (losses) | undetermined | minimizer found |\n|---|---|---|---|\n"

@@ -80,12 +80,17 @@ public struct SweepGrid: Codable, Sendable {
     public var loss: [LossFunction.Kind] = [.crossEntropy]
     public var gamma: [Double] = [2]
     public var margin: [Double] = [0.35]
-    public var starts: Int = 8
+    /// A fixed number of random starts per configuration; nil (the default) runs the adaptive
+    /// coverage mode with `untilMissingMass`, `maxStarts` and `batch`.
+    public var starts: Int? = nil
+    public var untilMissingMass: Double = CoverageTarget.defaultMissingMass
+    public var maxStarts: Int = CoverageTarget.defaultMaxStarts
+    public var batch: Int = CoverageTarget.defaultBatch
     public var seed: UInt64 = 0
     public var startMix: StartMix = .descent
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case K, d, n, tau, labelSmoothing, imbalance, counts, loss, gamma, margin, starts, seed, startMix }
+    enum CodingKeys: String, CodingKey, CaseIterable { case K, d, n, tau, labelSmoothing, imbalance, counts, loss, gamma, margin, starts, untilMissingMass, maxStarts, batch, seed, startMix }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let def = SweepGrid()
@@ -107,13 +112,34 @@ public struct SweepGrid: Codable, Sendable {
         gamma = try value(.gamma, def.gamma)
         margin = try value(.margin, def.margin)
         starts = try value(.starts, def.starts)
+        untilMissingMass = try value(.untilMissingMass, def.untilMissingMass)
+        maxStarts = try value(.maxStarts, def.maxStarts)
+        batch = try value(.batch, def.batch)
         seed = try value(.seed, def.seed)
         startMix = try value(.startMix, def.startMix)
     }
 
     /// The search settings every configuration of this grid runs with.
-    public var signature: String { Self.signature(starts: starts, seed: seed, startMix: startMix) }
+    public var signature: String {
+        starts.map { Self.signature(starts: $0, seed: seed, startMix: startMix) }
+            ?? Self.adaptiveSignature(missingMass: untilMissingMass, maxStarts: maxStarts, batch: batch, seed: seed, startMix: startMix)
+    }
     static func signature(starts: Int, seed: UInt64, startMix: StartMix) -> String { "starts\(starts)-seed\(seed)-\(startMix.rawValue)" }
+    static func adaptiveSignature(missingMass: Double, maxStarts: Int, batch: Int, seed: UInt64, startMix: StartMix) -> String {
+        "missingmass\(missingMass)-cap\(maxStarts)-batch\(batch)-seed\(seed)-\(startMix.rawValue)"
+    }
+
+    /// The search configuration of one configuration of the grid (validated).
+    public func searchConfiguration() throws -> SearchConfiguration {
+        var config = SearchConfiguration(starts: 0, seed: seed, jobs: 1, ansatz: true, startMix: startMix)
+        if let starts {
+            guard starts >= 0, starts <= SizeLimits.maxStarts else { throw InputError("starts must be in 0…\(SizeLimits.maxStarts) (got \(starts))") }
+            config.starts = starts
+        } else {
+            config.coverage = try CoverageTarget(missingMass: untilMissingMass, maxStarts: maxStarts, batch: batch)
+        }
+        return config
+    }
 
     /// Evaluates one `d` expression for a given `K`.
     public static func dValues(_ expr: String, K: Int) throws -> [Int] {
@@ -196,7 +222,13 @@ public struct SweepResult: Codable, Sendable {
     public var spuriousMinima: [PointFile]
     public var degenerateLosses: [Double]
     public var marginal: Int
+    /// Random starts drawn (adaptive mode: as many as the coverage target needed).
     public var starts: Int
+    /// Adaptive mode: the target (null in lines with a fixed number of starts, and in older lines).
+    @NullEncodable public var coverageTarget: CoverageTarget?
+    @NullEncodable public var coverageTargetMet: Bool?
+    /// Measured coverage of each random-start population (null in older lines).
+    @NullEncodable public var populations: [PopulationCoverage]?
     public var seed: UInt64
     /// How the random starts were drawn (null in lines from before it was recorded: `descent`,
     /// the only mix those sweeps used).
@@ -205,7 +237,14 @@ public struct SweepResult: Codable, Sendable {
 
     /// The search that produced this line: results with different settings are different results
     /// of the same configuration.
-    public var searchSignature: String { SweepGrid.signature(starts: starts, seed: seed, startMix: startMix ?? .descent) }
+    public var searchSignature: String {
+        coverageTarget.map { SweepGrid.adaptiveSignature(missingMass: $0.missingMass, maxStarts: $0.maxStarts, batch: $0.batch, seed: seed, startMix: startMix ?? .descent) }
+            ?? SweepGrid.signature(starts: starts, seed: seed, startMix: startMix ?? .descent)
+    }
+    /// The controlling population's `max(f₁/S, 3/S)` (nil in older lines).
+    public var missingMassBound: Double? {
+        populations?.first { $0.origin == CoverageTarget.controllingOrigin(startMix ?? .descent) }?.missingMassBound
+    }
     /// Configuration and search together: what identifies a line.
     public var identity: String { key + "|" + searchSignature }
 
@@ -221,7 +260,7 @@ public enum Sweep {
     public static func evaluate(_ c: SweepConfiguration, grid: SweepGrid) throws -> SweepResult {
         let t0 = Stopwatch.now()
         let model = try c.makeModel()
-        let config = SearchConfiguration(starts: grid.starts, seed: grid.seed, jobs: 1, ansatz: true, startMix: grid.startMix)
+        let config = try grid.searchConfiguration()
         let r = try CriticalPointSearch(model: model, config: config, directory: nil).run(resume: false)
         let s = VerifySummary(model: model, config: config, result: r)
         let saddles = r.points.filter { $0.classValue == .strictSaddle }.map { abs($0.lambdaMin) }
@@ -230,7 +269,8 @@ public enum Sweep {
                            smallestSaddleCurvature: saddles.min(), theoremApplies: model.theoremApplies,
                            spuriousMinima: r.points.filter { $0.classValue == .spuriousLocalMinimizer }.map(\.pointFile),
                            degenerateLosses: r.points.filter { $0.classValue == .degenerate }.map(\.loss),
-                           marginal: s.marginalIds.count, starts: grid.starts, seed: grid.seed, startMix: grid.startMix,
+                           marginal: s.marginalIds.count, starts: r.starts, coverageTarget: config.coverage, coverageTargetMet: r.coverageTargetMet,
+                           populations: r.coverage, seed: grid.seed, startMix: grid.startMix,
                            seconds: Stopwatch.now() - t0)
     }
 
@@ -252,6 +292,7 @@ public enum Sweep {
     /// Runs the configurations of this shard not yet in `output`, appending one line each.
     public static func run(grid: SweepGrid, output: String, shard: (Int, Int) = (0, 1), jobs: Int = 2,
                            progress: ((Int, Int, Double) -> Void)? = nil) throws -> [SweepResult] {
+        _ = try grid.searchConfiguration()
         let all = try grid.configurations()
         let mine = all.enumerated().filter { $0.offset % shard.1 == shard.0 }.map(\.element)
         let outputLock = try RunLock.file(output)

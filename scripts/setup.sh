@@ -3,7 +3,7 @@
 # Sourced by run.sh and test.sh. Needs root (or sudo) on Debian/Ubuntu the first time.
 set -euo pipefail
 
-NCL_PACKAGES=(liblapacke-dev libopenblas-dev libarpack2-dev)
+NCL_PACKAGES=(liblapacke-dev libopenblas-dev libarpack2-dev libqd-dev)
 
 ncl_missing_packages() {
     local missing=()

@@ -11,6 +11,10 @@ typedef struct { double real; double imag; } nc_complex_double;
 #include <lapacke.h>
 #include <cblas.h>
 #include <arpack/arpack.h>
+/* Double-double arithmetic (QD library, Debian libqd-dev): ~32 significant digits, for
+   polishing points past double precision and certifying them. */
+#include <qd/c_dd.h>
+#include <qd/c_qd.h>
 
 /* `lapack_int` and `a_int` are macros, invisible to Swift: give them names. */
 typedef lapack_int nc_lapack_int;

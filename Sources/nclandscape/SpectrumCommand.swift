@@ -24,6 +24,8 @@ struct SpectrumCommand: ParsableCommand {
     var out: String?
     @Option(name: .customLong("polished-output"), help: "Write the polished point as point JSON here. Default: none.")
     var polishedOutput: String?
+    @Option(name: .customLong("certify"), help: "auto | on | off: prove the label (an exact critical point within a stated radius, and the inertia of its quotient Hessian, with every rounding error bounded; escalates to double-double where double cannot decide). auto: on for cross-entropy and CosFace up to m = 2000 when the spectrum is dense or reduced. Default: auto.")
+    var certify: CertifyChoice = .auto
     @OptionGroup var memory: MemoryOptions
     @OptionGroup var spectrumMethod: SpectrumMethodOptions
     @Option(name: .customLong("probes"), help: "--method density: random probe vectors (Rademacher, projected on the tangent space). Default: 10.")
@@ -55,7 +57,10 @@ struct SpectrumCommand: ParsableCommand {
         if let polishedOutput { try PointFile(model: model, point: x).write(to: polishedOutput) }
         let analysis = try LandscapeAnalyzer.analyze(model, at: x, options: options)
         spectrumMethod.finishProgress(method: analysis.method)
-        let summary = SpectrumSummary(model: model, analysis: analysis, source: source, polish: polished)
+        var summary = SpectrumSummary(model: model, analysis: analysis, source: source, polish: polished)
+        if certify.wanted(model: model, method: analysis.method), analysis.classification != .notCritical {
+            summary.certification = try CertifiedDecision.decide(model, at: x, reference: model.optimalLoss)
+        }
         if let out { try SpectrumReport.write(summary, to: out) }
         if json {
             print(try JSONOutput.string(summary, pretty: false), terminator: "")
@@ -110,11 +115,29 @@ enum TextTable {
             ("class", s.classification.rawValue + "   (" + SpectrumSummary.marginText(s) + ")"),
             ("Hessian", "m = \(s.hessianSize), method \(s.method.rawValue)\(s.hessianVectorProducts.map { ", \($0) HVPs" } ?? ""); \(s.blas)"),
         ]
-        var out = rows.map { "\($0.0.padding(toLength: 22, withPad: " ", startingAt: 0)) \($0.1)" }.joined(separator: "\n")
+        var all = rows
+        if let c = s.certification {
+            all.append(("certificate", c.certificate.summary + (c.escalated ? String(format: "   (escalated: polished in double-double, moved %.2g, ‖grad‖ %.2g)", c.distanceMoved ?? .nan, c.extendedGradientNorm ?? .nan) : "")))
+            if let p = c.provenClass, p != s.classification { all.append(("proven class", p.rawValue + "   (the certificate decides where the δ threshold said \(s.classification.rawValue))")) }
+        }
+        var out = all.map { "\($0.0.padding(toLength: 22, withPad: " ", startingAt: 0)) \($0.1)" }.joined(separator: "\n")
         for n in s.notes { out += "\nnote: " + n }
         for (i, e) in s.eigenvectors.enumerated() {
             out += String(format: "\neigenpair %d: λ = %.12g, residual %.1e", i, e.eigenvalue, e.residual)
         }
         return out
+    }
+}
+
+
+/// Whether to certify a label.
+enum CertifyChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, on, off
+    func wanted(model: NormalizedFeatureModel, method: HessianMethod) -> Bool {
+        switch self {
+        case .off: return false
+        case .on: return true
+        case .auto: return method != .lanczos && model.hessianSize <= Certifier.maximumSize && ExtendedPrecision.unsupportedReason(model) == nil
+        }
     }
 }

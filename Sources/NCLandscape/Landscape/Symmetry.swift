@@ -46,7 +46,12 @@ public struct SymmetryAnalysis: Sendable {
         let keep = min(nullity, s.count)
         orbitBasis = u.columns(0 ..< keep)
         numericOrbitRank = Self.numericalRank(singularValues: s)
+        smallestOrbitSingularValue = keep > 0 ? s[keep - 1] : .infinity
     }
+
+    /// The `ν`-th singular value of the orbit map `Ω ↦ ΩX` (in the basis `E_ab − E_ba`): how far
+    /// the orbit is from losing a dimension (certificates need it to dominate their radius).
+    public let smallestOrbitSingularValue: Double
 
     /// Rank of the orbit map measured directly (equals `nullity` unless the point is
     /// numerically on the boundary between two ranks).

@@ -288,4 +288,27 @@ public enum LAPACK {
         }
         return result
     }
+
+    /// An orthonormal basis (`m × (m−k)`) of the orthogonal complement of the span of the `m × k`
+    /// matrix `basis` (orthonormal columns): the trailing columns of the full `Q` of its
+    /// Householder QR factorization (`dgeqrf`, `dorgqr`).
+    public static func orthogonalComplement(of basis: Matrix, dimension m: Int) throws -> Matrix {
+        let k = basis.cols
+        guard basis.rows == m, k <= m else {
+            throw LinearAlgebraError.dimensionMismatch("complement: basis \(basis.rows)×\(k) in dimension \(m)")
+        }
+        if k == 0 { return .identity(m) }
+        var q = Matrix(rows: m, cols: m)
+        for j in 0 ..< k { for i in 0 ..< m { q[i, j] = basis[i, j] } }
+        var tau = [Double](repeating: 0, count: k)
+        var info = q.storage.withUnsafeMutableBufferPointer {
+            LAPACKE_dgeqrf(LAPACK_COL_MAJOR, Int32(m), Int32(k), $0.baseAddress!, Int32(m), &tau)
+        }
+        try LinearAlgebraError.check(info, "dgeqrf") { _ in "" }
+        info = q.storage.withUnsafeMutableBufferPointer {
+            LAPACKE_dorgqr(LAPACK_COL_MAJOR, Int32(m), Int32(m), Int32(k), $0.baseAddress!, Int32(m), tau)
+        }
+        try LinearAlgebraError.check(info, "dorgqr") { _ in "" }
+        return q.columns(k ..< m)
+    }
 }

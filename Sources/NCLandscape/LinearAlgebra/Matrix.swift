@@ -65,6 +65,9 @@ public struct Matrix: Equatable, Sendable {
 
     public var frobeniusNorm: Double { Vector.norm(storage) }
 
+    /// The same shape with `f` applied to every entry (e.g. `abs` for rounding-error bounds).
+    public func map(_ f: (Double) -> Double) -> Matrix { Matrix(rows: rows, cols: cols, columnMajor: storage.map(f)) }
+
     public var isFinite: Bool { storage.allSatisfy { $0.isFinite } }
 
     public static func + (a: Matrix, b: Matrix) -> Matrix {

@@ -79,6 +79,8 @@ public struct SpectrumSummary: Codable, Sendable {
     @NullEncodable public var polishGradientNorm: Double?
     public var blas: String
     public var source: String
+    /// The computer-assisted proof of the label (docs/formulas.md §14); null when not attempted.
+    @NullEncodable public var certification: CertifiedDecision?
 
     public init(model: NormalizedFeatureModel, analysis a: PointAnalysis, source: String, polish: PolishResult?) {
         self.model = model.spec; N = model.N; counts = model.counts

@@ -57,6 +57,11 @@ public struct VerifySummary: Codable, Sendable {
     /// The coverage clause of the verdict line, e.g. "20 classes from 640 random-descent starts,
     /// missing mass ≤ 0.47% (Good–Turing f₁/S 0.16%, rule of three 3/S 0.47%)".
     public var coverageStatement: String
+    /// Distinct points whose label a certificate proves, of those where one was attempted.
+    public var certifiedPoints: Int
+    public var certificationAttempted: Int
+    /// Points where the certificate decided a label the threshold δ did not (e.g. degenerate → spurious).
+    public var decidedByCertificateIds: [Int]
     public var seconds: Double
     public var method: String
     public var parameters: Parameters
@@ -110,6 +115,15 @@ public struct VerifySummary: Codable, Sendable {
         tasks = r.tasks.count
         tasksNotConverged = r.tasks.filter { $0.outcome == .notCritical }.count
         coverage = Self.coverage(r.tasks)
+        certifiedPoints = pts.filter { $0.stats.isCertified }.count
+        certificationAttempted = pts.filter { $0.certification != nil }.count
+        decidedByCertificateIds = pts.filter { p in p.thresholdClassification.map { $0 != p.classification } ?? false }.map(\.id)
+        if certificationAttempted > 0 {
+            message += "; \(certifiedPoints) of \(pts.count) labels certified (computer-assisted proofs: an exact critical point within r, its inertia proven)"
+            if !decidedByCertificateIds.isEmpty {
+                message += ", \(decidedByCertificateIds.count) of them decided where the threshold δ could not"
+            }
+        }
         starts = r.starts
         populations = r.coverage
         coverageTarget = config.coverage
@@ -243,13 +257,21 @@ public enum VerifyReport {
                                          zeroLabel: "|λ| ≤ δ (\(all.filter { $0 == 0 }.count))").render()
     }
 
+    /// `yes (r = 3e-13)`, `yes, quad-double (r = …)`, `no`, or `—` when not attempted.
+    static func certificateCell(_ p: CriticalPointRecord) -> String {
+        guard let c = p.certification else { return "—" }
+        guard c.certificate.status == .certified, let r = c.certificate.radius else { return "no" }
+        let prec = c.certificate.precision == "double" ? "" : c.certificate.precision + ", "
+        return String(format: "yes (%@r = %.1e)", prec, r)
+    }
+
     public static func table(_ points: [CriticalPointRecord]) -> String {
-        var rows = [["#", "class", "loss", "index", "λ_min", "zeros", "ν", "margin", "‖grad‖", "NC1", "hits", "first origin"]]
+        var rows = [["#", "class", "loss", "index", "λ_min", "zeros", "ν", "margin", "‖grad‖", "NC1", "hits", "first origin", "certificate"]]
         for p in points.sorted(by: { ($0.loss, $0.index) < ($1.loss, $1.index) }) {
-            rows.append(["\(p.id)", p.classification.rawValue, String(format: "%.10f", p.loss), "\(p.index)", String(format: "%.4g", p.lambdaMin),
+            rows.append(["\(p.id)", p.classification.rawValue, abs(p.loss) < 1e-4 && p.loss != 0 ? String(format: "%.6e", p.loss) : String(format: "%.10f", p.loss), "\(p.index)", String(format: "%.4g", p.lambdaMin),
                          p.zeroEigenvalues.map(String.init) ?? "—", "\(p.symmetryNullity)", (p.classificationMargin.map { String(format: p.isMarginal ? "%.3g (!)" : "%.3g", $0) } ?? "by value"),
                          String(format: "%.1e", p.riemannianGradientNorm),
-                         String(format: "%.2g", p.nc.nc1), "\(p.hits)", p.origin])
+                         String(format: "%.2g", p.nc.nc1), "\(p.hits)", p.origin, certificateCell(p)])
         }
         let widths = (0 ..< rows[0].count).map { c in rows.map { $0[c].count }.max()! }
         return rows.map { r in r.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: "  ") }
@@ -313,6 +335,11 @@ public enum VerifyReport {
         md += "`margin` = |deciding eigenvalue| / δ (λ_min at a saddle, λ_min(M_⊥) otherwise), `by value` when the loss met a proven lower bound "
         md += "(a global minimizer even with flat directions); `(!)` marks labels decided within 100δ, "
         md += "which depend on how accurately the point was polished (typical at degenerate critical sets).\n\n"
+        md += "`certificate`: a computer-assisted proof of the label (docs/formulas.md §14): an exact critical point lies within r of the listed one "
+        md += "(Newton–Kantorovich on the slice transversal to the symmetry orbit), and every eigenvalue of its quotient Hessian is enclosed away from 0 "
+        md += "(Weyl, with the eigensolver's, the products' and the assembly's rounding errors bounded). Where doubles cannot decide, the point is polished "
+        md += "and certified again with its gradient and Hessian in double-double, then quad-double. `no`: the bounds still straddle 0 (the point's "
+        md += "`certification.certificate.reason` in critical_points.json says why and what precision it would need); `—`: not attempted (Lanczos, focal loss, m > 2000).\n\n"
         md += "## Plots\n\n" + plots.map { "![\($0)](\($0))" }.joined(separator: "\n\n") + "\n\n"
         md += "Files: `summary.json`, `critical_points.json` (with the points), `critical_points.csv`, `spectra.csv`, `critical_points.jsonl` and `tasks.jsonl` (the resumable log).\n"
         return md

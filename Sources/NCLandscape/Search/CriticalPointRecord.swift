@@ -34,6 +34,11 @@ public struct CriticalPointStats: Codable, Sendable {
     public var invariants: CriticalPointInvariants
     public var eigenvalues: [Double]
     public var polishIterations: Int
+    /// The computer-assisted proof of the label (null: not attempted, e.g. Lanczos or focal).
+    @NullEncodable public var certification: CertifiedDecision? = nil
+    /// The label the fixed threshold δ gave, when a certificate decided otherwise (else equal to
+    /// `classification`; null in older records).
+    @NullEncodable public var thresholdClassification: CriticalPointClass? = nil
 
     /// The loss value is `lossValue` in JSON: a record is also a point file, whose `loss` key
     /// names the loss function.
@@ -41,7 +46,11 @@ public struct CriticalPointStats: Codable, Sendable {
         case id, task, origin, origins, hits, loss = "lossValue", riemannianGradientNorm, index, lambdaMin, lambdaMax
         case quotientLambdaMin, zeroThreshold, zeroEigenvalues, classificationMargin, nonIsolated, extraZeroEigenvalues
         case symmetryNullity, rank, classification, method, nc, invariants, eigenvalues, polishIterations
+        case certification, thresholdClassification
     }
+
+    /// Whether the label is proven (`certification.certificate.status == certified`).
+    public var isCertified: Bool { certification?.certificate.status == .certified }
 }
 
 /// One distinct critical point as stored in `critical_points.jsonl` / `.json`: its numbers, its

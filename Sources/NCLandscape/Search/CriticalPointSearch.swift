@@ -20,6 +20,10 @@ public struct SearchConfiguration: Codable, Sendable, Equatable {
     /// Adaptive mode: draw random starts in batches until the measured missing mass meets the
     /// target (`starts` is then only the count drawn so far); nil: exactly `starts` starts.
     public var coverage: CoverageTarget? = nil
+    /// Prove each distinct point's label (docs/formulas.md §14) and let the proof decide where the
+    /// threshold cannot; nil means yes (runs from before certificates existed read as nil).
+    public var certify: Bool? = nil
+    public var certifies: Bool { certify ?? true }
     public init(starts: Int = 20, seed: UInt64 = 0, jobs: Int = 2, ansatz: Bool = true, startMix: StartMix = .alternate) {
         self.starts = starts; self.seed = seed; self.jobs = jobs; self.ansatz = ansatz; self.startMix = startMix
     }
@@ -277,18 +281,35 @@ public struct CriticalPointSearch {
     func merge(_ c: Candidate, into points: inout [CriticalPointRecord], tasks: inout [TaskRecord], persist: Bool) throws {
         var rec = TaskRecord(task: c.start.task, origin: c.start.origin, outcome: .notCritical, pointId: nil,
                              gradientNorm: c.gradientNorm, seconds: c.seconds, polish: c.polish, descentSteps: c.descentSteps)
-        if let inv = c.invariants, let a = c.analysis, let x = c.point, let nc = c.metrics {
+        if var inv = c.invariants, var a = c.analysis, var x = c.point, var nc = c.metrics {
             if let match = points.first(where: { $0.invariants.matches(inv) }) {
                 rec.outcome = .duplicate; rec.pointId = match.id
             } else {
+                var decision: CertifiedDecision? = nil
+                if config.certifies, Self.certifiable(model, method: a.method), a.classification != .notCritical {
+                    decision = try CertifiedDecision.decide(model, at: x, reference: model.optimalLoss)
+                    // Extended precision moved the point (a double "critical point" in a flat valley
+                    // can be far from the true one): analyze it there, where it may be a known point.
+                    if let p = decision?.polishedPoint, (decision?.distanceMoved ?? 0) > Self.movedTolerance {
+                        let a2 = try LandscapeAnalyzer.analyze(model, at: p, options: AnalysisOptions(method: config.method))
+                        let inv2 = try CriticalPointInvariants(model: model, point: p, loss: a2.loss, index: a2.index)
+                        x = p; a = a2; inv = inv2; nc = try NCMetrics.compute(model: model, point: p)
+                        if let match = points.first(where: { $0.invariants.matches(inv) }) {
+                            rec.outcome = .duplicate; rec.pointId = match.id
+                            if persist { try JSONLines.append(rec, to: tasksPath) }
+                            tasks.append(rec)
+                            return
+                        }
+                    }
+                }
                 let stats = CriticalPointStats(
                     id: points.count, task: c.start.task, origin: c.start.origin, origins: [:], hits: 0, loss: a.loss,
                     riemannianGradientNorm: a.riemannianGradientNorm, index: a.index, lambdaMin: a.lambdaMin,
                     lambdaMax: a.lambdaMax, quotientLambdaMin: a.quotientLambdaMin, zeroThreshold: a.delta,
                     zeroEigenvalues: a.inertiaExact ? a.inertia.zero : nil, classificationMargin: a.classificationMargin, nonIsolated: a.nonIsolated,
                     extraZeroEigenvalues: a.extraZeroEigenvalues, symmetryNullity: a.symmetryNullity, rank: a.rank,
-                    classification: a.classification, method: a.method, nc: nc, invariants: inv, eigenvalues: a.eigenvalues,
-                    polishIterations: c.iterations)
+                    classification: decision?.provenClass ?? a.classification, method: a.method, nc: nc, invariants: inv, eigenvalues: a.eigenvalues,
+                    polishIterations: c.iterations, certification: decision, thresholdClassification: a.classification)
                 let p = CriticalPointRecord(stats: stats, pointFile: PointFile(model: model, point: x))
                 if persist { try JSONLines.append(p, to: pointsPath) }
                 points.append(p)
@@ -297,6 +318,16 @@ public struct CriticalPointSearch {
         }
         if persist { try JSONLines.append(rec, to: tasksPath) }
         tasks.append(rec)
+    }
+
+    /// Extended-precision polishing that moves a point further than this (Frobenius, radians)
+    /// re-analyzes it where it landed.
+    static let movedTolerance = 1e-8
+
+    /// Whether a certificate is attempted: dense or reduced spectra, a loss with derived bounds,
+    /// and a Hessian small enough for the dense proof.
+    public static func certifiable(_ model: NormalizedFeatureModel, method: HessianMethod) -> Bool {
+        method != .lanczos && model.hessianSize <= Certifier.maximumSize && ExtendedPrecision.unsupportedReason(model) == nil
     }
 
     /// Fills hits and origins from the task log and settles every nondegenerate minimizer as

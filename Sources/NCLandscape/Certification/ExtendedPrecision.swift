@@ -1,0 +1,225 @@
+import Foundation
+
+/// The loss and Riemannian gradient in double-double (docs/formulas.md §14), for the losses
+/// whose certificate bounds are derived: cross-entropy with label smoothing, and CosFace.
+/// The same saturation-safe forms as in double (§9): `1 − p_y` is the sum of the other
+/// probabilities, never a difference.
+public enum ExtendedPrecision {
+    /// Why a model cannot be evaluated here (nil: it can).
+    public static func unsupportedReason(_ model: NormalizedFeatureModel) -> String? {
+        if model.sampleWeights != nil { return "a weighted (reduced) model" }
+        if case .focal = model.loss { return "the focal loss (no third-derivative bound derived for it)" }
+        return nil
+    }
+
+    /// Loss, Riemannian gradient (`d × (K+N)`) and the gradient's term scale `γ` at a point whose
+    /// columns are unit vectors in double-double.
+    public struct Evaluation<T: ExtendedReal>: Sendable {
+        public let loss: T
+        public let riemannianGradient: ExtendedMatrix<T>
+        /// `K × N` probabilities `p` and `G = ∂ℓ/∂z`, and the Euclidean gradient.
+        let probabilities: [T]
+        let residual: [T]
+        let euclideanGradient: ExtendedMatrix<T>
+        public var gradientNorm: Double { riemannianGradient.frobeniusNorm }
+    }
+
+    public static func evaluate<T: ExtendedReal>(_ model: NormalizedFeatureModel, at x: ExtendedMatrix<T>) -> Evaluation<T> {
+        let K = model.K, N = model.N, d = model.d
+        let tau = T(model.tau)
+        let eps = model.labelSmoothing
+        let off = T(eps / Double(K))
+        var shift = T.zero
+        if case let .cosface(m) = model.loss { shift = -(tau * T(m)) }
+        var g = [T](repeating: .zero, count: K * N)   // ∂ℓ/∂z, K × N
+        var probabilities = [T](repeating: .zero, count: K * N)
+        var total = T.zero
+        var z = [T](repeating: .zero, count: K)
+        var e = [T](repeating: .zero, count: K)
+        for j in 0 ..< N {
+            let y = model.labels[j]
+            for k in 0 ..< K {
+                var s = T.zero
+                for i in 0 ..< d { s += x[i, k] * x[i, K + j] }
+                z[k] = tau * s
+            }
+            z[y] += shift
+            var r = 0
+            for k in 1 ..< K where z[r] < z[k] { r = k }
+            // e_k = exp(z_k − z_r) ≤ 1; S = 1 + Σ_{k≠r} e_k.
+            var rest = T.zero
+            for k in 0 ..< K { e[k] = k == r ? .one : T.exp(z[k] - z[r]); if k != r { rest += e[k] } }
+            let sum = T.one + rest
+            // ℓ = log S + (1−ε)(z_r − z_y) + (ε/K) Σ_k (z_r − z_k): non-negative terms.
+            var value = T.log(sum) + T(1 - eps) * (z[r] - z[y])
+            if eps > 0 { for k in 0 ..< K { value += off * (z[r] - z[k]) } }
+            total += value
+            var notTarget = T.zero
+            for k in 0 ..< K where k != y { notTarget += e[k] / sum }
+            for k in 0 ..< K {
+                probabilities[j * K + k] = e[k] / sum
+                g[j * K + k] = k == y ? T(eps - eps / Double(K)) - notTarget : e[k] / sum - off
+            }
+        }
+        let scale = tau / T(Double(N))
+        var grad = ExtendedMatrix<T>(Matrix(rows: d, cols: K + N))
+        // ∇_W f = (τ/N) H Gᵀ, ∇_H f = (τ/N) W G.
+        for j in 0 ..< N {
+            for k in 0 ..< K {
+                let c = scale * g[j * K + k]
+                for i in 0 ..< d {
+                    grad[i, k] += c * x[i, K + j]
+                    grad[i, K + j] += c * x[i, k]
+                }
+            }
+        }
+        let euclidean = grad
+        // Riemannian: g_c − (x_cᵀ g_c) x_c.
+        for c in 0 ..< K + N {
+            var dot = T.zero
+            for i in 0 ..< d { dot += x[i, c] * grad[i, c] }
+            for i in 0 ..< d { grad[i, c] -= dot * x[i, c] }
+        }
+        return Evaluation(loss: total / T(Double(N)), riemannianGradient: grad, probabilities: probabilities,
+                          residual: g, euclideanGradient: euclidean)
+    }
+
+    /// The Riemannian Hessian-vector product `P_c(∇²f[ξ])_c − (x_cᵀ∇_c f) ξ_c` in double-double,
+    /// for a tangent `ξ` (`d × (K+N)`). The softmax Jacobian uses the cancellation-free form
+    /// `p_i Σ_k p_k (v_i − v_k)` (docs/formulas.md §9).
+    public static func hessianVectorProduct<T: ExtendedReal>(_ model: NormalizedFeatureModel, at x: ExtendedMatrix<T>, evaluation ev: Evaluation<T>,
+                                            direction xi: ExtendedMatrix<T>) -> ExtendedMatrix<T> {
+        let K = model.K, N = model.N, d = model.d
+        let tau = T(model.tau)
+        let scale = tau / T(Double(N))
+        var out = ExtendedMatrix<T>(Matrix(rows: d, cols: K + N))
+        var zdot = [T](repeating: .zero, count: K)
+        for j in 0 ..< N {
+            for k in 0 ..< K {
+                var s = T.zero
+                for i in 0 ..< d { s += xi[i, k] * x[i, K + j] + x[i, k] * xi[i, K + j] }
+                zdot[k] = tau * s
+            }
+            for k in 0 ..< K {
+                // Ġ_kj = p_k Σ_l p_l (ż_k − ż_l)
+                var acc = T.zero
+                for l in 0 ..< K where l != k { acc += ev.probabilities[j * K + l] * (zdot[k] - zdot[l]) }
+                let gdot = scale * (ev.probabilities[j * K + k] * acc)
+                let gk = scale * ev.residual[j * K + k]
+                for i in 0 ..< d {
+                    // (∇_W f)˙ = (τ/N)(Ḣ Gᵀ + H Ġᵀ), (∇_H f)˙ = (τ/N)(Ẇ G + W Ġ)
+                    out[i, k] += gk * xi[i, K + j] + gdot * x[i, K + j]
+                    out[i, K + j] += gk * xi[i, k] + gdot * x[i, k]
+                }
+            }
+        }
+        for c in 0 ..< K + N {
+            var dot = T.zero, xg = T.zero
+            for i in 0 ..< d { dot += x[i, c] * out[i, c]; xg += x[i, c] * ev.euclideanGradient[i, c] }
+            for i in 0 ..< d { out[i, c] = out[i, c] - dot * x[i, c] - xg * xi[i, c] }
+        }
+        return out
+    }
+
+    /// `BᵀHess f(x) B` in double-double for the exactly tangent basis `B_c = (I − x_c x_cᵀ) U_c`
+    /// (`U` the double tangent basis): `m` Hessian-vector products. Also returns `B`.
+    public static func hessian<T: ExtendedReal>(_ model: NormalizedFeatureModel, at x: ExtendedMatrix<T>, evaluation ev: Evaluation<T>,
+                               basis u: TangentBasis) -> (matrix: [T], basisColumns: [ExtendedMatrix<T>]) {
+        let d = model.d, cols = model.K + model.N, q = d - 1, m = cols * q
+        var columns: [ExtendedMatrix<T>] = []
+        columns.reserveCapacity(m)
+        for c in 0 ..< cols {
+            for a in 0 ..< q {
+                var b = ExtendedMatrix<T>(Matrix(rows: d, cols: cols))
+                var dot = T.zero
+                for i in 0 ..< d { dot += T(u.matrix[i, c * q + a]) * x[i, c] }
+                for i in 0 ..< d { b[i, c] = T(u.matrix[i, c * q + a]) - dot * x[i, c] }
+                columns.append(b)
+            }
+        }
+        var h = [T](repeating: .zero, count: m * m)
+        for s in 0 ..< m {
+            let hv = hessianVectorProduct(model, at: x, evaluation: ev, direction: columns[s])
+            let cs = s / q
+            for r in 0 ..< m {
+                // Columns of B are supported on one point column each.
+                let cr = r / q
+                var acc = T.zero
+                for i in 0 ..< d { acc += columns[r][i, cr] * hv[i, cr] }
+                h[s * m + r] = acc
+                _ = cs
+            }
+        }
+        return (h, columns)
+    }
+
+    /// Where extended-precision Newton polishing ended.
+    public struct Polish<T: ExtendedReal>: Sendable {
+        public let point: ExtendedMatrix<T>
+        public let evaluation: Evaluation<T>
+        public let iterations: Int
+        /// `‖grad f‖` (double-double evaluation) at the start and at the end.
+        public let initialGradientNorm: Double
+        /// Geodesic-free measure of how far the point moved: `‖x_end − x_start‖_F`.
+        public let distanceMoved: Double
+    }
+
+    /// Riemannian Newton on the quotient by the symmetry, with the gradient evaluated in
+    /// double-double and the step solved in double (the Hessian is only needed to a few digits:
+    /// each step cuts the gradient by about `κ(M_⊥) ε_mach`, iterative refinement's rate, as
+    /// long as that is below 1). Stops when the gradient stops decreasing.
+    public static func polish<T: ExtendedReal>(_ model: NormalizedFeatureModel, from start: ExtendedMatrix<T>, maxIterations: Int = 60) throws -> Polish<T> {
+        if let why = unsupportedReason(model) { throw InputError("extended precision does not support \(why)") }
+        var x = start.normalizedColumns()
+        var ev = evaluate(model, at: x)
+        let initial = ev.gradientNorm
+        var it = 0
+        while it < maxIterations {
+            let xd = x.rounded
+            let hess = model.denseRiemannianHessian(at: xd)
+            let symmetry = try SymmetryAnalysis(point: xd, basis: hess.basis)
+            let gd = ev.riemannianGradient.rounded
+            let coords = hess.basis.coordinates(of: gd)
+            let step = try quotientNewtonStep(hessian: hess.matrix, orbitBasis: symmetry.orbitBasis, gradient: coords)
+            let xi = hess.basis.vector(from: step)
+            // Backtracking on ‖grad‖: far from the critical point of a flat valley (λ_min(M_⊥) ≈ 1e-11
+            // against λ_max ≈ 60) the full step overshoots; halving it reaches the quadratic basin.
+            var accepted: (ExtendedMatrix<T>, Evaluation<T>)? = nil
+            var t = 1.0
+            for _ in 0 ..< 30 {
+                var trial = x
+                for i in 0 ..< trial.storage.count { trial.storage[i] += T(t * xi.storage[i]) }
+                trial = trial.normalizedColumns()
+                let next = evaluate(model, at: trial)
+                if next.gradientNorm < ev.gradientNorm { accepted = (trial, next); break }
+                t /= 2
+            }
+            it += 1
+            guard let (trial, next) = accepted else { break }
+            x = trial; ev = next
+        }
+        var moved = 0.0
+        let s0 = start.normalizedColumns()
+        for i in 0 ..< x.storage.count { let t = (x.storage[i] - s0.storage[i]).double; moved += t * t }
+        return Polish(point: x, evaluation: ev, iterations: it, initialGradientNorm: initial, distanceMoved: moved.squareRoot())
+    }
+
+    /// `s = −Z (ZᵀMZ)⁻¹ Zᵀ g`, `Z` an orthonormal basis of the complement of the orbit tangents.
+    static func quotientNewtonStep(hessian m: Matrix, orbitBasis: Matrix, gradient g: [Double]) throws -> [Double] {
+        let z = try LAPACK.orthogonalComplement(of: orbitBasis, dimension: m.rows)
+        let mz = BLAS.product(.n, m, .n, z)
+        var q = BLAS.product(.t, z, .n, mz)
+        let eig = try LAPACK.eigen(destroying: &q)
+        let v = eig.vectors!
+        var zg = [Double](repeating: 0, count: z.cols)
+        for a in 0 ..< z.cols { zg[a] = Vector.dot(z.column(a), g) }
+        var coef = [Double](repeating: 0, count: z.cols)
+        for i in 0 ..< v.cols where eig.values[i] != 0 {
+            let c = Vector.dot(v.column(i), zg) / eig.values[i]
+            for a in 0 ..< z.cols { coef[a] -= c * v[a, i] }
+        }
+        var s = [Double](repeating: 0, count: m.rows)
+        for a in 0 ..< z.cols { Vector.axpy(coef[a], z.column(a), &s) }
+        return s
+    }
+}

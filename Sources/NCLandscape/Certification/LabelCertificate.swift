@@ -1,0 +1,312 @@
+import Foundation
+
+/// Bounds on the derivatives of `f` over the whole product of spheres (docs/formulas.md §14),
+/// for cross-entropy with label smoothing and CosFace. For a unit ambient direction `A`:
+/// `|Df[A]| ≤ C₁ = 2τ(1 + √(K/N))`,
+/// `|D²f[A,A]| ≤ C₂ = τ²(1 + K/N) + 4τ/√N`,
+/// `|D³f[A,A,A]| ≤ C₃ = 4τ³(1 + K^{3/2}/N) + 3τ²(√N + √K)/N`;
+/// and, through the retraction `c ↦ (x_c + ξ_c)/‖x_c + ξ_c‖` (`‖D n‖ ≤ 1`, `‖D²n‖ ≤ 6`,
+/// `‖D³n‖ ≤ 36` where `‖x_c + ξ_c‖ ≥ 1`), the Hessian of the pulled-back `f̂ = f ∘ R_x` is
+/// Lipschitz with `L = C₃ + 18 C₂ + 36 C₁` on the whole tangent space.
+public struct DerivativeBounds: Codable, Sendable, Equatable {
+    public var c1: Double
+    public var c2: Double
+    public var c3: Double
+    public var lipschitz: Double
+
+    public init(model: NormalizedFeatureModel) {
+        let t = model.tau, k = Double(model.K), n = Double(model.N)
+        c1 = 2 * t * (1 + (k / n).squareRoot())
+        c2 = t * t * (1 + k / n) + 4 * t / n.squareRoot()
+        c3 = 4 * t * t * t * (1 + k * k.squareRoot() / n) + 3 * t * t * (n.squareRoot() + k.squareRoot()) / n
+        lipschitz = c3 + 18 * c2 + 36 * c1
+    }
+}
+
+/// A computer-assisted proof of a point's label (docs/formulas.md §14): an exact critical point
+/// lies within `radius` of the computed one (Newton–Kantorovich on the slice transversal to the
+/// symmetry orbit), and every eigenvalue of its quotient Hessian lies within
+/// `eigenvalueErrorBound + L·radius` of a computed one, so that none can be zero (Weyl). Every
+/// rounding error is bounded: a-posteriori for the eigen-decomposition (residual and
+/// orthogonality, Higham's product bounds), a-priori for the Hessian's assembly.
+public struct LabelCertificate: Codable, Sendable, Equatable {
+    public enum Status: String, Codable, Sendable { case certified, notCertified = "not_certified" }
+    public enum Label: String, Codable, Sendable {
+        case strictSaddle = "strict_saddle"
+        /// Nondegenerate modulo the symmetry: a strict local minimizer of the quotient.
+        case localMinimizer = "local_minimizer"
+    }
+    public var status: Status
+    /// The proven label (nil when not certified).
+    @NullEncodable public var label: Label?
+    /// Number of negative eigenvalues of the quotient Hessian at the exact critical point.
+    @NullEncodable public var index: Int?
+    /// `r`: the exact critical point is within this distance (tangent-space chart) of the point.
+    @NullEncodable public var radius: Double?
+    /// Kantorovich `h = βLη` (certified needs `h ≤ 1/2`).
+    @NullEncodable public var kantorovichH: Double?
+    /// `β ≥ ‖M_⊥⁻¹‖`, `η ≥ ‖M_⊥⁻¹ F(0)‖`, `L`.
+    @NullEncodable public var beta: Double?
+    @NullEncodable public var eta: Double?
+    public var lipschitz: Double
+    /// Bound on `|λ_i(exact M_⊥ at the point) − λ̃_i|` (eigensolver, products, assembly, basis).
+    @NullEncodable public var eigenvalueErrorBound: Double?
+    /// `min |λ̃_i(M_⊥)|`.
+    @NullEncodable public var smallestQuotientEigenvalue: Double?
+    /// The loss of the exact critical point lies in `[lossLower, lossUpper]`.
+    @NullEncodable public var lossLower: Double?
+    @NullEncodable public var lossUpper: Double?
+    /// `double` or `double-double` (the gradient's precision).
+    public var precision: String
+    /// Why it is not certified, with what it would take.
+    @NullEncodable public var reason: String?
+
+    /// `certified strict saddle (index 4, r = 3e-13)`, `certified local minimizer (r = …)`, or
+    /// `not certified: …`.
+    public var summary: String {
+        guard status == .certified, let label, let radius else { return "not certified: \(reason ?? "unknown")" }
+        switch label {
+        case .strictSaddle: return String(format: "certified strict saddle (index %d, r = %.2g, %@)", index ?? 0, radius, precision)
+        case .localMinimizer: return String(format: "certified local minimizer (r = %.2g, %@)", radius, precision)
+        }
+    }
+}
+
+/// Builds `LabelCertificate`s.
+public enum Certifier {
+    /// Dense certificates up to this Hessian size (the proof needs the whole quotient spectrum).
+    public static let maximumSize = 2000
+    /// Up to this size the escalated certificate assembles the Hessian itself in double-double
+    /// (`m` Hessian-vector products and an `m × m` congruence: seconds at m = 300).
+    public static let extendedHessianMaximumSize = 300
+    static let u = Double.ulpOfOne / 2
+    /// `γ_n = n u / (1 − n u)` (Higham, Accuracy and Stability, §3.1).
+    static func gamma(_ n: Int) -> Double { let nu = Double(n) * u; return nu / (1 - nu) }
+
+    /// Certifies the label of the critical point near `x` (double-double coordinates; a double
+    /// point converts exactly). `lipschitzScale` only exists so tests can show a smaller `L`
+    /// changes the outcome.
+    public static func certify<T: ExtendedReal>(_ model: NormalizedFeatureModel, at x0: ExtendedMatrix<T>, extended: Bool,
+                                                lipschitzScale: Double = 1) throws -> LabelCertificate {
+        let bounds = DerivativeBounds(model: model)
+        let L0 = bounds.lipschitz * lipschitzScale
+        var cert = LabelCertificate(status: .notCertified, lipschitz: L0, precision: extended ? T.name : "double")
+        if let why = ExtendedPrecision.unsupportedReason(model) { cert.reason = "no certificate for \(why)"; return cert }
+        guard model.hessianSize <= maximumSize else {
+            cert.reason = "m = \(model.hessianSize) is above the dense certificate's limit \(maximumSize)"; return cert
+        }
+        let x = x0.normalizedColumns()
+        let xd = x.rounded
+        let K = model.K, N = model.N, d = model.d, m = model.hessianSize
+        // Gradient, and a bound on its rounding error: each entry sums K + d + N terms bounded
+        // by the gradient's term scale γ; in double-double each operation errs by ≤ 2⁻¹⁰⁴ relative.
+        let fo = model.firstOrder(at: xd)
+        let ops = K + N + d + 20
+        let gradNorm: Double, gradError: Double, loss: Double
+        if extended {
+            let ev = ExtendedPrecision.evaluate(model, at: x)
+            gradNorm = ev.gradientNorm
+            gradError = 4 * Double(ops) * T.unitRoundoff * (fo.gradientScale + bounds.c2 * Double(K + N).squareRoot())
+            loss = ev.loss.double
+        } else {
+            gradNorm = model.manifold.euclideanToRiemannianGradient(xd, fo.euclideanGradient).frobeniusNorm
+            gradError = 2 * gamma(ops) * fo.gradientScale
+            loss = fo.loss
+        }
+        // Distance from the exact point to the double point the Hessian is assembled at.
+        var displacement = 0.0
+        for i in 0 ..< x.storage.count { let t = (x.storage[i] - T(xd.storage[i])).double; displacement += t * t }
+        displacement = displacement.squareRoot() + 4 * u * Double(K + N).squareRoot() * (extended ? 0 : 1)
+
+        let hess = model.denseRiemannianHessian(at: xd, firstOrder: fo)
+        var ms = hess.matrix
+        for j in 0 ..< m { for i in (j + 1) ..< m { ms.storage[i * m + j] = ms.storage[j * m + i] } }   // the lower triangle, mirrored
+        // A-priori assembly bound: every entry is a sum of terms bounded by Ĉ₂ + Ĉ₁ (point-local
+        // magnitudes), formed in at most N + K + 4d + 50 operations on quantities that the
+        // saturation-safe forms compute to a few ulps.
+        let local = localMagnitudes(model, fo)
+        let assembly = Double(m) * gamma(N + K + 4 * d + 50) * (local.c2 + local.c1)
+        // Tangent basis: orthonormality defect and distance from the exact tangent space at x.
+        let basis = hess.basis
+        var orthU = 0.0, tangency = T.zero
+        for c in 0 ..< K + N {
+            let block = basis.matrix.columns(c * (d - 1) ..< (c + 1) * (d - 1))
+            for a in 0 ..< d - 1 {
+                for b in 0 ..< d - 1 {
+                    var s = 0.0
+                    for i in 0 ..< d { s += block[i, a] * block[i, b] }
+                    let e = abs(s - (a == b ? 1 : 0)) + gamma(d) * 1.0
+                    orthU += e * e
+                }
+                var t = T.zero
+                for i in 0 ..< d { t += T(block[i, a]) * x[i, c] }
+                tangency += t * t
+            }
+        }
+        let omegaU = orthU.squareRoot()
+        let deltaU = T.sqrt(tangency).double * (1 + 1e-10)
+        // Quotient by the symmetry.
+        let symmetry = try SymmetryAnalysis(point: xd, basis: basis)
+        guard symmetry.numericOrbitRank == symmetry.nullity else {
+            cert.reason = "the rank of [W H] is numerically ambiguous (orbit rank \(symmetry.numericOrbitRank) vs ν = \(symmetry.nullity))"
+            return cert
+        }
+        let z = try LAPACK.orthogonalComplement(of: symmetry.orbitBasis, dimension: m)
+        let n = z.cols
+        guard n > 0 else { cert.reason = "the quotient is empty"; return cert }
+        let zNorm: Double, bNorm: Double, L: Double, errorBound: Double, lam: [Double]
+        if extended && m <= extendedHessianMaximumSize {
+            // The quotient Hessian in double-double at the exact point, in the exactly tangent basis
+            // B = P_x U: no assembly, basis or displacement error beyond double-double rounding.
+            let ev = ExtendedPrecision.evaluate(model, at: x)
+            let hd = ExtendedPrecision.hessian(model, at: x, evaluation: ev, basis: basis).matrix
+            var aExt = [T](repeating: .zero, count: n * n)
+            var hz = [T](repeating: .zero, count: m * n)
+            for b in 0 ..< n { for i in 0 ..< m {
+                var acc = T.zero
+                for k in 0 ..< m where z.storage[b * m + k] != 0 { acc += hd[min(i, k) * m + max(i, k)] * T(z.storage[b * m + k]) }
+                hz[b * m + i] = acc
+            } }
+            for b in 0 ..< n { for a in 0 ... b {
+                var acc = T.zero
+                for i in 0 ..< m { acc += T(z.storage[a * m + i]) * hz[b * m + i] }
+                aExt[b * n + a] = acc; aExt[a * n + b] = acc
+            } }
+            var ad = Matrix(rows: n, cols: n, columnMajor: aExt.map(\.double))
+            let eig = try LAPACK.eigen(destroying: &ad)
+            guard let v = eig.vectors else { cert.reason = "eigenvectors unavailable"; return cert }
+            lam = eig.values
+            var r2 = T.zero, e2 = T.zero
+            for j in 0 ..< n {
+                for i in 0 ..< n {
+                    var acc = -(T(v[i, j]) * T(lam[j]))
+                    for k in 0 ..< n { acc += aExt[k * n + i] * T(v[k, j]) }
+                    r2 += acc * acc
+                    var o = T(i == j ? -1 : 0)
+                    for k in 0 ..< n { o += T(v[k, i]) * T(v[k, j]) }
+                    e2 += o * o
+                }
+            }
+            let slack = 1 + 1e-20
+            let absScale = Double(n * m) * 8 * T.unitRoundoff * (ms.frobeniusNorm + local.c2 + local.c1)
+            let rho = T.sqrt(r2).double * slack + absScale
+            let omegaV = T.sqrt(e2).double * slack + Double(n) * 8 * T.unitRoundoff
+            var ez = BLAS.product(.t, z, .n, z)
+            for i in 0 ..< n { ez[i, i] -= 1 }
+            let omegaZ = ez.frobeniusNorm * (1 + 2 * u) + gamma(m + 1) * (1 + gamma(m)) * BLAS.product(.t, z.map(abs), .n, z.map(abs)).frobeniusNorm
+            guard omegaV < 0.5, omegaZ < 0.5, omegaU < 0.5 else {
+                cert.reason = String(format: "bases far from orthonormal (ω_V %.2g, ω_Z %.2g, ω_U %.2g)", omegaV, omegaZ, omegaU); return cert
+            }
+            let lamMax = lam.map(abs).max() ?? 0
+            zNorm = (1 + omegaZ).squareRoot(); bNorm = (1 + omegaU).squareRoot() + 4 * T.unitRoundoff
+            L = L0 * pow(bNorm * zNorm, 3)
+            let assemblyDD = Double(m) * 4 * Double(N + K + 4 * d + 50) * T.unitRoundoff * (local.c2 + local.c1)
+            errorBound = (rho + 2 * omegaV * lamMax) / (1 - omegaV).squareRoot() + zNorm * zNorm * assemblyDD
+        } else {
+            let mz = BLAS.product(.n, ms, .n, z)
+            var a = BLAS.product(.t, z, .n, mz)
+            for j in 0 ..< n { for i in (j + 1) ..< n { a.storage[i * n + j] = a.storage[j * n + i] } }
+            let absZ = z.map(abs), absM = ms.map(abs)
+            let productBound = (2 * gamma(m) + gamma(m) * gamma(m)) * (1 + gamma(m)) * (1 + gamma(m))
+                * BLAS.product(.t, absZ, .n, BLAS.product(.n, absM, .n, absZ)).frobeniusNorm
+            var work = a
+            let eig = try LAPACK.eigen(destroying: &work)
+            guard let v = eig.vectors else { cert.reason = "eigenvectors unavailable"; return cert }
+            lam = eig.values
+            // Residual R = A V − V Λ and orthogonality VᵀV − I, with their rounding bounds.
+            let av = BLAS.product(.n, a, .n, v)
+            var r = av
+            for j in 0 ..< n { for i in 0 ..< n { r.storage[j * n + i] -= v.storage[j * n + i] * lam[j] } }
+            var absVLam = v.map(abs)
+            for j in 0 ..< n { for i in 0 ..< n { absVLam.storage[j * n + i] *= abs(lam[j]) } }
+            let absV = v.map(abs)
+            var residualTerms = BLAS.product(.n, a.map(abs), .n, absV)
+            for i in 0 ..< residualTerms.storage.count { residualTerms.storage[i] += absVLam.storage[i] }
+            let rho = r.frobeniusNorm * (1 + 2 * u) + gamma(n + 2) * (1 + gamma(n)) * residualTerms.frobeniusNorm
+            var e = BLAS.product(.t, v, .n, v)
+            for i in 0 ..< n { e[i, i] -= 1 }
+            let omegaV = e.frobeniusNorm * (1 + 2 * u) + gamma(n + 1) * (1 + gamma(n)) * BLAS.product(.t, absV, .n, absV).frobeniusNorm
+            var ez = BLAS.product(.t, z, .n, z)
+            for i in 0 ..< n { ez[i, i] -= 1 }
+            let omegaZ = ez.frobeniusNorm * (1 + 2 * u) + gamma(m + 1) * (1 + gamma(m)) * BLAS.product(.t, absZ, .n, absZ).frobeniusNorm
+            guard omegaV < 0.5, omegaZ < 0.5, omegaU < 0.5 else {
+                cert.reason = String(format: "bases far from orthonormal (ω_V %.2g, ω_Z %.2g, ω_U %.2g)", omegaV, omegaZ, omegaU); return cert
+            }
+            let lamMax = lam.map(abs).max() ?? 0
+            let solver = (rho + 2 * omegaV * lamMax) / (1 - omegaV).squareRoot()
+            // Norms of the chart maps: ‖Z‖ ≤ √(1+ω_Z), ‖B‖ ≤ √(1+ω_U) + δ_U.
+            zNorm = (1 + omegaZ).squareRoot(); bNorm = (1 + omegaU).squareRoot() + deltaU
+            let operatorNorm = (ms.frobeniusNorm + assembly) / (1 - omegaU - deltaU)
+            let basisError = zNorm * zNorm * (2 * deltaU * bNorm + deltaU * deltaU) * operatorNorm
+            L = L0 * pow(bNorm * zNorm, 3)
+            errorBound = solver + productBound + zNorm * zNorm * assembly + basisError + zNorm * zNorm * bNorm * bNorm * L * displacement
+        }
+        let smallest = lam.map(abs).min() ?? 0
+        cert.eigenvalueErrorBound = errorBound
+        cert.smallestQuotientEigenvalue = smallest
+        let sigma = smallest - errorBound
+        guard sigma > 0 else {
+            let digits = Int((16 + log10(max(errorBound / max(smallest, .leastNormalMagnitude), 1))).rounded(.up))
+            cert.reason = String(format: "an eigenvalue enclosure of M_⊥ contains 0 (min |λ̃| = %.3g ≤ error bound %.3g); deciding needs about %d significant digits in the Hessian",
+                                 smallest, errorBound, digits)
+            return cert
+        }
+        let beta = 1 / sigma
+        let f0 = zNorm * bNorm * (gradNorm + gradError)
+        let eta = beta * f0
+        let h = beta * L * eta
+        cert.beta = beta; cert.eta = eta; cert.kantorovichH = h; cert.lipschitz = L
+        guard h <= 0.5 else {
+            cert.reason = String(format: "Kantorovich h = βLη = %.3g > 1/2 (‖grad‖ = %.3g, β = %.3g, L = %.3g): the point is not close enough to a critical point for this curvature%@",
+                                 h, gradNorm, beta, L, extended ? "" : "; polishing in double-double may help")
+            return cert
+        }
+        // r = (1 − √(1−2h))/(βL) = 2η/(1 + √(1−2h)) (the second form has no cancellation).
+        let radius = 2 * eta / (1 + (1 - 2 * h).squareRoot()) * (1 + 4 * u)
+        // Transversality: the slice meets the orbit of the exact critical point transversally
+        // when the orbit map's smallest singular value exceeds its change over the ball.
+        let orbitMargin = symmetry.smallestOrbitSingularValue
+        if symmetry.nullity > 0, !(2 * radius * Double(d).squareRoot() * bNorm < orbitMargin / 2) {
+            cert.reason = String(format: "the ball r = %.3g is not small next to the orbit map's smallest singular value %.3g", radius, orbitMargin)
+            return cert
+        }
+        let enclosure = errorBound + L * radius
+        guard smallest > enclosure else {
+            cert.reason = String(format: "over the ball r = %.3g an eigenvalue enclosure contains 0 (min |λ̃| = %.3g ≤ %.3g)", radius, smallest, enclosure)
+            return cert
+        }
+        let negative = lam.filter { $0 < 0 }.count
+        cert.status = .certified
+        cert.label = negative > 0 ? .strictSaddle : .localMinimizer
+        cert.index = negative
+        cert.radius = radius
+        let lossSlack = (gradNorm + gradError) * radius * bNorm + (bounds.c2 + 6 * bounds.c1) * radius * radius * bNorm * bNorm / 2
+            + 8 * Double(ops) * (extended ? T.unitRoundoff : u) * max(abs(loss), fo.gradientScale)
+        cert.lossLower = loss - lossSlack
+        cert.lossUpper = loss + lossSlack
+        return cert
+    }
+
+    /// Point-local bounds on the magnitude of the Hessian's terms: `Ĉ₂ = 2τ²(1 + K/N) max_j σ_j +
+    /// 2τ max_j ‖G_j‖/√N` with `σ_j = min(1/2, 2 s_j)` (`s_j` the probability mass off the top
+    /// logit, which bounds `‖diag p − ppᵀ‖`), and `Ĉ₁ = max_c ‖∇_c f‖` (the Riemannian term).
+    static func localMagnitudes(_ model: NormalizedFeatureModel, _ fo: NormalizedFeatureModel.FirstOrder) -> (c1: Double, c2: Double) {
+        let K = model.K, N = model.N, t = model.tau
+        var sigma = 0.0, gmax = 0.0
+        for j in 0 ..< N {
+            var top = 0
+            for k in 1 ..< K where fo.lossState[k, j] > fo.lossState[top, j] { top = k }
+            var off = 0.0, g2 = 0.0
+            for k in 0 ..< K {
+                if k != top { off += fo.lossState[k, j] }
+                g2 += fo.residual[k, j] * fo.residual[k, j]
+            }
+            sigma = max(sigma, min(0.5, 2 * off))
+            gmax = max(gmax, g2.squareRoot())
+        }
+        let c2 = 2 * t * t * (1 + Double(K) / Double(N)) * sigma + 2 * t * gmax / Double(N).squareRoot()
+        var c1 = 0.0
+        for c in 0 ..< K + N { c1 = max(c1, Vector.norm(fo.euclideanGradient.column(c))) }
+        return (c1 * (1 + 1e-12), c2 * (1 + 1e-12))
+    }
+}

@@ -18,8 +18,9 @@ final class SearchTests: XCTestCase {
         XCTAssertEqual(summary.verdict, .benign, summary.message)
         let global = result.points.filter { $0.classValue == .globalMinimizer }
         XCTAssertEqual(global.count, 1)
-        XCTAssertEqual(global[0].loss, model.optimalLoss!, accuracy: 1e-12)
-        XCTAssertLessThan(global[0].nc.nc1, 1e-12)
+        let nc = try XCTUnwrap(global.first, "no global minimizer found")
+        XCTAssertEqual(nc.loss, try XCTUnwrap(model.optimalLoss), accuracy: 1e-12)
+        XCTAssertLessThan(nc.nc.nc1, 1e-12)
         let k = 4.0
         let total = result.points.first { abs($0.loss - log(k)) < 1e-9 && $0.origins["total"] != nil }
         XCTAssertEqual(total?.classValue, .strictSaddle)
@@ -27,7 +28,7 @@ final class SearchTests: XCTestCase {
         XCTAssertEqual(anti?.classValue, .strictSaddle)
         // Anti-aligned point: logits z_{y_j} = −τ, others τ/(K−1).
         let expectedAnti = log(exp(-2.0) + 3 * exp(2.0 / 3)) + 2
-        XCTAssertEqual(anti!.loss, expectedAnti, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(anti, "anti-aligned saddle not found").loss, expectedAnti, accuracy: 1e-12)
         XCTAssertEqual(result.points.reduce(0) { $0 + $1.hits }, result.tasks.filter { $0.outcome != .notCritical }.count)
     }
 
@@ -116,7 +117,7 @@ final class SearchTests: XCTestCase {
         let minimizers = result.points.filter { $0.classValue == .globalMinimizer }
         XCTAssertFalse(minimizers.isEmpty, "no minimizer from \(result.tasks.count) descent starts")
         // The minimizer found lies far below total collapse (log K) where the stalled run ended.
-        XCTAssertLessThan(minimizers.map(\.loss).min()!, 0.5 * log(4.0))
+        XCTAssertLessThan(try XCTUnwrap(minimizers.map(\.loss).min()), 0.5 * log(4.0))
     }
 
     /// The same critical point rotated by a random Q ∈ O(d), with classes permuted (and samples
@@ -150,6 +151,61 @@ final class SearchTests: XCTestCase {
         XCTAssertFalse(inv.matches(inv3))
     }
 
+    /// Deduplication at the edge of its tolerances (docs/formulas.md §5): the same critical point
+    /// rotated by Q ∈ O(d) and with classes and samples permuted must merge, while a point whose
+    /// invariants differ from it by 1e-5 relative in one Gram eigenvalue (10× the 1e-6 spectrum
+    /// tolerance), in each of the three spectra, or by 1e-8 in loss (100× the loss tolerance,
+    /// 1e-10 · max(1, |f|) = 1e-10 at this loss, 0.74), must stay distinct. The nudges are applied to
+    /// the copy's invariants, so the copy is what they are compared against. Differences of 1e-8
+    /// relative in an eigenvalue and 1e-12 in loss (what polishing the same point twice leaves,
+    /// ~1e-9 and ~1e-14) must still merge.
+    func testDeduplicationToleranceEdge() throws {
+        let model = try NormalizedFeatureModel(K: 4, d: 5, n: 2, tau: 2)
+        var rng = SeededGenerator(seed: 7)
+        let w = try SpecialPoints.simplexETF(K: 4, d: 5)
+        let polished = try NewtonPolisher.polish(model, from: SpecialPoints.aligned(model, classifiers: w, signs: [-1, 1, 1, 1]))
+        XCTAssertTrue(polished.converged)
+        let x = polished.point
+        let inv = try CriticalPointInvariants(model: model, point: x, loss: model.loss(at: x), index: 3)
+        // The copy: rotated, classes permuted (2 0 3 1), samples shuffled within their class.
+        let q = try SpecialPoints.randomOrthogonal(5, using: &rng)
+        let rotated = BLAS.product(.n, q, .n, x)
+        let perm = [2, 0, 3, 1]
+        var y = Matrix(rows: 5, cols: x.cols)
+        for k in 0 ..< 4 { y.setColumn(perm[k], rotated.column(k)) }
+        for k in 0 ..< 4 {
+            let samples = model.labels.indices.filter { model.labels[$0] == k }.shuffled(using: &rng)
+            let targets = model.labels.indices.filter { model.labels[$0] == perm[k] }
+            for (s, t) in zip(samples, targets) { y.setColumn(4 + t, rotated.column(4 + s)) }
+        }
+        let copy = try CriticalPointInvariants(model: model, point: y, loss: model.loss(at: y), index: 3)
+        XCTAssertTrue(inv.matches(copy), "a rotated and permuted copy must merge")
+        XCTAssertTrue(copy.matches(inv))
+
+        func nudged(_ change: (inout CriticalPointInvariants) -> Void) -> CriticalPointInvariants {
+            var c = copy
+            change(&c)
+            return c
+        }
+        // The largest eigenvalue of each spectrum (all ≥ 1 here, so the tolerance is relative).
+        let spectra: [(String, WritableKeyPath<CriticalPointInvariants, [Double]>)] =
+            [("WᵀW", \.classifierGram), ("H̄ᵀH̄", \.classMeanGram), ("XXᵀ", \.pointGram)]
+        for (name, path) in spectra {
+            let top = try XCTUnwrap(copy[keyPath: path].indices.last, "\(name): empty spectrum")
+            XCTAssertGreaterThanOrEqual(copy[keyPath: path][top], 1, name)
+            let far = nudged { $0[keyPath: path][top] *= 1 + 1e-5 }
+            XCTAssertFalse(inv.matches(far), "\(name): eigenvalue 1e-5 relative apart must stay distinct")
+            XCTAssertFalse(far.matches(inv), name)
+            let near = nudged { $0[keyPath: path][top] *= 1 + 1e-8 }
+            XCTAssertTrue(inv.matches(near), "\(name): eigenvalue 1e-8 relative apart must merge")
+        }
+        XCTAssertLessThan(abs(inv.loss), 1, "the loss tolerance is absolute (1e-10) only for |f| ≤ 1")
+        XCTAssertFalse(inv.matches(nudged { $0.loss += 1e-8 }), "loss 1e-8 apart must stay distinct")
+        XCTAssertFalse(inv.matches(nudged { $0.loss -= 1e-8 }), "loss 1e-8 apart must stay distinct")
+        XCTAssertTrue(inv.matches(nudged { $0.loss += 1e-12 }), "loss 1e-12 apart must merge")
+        XCTAssertFalse(inv.matches(nudged { $0.index += 1 }), "another index must stay distinct")
+    }
+
     /// A run interrupted midway (files cut where a kill could leave them, including a torn last
     /// line) and resumed ends with the same distinct points as an uninterrupted run.
     func testResumeAfterInterruptionGivesTheSameSet() throws {
@@ -165,6 +221,9 @@ final class SearchTests: XCTestCase {
         let keep = tasksText.count / 2
         let keptIds = Set(try JSONLines.read(TaskRecord.self, path: dir + "/tasks.jsonl").prefix(keep).compactMap(\.pointId))
         let pointsText = try String(contentsOfFile: dir + "/critical_points.jsonl", encoding: .utf8).split(separator: "\n")
+        guard keep < tasksText.count, keptIds.count < pointsText.count else {
+            return XCTFail("the run is too small to cut midway: \(tasksText.count) task lines, \(pointsText.count) point lines, \(keptIds.count) kept")
+        }
         let keptPoints = pointsText.prefix(keptIds.count)
         try (keptPoints.joined(separator: "\n") + "\n" + pointsText[keptIds.count].prefix(40)).write(toFile: dir + "/critical_points.jsonl", atomically: true, encoding: .utf8)
         try (tasksText.prefix(keep).joined(separator: "\n") + "\n" + tasksText[keep].prefix(20)).write(toFile: dir + "/tasks.jsonl", atomically: true, encoding: .utf8)
@@ -196,7 +255,7 @@ final class SearchTests: XCTestCase {
         let best = try XCTUnwrap(CriticalPointSearch.bestLoss(result.points))
         for p in result.points where p.classValue == .globalMinimizer { XCTAssertEqual(p.loss, best, accuracy: 1e-9) }
         // summary.json always carries fStar (null here: no closed form) and bestLoss.
-        let json = try JSONSerialization.jsonObject(with: JSONOutput.encode(VerifySummary(model: model, config: config, result: result))) as! [String: Any]
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: JSONOutput.encode(VerifySummary(model: model, config: config, result: result))) as? [String: Any])
         XCTAssertTrue(json.keys.contains("fStar"))
         XCTAssertTrue(json["fStar"] is NSNull)
         XCTAssertEqual(json["bestLoss"] as? Double ?? .nan, best, accuracy: 1e-15)
@@ -221,9 +280,10 @@ final class SearchTests: XCTestCase {
         XCTAssertGreaterThan(result.points.filter { $0.classValue == .strictSaddle }.count, 3)
         let coverage = VerifySummary(model: model, config: config, result: result).coverage
         XCTAssertEqual(coverage.map(\.origin), ["random-newton"])
-        XCTAssertEqual(coverage[0].started, 20)
-        XCTAssertEqual(coverage[0].new + coverage[0].duplicate, converged)
-        XCTAssertGreaterThan(coverage[0].convergedAfterDescentSteps, 5)
+        let row = try XCTUnwrap(coverage.first, "no coverage row")
+        XCTAssertEqual(row.started, 20)
+        XCTAssertEqual(row.new + row.duplicate, converged)
+        XCTAssertGreaterThan(row.convergedAfterDescentSteps, 5)
     }
 
     /// The same search with one and two workers gives the same points, bit for bit: each task
@@ -235,6 +295,7 @@ final class SearchTests: XCTestCase {
             let r = try CriticalPointSearch(model: model, config: SearchConfiguration(starts: 16, seed: 3, jobs: jobs), directory: nil).run(resume: false)
             results.append(r.points.map { ($0.loss, $0.eigenvalues) })
         }
+        guard results.count == 2 else { return XCTFail("expected two runs, got \(results.count)") }
         XCTAssertEqual(results[0].count, results[1].count)
         for (a, b) in zip(results[0], results[1]) { XCTAssertEqual(a.0, b.0); XCTAssertEqual(a.1, b.1) }
     }

@@ -198,6 +198,25 @@ public struct StructuredCounts: Codable, Sendable, Equatable {
     /// The larger of the two counts' `η`.
     public var roundingEstimate: Double
     public var resolved: Bool
+
+    public init(belowMinusDelta: Int, belowPlusDelta: Int, roundingEstimate: Double, resolved: Bool) {
+        self.belowMinusDelta = belowMinusDelta; self.belowPlusDelta = belowPlusDelta
+        self.roundingEstimate = roundingEstimate; self.resolved = resolved
+    }
+
+    /// The counts at `−δ` and `+δ`, resolved when the larger rounding estimate is at most
+    /// `StructuredInertia.resolvedFraction · δ`.
+    public init(minus: StructuredInertia.Count, plus: StructuredInertia.Count, delta: Double) {
+        let uncertainty = max(minus.uncertainty, plus.uncertainty)
+        self.init(belowMinusDelta: minus.below, belowPlusDelta: plus.below, roundingEstimate: uncertainty,
+                  resolved: uncertainty <= StructuredInertia.resolvedFraction * delta)
+    }
+
+    /// The inertia of `M` (`|λ| ≤ δ` counted as zero) when resolved; nil when the counts are only
+    /// what rounding left (eigenvalues within `roundingEstimate` of `±δ` may be on the wrong side).
+    public func inertia(size m: Int) -> Inertia? {
+        resolved ? Inertia(negative: belowMinusDelta, zero: belowPlusDelta - belowMinusDelta, positive: m - belowPlusDelta) : nil
+    }
 }
 
 /// A distinct eigenvalue and how many times it occurs.
@@ -591,11 +610,10 @@ public enum LandscapeAnalyzer {
         if let counts {
             // A count is exact for eigenvalues farther from its shift than its rounding estimate;
             // tiny feature pivots with strong coupling can make that comparable to δ.
-            let uncertainty = max(counts[0].uncertainty, counts[1].uncertainty)
-            let resolved = uncertainty <= StructuredInertia.resolvedFraction * delta
-            structuredCounts = StructuredCounts(belowMinusDelta: counts[0].below, belowPlusDelta: counts[1].below,
-                                                roundingEstimate: uncertainty, resolved: resolved)
-            if resolved {
+            let atDelta = StructuredCounts(minus: counts[0], plus: counts[1], delta: delta)
+            let uncertainty = atDelta.roundingEstimate
+            structuredCounts = atDelta
+            if atDelta.resolved {
                 countBelowMarginal = counts[3].below
                 inertia = StructuredInertia.inertia(below: counts[0], belowPlus: counts[1], size: model.hessianSize)
                 exact = true

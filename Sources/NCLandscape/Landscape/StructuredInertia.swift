@@ -208,9 +208,10 @@ public enum StructuredInertia {
         Inertia(negative: minus.below, zero: plus.below - minus.below, positive: m - plus.below)
     }
 
-    /// Inertia with `|λ| ≤ δ` counted as zero: two counts, at `−δ` and `+δ`.
-    public static func inertia(blocks: HessianBlocks, delta: Double) throws -> Inertia {
-        let c = try countBelow([-delta, delta], blocks: blocks)
-        return inertia(below: c[0], belowPlus: c[1], size: blocks.model.hessianSize)
+    /// The two counts at `−δ` and `+δ` with their rounding estimate and whether it resolves them
+    /// (`StructuredCounts.inertia` is the inertia, `|λ| ≤ δ` counted as zero, only then).
+    public static func counts(blocks: HessianBlocks, delta: Double, assembly: Assembly? = nil) throws -> StructuredCounts {
+        let c = try countBelow([-delta, delta], blocks: blocks, assembly: assembly)
+        return StructuredCounts(minus: c[0], plus: c[1], delta: delta)
     }
 }

@@ -34,6 +34,12 @@ public struct TrainingConfiguration: Codable, Sendable {
         guard !thresholds.isEmpty else { throw InputError("--thresholds needs at least one threshold") }
         for t in thresholds { try Validate.positive(t, "--thresholds") }
         try Validate.atLeast(recordEvery, 1, "--record-every")
+        // Two runs per seed, each keeping one 7-number record every `recordEvery` iterations
+        // (with array overhead, 128 bytes) and a CSV row of about the same size: refuse a seed
+        // count whose histories exceed the budget (10^8 seeds grew to 6 GB before this check).
+        let records = Double(iterations / recordEvery + 2)
+        try Validate.countFits(seeds, bytesEach: 2 * 256 * records + 512,
+                               "\(seeds) seeds × 2 runs × \(Int(records)) recorded iterations")
     }
 }
 

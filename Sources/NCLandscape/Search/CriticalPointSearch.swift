@@ -151,6 +151,7 @@ public struct CriticalPointSearch {
     /// Runs (or with `resume`, continues) the search. `progress(done, total, distinct)` is
     /// called after every batch.
     public func run(resume: Bool, force: Bool = false, progress: ((Int, Int, Int) -> Void)? = nil) throws -> EnumerationResult {
+        try Self.checkLimits(K: model.K, d: model.d, N: model.N, config: config)
         let lock = try directory.map { dir -> RunLock in
             try AtomicFile.makeFolder(dir)
             return try RunLock.folder(dir)
@@ -184,8 +185,8 @@ public struct CriticalPointSearch {
             var a = old, b = manifest
             a.search.jobs = 0; b.search.jobs = 0; a.search.starts = 0; b.search.starts = 0
             guard a == b else { throw InputError("--resume: \(directory!) holds a run with different parameters; use another --out or drop --resume") }
-            try JSONLines.repairTail(path: pointsPath)
-            try JSONLines.repairTail(path: tasksPath)
+            try JSONLines.repairTail(CriticalPointRecord.self, path: pointsPath)
+            try JSONLines.repairTail(TaskRecord.self, path: tasksPath)
             points = try JSONLines.read(CriticalPointRecord.self, path: pointsPath)
             tasks = try JSONLines.read(TaskRecord.self, path: tasksPath)
             // Fewer starts than already finished would not be the fresh run with those starts:

@@ -60,8 +60,20 @@ public struct PointFile: Codable, Sendable {
             guard v.allSatisfy({ $0.isFinite }) else { throw InputError("\(names(c)) contains NaN or Inf") }
             let nrm = Vector.norm(v)
             if normalize {
-                guard nrm > 0 else { throw InputError("\(names(c)) is the zero vector and cannot be normalized") }
-                x.setColumn(c, v.map { $0 / nrm })
+                // Scale by the largest entry first: squares of subnormal entries underflow (rows
+                // of 1e-310 ended with norm 1.118) and squares of 1e308 overflow (rows became
+                // zero vectors). After scaling the norm lies in [1, √d] and nothing under- or
+                // overflows; the result is checked, never assumed.
+                let largest = v.reduce(0) { max($0, abs($1)) }
+                guard largest > 0 else { throw InputError("\(names(c)) is the zero vector and cannot be normalized") }
+                let scaled = v.map { $0 / largest }
+                let s = Vector.norm(scaled)
+                let unit = scaled.map { $0 / s }
+                let check = Vector.norm(unit)
+                guard s.isFinite, s >= 1, unit.allSatisfy({ $0.isFinite }), abs(check - 1) <= unitNormTolerance else {
+                    throw InputError(String(format: "%@ cannot be normalized (norm after scaling %.9g)", names(c), check))
+                }
+                x.setColumn(c, unit)
             } else {
                 guard abs(nrm - 1) <= unitNormTolerance else {
                     throw InputError(String(format: "%@ has norm %.9g, not 1 (tolerance 1e-6); pass --normalize to project columns onto the sphere",

@@ -199,6 +199,7 @@ public struct CriticalPointSearch {
             // A point line written just before a crash, whose task line was not: keep the point
             // (its task is redone and will find it again as a duplicate).
         } else if persist {
+            if force { try Self.clearRun(in: directory!) }
             for p in [pointsPath, tasksPath] { try? FileManager.default.removeItem(atPath: p) }
         }
         if persist { try AtomicFile.write(JSONOutput.encode(manifest), to: manifestPath) }

@@ -15,3 +15,25 @@ extension CriticalPointSearch {
                                "--starts \(config.starts) (a start point of d(K+N) = \(d) × \(K + N) values each)")
     }
 }
+
+extension CriticalPointSearch {
+    /// The files a run writes into its folder (`verify`'s report included), besides the
+    /// per-class histograms `eigenvalues_<class>.svg`.
+    static let runFiles = ["run.json", "critical_points.jsonl", "tasks.jsonl", "summary.json", "critical_points.json",
+                           "critical_points.csv", "spectra.csv", "loss_vs_index.svg", "report.md"]
+
+    /// Removes a previous run's files before a fresh start (`--force`), `run.json` first: an
+    /// interrupted `--force` left the new run.json beside the old summary and report (K = 4 vs
+    /// K = 6), and a per-class histogram of a class the new run never finds stayed forever.
+    /// Other files in the folder are the user's and stay.
+    static func clearRun(in dir: String) throws {
+        let fm = FileManager.default
+        let stale = runFiles + ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasPrefix("eigenvalues_") && $0.hasSuffix(".svg") }
+        for name in stale {
+            let path = dir + "/" + name
+            if unlink(path) != 0 && errno != ENOENT {
+                throw InputError("cannot remove the previous run's \(path): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+}

@@ -214,6 +214,25 @@ final class ReliabilityTests: XCTestCase {
         XCTAssertEqual(try JSONLines.read(TaskRecord.self, path: tasks).count, total)
     }
 
+    /// A crash after a point's line and before its task's line: the resumed run's task log (and
+    /// so its coverage table) equals the uninterrupted run's (the redone task re-found its own
+    /// point and was logged as a duplicate: new 14 / dup 6 against 15 / 5).
+    func testResumeAfterACrashBetweenPointAndTaskLines() throws {
+        let out = dir + "/run"
+        let args = ["verify", "--K", "4", "--d", "4", "--n", "2", "--starts", "8", "--jobs", "1", "--out", out]
+        _ = try assertSucceeds(args)
+        let tasks = out + "/tasks.jsonl"
+        let full = try String(contentsOfFile: tasks, encoding: .utf8).split(separator: "\n").map(String.init)
+        let lastNew = try XCTUnwrap(full.lastIndex { $0.contains("\"outcome\":\"new\"") })
+        try (full[..<lastNew].joined(separator: "\n") + "\n").write(toFile: tasks, atomically: true, encoding: .utf8)
+        _ = try assertSucceeds(args + ["--resume"])
+        func outcomes(_ lines: [String]) throws -> [String] {
+            try lines.map { try StrictJSON.decode(TaskRecord.self, from: Data($0.utf8), what: "task", source: "t") }
+                .map { "\($0.task) \($0.outcome.rawValue) \($0.pointId.map(String.init) ?? "-")" }
+        }
+        XCTAssertEqual(try outcomes(try String(contentsOfFile: tasks, encoding: .utf8).split(separator: "\n").map(String.init)), try outcomes(full))
+    }
+
     func testPhaseNeverWritesOutsideItsFolder() throws {
         let out = dir + "/s.jsonl"
         _ = try assertSucceeds(["sweep", "--K", "3", "--d", "3", "--starts", "1", "--out", out])

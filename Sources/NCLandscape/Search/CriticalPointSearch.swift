@@ -218,7 +218,10 @@ public struct CriticalPointSearch {
                                      gradientNorm: c.gradientNorm, seconds: c.seconds, polish: c.polish, descentSteps: c.descentSteps)
                 if let inv = c.invariants, let a = c.analysis, let x = c.point, let nc = c.metrics {
                     if let match = points.first(where: { $0.invariants.matches(inv) }) {
-                        rec.outcome = .duplicate; rec.pointId = match.id
+                        // A point whose line was written just before a crash, before its task's
+                        // line, is re-found by that same task on resume: it is that task's new
+                        // point, as in the uninterrupted run, not a duplicate.
+                        rec.outcome = match.task == c.start.task ? .new : .duplicate; rec.pointId = match.id
                     } else {
                         let stats = CriticalPointStats(
                             id: points.count, task: c.start.task, origin: c.start.origin, origins: [:], hits: 0, loss: a.loss,

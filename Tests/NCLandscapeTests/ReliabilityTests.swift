@@ -141,6 +141,14 @@ final class ReliabilityTests: XCTestCase {
         XCTAssertNoThrow(try PointFile.read(path: target))
         XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: target)[.posixPermissions] as? Int, 0o600)
 
+        // A link to a descriptor's name (what /dev/stdout is) writes through the descriptor:
+        // here the pipe the test reads (the /dev/stdout link was replaced by a regular file).
+        let stdoutLink = dir + "/stdout"
+        try FileManager.default.createSymbolicLink(atPath: stdoutLink, withDestinationPath: "/proc/self/fd/1")
+        let piped = try assertSucceeds(["point", "etf", "-o", stdoutLink])
+        XCTAssertNoThrow(try PointFile.decode(from: Data(piped.stdout.utf8), source: "stdout"))
+        XCTAssertEqual(fileType(stdoutLink), S_IFLNK)
+
         // A dangling link is written through when the target's folder exists, else refused.
         try FileManager.default.createSymbolicLink(atPath: dir + "/fresh.json", withDestinationPath: "created.json")
         _ = try assertSucceeds(["point", "etf", "-o", dir + "/fresh.json"])

@@ -41,6 +41,9 @@ public enum AtomicFile {
     /// links (relative targets are taken relative to the link's folder). The result may not exist.
     public static func resolvedOutput(_ path: String) throws -> String {
         guard !path.isEmpty else { throw InputError("the output path is empty; name a file") }
+        // An existing target: the kernel resolves the links (including /proc's magic links,
+        // whose text such as "pipe:[123]" names no path).
+        if let real = realpath(path, nil) { defer { free(real) }; return String(cString: real) }
         var current = path
         for _ in 0 ..< 40 {   // Linux's MAXSYMLINKS
             var st = stat()
@@ -68,7 +71,6 @@ public enum AtomicFile {
     /// `..` removed), so two spellings of one file share one lock.
     public static func canonicalOutput(_ path: String) throws -> String {
         let target = try resolvedOutput(path)
-        if let real = realpath(target, nil) { defer { free(real) }; return String(cString: real) }
         // The file does not exist yet: canonicalize its folder.
         let dir = (target as NSString).deletingLastPathComponent, name = (target as NSString).lastPathComponent
         if let real = realpath(dir.isEmpty ? "." : dir, nil) { defer { free(real) }; return String(cString: real) + "/" + name }
@@ -76,18 +78,25 @@ public enum AtomicFile {
     }
 
     public static func write(_ data: Data, to path: String) throws {
-        let target = try resolvedOutput(path)
+        guard !path.isEmpty else { throw InputError("the output path is empty; name a file") }
         var st = stat()
-        if stat(target, &st) == 0 {
+        if stat(path, &st) == 0 {
             switch st.st_mode & S_IFMT {
-            case S_IFREG: break
+            case S_IFREG:
+                // A descriptor's name (/dev/stdout, /dev/fd/N, /proc/…/fd/N) is written through
+                // the descriptor, as `cat > /dev/stdout` does: replacing the file behind it by
+                // name would leave the descriptor's holder (a shell's `>>` redirection) on the
+                // old file.
+                if namesDescriptor(path) { try writeInPlace(data, to: path, naming: path, truncate: true); return }
             case S_IFDIR: throw InputError("cannot write \(path): it is a folder")
             default:
-                // A device, FIFO or socket: write into it as `cat > path` would.
-                try writeInPlace(data, to: target, naming: path)
+                // A device, FIFO or socket: write into it as `cat > path` would (the kernel
+                // follows the links).
+                try writeInPlace(data, to: path, naming: path, truncate: false)
                 return
             }
         }
+        let target = try resolvedOutput(path)
         let url = URL(fileURLWithPath: target)
         let dir = url.deletingLastPathComponent()
         try makeFolder(dir.path)
@@ -107,9 +116,23 @@ public enum AtomicFile {
 
     public static func write(_ text: String, to path: String) throws { try write(Data(text.utf8), to: path) }
 
-    /// A non-regular file (device, FIFO): opened without creating or renaming, written whole.
-    private static func writeInPlace(_ data: Data, to target: String, naming path: String) throws {
-        let fd = open(target, O_WRONLY | O_CLOEXEC)
+    /// Whether `path` or a link on its way is a file descriptor's name under /proc or /dev/fd.
+    static func namesDescriptor(_ path: String) -> Bool {
+        var current = path
+        for _ in 0 ..< 40 {
+            if current.hasPrefix("/proc/") || current.hasPrefix("/dev/fd/") { return true }
+            var st = stat()
+            guard lstat(current, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK,
+                  let target = try? FileManager.default.destinationOfSymbolicLink(atPath: current) else { return false }
+            current = target.hasPrefix("/") ? target : ((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent(target)
+        }
+        return false
+    }
+
+    /// A non-regular file (device, FIFO) or a descriptor's name: opened without creating or
+    /// renaming, written whole.
+    private static func writeInPlace(_ data: Data, to target: String, naming path: String, truncate: Bool) throws {
+        let fd = open(target, O_WRONLY | O_CLOEXEC | (truncate ? O_TRUNC : 0))
         guard fd >= 0 else { throw InputError("cannot write \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         try writeBytes(data, fd: fd, naming: path)
@@ -143,9 +166,10 @@ public enum AtomicFile {
     /// a crash is detected by readers, since it lacks its newline).
     public static func appendLine(_ line: String, to path: String) throws {
         let target = try resolvedOutput(path)
-        let url = URL(fileURLWithPath: target)
-        try makeFolder(url.deletingLastPathComponent().path)
-        let fd = open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        try makeFolder(URL(fileURLWithPath: target).deletingLastPathComponent().path)
+        // Opened by the name given: the kernel follows the links (and creates a dangling
+        // link's target, as `>>` does).
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw InputError("cannot open \(path) for appending: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         let bytes = Array((line.hasSuffix("\n") ? line : line + "\n").utf8)

@@ -388,10 +388,17 @@ final class ReliabilityTests: XCTestCase {
 
     func testOneBadConfigurationDoesNotStopASweep() throws {
         let out = dir + "/s.jsonl"
-        try assertRefused(["sweep", "--K", "2,3", "--d", "2", "--tau", "8", "--loss", "focal", "--gamma", "50", "--starts", "1", "--out", out],
-                          contains: "1 of 2 configurations failed")
+        let args = ["sweep", "--K", "2,3", "--d", "2", "--tau", "8", "--loss", "focal", "--gamma", "50", "--starts", "1", "--out", out]
+        try assertRefused(args, contains: "1 of 2 configurations failed and are recorded in")
         let done = try JSONLines.read(SweepResult.self, path: out)
         XCTAssertEqual(done.map(\.key), ["K3-d2-n1-imb1.0-tau8.0-eps0.0-focal-g50"])
+        // Recorded with its reason; a rerun reports it again without retrying or duplicating it.
+        let failed = try JSONLines.read(SweepFailure.self, path: try Sweep.failuresPath(out))
+        XCTAssertEqual(failed.map(\.key), ["K2-d2-n1-imb1.0-tau8.0-eps0.0-focal-g50"])
+        XCTAssertTrue(failed[0].reason.contains("saturated"), failed[0].reason)
+        try assertRefused(args, contains: "K2-d2-n1-imb1.0-tau8.0-eps0.0-focal-g50: every sample")
+        XCTAssertEqual(try JSONLines.read(SweepFailure.self, path: try Sweep.failuresPath(out)).count, 1)
+        XCTAssertEqual(try JSONLines.read(SweepResult.self, path: out).count, 1)
     }
 
     func testJSONWithAByteOrderMarkIsRead() throws {

@@ -281,14 +281,15 @@ public enum Sweep {
         // seed computes its own lines instead of skipping.
         let signature = grid.signature
         let done = Set(results.filter { $0.searchSignature == signature }.map(\.key))
-        let todo = mine.filter { !done.contains($0.key) }
+        let failedBefore = try recordedFailures(output: output, signature: signature)
+        let todo = mine.filter { !done.contains($0.key) && failedBefore[$0.key] == nil }
         let t0 = Stopwatch.now()
         let lock = NSLock()
         var finished = 0
         var firstError: Error?
         // A configuration that cannot be evaluated (its model refused, say) does not stop the
-        // others; the failures are reported together at the end, each with its key.
-        var failures: [(key: String, error: Error)] = []
+        // others: it is recorded with its reason, and the failures are reported at the end.
+        var failures = mine.compactMap { failedBefore[$0.key] }
         // Work-stealing over configurations: each worker appends its line the moment it
         // finishes, so a kill loses at most the configurations in flight.
         var next = 0
@@ -302,7 +303,10 @@ public enum Sweep {
                     do {
                         let r: SweepResult
                         do { r = try evaluate(c, grid: grid) } catch let e as InputError {
-                            lock.lock(); failures.append((c.key, e)); lock.unlock()
+                            let f = SweepFailure(key: c.key, searchSignature: signature, reason: e.message)
+                            lock.lock(); defer { lock.unlock() }
+                            try JSONLines.append(f, to: try failuresPath(output))
+                            failures.append(f)
                             continue
                         }
                         lock.lock()
@@ -318,10 +322,7 @@ public enum Sweep {
             }
         }
         if let firstError { throw firstError }
-        if let first = failures.sorted(by: { $0.key < $1.key }).first {
-            let why = (first.error as? InputError)?.message ?? "\(first.error)"
-            throw InputError("\(failures.count) of \(todo.count) configurations failed (the other \(todo.count - failures.count) are in \(output)); first, \(first.key): \(why)")
-        }
+        if !failures.isEmpty { throw InputError(try failureMessage(failures, total: mine.count, output: output)) }
         return results
     }
 

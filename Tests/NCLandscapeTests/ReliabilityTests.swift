@@ -351,6 +351,18 @@ final class ReliabilityTests: XCTestCase {
         try assertRefused(["spectrum", "--classifiers", wPath, "--features", zero, "--labels", y, "--normalize"], contains: "zero vector")
     }
 
+    /// `analyze` and `metrics --normalize` project columns with `normalizeColumns`: unit norm
+    /// at any scale (a subnormal norm kept few bits and the column was not a unit vector).
+    func testNormalizeColumnsGivesUnitColumnsAtAnyScale() {
+        for scale in [1e-320, 1e-310, 1e-200, 1, 1e200, 1e308] {
+            let x = Matrix(rows: 3, cols: 2, columnMajor: [0.3, -0.4, 1.2, 1, 1, 1].map { $0 * scale })
+            let u = ProductOfSpheres.normalizeColumns(x)
+            for c in 0 ..< 2 {
+                XCTAssertEqual(Vector.norm(u.column(c)), 1, accuracy: 4 * Double.ulpOfOne, "scale \(scale) column \(c)")
+            }
+        }
+    }
+
     func testSubnormalTemperatureIsRefused() throws {
         try assertRefused(["point", "etf", "--tau", "1e-320"], contains: "subnormal")
         _ = try assertSucceeds(["point", "etf", "--tau", "1e-300"])

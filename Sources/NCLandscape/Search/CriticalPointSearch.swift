@@ -197,7 +197,7 @@ public struct CriticalPointSearch {
                 throw InputError("\(directory!) already holds \(extra.count) finished start(s) beyond --starts \(config.starts) (e.g. \(extra[0].task)); resume with --starts ≥ \(config.starts + extra.count) or use another --out")
             }
             // A point line written just before a crash, whose task line was not: keep the point
-            // (its task is redone and will find it again as a duplicate).
+            // (its task is redone, finds it again and is logged as finding it new).
         } else if persist {
             if force { try Self.clearRun(in: directory!) }
             for p in [pointsPath, tasksPath] { try? FileManager.default.removeItem(atPath: p) }

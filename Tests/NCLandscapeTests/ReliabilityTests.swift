@@ -413,6 +413,28 @@ final class ReliabilityTests: XCTestCase {
         XCTAssertEqual(try JSONLines.read(SweepResult.self, path: out).count, 1)
     }
 
+    /// Every JSON object written carries `schemaVersion` first; a point file from a newer version
+    /// is refused by name, and one without a version (older files) is read.
+    func testJSONOutputsCarryASchemaVersion() throws {
+        let p = dir + "/p.json"
+        _ = try assertSucceeds(["point", "etf", "--K", "3", "--d", "3", "-o", p])
+        let out = dir + "/v", sweep = dir + "/s.jsonl"
+        _ = try assertSucceeds(["verify", "--K", "3", "--d", "3", "--n", "1", "--starts", "1", "--jobs", "1", "--out", out])
+        _ = try assertSucceeds(["sweep", "--K", "3", "--d", "3", "--starts", "1", "--out", sweep])
+        var texts = [try assertSucceeds(["spectrum", p, "--json"]).stdout]
+        for f in [p, out + "/summary.json", out + "/run.json", sweep] { texts.append(try String(contentsOfFile: f, encoding: .utf8)) }
+        texts += try String(contentsOfFile: out + "/tasks.jsonl", encoding: .utf8).split(separator: "\n").map(String.init)
+        for t in texts {
+            XCTAssertTrue(t.hasPrefix("{\"schemaVersion\":1,") || t.hasPrefix("{\n  \"schemaVersion\" : 1,"), String(t.prefix(80)))
+        }
+        let text = try String(contentsOfFile: p, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"schemaVersion\":1", with: "\"schemaVersion\":2").write(toFile: dir + "/new.json", atomically: true, encoding: .utf8)
+        try assertRefused(["spectrum", dir + "/new.json"], contains: "newer nclandscape (schemaVersion 2")
+        try text.replacingOccurrences(of: "\"schemaVersion\":1,", with: "").write(toFile: dir + "/old.json", atomically: true, encoding: .utf8)
+        _ = try assertSucceeds(["spectrum", dir + "/old.json", "--json"])
+        XCTAssertEqual(String(decoding: JSONOutput.versioned(Data("{}".utf8), pretty: false), as: UTF8.self), "{\"schemaVersion\":1}")
+    }
+
     func testJSONWithAByteOrderMarkIsRead() throws {
         let p = dir + "/p.json"
         _ = try assertSucceeds(["point", "etf", "--K", "3", "--d", "3", "-o", p])

@@ -4,7 +4,9 @@ Every function writes its arrays to ``.npy`` files in a temporary folder, runs t
 ``nclandscape`` binary with ``--json`` and returns the parsed JSON as a ``dict``. The binary
 is found, in this order, at ``binary=...``, ``$NCLANDSCAPE_BIN``, on ``PATH``, or as
 ``.build/release/nclandscape`` / ``.build/debug/nclandscape`` in the current directory or one
-of its parents (a checkout of the toolkit).
+of its parents (a checkout of the toolkit). A ``binary=`` or ``$NCLANDSCAPE_BIN`` that names no
+executable file is an error, never a reason to run another binary. Non-finite numbers in the
+toolkit's JSON (written as "NaN", "Infinity") come back as Python floats.
 
 Arrays are rows-are-vectors, as a network produces them: ``W`` is ``K × d`` (the last layer's
 weight), ``H`` is ``N × d`` (penultimate features), ``y`` holds ``N`` integer labels.

@@ -9,7 +9,7 @@ enum CommandLineSyntax {
         while i < args.count {
             let a = args[i]
             if a.hasPrefix("--"), !a.contains("="), a != "--", i + 1 < args.count,
-               args[i + 1].hasPrefix("-"), Double(args[i + 1]) != nil || isNumberList(args[i + 1]) {
+               args[i + 1].hasPrefix("-"), Double(args[i + 1]) != nil || isNumberList(args[i + 1]) || startsWithDigit(args[i + 1]) {
                 out.append(a + "=" + args[i + 1])
                 i += 2
             } else {
@@ -18,6 +18,13 @@ enum CommandLineSyntax {
             }
         }
         return out
+    }
+
+    /// `-1/2` (a shard), `-3x`: no flag starts with a digit, so a dash and a digit begin a value,
+    /// which the option then refuses for what it is (ArgumentParser said "Missing value").
+    private static func startsWithDigit(_ s: String) -> Bool {
+        let rest = s.dropFirst()
+        return rest.first.map { $0.isASCII && $0.isNumber } ?? false
     }
 
     /// `-1,2,-3`: a comma-separated list of numbers (list options such as `--radii`).

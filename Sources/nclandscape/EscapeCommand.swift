@@ -111,7 +111,7 @@ struct EscapeCommand: ParsableCommand {
         config.tolerance = tolerance; config.referenceLoss = referenceLoss
         let saddle = try SaddleDescription(model: m, point: x, method: method)
         let (summary, runs) = try SaddleEscapeStudy.run(model: m, saddle: saddle, config: config, source: source) { done, total in
-            if stderrIsTerminal { FileHandle.standardError.write(Data("\rescape: \(done)/\(total) runs   \(done == total ? "\n" : "")".utf8)) }
+            if stderrIsTerminal { StandardError.write("\rescape: \(done)/\(total) runs   \(done == total ? "\n" : "")") }
         }
         let dir = out ?? "results/runs/escape-\((source as NSString).lastPathComponent)-K\(m.K)-d\(m.d)-N\(m.N)"
         try EscapeReport.write(summary, runs: runs, to: dir)

@@ -102,7 +102,7 @@ struct PointInputOptions: ParsableArguments {
 /// `--memory-budget`, shared by every command that allocates in proportion to the problem.
 struct MemoryOptions: ParsableArguments {
     @Option(name: .customLong("memory-budget"),
-            help: ArgumentHelp("Memory this run may use, in GiB: sizes are estimated before every large allocation and a problem over the budget is refused with its size. Default: 80% of physical memory (\(MemoryBudget.readable(MemoryBudget.defaultBytes)) on this machine)."))
+            help: ArgumentHelp("Memory this run may use, in GiB: sizes are estimated before every large allocation and a problem over the budget is refused with its size. Default: 80% of the smallest of physical memory, the ulimit -v headroom, ulimit -d and the cgroup memory limit (here \(MemoryBudget.readable(MemoryBudget.defaultBytes)), from \(MemoryBudget.defaultSource))."))
     var memoryBudget: Double?
 
     /// Installs the budget (NaN, infinite or ≤ 0 refused).
@@ -111,7 +111,7 @@ struct MemoryOptions: ParsableArguments {
 
 /// Prints to standard error (progress, notices).
 func note(_ s: String) {
-    FileHandle.standardError.write(Data((s + "\n").utf8))
+    StandardError.write(s + "\n")
 }
 
 var stderrIsTerminal: Bool { isatty(2) == 1 }
@@ -150,7 +150,7 @@ struct SpectrumMethodOptions: ParsableArguments {
 
     /// Ends the progress line a Lanczos run (`method`, as the analysis reports it) left on the terminal.
     func finishProgress(method: HessianMethod?) {
-        if terminalProgress != nil && method == .lanczos { FileHandle.standardError.write(Data("\n".utf8)) }
+        if terminalProgress != nil && method == .lanczos { StandardError.write("\n") }
     }
 }
 
@@ -166,7 +166,7 @@ func parseList<T>(_ text: String, _ flag: String, _ convert: (String) -> T?) thr
 /// A progress line rewritten in place on stderr, or nil when stderr is not a terminal.
 var terminalProgress: (@Sendable (String) -> Void)? {
     guard stderrIsTerminal else { return nil }
-    return { (s: String) -> Void in FileHandle.standardError.write(Data("\r\(s)   ".utf8)) }
+    return { (s: String) -> Void in StandardError.write("\r\(s)   ") }
 }
 
 extension HessianMethod: ExpressibleByArgument {}

@@ -38,7 +38,7 @@ struct SliceCommand: ParsableCommand {
                                           options: AnalysisOptions(method: method)) { done, total in
             if done % 50 == 0 || done == total { show?("slice: \(done)/\(total) loss evaluations") }
         }
-        if show != nil { FileHandle.standardError.write(Data("\n".utf8)) }
+        if show != nil { StandardError.write("\n") }
         let dir = out ?? "results/runs/slice-\(((source as NSString).lastPathComponent as NSString).deletingPathExtension)"
         try SliceReport.write(slice, source: source, to: dir)
         if json { print(try JSONOutput.string(slice, pretty: false), terminator: ""); return }

@@ -47,7 +47,7 @@ struct SpectrumCommand: ParsableCommand {
         if polish {
             let show = terminalProgress
             let r = try NewtonPolisher.polish(model, from: x) { it, g in show?(String(format: "Newton polishing: iteration %d, ‖grad‖ = %.2e", it, g)) }
-            if show != nil { FileHandle.standardError.write(Data("\n".utf8)) }
+            if show != nil { StandardError.write("\n") }
             x = r.point
             polished = r
             if !r.converged && !json {
@@ -83,7 +83,7 @@ extension SpectrumCommand {
         let d = try SpectralDensity.estimate(model: model, point: x, options: o) { done, total in
             show?("stochastic Lanczos quadrature: probe \(done)/\(total)")
         }
-        if show != nil { FileHandle.standardError.write(Data("\n".utf8)) }
+        if show != nil { StandardError.write("\n") }
         let dir = out ?? "results/runs/density-\(((source as NSString).lastPathComponent as NSString).deletingPathExtension)"
         try DensityReport.write(d, source: source, to: dir)
         if json { print(try JSONOutput.string(DensityReport.Summary(d), pretty: false), terminator: ""); return }

@@ -42,6 +42,10 @@ struct TrainCommand: ParsableCommand {
                          t.median.map { String(format: "%.0f", $0) } ?? "not reached", t.iterations.map { $0.map(String.init) ?? "—" }.joined(separator: ",")))
         }
         for (k, v) in s.claimHolds.sorted(by: { $0.key < $1.key }) { print("\(k): normalization faster? \(v ? "yes" : "no")") }
+        if !s.divergedRuns.isEmpty {
+            print("normalization faster? not evaluated: \(s.divergedRuns.count) run(s) diverged (\(s.divergedRuns.joined(separator: ", "))); use smaller --steps")
+            StandardError.write("warning: \(s.divergedRuns.count) training run(s) diverged (\(s.divergedRuns.joined(separator: ", "))); no conclusion drawn\n")
+        }
         print("report: \(dir)/report.md")
     }
 }

@@ -13,6 +13,14 @@ if getenv("NCLANDSCAPE_KERNEL_RELAUNCHED") == nil, let core = BLASRuntime.recomm
     unsetenv("OPENBLAS_CORETYPE")
 }
 
+// With stderr closed (`2>&-`) the next file opened would get descriptor 2, and error messages
+// would land in it (an output file, a log): hold descriptor 2 with /dev/null (opened for
+// writing, never replaced), as coreutils do.
+if fcntl(2, F_GETFD) == -1 && errno == EBADF {
+    let fd = open("/dev/null", O_WRONLY)
+    if fd >= 0 && fd != 2 { dup2(fd, 2); close(fd) }
+}
+
 // A closed pipe (`nclandscape … | head`) must give a write error we can report, not a SIGPIPE.
 signal(SIGPIPE, SIG_IGN)
 
@@ -21,7 +29,7 @@ signal(SIGPIPE, SIG_IGN)
 func exitAfterCheckingOutput(_ code: Int32) -> Never {
     if fflush(stdout) != 0 || ferror(stdout) != 0 {
         let reason = String(cString: strerror(errno))
-        FileHandle.standardError.write(Data("Error: cannot write to standard output: \(reason)\n".utf8))
+        StandardError.write("Error: cannot write to standard output: \(reason)\n")
         exit(1)
     }
     exit(code)
@@ -42,6 +50,6 @@ do {
     // Every failure is one line on stderr and exit code 1 (usage errors included: scripts test
     // for non-zero, and the first line names the problem; `--help` shows the usage).
     let first = message.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? "Error: \(error)"
-    FileHandle.standardError.write(Data((first + "\n").utf8))
+    StandardError.write(first + "\n")
     exitAfterCheckingOutput(1)
 }

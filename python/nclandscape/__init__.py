@@ -4,7 +4,9 @@ Every function writes its arrays to ``.npy`` files in a temporary folder, runs t
 ``nclandscape`` binary with ``--json`` and returns the parsed JSON as a ``dict``. The binary
 is found, in this order, at ``binary=...``, ``$NCLANDSCAPE_BIN``, on ``PATH``, or as
 ``.build/release/nclandscape`` / ``.build/debug/nclandscape`` in the current directory or one
-of its parents (a checkout of the toolkit).
+of its parents (a checkout of the toolkit). A ``binary=`` or ``$NCLANDSCAPE_BIN`` that names no
+executable file is an error, never a reason to run another binary. Non-finite numbers in the
+toolkit's JSON (written as "NaN", "Infinity") come back as Python floats.
 
 Arrays are rows-are-vectors, as a network produces them: ``W`` is ``K × d`` (the last layer's
 weight), ``H`` is ``N × d`` (penultimate features), ``y`` holds ``N`` integer labels.
@@ -32,7 +34,12 @@ def find_binary(binary=None):
         if os.path.isfile(binary) and os.access(binary, os.X_OK):
             return binary
         raise NCLandscapeError(f"cannot find the nclandscape binary at {binary}")
-    candidates = [os.environ.get("NCLANDSCAPE_BIN"), shutil.which("nclandscape")]
+    env = os.environ.get("NCLANDSCAPE_BIN")
+    if env:                           # a named binary is a choice too: never run another one instead
+        if os.path.isfile(env) and os.access(env, os.X_OK):
+            return env
+        raise NCLandscapeError(f"NCLANDSCAPE_BIN names {env}, which is not an executable file")
+    candidates = [shutil.which("nclandscape")]
     here = os.path.abspath(os.getcwd())
     while True:
         for sub in ("release", "debug"):
@@ -81,9 +88,24 @@ def _run(args, binary):
         text = message[0] if message else f"nclandscape exited with status {proc.returncode}"
         raise NCLandscapeError(text[len("Error: "):] if text.startswith("Error: ") else text)
     try:
-        return json.loads(proc.stdout)
+        return _floats(json.loads(proc.stdout))
     except json.JSONDecodeError as e:
         raise NCLandscapeError(f"nclandscape printed no JSON ({e}); output began: {proc.stdout[:200]!r}") from e
+
+
+# The toolkit writes non-finite numbers as the strings "NaN", "Infinity" and "-Infinity" (JSON
+# has no literal for them); a caller computing with the result needs floats, not strings.
+_NONFINITE = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
+
+
+def _floats(value):
+    if isinstance(value, dict):
+        return {k: _floats(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_floats(v) for v in value]
+    if isinstance(value, str) and value in _NONFINITE:
+        return _NONFINITE[value]
+    return value
 
 
 def _loss_args(loss, gamma, margin):

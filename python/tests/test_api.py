@@ -94,3 +94,26 @@ def test_missing_binary_is_reported():
     W, H, y = collapsed()
     with pytest.raises(nclandscape.NCLandscapeError, match="cannot find the nclandscape binary at /nonexistent"):
         nclandscape.metrics(H, y, binary="/nonexistent/nclandscape")
+
+
+def test_metrics_without_classifiers_gives_float_nan():
+    W, H, y = collapsed()
+    m = nclandscape.metrics(H, y)
+    for key in ("nc2", "nc3", "accuracy", "nccAgreement"):
+        assert isinstance(m[key], float) and np.isnan(m[key]), (key, m[key])
+
+
+def test_a_missing_NCLANDSCAPE_BIN_is_an_error_not_a_fallback(monkeypatch):
+    W, H, y = collapsed()
+    monkeypatch.setenv("NCLANDSCAPE_BIN", "/nonexistent/nclandscape")
+    with pytest.raises(nclandscape.NCLandscapeError, match="NCLANDSCAPE_BIN names /nonexistent/nclandscape"):
+        nclandscape.metrics(H, y)
+
+
+def test_huge_labels_are_refused_with_a_message():
+    W, H, y = collapsed()
+    for big in (2**63 - 1, 10**12):
+        bad = y.astype(np.int64)
+        bad[0] = big
+        with pytest.raises(nclandscape.NCLandscapeError, match="out of range"):
+            nclandscape.metrics(H, bad)

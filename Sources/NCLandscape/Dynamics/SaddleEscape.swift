@@ -65,7 +65,11 @@ public struct EscapeConfiguration: Codable, Sendable {
         try Validate.atLeast(maxIterations, 1, "--max-iterations")
         try Validate.nonNegative(tolerance, "--tolerance")
         if let referenceLoss, !referenceLoss.isFinite { throw InputError("--reference-loss must be finite (got \(referenceLoss))") }
-        try Validate.atLeast(jobs, 1, "--jobs")
+        try Validate.jobs(jobs)
+        // Every run keeps a record (its numbers and a CSV row, about 512 bytes measured from the
+        // report); 10^8 seeds grew to 11 GB before this check.
+        let runs = try SizeLimits.product(try SizeLimits.product(seeds, radii.count, "seeds × radii"), directions.count, "seeds × radii × directions")
+        try Validate.countFits(runs, bytesEach: 512, "\(runs) escape runs (--seeds \(seeds) × \(radii.count) radii × \(directions.count) directions)")
         try perturbation.validate()
     }
 }

@@ -34,6 +34,12 @@ public struct TrainingConfiguration: Codable, Sendable {
         guard !thresholds.isEmpty else { throw InputError("--thresholds needs at least one threshold") }
         for t in thresholds { try Validate.positive(t, "--thresholds") }
         try Validate.atLeast(recordEvery, 1, "--record-every")
+        // Two runs per seed, each keeping one 7-number record every `recordEvery` iterations
+        // (with array overhead, 128 bytes) and a CSV row of about the same size: refuse a seed
+        // count whose histories exceed the budget (10^8 seeds grew to 6 GB before this check).
+        let records = Double(iterations / recordEvery + 2)
+        try Validate.countFits(seeds, bytesEach: 2 * 256 * records + 512,
+                               "\(seeds) seeds × 2 runs × \(Int(records)) recorded iterations")
     }
 }
 
@@ -77,6 +83,11 @@ public struct TrainingSummary: Codable, Sendable {
     /// Per metric and threshold: does the normalized model reach it in fewer iterations (median)?
     public var claimHolds: [String: Bool]
     public var software: String
+    /// Runs that diverged or recorded nothing finite (`normalized-seed0`, …). When any did, the
+    /// claim is not evaluated (`claimHolds` is empty): a diverged run never reaches a threshold,
+    /// so the comparison would credit the other model with a win it did not earn (measured:
+    /// `--steps 1e12` left the regularized run with 0–1 rows and the report said "holds").
+    public var divergedRuns: [String] = []
 }
 
 /// Trains both models from the same seeded random starts (docs/formulas.md §8's claim: normalization
@@ -182,7 +193,10 @@ public enum TrainingStudy {
                 claim["\(name)<\(t)"] = medians["normalized"]! < medians["regularized"]!
             }
         }
+        let diverged = runs.filter { r in
+            r.diverged || r.records.last?.iteration != c.iterations || !r.records.allSatisfy { $0.loss.isFinite }
+        }.sorted { ($0.model, $0.seed) < ($1.model, $1.seed) }.map { "\($0.model)-seed\($0.seed)" }
         return (TrainingSummary(configuration: c, stepNormalized: etaN, stepRegularized: etaR, thresholds: summaries,
-                                claimHolds: claim, software: SoftwareVersion.summary), runs)
+                                claimHolds: diverged.isEmpty ? claim : [:], software: SoftwareVersion.summary, divergedRuns: diverged), runs)
     }
 }

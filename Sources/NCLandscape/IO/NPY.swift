@@ -138,11 +138,22 @@ public struct NPYFeatures: Sendable {
         guard y.shape.count == 1 || (y.shape.count == 2 && y.shape[1] == 1) else { throw InputError("\(yPath): labels must be a 1-D array, got shape \(y.shape)") }
         guard y.values.count == n else { throw InputError("\(yPath) has \(y.values.count) labels but \(hPath) has \(n) rows") }
         guard y.values.allSatisfy({ $0.isFinite && $0 == $0.rounded() && $0 >= 0 }) else { throw InputError("\(yPath): labels must be non-negative integers") }
+        // Every class needs a sample, so K ≤ N and a label is < N (< K with classifiers). Check
+        // that on the doubles, before `Int(_:)` (which traps at 2^63) and before anything is
+        // allocated per class (a label of 1e12 asked for a 1e12-entry array).
+        let wArray = try wPath.map { try NPY.read(path: $0) }
+        let bound = wArray.map { $0.shape.first ?? 0 } ?? K ?? n
+        if let bad = y.values.first(where: { $0 >= Double(bound) }) {
+            let shown = bad < 9e15 ? String(Int(bad)) : String(bad)
+            throw InputError(wPath != nil || K != nil
+                ? "\(yPath): label \(shown) is out of range 0..<\(bound) (K = \(bound))"
+                : "\(yPath): label \(shown) is out of range: with \(n) samples and every class needing one, labels must be < \(n)")
+        }
+        if let K, K > n { throw InputError("K = \(K) classes cannot all have samples among N = \(n)") }
         let labels = y.values.map { Int($0) }
         var w: Matrix? = nil
         var k = K ?? ((labels.max() ?? 0) + 1)
-        if let wPath {
-            let a = try NPY.read(path: wPath)
+        if let wPath, let a = wArray {
             guard a.shape.count == 2, a.shape[1] == d else { throw InputError("\(wPath): classifiers must be K × d with d = \(d), got shape \(a.shape)") }
             guard a.values.allSatisfy({ $0.isFinite }) else { throw InputError("\(wPath) contains NaN or Inf") }
             if let K, K != a.shape[0] { throw InputError("--K \(K) disagrees with \(wPath), which has \(a.shape[0]) rows") }

@@ -60,8 +60,20 @@ public struct PointFile: Codable, Sendable {
             guard v.allSatisfy({ $0.isFinite }) else { throw InputError("\(names(c)) contains NaN or Inf") }
             let nrm = Vector.norm(v)
             if normalize {
-                guard nrm > 0 else { throw InputError("\(names(c)) is the zero vector and cannot be normalized") }
-                x.setColumn(c, v.map { $0 / nrm })
+                // Scale by the largest entry first: squares of subnormal entries underflow (rows
+                // of 1e-310 ended with norm 1.118) and squares of 1e308 overflow (rows became
+                // zero vectors). After scaling the norm lies in [1, √d] and nothing under- or
+                // overflows; the result is checked, never assumed.
+                let largest = v.reduce(0) { max($0, abs($1)) }
+                guard largest > 0 else { throw InputError("\(names(c)) is the zero vector and cannot be normalized") }
+                let scaled = v.map { $0 / largest }
+                let s = Vector.norm(scaled)
+                let unit = scaled.map { $0 / s }
+                let check = Vector.norm(unit)
+                guard s.isFinite, s >= 1, unit.allSatisfy({ $0.isFinite }), abs(check - 1) <= unitNormTolerance else {
+                    throw InputError(String(format: "%@ cannot be normalized (norm after scaling %.9g)", names(c), check))
+                }
+                x.setColumn(c, unit)
             } else {
                 guard abs(nrm - 1) <= unitNormTolerance else {
                     throw InputError(String(format: "%@ has norm %.9g, not 1 (tolerance 1e-6); pass --normalize to project columns onto the sphere",
@@ -83,7 +95,7 @@ public struct PointFile: Codable, Sendable {
     }
 
     /// The keys a point file may hold.
-    public static let keys: Set<String> = ["K", "d", "tau", "labelSmoothing", "loss", "labels", "classifiers", "features"]
+    public static let keys: Set<String> = ["K", "d", "tau", "labelSmoothing", "loss", "labels", "classifiers", "features", "schemaVersion"]
 
     /// Strict JSON (no duplicate keys, no trailing commas, no null for a number), then the keys.
     /// An unknown top-level key is refused: a misspelt optional key (`"los"`, `"labelSmothing"`)
@@ -94,6 +106,7 @@ public struct PointFile: Codable, Sendable {
             guard unknown.isEmpty else {
                 throw InputError("malformed point JSON \(source): unknown key(s) \(unknown.map { "\"\($0)\"" }.joined(separator: ", ")); the keys are \(keys.sorted().joined(separator: ", "))")
             }
+            try JSONOutput.checkSchemaVersion(fields.first { $0.key == "schemaVersion" }?.value, source: source)
         }
         return try StrictJSON.decode(PointFile.self, from: data, what: "point JSON", source: source)
     }
@@ -105,13 +118,41 @@ public struct PointFile: Codable, Sendable {
 
 /// Shared JSON helpers (one encoder configuration for every output file).
 public enum JSONOutput {
+    /// The version of the JSON this build writes: the first key of every top-level object it
+    /// writes (reports, `--json` output, point files, every JSONL line). Arrays (such as
+    /// `critical_points.json`) carry it in each entry's record only where the entry is written as
+    /// a line. Readers refuse a version above their own, naming both.
+    public static let schemaVersion = 1
+
+    /// Refuses a `schemaVersion` newer than this build's (absent: a file from before versions).
+    static func checkSchemaVersion(_ value: StrictJSON.Value?, source: String) throws {
+        guard let value else { return }
+        guard case let .number(text) = value, let v = Int(text), v >= 1 else {
+            throw InputError("malformed JSON \(source): schemaVersion must be a positive integer, got \(value.description)")
+        }
+        guard v <= schemaVersion else {
+            throw InputError("\(source) was written by a newer nclandscape (schemaVersion \(v); this build reads up to \(schemaVersion)); update nclandscape")
+        }
+    }
+
+    /// `data` (one encoded value) with `"schemaVersion"` as the first key when it is an object.
+    static func versioned(_ data: Data, pretty: Bool) -> Data {
+        guard data.first == UInt8(ascii: "{") else { return data }
+        let rest = data.dropFirst()
+        let isEmpty = rest.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 } == UInt8(ascii: "}")
+        let head = pretty ? "{\n  \"schemaVersion\" : \(schemaVersion)" : "{\"schemaVersion\":\(schemaVersion)"
+        if isEmpty { return Data((head + (pretty ? "\n}" : "}")).utf8) }
+        // Pretty output continues with "\n  \"key\" : …": the comma goes before that newline.
+        return Data((head + ",").utf8) + rest
+    }
+
     public static func encode<T: Encodable>(_ value: T, pretty: Bool = true) throws -> Data {
         let enc = JSONEncoder()
         enc.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
         // Non-finite numbers have no JSON spelling; they are written as strings rather than
         // failing a whole report (a NaN eigenvalue is itself worth seeing).
         enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        var data = try enc.encode(value)
+        var data = versioned(try enc.encode(value), pretty: pretty)
         data.append(0x0A)
         return data
     }

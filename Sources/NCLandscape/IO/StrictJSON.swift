@@ -29,6 +29,9 @@ public enum StrictJSON {
     /// Parses `data`, or throws `InputError("<what> <source>: <reason> at line L, column C")`.
     public static func parse(_ data: Data, what: String, source: String) throws -> Value {
         var p = Parser(bytes: [UInt8](data), what: what, source: source)
+        // A UTF-8 byte-order mark (Windows editors, PowerShell's Out-File) is not part of the
+        // value; Python's utf-8-sig and Foundation's readers skip it, so do we.
+        if p.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { p.i = 3 }
         p.skipSpace()
         let v = try p.value(depth: 0)
         p.skipSpace()

@@ -88,7 +88,17 @@ public struct ProductOfSpheres: Sendable, Equatable {
         for c in 0 ..< x.cols {
             let col = Array(x.storage[c * x.rows ..< (c + 1) * x.rows])
             let nrm = Vector.norm(col)
-            if nrm > 0 { for i in 0 ..< x.rows { out.storage[c * x.rows + i] = col[i] / nrm } }
+            if nrm > 0x1p-500 && nrm < 0x1p500 {
+                for i in 0 ..< x.rows { out.storage[c * x.rows + i] = col[i] / nrm }
+            } else if nrm > 0 && nrm.isFinite {
+                // Far from unit scale (subnormal entries, 1e308): a subnormal norm keeps few
+                // significant bits and col/‖col‖ is then not a unit vector, so divide by the
+                // largest entry first (exact scale, norm in [1, √d]) and normalize that.
+                let largest = col.reduce(0) { max($0, abs($1)) }
+                let scaled = col.map { $0 / largest }
+                let n = Vector.norm(scaled)
+                for i in 0 ..< x.rows { out.storage[c * x.rows + i] = scaled[i] / n }
+            }
         }
         return out
     }

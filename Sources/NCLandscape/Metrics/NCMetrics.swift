@@ -19,7 +19,11 @@ public struct NCMetrics: Codable, Sendable, Equatable {
 
     /// Metrics of features `H` (`d × N`, columns), labels, `K` classes and optional classifiers
     /// `W` (`d × K`); without `W`, NC2/NC3/accuracy are NaN.
-    public static func compute(features h: Matrix, labels: [Int], K: Int, classifiers w: Matrix?) throws -> NCMetrics {
+    public static func compute(features h0: Matrix, labels: [Int], K: Int, classifiers w0: Matrix?) throws -> NCMetrics {
+        // Every metric is invariant under scaling H and W by positive constants, but the sums
+        // of squares are not: features of 1e308 overflowed to Inf ("dgesdd: input contains NaN
+        // or Inf" for an input with neither). Far from 1, scale by a power of two (exact).
+        let h = scaledToUnitRange(h0), w = w0.map(scaledToUnitRange)
         let d = h.rows, n = h.cols
         var counts = [Double](repeating: 0, count: K)
         var means = Matrix(rows: d, cols: K)
@@ -75,6 +79,17 @@ public struct NCMetrics: Codable, Sendable, Equatable {
     public static func compute(model: NormalizedFeatureModel, point x: Matrix) throws -> NCMetrics {
         try compute(features: x.columns(model.featureColumns), labels: model.labels, K: model.K,
                     classifiers: x.columns(model.classifierColumns))
+    }
+
+    /// `a` times the power of two that brings its largest entry near 1, when that entry is
+    /// outside [2^-400, 2^400] (products of such entries, summed over N ≤ 2^40 samples, stay
+    /// finite and normal); otherwise `a` unchanged, so ordinary inputs give bit-identical results.
+    static func scaledToUnitRange(_ a: Matrix) -> Matrix {
+        let largest = a.storage.reduce(0) { max($0, abs($1)) }
+        guard largest.isFinite, largest > 0, largest > 0x1p400 || largest < 0x1p-400 else { return a }
+        // In two factors: 2^1030 (for a largest entry of 1e-310) is itself not a double.
+        let e = -Int(largest.exponent), half = e / 2
+        return Double(sign: .plus, exponent: e - half, significand: 1) * (Double(sign: .plus, exponent: half, significand: 1) * a)
     }
 
     /// `E = (I − 11ᵀ/K)/√(K−1)` (unit Frobenius norm).

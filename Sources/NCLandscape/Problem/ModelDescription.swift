@@ -156,6 +156,11 @@ public struct ModelDescription: Codable, Sendable, Hashable {
         guard K >= 2 else { throw InputError("K must be at least 2 (got \(K))") }
         guard d >= 2 else { throw InputError("d must be at least 2 (got \(d)): S^{d-1} needs d ≥ 2") }
         guard tau.isFinite, tau > 0 else { throw InputError("tau must be a positive finite number (got \(tau))") }
+        // A subnormal τ has lost most of its significant bits and its products underflow (τ =
+        // 1e-320 labelled the ETF not_critical): refuse it instead of analyzing noise.
+        guard tau >= Double.leastNormalMagnitude else {
+            throw InputError("tau = \(tau) is subnormal (below \(Double.leastNormalMagnitude)): it carries too few significant digits for the loss and its derivatives; use a normal number")
+        }
         guard tau <= SizeLimits.maximumTemperature else {
             throw InputError("tau = \(tau) is too large: logits τ·cos reach \(tau), and beyond τ = \(SizeLimits.maximumTemperature) every softmax of interest underflows in double precision (docs/formulas.md §9)")
         }

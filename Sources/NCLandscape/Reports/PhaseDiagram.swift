@@ -203,7 +203,29 @@ public enum PhaseDiagram {
     /// Writes the diagrams, the counterexample points and `phase.md` into `dir`; returns the
     /// diagram file names.
     public static func write(_ all: [SweepResult], to dir: String, source: String, selectors: [Selector] = []) throws -> [String] {
-        let results = all.filter { r in selectors.allSatisfy { $0.matches(r) } }
+        // A key names counterexample files: it must be the configuration's own key (as `merge`
+        // checks), which holds no path separator — a line with key `../../x` wrote outside `dir`.
+        for r in all {
+            try Sweep.checkConsistent(r, path: source)
+            guard !r.key.contains("/"), !r.key.hasPrefix("."), !r.key.contains("..") else {
+                throw InputError("\(source): the key \(r.key) is not a plain name; the file was edited or is damaged")
+            }
+        }
+        // The same search of a configuration twice (shards merged by concatenation) is one
+        // result when the lines agree, and an error naming it when they do not.
+        var seen: [String: SweepResult] = [:]
+        var unique: [SweepResult] = []
+        for r in all.filter({ r in selectors.allSatisfy { $0.matches(r) } }) {
+            if let old = seen[r.identity] {
+                guard old.resultFingerprint == r.resultFingerprint else {
+                    throw InputError("\(source): configuration \(r.key) (\(r.searchSignature)) appears twice with different results (\(old.verdict.rawValue) vs \(r.verdict.rawValue))")
+                }
+                continue
+            }
+            seen[r.identity] = r
+            unique.append(r)
+        }
+        let results = unique
         guard !results.isEmpty else { throw InputError("no sweep result matches \(selectors.map(\.description).joined(separator: " "))") }
         // One line per configuration: several searches of one configuration would be counted twice.
         let searches = Set(results.map(\.searchSignature))

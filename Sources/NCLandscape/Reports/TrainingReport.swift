@@ -80,6 +80,9 @@ public enum TrainingReport {
             md += "| \(t.metric.uppercased()) < \(t.threshold) | \(t.model) | \(t.median.map { String(format: "%.0f", $0) } ?? "not reached (median)") | \(t.minimum.map(String.init) ?? "—") | \(t.maximum.map(String.init) ?? "—") | \(per) |\n"
         }
         md += "\n— = not reached within \(c.iterations) iterations (median counts a miss as more than the budget).\n\n## Claim: normalization reaches collapse in fewer iterations\n\n"
+        if !s.divergedRuns.isEmpty {
+            md += "**Not evaluated**: \(s.divergedRuns.count) run(s) diverged or stopped before iteration \(c.iterations) (\(s.divergedRuns.joined(separator: ", "))); chosen steps: normalized \(s.stepNormalized), regularized \(s.stepRegularized). Use smaller --steps or regularization.\n"
+        }
         for (k, v) in s.claimHolds.sorted(by: { $0.key < $1.key }) {
             md += "- \(k): \(v ? "**holds** (normalized median below regularized)" : "**does not hold** here (normalized median not below regularized)")\n"
         }

@@ -185,6 +185,7 @@ public struct CriticalPointSearch {
     /// Runs (or with `resume`, continues) the search. `progress(done, total, distinct)` is
     /// called after every batch.
     public func run(resume: Bool, force: Bool = false, progress: ((Int, Int, Int) -> Void)? = nil) throws -> EnumerationResult {
+        try Self.checkLimits(K: model.K, d: model.d, N: model.N, config: config)
         let lock = try directory.map { dir -> RunLock in
             try AtomicFile.makeFolder(dir)
             return try RunLock.folder(dir)
@@ -220,8 +221,8 @@ public struct CriticalPointSearch {
             // A larger cap continues the same adaptive run.
             a.search.coverage?.maxStarts = 0; b.search.coverage?.maxStarts = 0
             guard a == b else { throw InputError("--resume: \(directory!) holds a run with different parameters; use another --out or drop --resume") }
-            try JSONLines.repairTail(path: pointsPath)
-            try JSONLines.repairTail(path: tasksPath)
+            try JSONLines.repairTail(CriticalPointRecord.self, path: pointsPath)
+            try JSONLines.repairTail(TaskRecord.self, path: tasksPath)
             points = try JSONLines.read(CriticalPointRecord.self, path: pointsPath)
             tasks = try JSONLines.read(TaskRecord.self, path: tasksPath)
             // Fewer starts than already finished would not be the fresh run with those starts:
@@ -232,8 +233,9 @@ public struct CriticalPointSearch {
                 throw InputError("\(directory!) already holds \(extra.count) finished start(s) beyond --starts \(config.starts) (e.g. \(extra[0].task)); resume with --starts ≥ \(config.starts + extra.count) or use another --out")
             }
             // A point line written just before a crash, whose task line was not: keep the point
-            // (its task is redone and will find it again as a duplicate).
+            // (its task is redone, finds it again and is logged as finding it new).
         } else if persist {
+            if force { try Self.clearRun(in: directory!) }
             for p in [pointsPath, tasksPath] { try? FileManager.default.removeItem(atPath: p) }
         }
         if persist { try AtomicFile.write(JSONOutput.encode(manifest), to: manifestPath) }
@@ -283,7 +285,10 @@ public struct CriticalPointSearch {
                              gradientNorm: c.gradientNorm, seconds: c.seconds, polish: c.polish, descentSteps: c.descentSteps)
         if var inv = c.invariants, var a = c.analysis, var x = c.point, var nc = c.metrics {
             if let match = points.first(where: { $0.invariants.matches(inv) }) {
-                rec.outcome = .duplicate; rec.pointId = match.id
+                // A point whose line was written just before a crash, before its task's line, is
+                // re-found by that same task on resume: it is that task's new point, as in the
+                // uninterrupted run, not a duplicate.
+                rec.outcome = match.task == c.start.task ? .new : .duplicate; rec.pointId = match.id
             } else {
                 var decision: CertifiedDecision? = nil
                 if config.certifies, Self.certifiable(model, method: a.method), a.classification != .notCritical {
@@ -295,7 +300,7 @@ public struct CriticalPointSearch {
                         let inv2 = try CriticalPointInvariants(model: model, point: p, loss: a2.loss, index: a2.index)
                         x = p; a = a2; inv = inv2; nc = try NCMetrics.compute(model: model, point: p)
                         if let match = points.first(where: { $0.invariants.matches(inv) }) {
-                            rec.outcome = .duplicate; rec.pointId = match.id
+                            rec.outcome = match.task == c.start.task ? .new : .duplicate; rec.pointId = match.id
                             if persist { try JSONLines.append(rec, to: tasksPath) }
                             tasks.append(rec)
                             return

@@ -35,6 +35,9 @@ public struct SweepConfiguration: Codable, Sendable {
         guard imbalance.isFinite, imbalance >= 1 else { throw InputError("--imbalance must be a finite ratio ≥ 1 (got \(imbalance))") }
         let major = (imbalance * Double(n)).rounded(.toNearestOrAwayFromZero)
         guard major <= Double(1 << 40) else { throw InputError("imbalance \(imbalance) × n \(n) is too many samples") }
+        // The counts array has K entries: check the size before allocating it (K = 2^63 − 1 crashed).
+        try SizeLimits.checkSampleCount(try SizeLimits.product(K, n, "the number of samples K × n"))
+        try MemoryBudget.check(MemoryEstimate.point(K: K, d: 2, N: K * n), for: "a configuration with K = \(K), n = \(n)")
         return [max(n, Int(major))] + [Int](repeating: n, count: K - 1)
     }
 
@@ -150,14 +153,26 @@ public struct SweepGrid: Codable, Sendable {
             let rest = s.dropFirst()
             if rest.isEmpty { return K }
             guard let off = Int(rest) else { throw InputError("--d: cannot read '\(t)'") }
-            return K + off
+            let (v, overflow) = K.addingReportingOverflow(off)
+            guard !overflow else { throw InputError("--d: \(t) with K = \(K) overflows a 64-bit integer") }
+            return v
         }
         if let r = expr.range(of: "..") {
             let lo = try term(String(expr[..<r.lowerBound])), hi = try term(String(expr[r.upperBound...]))
-            return lo <= hi ? Array(lo ... hi) : []
+            guard lo <= hi else { return [] }
+            // Every value becomes a configuration: refuse a range no sweep could run before
+            // materializing it (2..9223372036854775807 crashed).
+            let (width, overflow) = hi.subtractingReportingOverflow(lo)
+            guard !overflow, width < Self.maximumDValues else {
+                throw InputError("--d: the range \(expr) (K = \(K)) has more than \(Self.maximumDValues) values; give a narrower range")
+            }
+            return Array(lo ... hi)
         }
         return [try term(expr)]
     }
+
+    /// The most values one `d` range may expand to.
+    public static let maximumDValues = 100_000
 
     /// The loss axis: every kind, focal with each `gamma`, cosface with each `margin`.
     public func losses() throws -> [LossFunction] {
@@ -295,20 +310,27 @@ public enum Sweep {
         _ = try grid.searchConfiguration()
         let all = try grid.configurations()
         let mine = all.enumerated().filter { $0.offset % shard.1 == shard.0 }.map(\.element)
+        // Settings that would fail every configuration are refused once, up front.
+        try Validate.jobs(jobs)
+        for c in mine { try CriticalPointSearch.checkLimits(K: c.K, d: c.d, N: c.model.N, config: SearchConfiguration(starts: grid.starts, jobs: 1)) }
         let outputLock = try RunLock.file(output)
         defer { withExtendedLifetime(outputLock) {} }
-        try JSONLines.repairTail(path: output)
+        try JSONLines.repairTail(SweepResult.self, path: output)
         var results = try JSONLines.read(SweepResult.self, path: output)
         for r in results { try checkConsistent(r, path: output) }
         // Finished means finished with this search (starts, seed, start mix): a rerun with another
         // seed computes its own lines instead of skipping.
         let signature = grid.signature
         let done = Set(results.filter { $0.searchSignature == signature }.map(\.key))
-        let todo = mine.filter { !done.contains($0.key) }
+        let failedBefore = try recordedFailures(output: output, signature: signature)
+        let todo = mine.filter { !done.contains($0.key) && failedBefore[$0.key] == nil }
         let t0 = Stopwatch.now()
         let lock = NSLock()
         var finished = 0
         var firstError: Error?
+        // A configuration that cannot be evaluated (its model refused, say) does not stop the
+        // others: it is recorded with its reason, and the failures are reported at the end.
+        var failures = mine.compactMap { failedBefore[$0.key] }
         // Work-stealing over configurations: each worker appends its line the moment it
         // finishes, so a kill loses at most the configurations in flight.
         var next = 0
@@ -320,7 +342,14 @@ public enum Sweep {
                     let c = todo[next]; next += 1
                     lock.unlock()
                     do {
-                        let r = try evaluate(c, grid: grid)
+                        let r: SweepResult
+                        do { r = try evaluate(c, grid: grid) } catch let e as InputError {
+                            let f = SweepFailure(key: c.key, searchSignature: signature, reason: e.message)
+                            lock.lock(); defer { lock.unlock() }
+                            try JSONLines.append(f, to: try failuresPath(output))
+                            failures.append(f)
+                            continue
+                        }
                         lock.lock()
                         defer { lock.unlock() }
                         try JSONLines.append(r, to: output)
@@ -334,6 +363,7 @@ public enum Sweep {
             }
         }
         if let firstError { throw firstError }
+        if !failures.isEmpty { throw InputError(try failureMessage(failures, total: mine.count, output: output)) }
         return results
     }
 
@@ -342,6 +372,9 @@ public enum Sweep {
         var byKey: [String: SweepResult] = [:]
         for path in inputs {
             guard FileManager.default.fileExists(atPath: path) else { throw InputError("merge: \(path) does not exist") }
+            // A shard whose sweep still runs is incomplete: refuse rather than merge part of it.
+            let reading = try RunLock.reading(path)
+            defer { withExtendedLifetime(reading) {} }
             let rs = try JSONLines.read(SweepResult.self, path: path)
             guard !rs.isEmpty else { throw InputError("merge: \(path) holds no sweep results") }
             for r in rs {

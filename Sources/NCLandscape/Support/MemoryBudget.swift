@@ -9,16 +9,92 @@ public enum MemoryBudget {
         Double(sysconf(Int32(_SC_PHYS_PAGES))) * Double(sysconf(Int32(_SC_PAGESIZE)))
     }
 
-    /// The default budget: 80% of physical memory (the rest for the system and other processes).
-    public static var defaultBytes: Double { 0.8 * physicalBytes }
+    /// The limits this process runs under, each named: physical memory, the address-space
+    /// headroom left under `RLIMIT_AS` (`ulimit -v`: what is already mapped — libraries,
+    /// OpenBLAS buffers — counts against it), `RLIMIT_DATA`, and the cgroup's memory limit (v2
+    /// `memory.max`, v1 `memory.limit_in_bytes`, the smallest along the cgroup's ancestors), as
+    /// batch schedulers and containers set. An allocation past any of them kills the process with
+    /// "failed to allocate", so the budget must come from the smallest, not from physical memory.
+    public static var limits: [(name: String, bytes: Double)] {
+        var out: [(String, Double)] = [("physical memory", physicalBytes)]
+        var rl = rlimit()
+        if getrlimit(Int32(RLIMIT_AS.rawValue), &rl) == 0, rl.rlim_cur != rlim_t.max {
+            out.append(("RLIMIT_AS (ulimit -v)", max(0, Double(rl.rlim_cur) - mappedBytes)))
+        }
+        if getrlimit(Int32(RLIMIT_DATA.rawValue), &rl) == 0, rl.rlim_cur != rlim_t.max {
+            out.append(("RLIMIT_DATA (ulimit -d)", Double(rl.rlim_cur)))
+        }
+        if let c = cgroupLimit { out.append(c) }
+        return out
+    }
+
+    /// The default budget: 80% of the smallest limit (the rest for the runtime, the libraries and
+    /// what the estimates leave out).
+    public static var defaultBytes: Double { 0.8 * (limits.map(\.bytes).min() ?? physicalBytes) }
+
+    /// The limit the default budget comes from, for messages.
+    public static var defaultSource: String { limits.min { $0.bytes < $1.bytes }?.name ?? "physical memory" }
+
+    /// Virtual memory already mapped by this process (`/proc/self/statm`, first field).
+    static var mappedBytes: Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+              let pages = text.split(separator: " ").first.flatMap({ Double($0) }) else { return 0 }
+        return pages * Double(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    /// The smallest memory limit of this process's cgroup and its ancestors, or nil when none is
+    /// set (or cgroups are not visible).
+    static var cgroupLimit: (name: String, bytes: Double)? {
+        guard let text = try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8) else { return nil }
+        var best: (String, Double)? = nil
+        func consider(_ file: String, _ name: String) {
+            guard let raw = try? String(contentsOfFile: file, encoding: .utf8) else { return }
+            let t = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            // "max" (v2) or a page-rounded 2^63 (v1) mean no limit.
+            guard let v = Double(t), v < 0x1p62 else { return }
+            if best == nil || v < best!.1 { best = (name, v) }
+        }
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3 else { continue }
+            let (controllers, path) = (parts[1], String(parts[2]))
+            let roots: [(String, String, String)]
+            if controllers.isEmpty {
+                roots = [("/sys/fs/cgroup", "memory.max", "cgroup memory.max"), ("/sys/fs/cgroup/unified", "memory.max", "cgroup memory.max")]
+            } else if controllers.split(separator: ",").contains("memory") {
+                roots = [("/sys/fs/cgroup/memory", "memory.limit_in_bytes", "cgroup memory.limit_in_bytes")]
+            } else { continue }
+            for (root, file, name) in roots {
+                // The cgroup's folder and each ancestor's (a limit anywhere above applies too); in
+                // a container the path may be hidden and the mount's root is the cgroup itself.
+                var p = path
+                while true {
+                    consider(root + (p == "/" ? "" : p) + "/" + file, name)
+                    if p == "/" || p.isEmpty { break }
+                    p = (p as NSString).deletingLastPathComponent
+                }
+            }
+        }
+        return best
+    }
 
     private static let lock = NSLock()
     nonisolated(unsafe) private static var _current: Double? = nil
 
+    /// The default, read once (limits do not change during a run; reading /proc at every check
+    /// would cost more than the check).
+    private static let startupDefault: (bytes: Double, source: String) = (defaultBytes, defaultSource)
+
     /// The budget in force (`--memory-budget`, else the default).
     public static var current: Double {
         lock.lock(); defer { lock.unlock() }
-        return _current ?? defaultBytes
+        return _current ?? startupDefault.bytes
+    }
+
+    /// Where the budget in force comes from, for messages.
+    static var currentSource: String {
+        lock.lock(); defer { lock.unlock() }
+        return _current == nil ? "80% of \(startupDefault.source)" : "--memory-budget"
     }
 
     /// Sets the budget from a `--memory-budget` value in GiB; NaN, infinite or ≤ 0 is refused.
@@ -41,7 +117,7 @@ public enum MemoryBudget {
     public static func check(_ bytes: Double, for what: String, hint: String = "raise --memory-budget or use a smaller problem") throws {
         let budget = current
         guard bytes <= budget else {
-            throw InputError("\(what) needs \(readable(bytes)), over the \(readable(budget)) memory budget; \(hint)")
+            throw InputError("\(what) needs \(readable(bytes)), over the \(readable(budget)) memory budget (\(currentSource)); \(hint)")
         }
     }
 }

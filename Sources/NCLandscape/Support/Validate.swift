@@ -25,6 +25,22 @@ public enum Validate {
         guard v >= minimum else { throw InputError("\(flag) must be ≥ \(minimum) (got \(v))") }
     }
 
+    /// Most worker threads a run may ask for. Batches are sized from `jobs` (`jobs × 2` tasks
+    /// per batch overflowed at `--jobs 9223372036854775807`), and threads beyond the machine's
+    /// cores only add overhead.
+    public static let maximumJobs = 4096
+
+    /// A thread count in `1...maximumJobs`.
+    public static func jobs(_ v: Int, _ flag: String = "--jobs") throws {
+        guard v >= 1, v <= maximumJobs else { throw InputError("\(flag) must be between 1 and \(maximumJobs) (got \(v))") }
+    }
+
+    /// A count of independent items (starts, seeds, runs) whose records are kept in memory:
+    /// refused when `count × bytesEach` exceeds the memory budget, before the list is built.
+    public static func countFits(_ count: Int, bytesEach: Double, _ what: @autoclosure () -> String) throws {
+        try MemoryBudget.check(Double(count) * bytesEach, for: what(), hint: "raise --memory-budget or ask for fewer")
+    }
+
     /// A geodesic radius on the unit sphere: positive, finite, below π (beyond π the geodesic
     /// wraps around and the radius no longer measures a distance).
     public static func radius(_ v: Double, _ flag: String) throws {

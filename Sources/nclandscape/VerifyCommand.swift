@@ -38,7 +38,6 @@ struct SearchOptions: ParsableArguments {
                 throw InputError("--starts fixes the number of starts; it cannot be combined with --until-missing-mass, --max-starts or --batch (the adaptive mode)")
             }
             guard starts >= 0 else { throw InputError("--starts must be ≥ 0") }
-            guard starts <= SizeLimits.maxStarts else { throw InputError("--starts must be ≤ \(SizeLimits.maxStarts) (got \(starts))") }
             c.starts = starts
         } else {
             c.coverage = try CoverageTarget(missingMass: untilMissingMass ?? CoverageTarget.defaultMissingMass,

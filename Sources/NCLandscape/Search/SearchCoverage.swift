@@ -115,7 +115,6 @@ public struct CoverageTarget: Codable, Sendable, Equatable {
         }
         guard batch >= 2 else { throw InputError("--batch must be ≥ 2 (got \(batch))") }
         guard maxStarts >= batch else { throw InputError("--max-starts must be ≥ the batch size \(batch) (got \(maxStarts))") }
-        guard maxStarts <= SizeLimits.maxStarts else { throw InputError("--max-starts must be ≤ \(SizeLimits.maxStarts) (got \(maxStarts))") }
         self.missingMass = missingMass; self.maxStarts = maxStarts; self.batch = batch
     }
 

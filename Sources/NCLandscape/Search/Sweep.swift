@@ -136,7 +136,7 @@ public struct SweepGrid: Codable, Sendable {
     public func searchConfiguration() throws -> SearchConfiguration {
         var config = SearchConfiguration(starts: 0, seed: seed, jobs: 1, ansatz: true, startMix: startMix)
         if let starts {
-            guard starts >= 0, starts <= SizeLimits.maxStarts else { throw InputError("starts must be in 0…\(SizeLimits.maxStarts) (got \(starts))") }
+            guard starts >= 0 else { throw InputError("starts must be ≥ 0 (got \(starts))") }
             config.starts = starts
         } else {
             config.coverage = try CoverageTarget(missingMass: untilMissingMass, maxStarts: maxStarts, batch: batch)
@@ -307,12 +307,12 @@ public enum Sweep {
     /// Runs the configurations of this shard not yet in `output`, appending one line each.
     public static func run(grid: SweepGrid, output: String, shard: (Int, Int) = (0, 1), jobs: Int = 2,
                            progress: ((Int, Int, Double) -> Void)? = nil) throws -> [SweepResult] {
-        _ = try grid.searchConfiguration()
+        let search = try grid.searchConfiguration()
         let all = try grid.configurations()
         let mine = all.enumerated().filter { $0.offset % shard.1 == shard.0 }.map(\.element)
         // Settings that would fail every configuration are refused once, up front.
         try Validate.jobs(jobs)
-        for c in mine { try CriticalPointSearch.checkLimits(K: c.K, d: c.d, N: c.model.N, config: SearchConfiguration(starts: grid.starts, jobs: 1)) }
+        for c in mine { try CriticalPointSearch.checkLimits(K: c.K, d: c.d, N: c.model.N, config: search) }
         let outputLock = try RunLock.file(output)
         defer { withExtendedLifetime(outputLock) {} }
         try JSONLines.repairTail(SweepResult.self, path: output)

@@ -4,10 +4,6 @@ public enum SizeLimits {
     /// Above this the Hessian's scale `τ²` overflows double precision (1e150² = 1e300).
     public static let maximumTemperature = 1e150
 
-    /// Most random starts one search draws: start points are made a batch at a time, but the task
-    /// log keeps a line per start.
-    public static let maxStarts = 10_000_000
-
     /// `a · b`, or an error naming `what` when it overflows.
     public static func product(_ a: Int, _ b: Int, _ what: @autoclosure () -> String) throws -> Int {
         let (p, overflow) = a.multipliedReportingOverflow(by: b)

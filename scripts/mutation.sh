@@ -44,6 +44,26 @@ dedup-spectrum-tolerance @@ Sources/NCLandscape/Search/Deduplication.swift @@ pu
 dedup-loss-tolerance @@ Sources/NCLandscape/Search/Deduplication.swift @@ public static let lossTolerance = 1e-10 @@ public static let lossTolerance = 1e-7 @@ SearchTests/testDeduplication
 # (8) per-run predicted escape iteration 10% high
 escape-prediction-10pct @@ Sources/NCLandscape/Dynamics/SaddleEscape.swift @@ let predicted = log(config.rho / (r * overlap)) / growth @@ let predicted = 1.1 * log(config.rho / (r * overlap)) / growth @@ DynamicsTests/testEscapeTimeSlopeFromTotalCollapse
+# --- coverage estimators and adaptive search ---
+# (9) Good–Turing counts doubletons instead of singletons
+good-turing-f2 @@ Sources/NCLandscape/Search/SearchCoverage.swift @@ missingMass = converged > 0 ? Double(singletons) / s : nil @@ missingMass = converged > 0 ? Double(doubletons) / s : nil @@ CoverageTests
+# (10) rule of three weakened to one over S
+rule-of-one @@ Sources/NCLandscape/Search/SearchCoverage.swift @@ ruleOfThree = converged > 0 ? 3 / s : nil @@ ruleOfThree = converged > 0 ? 1 / s : nil @@ CoverageTests
+# (11) Chao1 without the factor 2
+chao1-factor @@ Sources/NCLandscape/Search/SearchCoverage.swift @@ return f2 > 0 ? a * a / (2 * b) : a * max(a - 1, 0) / 2 @@ return f2 > 0 ? a * a / b : a * max(a - 1, 0) / 2 @@ CoverageTests/testEstimatorsOnAHandWorkedSample
+# (12) the adaptive rule watches the saddle-seeking population
+controlling-population @@ Sources/NCLandscape/Search/SearchCoverage.swift @@ mix == .newton ? "random-newton" : "random-descent" @@ mix == .newton ? "random-descent" : "random-newton" @@ CoverageTests
+# --- certificates ---
+# (13) the Lipschitz bound of the pulled-back Hessian halved
+lipschitz-halved @@ Sources/NCLandscape/Certification/LabelCertificate.swift @@ lipschitz = c3 + 18 * c2 + 36 * c1 @@ lipschitz = (c3 + 18 * c2 + 36 * c1) / 2 @@ CertificateTests
+# (14) Kantorovich's condition loosened from h ≤ 1/2 to h ≤ 1
+kantorovich-one @@ Sources/NCLandscape/Certification/LabelCertificate.swift @@ guard h <= 0.5 else { @@ guard h <= 1 else { @@ CertificateTests/testHalvedLipschitzBoundWouldCertifyWhatMustNotBe
+# (15) eigenvalue enclosure 10⁴× too wide
+enclosure-1e4 @@ Sources/NCLandscape/Certification/LabelCertificate.swift @@ let smallest = lam.map(abs).min() ?? 0 @@ let smallest = (lam.map(abs).min() ?? 0) / 1e4 @@ CertificateTests
+# (16) no quad-double escalation
+no-quad-double @@ Sources/NCLandscape/Certification/CertifiedDecision.swift @@ if c.status != .certified, model.hessianSize <= Certifier.extendedHessianMaximumSize { @@ if false, c.status != .certified { @@ CertificateTests/testExtendedPrecisionDecidesTheFlatValley
+# (17) the double-double gradient drops the label-smoothing target mass
+extended-gradient-target @@ Sources/NCLandscape/Certification/ExtendedPrecision.swift @@ g[j * K + k] = k == y ? T(eps - eps / Double(K)) - notTarget : e[k] / sum - off @@ g[j * K + k] = k == y ? T(0) - notTarget : e[k] / sum - off @@ CertificateTests/testExtendedGradientAndHessianMatchDouble
 EOF
 )
 

@@ -89,11 +89,16 @@ final class LossTests: XCTestCase {
                 XCTAssertEqual(try LandscapeAnalyzer.analyze(model, at: e).classification, .globalMinimizer, "γ=\(gamma) τ=\(tau)")
             }
         }
-        // The condition fails at K = 10, γ = 2, τ = 0.01 (measured with 40-digit arithmetic as
-        // well): then no optimum is claimed, and the ETF is only a local minimizer to compare.
-        XCTAssertFalse(FocalLoss.tangentSupports(K: 10, margin: 0.01 * 10 / 9, gamma: 2))
-        XCTAssertNil(try NormalizedFeatureModel(K: 10, d: 11, n: 1, tau: 0.01, loss: .focal(gamma: 2)).optimalLoss)
-        XCTAssertTrue(FocalLoss.tangentSupports(K: 4, margin: 2 * 4 / 3, gamma: 2))
+        // Only the reachable mean margins [−2τ, 2τ] matter. At K = 10, γ = 2, τ = 0.01 the tangent
+        // supports χ there (40-digit check: smallest gap 4.2e-12 ≥ 0, χ''(u₀) = 0.106) although it
+        // crosses χ further right (χ'(u₀) = 1.10 > 1): the ETF value is proven. On the whole line
+        // it is not, and a range that reaches far enough must say so.
+        XCTAssertTrue(FocalLoss.tangentSupports(K: 10, margin: 0.01 * 10 / 9, gamma: 2, reach: 0.02))
+        XCTAssertFalse(FocalLoss.tangentSupports(K: 10, margin: 0.01 * 10 / 9, gamma: 2, reach: 400))
+        XCTAssertNotNil(try NormalizedFeatureModel(K: 10, d: 11, n: 1, tau: 0.01, loss: .focal(gamma: 2)).optimalLoss)
+        // K = 10, γ = 2, τ = 0.5: χ'(u₀) = 1.00215 > 1, supported on [−1, 1] (smallest gap 2.6e-8).
+        XCTAssertNotNil(try NormalizedFeatureModel(K: 10, d: 11, n: 1, tau: 0.5, loss: .focal(gamma: 2)).optimalLoss)
+        XCTAssertTrue(FocalLoss.tangentSupports(K: 4, margin: 2 * 4 / 3, gamma: 2, reach: 4))
         // No bound for imbalanced classes (the mean-margin argument needs balance).
         XCTAssertNil(try NormalizedFeatureModel(d: 5, counts: [3, 1, 1, 1], tau: 2, loss: .focal(gamma: 2)).lossBound)
     }

@@ -54,14 +54,15 @@ extension ModelDescription {
     /// - imbalanced with ε = 0: nil (the only general bound, 0, is never attained).
     ///
     /// Focal (γ), balanced: `f ≥ χ(−M)`, `χ(u) = (a/(1+a))^γ log(1+a)`, `a = (K−1)e^u`, when the
-    /// tangent of `χ` at `−M` supports `χ` everywhere (checked numerically, `FocalLoss.tangentSupports`);
+    /// tangent of `χ` at `−M` supports `χ` on the reachable mean margins `[−2τ, 2τ]` (checked
+    /// numerically, `FocalLoss.tangentSupports`);
     /// attained by the ETF for `d ≥ K−1`. Otherwise, and for imbalanced classes, nil.
     public func provenBound() -> LossBound? {
         if case let .focal(gamma) = loss {
-            guard isBalanced, FocalLoss.tangentSupports(K: K, margin: maximalMargin, gamma: gamma) else { return nil }
+            guard isBalanced, FocalLoss.tangentSupports(K: K, margin: maximalMargin, gamma: gamma, reach: 2 * tau) else { return nil }
             let a = Double(K - 1) * exp(-maximalMargin)
             return LossBound(value: gamma == 0 ? log1p(a) : pow(a / (1 + a), gamma) * log1p(a), attained: d >= K - 1,
-                             argument: "balanced focal: χ(−M) with a supporting tangent of χ (AM–GM, mean margin ≤ M), attained by the simplex ETF for d ≥ K−1")
+                             argument: "balanced focal: χ(−M) with a tangent of χ supporting it on the reachable margins [−2τ, 2τ] (AM–GM, mean margin ≤ M; checked numerically), attained by the simplex ETF for d ≥ K−1")
         }
         let mu = smoothingMargin, top = maximalMargin
         let name = loss == .crossEntropy ? "" : " (CosFace margin shifts M by −τm)"

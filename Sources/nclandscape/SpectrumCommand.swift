@@ -117,7 +117,7 @@ enum TextTable {
         ]
         var all = rows
         if let c = s.certification {
-            all.append(("certificate", c.certificate.summary + (c.escalated ? String(format: "   (escalated: polished in double-double, moved %.2g, ‖grad‖ %.2g)", c.distanceMoved ?? .nan, c.extendedGradientNorm ?? .nan) : "")))
+            all.append(("certificate", c.certificate.summary + (c.escalated ? String(format: "   (escalated: polished in %@, moved %.2g, ‖grad‖ %.2g)", c.certificate.precision, c.distanceMoved ?? .nan, c.extendedGradientNorm ?? .nan) : "")))
             if let p = c.provenClass, p != s.classification { all.append(("proven class", p.rawValue + "   (the certificate decides where the δ threshold said \(s.classification.rawValue))")) }
         }
         var out = all.map { "\($0.0.padding(toLength: 22, withPad: " ", startingAt: 0)) \($0.1)" }.joined(separator: "\n")

@@ -174,14 +174,12 @@ public enum ExtendedPrecision {
         var ev = evaluate(model, at: x)
         let initial = ev.gradientNorm
         var it = 0
+        var solver: QuotientNewtonSolver? = nil
         while it < maxIterations {
-            let xd = x.rounded
-            let hess = model.denseRiemannianHessian(at: xd)
-            let symmetry = try SymmetryAnalysis(point: xd, basis: hess.basis)
-            let gd = ev.riemannianGradient.rounded
-            let coords = hess.basis.coordinates(of: gd)
-            let step = try quotientNewtonStep(hessian: hess.matrix, orbitBasis: symmetry.orbitBasis, gradient: coords)
-            let xi = hess.basis.vector(from: step)
+            // The factorization is reused while steps converge fast (near the critical point the
+            // Hessian barely changes); it is refreshed after a slow or shortened step.
+            if solver == nil { solver = try QuotientNewtonSolver(model, at: x.rounded) }
+            let xi = solver!.step(for: ev.riemannianGradient.rounded)
             // Backtracking on ‖grad‖: far from the critical point of a flat valley (λ_min(M_⊥) ≈ 1e-11
             // against λ_max ≈ 60) the full step overshoots; halving it reaches the quadratic basin.
             var accepted: (ExtendedMatrix<T>, Evaluation<T>)? = nil
@@ -195,7 +193,12 @@ public enum ExtendedPrecision {
                 t /= 2
             }
             it += 1
-            guard let (trial, next) = accepted else { break }
+            guard let (trial, next) = accepted else {
+                if solver?.fresh == true { break }
+                solver = nil
+                continue
+            }
+            if t < 1 || next.gradientNorm > 0.1 * ev.gradientNorm { solver = nil } else { solver?.fresh = false }
             x = trial; ev = next
         }
         var moved = 0.0
@@ -204,22 +207,39 @@ public enum ExtendedPrecision {
         return Polish(point: x, evaluation: ev, iterations: it, initialGradientNorm: initial, distanceMoved: moved.squareRoot())
     }
 
-    /// `s = −Z (ZᵀMZ)⁻¹ Zᵀ g`, `Z` an orthonormal basis of the complement of the orbit tangents.
-    static func quotientNewtonStep(hessian m: Matrix, orbitBasis: Matrix, gradient g: [Double]) throws -> [Double] {
-        let z = try LAPACK.orthogonalComplement(of: orbitBasis, dimension: m.rows)
-        let mz = BLAS.product(.n, m, .n, z)
-        var q = BLAS.product(.t, z, .n, mz)
-        let eig = try LAPACK.eigen(destroying: &q)
-        let v = eig.vectors!
-        var zg = [Double](repeating: 0, count: z.cols)
-        for a in 0 ..< z.cols { zg[a] = Vector.dot(z.column(a), g) }
-        var coef = [Double](repeating: 0, count: z.cols)
-        for i in 0 ..< v.cols where eig.values[i] != 0 {
-            let c = Vector.dot(v.column(i), zg) / eig.values[i]
-            for a in 0 ..< z.cols { coef[a] -= c * v[a, i] }
+    /// Newton steps `ξ = −Z (ZᵀMZ)⁻¹ Zᵀ g` on the quotient by the symmetry (`Z` an orthonormal basis
+    /// of the complement of the orbit tangents), from one eigen-decomposition of `ZᵀMZ` at a point.
+    struct QuotientNewtonSolver {
+        let basis: TangentBasis
+        let z: Matrix
+        let vectors: Matrix
+        let values: [Double]
+        /// No step has been taken with it yet.
+        var fresh = true
+
+        init(_ model: NormalizedFeatureModel, at x: Matrix) throws {
+            let hess = model.denseRiemannianHessian(at: x)
+            let symmetry = try SymmetryAnalysis(point: x, basis: hess.basis)
+            basis = hess.basis
+            z = try LAPACK.orthogonalComplement(of: symmetry.orbitBasis, dimension: hess.matrix.rows)
+            var q = BLAS.product(.t, z, .n, BLAS.product(.n, hess.matrix, .n, z))
+            let eig = try LAPACK.eigen(destroying: &q)
+            guard let v = eig.vectors else { throw LinearAlgebraError.dimensionMismatch("eigenvectors missing") }
+            vectors = v; values = eig.values
         }
-        var s = [Double](repeating: 0, count: m.rows)
-        for a in 0 ..< z.cols { Vector.axpy(coef[a], z.column(a), &s) }
-        return s
+
+        func step(for gradient: Matrix) -> Matrix {
+            let g = basis.coordinates(of: gradient)
+            var zg = [Double](repeating: 0, count: z.cols)
+            for a in 0 ..< z.cols { zg[a] = Vector.dot(z.column(a), g) }
+            var coef = [Double](repeating: 0, count: z.cols)
+            for i in 0 ..< vectors.cols where values[i] != 0 {
+                let c = Vector.dot(vectors.column(i), zg) / values[i]
+                for a in 0 ..< z.cols { coef[a] -= c * vectors[a, i] }
+            }
+            var s = [Double](repeating: 0, count: z.rows)
+            for a in 0 ..< z.cols { Vector.axpy(coef[a], z.column(a), &s) }
+            return basis.vector(from: s)
+        }
     }
 }

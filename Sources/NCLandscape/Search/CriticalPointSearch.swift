@@ -292,7 +292,11 @@ public struct CriticalPointSearch {
             } else {
                 var decision: CertifiedDecision? = nil
                 if config.certifies, Self.certifiable(model, method: a.method), a.classification != .notCritical {
-                    decision = try CertifiedDecision.decide(model, at: x, reference: model.optimalLoss)
+                    // Extended precision where the threshold did not decide comfortably; a saddle whose
+                    // λ_min is far below −δ keeps its threshold label when the double proof fails
+                    // (typically an extra near-zero eigenvalue, which no precision settles).
+                    let comfortable = a.classification == .strictSaddle && (a.classificationMargin ?? 0) >= ClassificationRule.marginalFactor
+                    decision = try CertifiedDecision.decide(model, at: x, reference: model.optimalLoss, escalate: !comfortable)
                     // Extended precision moved the point (a double "critical point" in a flat valley
                     // can be far from the true one): analyze it there, where it may be a known point.
                     if let p = decision?.polishedPoint, (decision?.distanceMoved ?? 0) > Self.movedTolerance {

@@ -74,6 +74,19 @@ final class CertificateTests: XCTestCase {
         }
     }
 
+    /// The constants against their documented formulas (docs/formulas.md §14), worked out here
+    /// for K = 3, N = 12, τ = 2: C₁ = 4(1 + ½) = 6, C₂ = 4·(1 + ¼) + 8/√12, C₃ = 32(1 + 3√3/12) +
+    /// 12(√12 + √3)/12, L = C₃ + 18C₂ + 36C₁. The validity test above cannot notice an L that is
+    /// too small by a constant factor (the bound is not tight); this one does.
+    func testDerivativeBoundsFollowTheirFormulas() throws {
+        let b = DerivativeBounds(model: try NormalizedFeatureModel(K: 3, d: 4, n: 4, tau: 2))
+        let c1 = 6.0, c2 = 5 + 8 / 12.0.squareRoot(), c3 = 32 * (1 + 3 * 3.0.squareRoot() / 12) + (12.0.squareRoot() + 3.0.squareRoot())
+        XCTAssertEqual(b.c1, c1, accuracy: 1e-12)
+        XCTAssertEqual(b.c2, c2, accuracy: 1e-12)
+        XCTAssertEqual(b.c3, c3, accuracy: 1e-12)
+        XCTAssertEqual(b.lipschitz, c3 + 18 * c2 + 36 * c1, accuracy: 1e-9)
+    }
+
     /// Proven labels at small problems, each matching the threshold label and the dense index:
     /// the spurious minimizer of K=3, d=2, n=3, τ=8 (loss 0.4330577, checked independently to 80
     /// digits), the neural-collapse minimizer, and the anti-aligned saddle.

@@ -244,6 +244,10 @@ public struct SweepResult: Codable, Sendable {
     @NullEncodable public var coverageTargetMet: Bool?
     /// Measured coverage of each random-start population (null in older lines).
     @NullEncodable public var populations: [PopulationCoverage]?
+    /// Distinct points whose label a certificate proves, and how many were attempted (null in
+    /// older lines).
+    @NullEncodable public var certifiedPoints: Int?
+    @NullEncodable public var certificationAttempted: Int?
     public var seed: UInt64
     /// How the random starts were drawn (null in lines from before it was recorded: `descent`,
     /// the only mix those sweeps used).
@@ -285,7 +289,8 @@ public enum Sweep {
                            spuriousMinima: r.points.filter { $0.classValue == .spuriousLocalMinimizer }.map(\.pointFile),
                            degenerateLosses: r.points.filter { $0.classValue == .degenerate }.map(\.loss),
                            marginal: s.marginalIds.count, starts: r.starts, coverageTarget: config.coverage, coverageTargetMet: r.coverageTargetMet,
-                           populations: r.coverage, seed: grid.seed, startMix: grid.startMix,
+                           populations: r.coverage, certifiedPoints: s.certifiedPoints, certificationAttempted: s.certificationAttempted,
+                           seed: grid.seed, startMix: grid.startMix,
                            seconds: Stopwatch.now() - t0)
     }
 

@@ -12,14 +12,17 @@ struct StartPointOptions: ParsableArguments {
     var polish = false
     @Flag(name: .customLong("normalize"), help: "Project a point file's columns onto the sphere instead of refusing non-unit columns.")
     var normalize = false
+    @Option(name: .customLong("id"), help: "With --point critical_points.json (from verify or enumerate): the id of the point to start from. Default: none.")
+    var id: Int?
 
     func load(model options: ModelOptions, seed: UInt64, defaultKind: String) throws -> (NormalizedFeatureModel, Matrix, String) {
         if let pointFile {
             if from != nil { throw InputError("give either --point or --from, not both") }
-            var (m, x) = try PointFile.read(path: pointFile, normalize: normalize)
+            var (m, x) = try PointFile.read(path: pointFile, normalize: normalize, id: id)
             if polish { x = try NewtonPolisher.polish(m, from: x).point }
-            return (m, x, pointFile)
+            return (m, x, id.map { "\(pointFile) (id \($0))" } ?? pointFile)
         }
+        if id != nil { throw InputError("--id picks a point of --point critical_points.json") }
         let name = from ?? defaultKind
         guard let kind = SpecialPoint(rawValue: name) else {
             throw InputError("unknown start '\(name)'; use one of: \(SpecialPoint.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -76,6 +76,8 @@ struct PointInputOptions: ParsableArguments {
     @OptionGroup var loss: LossOptions
     @Flag(name: .customLong("normalize"), help: "Project columns onto the unit sphere instead of refusing columns whose norm is not 1 (tolerance 1e-6).")
     var normalize = false
+    @Option(name: .customLong("id"), help: "With a critical_points.json from verify or enumerate: the id of the point to use. A single record (a line of critical_points.jsonl) needs none. Default: none.")
+    var id: Int?
 
     func load() throws -> (model: NormalizedFeatureModel, point: Matrix, source: String) {
         if let pointFile {
@@ -94,8 +96,8 @@ struct PointInputOptions: ParsableArguments {
             return (m, x, "\(classifiersNPY ?? "-"), \(f), \(y)")
         }
         guard let p = pointFile else { throw InputError("no point given: pass a point JSON file, or --classifiers W.npy --features H.npy --labels y.npy") }
-        let (m, x) = try PointFile.read(path: p, normalize: normalize)
-        return (m, x, p)
+        let (m, x) = try PointFile.read(path: p, normalize: normalize, id: id)
+        return (m, x, id.map { "\(p) (id \($0))" } ?? p)
     }
 }
 

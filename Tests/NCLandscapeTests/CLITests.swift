@@ -250,4 +250,40 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(o.status, 1)
         XCTAssertTrue(o.stderr.contains("cannot write to standard output"), o.stderr)
     }
+
+    /// verify's outputs are inputs: a whole critical_points.json with --id, or one line of
+    /// critical_points.jsonl, goes straight into spectrum (which proves the same label) and
+    /// escape; the adaptive default reports its coverage and certificates in summary.json;
+    /// --starts cannot be combined with the adaptive flags.
+    func testVerifyOutputsAreInputsAndCarryCoverageAndCertificates() throws {
+        let out = dir + "/v"
+        let v = try run(["verify", "--K", "3", "--d", "4", "--n", "1", "--tau", "2", "--batch", "16", "--until-missing-mass", "0.1", "--out", out, "--json"])
+        XCTAssertEqual(v.status, 0, v.stderr)
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(v.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(summary["coverageTargetMet"] as? Bool, true)
+        let pops = try XCTUnwrap(summary["populations"] as? [[String: Any]])
+        let descent = try XCTUnwrap(pops.first { $0["origin"] as? String == "random-descent" })
+        XCTAssertLessThanOrEqual(try XCTUnwrap(descent["ruleOfThree"] as? Double), 0.1)
+        XCTAssertEqual((summary["starts"] as? Int).map { $0 % 16 }, 0)
+        XCTAssertGreaterThan(try XCTUnwrap(summary["certifiedPoints"] as? Int), 0)
+        XCTAssertTrue((summary["message"] as? String)?.contains("missing mass ≤") ?? false)
+        let points = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/critical_points.json"))) as? [[String: Any]])
+        let saddle = try XCTUnwrap(points.first { ($0["classification"] as? String) == "strict_saddle" && (($0["certification"] as? [String: Any])?["provenClass"] as? String) == "strict_saddle" })
+        let id = try XCTUnwrap(saddle["id"] as? Int)
+        let s = try run(["spectrum", out + "/critical_points.json", "--id", "\(id)", "--json"])
+        XCTAssertEqual(s.status, 0, s.stderr)
+        let spec = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(s.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(spec["classification"] as? String, "strict_saddle")
+        XCTAssertEqual(((spec["certification"] as? [String: Any])?["certificate"] as? [String: Any])?["status"] as? String, "certified")
+        XCTAssertEqual(spec["index"] as? Int, saddle["index"] as? Int)
+        let line = try XCTUnwrap(String(contentsOfFile: out + "/critical_points.jsonl", encoding: .utf8).split(separator: "\n").first)
+        let rec = try write("record.json", String(line))
+        XCTAssertEqual(try run(["spectrum", rec]).status, 0)
+        let e = try run(["escape", "--point", out + "/critical_points.json", "--id", "\(id)", "--seeds", "1", "--radii", "1e-3", "--out", dir + "/e"])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        try assertRefused(["spectrum", out + "/critical_points.json"], contains: "--id")
+        try assertRefused(["spectrum", out + "/critical_points.json", "--id", "100000"], contains: "no critical point with id")
+        try assertRefused(["verify", "--starts", "10", "--until-missing-mass", "0.01"], contains: "cannot be combined")
+        try assertRefused(["verify", "--until-missing-mass", "1.5"], contains: "--until-missing-mass")
+    }
 }

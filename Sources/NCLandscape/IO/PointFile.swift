@@ -85,8 +85,8 @@ public struct PointFile: Codable, Sendable {
         return x
     }
 
-    public static func read(path: String, normalize: Bool = false) throws -> (model: NormalizedFeatureModel, point: Matrix) {
-        try decode(from: readData(path), source: path).load(normalize: normalize)
+    public static func read(path: String, normalize: Bool = false, id: Int? = nil) throws -> (model: NormalizedFeatureModel, point: Matrix) {
+        try decode(from: readData(path), source: path, id: id).load(normalize: normalize)
     }
 
     public static func readData(_ path: String) throws -> Data {
@@ -100,15 +100,51 @@ public struct PointFile: Codable, Sendable {
     /// Strict JSON (no duplicate keys, no trailing commas, no null for a number), then the keys.
     /// An unknown top-level key is refused: a misspelt optional key (`"los"`, `"labelSmothing"`)
     /// would otherwise be silently replaced by its default.
-    public static func decode(from data: Data, source: String) throws -> PointFile {
-        if case let .object(fields) = try StrictJSON.parse(data, what: "point JSON", source: source) {
-            let unknown = fields.map(\.key).filter { !keys.contains($0) }
-            guard unknown.isEmpty else {
-                throw InputError("malformed point JSON \(source): unknown key(s) \(unknown.map { "\"\($0)\"" }.joined(separator: ", ")); the keys are \(keys.sorted().joined(separator: ", "))")
+    /// Also takes what `verify` and `enumerate` write: a critical-point record (a point file with
+    /// the record's keys added, one line of `critical_points.jsonl`), or the array
+    /// `critical_points.json` with `id` naming the entry.
+    public static func decode(from data: Data, source: String, id: Int? = nil) throws -> PointFile {
+        let value = try StrictJSON.parse(data, what: "point JSON", source: source)
+        if case let .array(entries) = value {
+            guard let id else {
+                throw InputError("\(source) holds \(entries.count) critical points; pick one with --id N (its \"id\")")
             }
-            try JSONOutput.checkSchemaVersion(fields.first { $0.key == "schemaVersion" }?.value, source: source)
+            for entry in entries {
+                guard case let .object(fields) = entry, let v = fields.first(where: { $0.key == "id" })?.value,
+                      case let .number(text) = v, Int(text) == id else { continue }
+                try checkKeys(fields, source: "\(source) (id \(id))")
+                let records = try StrictJSON.decode([CriticalPointRecord].self, from: data, what: "critical points", source: source)
+                if let r = records.first(where: { $0.stats.id == id }) { return r.pointFile }
+            }
+            throw InputError("\(source) has no critical point with id \(id) (\(entries.count) entries)")
+        }
+        guard case let .object(fields) = value else { return try StrictJSON.decode(PointFile.self, from: data, what: "point JSON", source: source) }
+        if id != nil, !fields.contains(where: { $0.key == "lossValue" }) {
+            throw InputError("--id picks an entry of critical_points.json; \(source) is a single point")
+        }
+        return try decodeObject(fields, data: data, source: source)
+    }
+
+    static func decodeObject(_ fields: [(key: String, value: StrictJSON.Value)], data: Data, source: String) throws -> PointFile {
+        try checkKeys(fields, source: source)
+        if fields.contains(where: { $0.key == "lossValue" }) {
+            return try StrictJSON.decode(CriticalPointRecord.self, from: data, what: "critical-point record", source: source).pointFile
         }
         return try StrictJSON.decode(PointFile.self, from: data, what: "point JSON", source: source)
+    }
+
+    static func checkKeys(_ fields: [(key: String, value: StrictJSON.Value)], source: String) throws {
+        // A record (it has the record's loss value) may carry the record keys; a plain point file
+        // may not: a misspelt optional key ("los", "labelSmothing") would otherwise be silently
+        // replaced by its default.
+        let isRecord = fields.contains { $0.key == "lossValue" }
+        let allowed = isRecord ? keys.union(CriticalPointStats.recordKeys) : keys
+        let unknown = fields.map(\.key).filter { !allowed.contains($0) }
+        guard unknown.isEmpty else {
+            throw InputError("malformed point JSON \(source): unknown key(s) \(unknown.map { "\"\($0)\"" }.joined(separator: ", ")); the keys are \(keys.sorted().joined(separator: ", "))"
+                             + (isRecord ? " and a critical-point record's" : ""))
+        }
+        try JSONOutput.checkSchemaVersion(fields.first { $0.key == "schemaVersion" }?.value, source: source)
     }
 
     public func write(to path: String) throws {

@@ -42,12 +42,16 @@ public struct CriticalPointStats: Codable, Sendable {
 
     /// The loss value is `lossValue` in JSON: a record is also a point file, whose `loss` key
     /// names the loss function.
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case id, task, origin, origins, hits, loss = "lossValue", riemannianGradientNorm, index, lambdaMin, lambdaMax
         case quotientLambdaMin, zeroThreshold, zeroEigenvalues, classificationMargin, nonIsolated, extraZeroEigenvalues
         case symmetryNullity, rank, classification, method, nc, invariants, eigenvalues, polishIterations
         case certification, thresholdClassification
     }
+
+    /// The keys a record adds to a point file's (a line of `critical_points.jsonl`, an entry of
+    /// `critical_points.json`).
+    public static var recordKeys: Set<String> { Set(CodingKeys.allCases.map(\.rawValue)) }
 
     /// Whether the label is proven (`certification.certificate.status == certified`).
     public var isCertified: Bool { certification?.certificate.status == .certified }

@@ -23,7 +23,7 @@ public enum NPY {
 
     public static func parse(_ data: Data, source: String) throws -> NPYArray {
         let bytes = [UInt8](data)
-        func bad(_ why: String) -> InputError { InputError("malformed .npy file \(source): \(why)") }
+        func bad(_ why: String) -> InputError { InputError(InputError.printable("malformed .npy file \(source): \(why)")) }
         guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1 ..< 6]) == Array("NUMPY".utf8) else { throw bad("missing the \\x93NUMPY magic") }
         let major = bytes[6]
         let headerLength: Int, headerStart: Int
@@ -207,7 +207,7 @@ struct NPYHeader {
     var shape: [Int]
 
     init(parsing text: String, source: String) throws {
-        func bad(_ why: String) -> InputError { InputError("malformed .npy file \(source): \(why) in the header \(text.trimmingCharacters(in: .whitespacesAndNewlines))") }
+        func bad(_ why: String) -> InputError { InputError(InputError.printable("malformed .npy file \(source): \(why) in the header \(text.trimmingCharacters(in: .whitespacesAndNewlines))")) }
         let chars = Array(text)
         var i = 0
         func skipSpace() { while i < chars.count, chars[i] == " " || chars[i] == "\t" || chars[i] == "\n" || chars[i] == "\r" { i += 1 } }

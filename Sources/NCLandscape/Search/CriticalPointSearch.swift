@@ -284,7 +284,7 @@ public struct CriticalPointSearch {
         var rec = TaskRecord(task: c.start.task, origin: c.start.origin, outcome: .notCritical, pointId: nil,
                              gradientNorm: c.gradientNorm, seconds: c.seconds, polish: c.polish, descentSteps: c.descentSteps)
         if var inv = c.invariants, var a = c.analysis, var x = c.point, var nc = c.metrics {
-            if let match = points.first(where: { $0.invariants.matches(inv) }) {
+            if let match = points.first(where: { $0.invariants.matches(inv) }) ?? Self.optimalSetMember(a, in: points) {
                 // A point whose line was written just before a crash, before its task's line, is
                 // re-found by that same task on resume: it is that task's new point, as in the
                 // uninterrupted run, not a duplicate.
@@ -327,6 +327,16 @@ public struct CriticalPointSearch {
         }
         if persist { try JSONLines.append(rec, to: tasksPath) }
         tasks.append(rec)
+    }
+
+    /// Points whose loss meets a proven lower bound with flat directions beyond the symmetry lie
+    /// on one continuum of global minimizers (label smoothing at d ≥ K, §10): invariants differ
+    /// from member to member, so each would count as a new class and the search's missing mass
+    /// would never fall. For coverage they are one class, the optimal set, represented by the
+    /// first one found.
+    static func optimalSetMember(_ a: PointAnalysis, in points: [CriticalPointRecord]) -> CriticalPointRecord? {
+        guard a.classification == .globalMinimizer, a.nonIsolated, a.decidedByValue else { return nil }
+        return points.first { $0.classValue == .globalMinimizer && $0.nonIsolated && ClassificationRule.lossesAgree($0.loss, a.loss) }
     }
 
     /// Extended-precision polishing that moves a point further than this (Frobenius, radians)

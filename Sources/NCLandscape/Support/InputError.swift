@@ -5,3 +5,20 @@ public struct InputError: Error, CustomStringConvertible, Equatable {
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
+
+extension InputError {
+    /// `text` as it may appear inside a one-line message: control characters (a newline inside a
+    /// damaged file's header, say) are shown escaped, `\n`, `\u{1}`.
+    public static func printable(_ text: String) -> String {
+        var out = ""
+        for u in text.unicodeScalars {
+            switch u {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default: out += u.value < 0x20 || u.value == 0x7F ? "\\u{\(String(u.value, radix: 16))}" : String(u)
+            }
+        }
+        return out
+    }
+}

@@ -18,7 +18,7 @@ OUT=results/phase
 mkdir -p "$OUT"
 if [[ -f "$OUT/sweep.jsonl.gz" && ! -f "$OUT/sweep.jsonl" ]]; then gunzip -k "$OUT/sweep.jsonl.gz"; fi
 start=$(date +%s)
-"$BIN" sweep --K "${KS:-3,4,5,6}" --d 2..K+2 --n 1,3 --tau 0.5,2,8,32,64,100 --imbalance 1,5,20 --label-smoothing 0,0.1 \
+"$BIN" sweep --K "${KS:-3,4,5,6}" --d 2..K+2 --n 1,3 --tau 0.5,2,8,32,64,100 --imbalance "${IMB:-1,5,20}" --label-smoothing "${EPS:-0,0.1}" \
     --until-missing-mass 0.01 --seed 0 --start-mix descent --jobs "${JOBS:-2}" --out "$OUT/sweep.jsonl"
 echo "sweep wall time: $(( $(date +%s) - start )) s" >&2
 rm -rf "$OUT/counterexamples"

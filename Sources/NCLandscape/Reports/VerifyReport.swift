@@ -117,7 +117,9 @@ public struct VerifySummary: Codable, Sendable {
         coverage = Self.coverage(r.tasks)
         certifiedPoints = pts.filter { $0.stats.isCertified }.count
         certificationAttempted = pts.filter { $0.certification != nil }.count
-        decidedByCertificateIds = pts.filter { p in p.thresholdClassification.map { $0 != p.classification } ?? false }.map(\.id)
+        decidedByCertificateIds = pts.filter { p in
+            p.thresholdClassification.map { t in t != p.classification && CriticalPointSearch.decidesOtherwise(p.classification, threshold: t) } ?? false
+        }.map(\.id)
         if certificationAttempted > 0 {
             message += "; \(certifiedPoints) of \(pts.count) labels certified (computer-assisted proofs: an exact critical point within r, its inertia proven)"
             if !decidedByCertificateIds.isEmpty {

@@ -36,8 +36,8 @@ public struct CriticalPointStats: Codable, Sendable {
     public var polishIterations: Int
     /// The computer-assisted proof of the label (null: not attempted, e.g. Lanczos or focal).
     @NullEncodable public var certification: CertifiedDecision? = nil
-    /// The label the fixed threshold δ gave, when a certificate decided otherwise (else equal to
-    /// `classification`; null in older records).
+    /// The label the fixed threshold δ gave, before the certificate and the search's loss
+    /// comparison (null where no certificate was attempted, and in older records).
     @NullEncodable public var thresholdClassification: CriticalPointClass? = nil
 
     /// The loss value is `lossValue` in JSON: a record is also a point file, whose `loss` key

@@ -114,6 +114,8 @@ public struct CriticalPointSearch {
         let seconds: Double
         let polish: PolishStop
         let descentSteps: Int?
+        /// A known class this point was recognized as before any spectrum was computed.
+        var knownClass: Int? = nil
     }
 
     /// Saddle seeking from a random point: Newton from the point itself rarely converges (it
@@ -123,7 +125,7 @@ public struct CriticalPointSearch {
     /// 15 of 20 reached strict saddles (losses 0.11–0.69) and later iterates the minimizer.
     public static let saddleSeekingSteps = [1, 2, 4, 8, 16, 32]
 
-    func evaluate(_ s: SearchStart) throws -> Candidate {
+    func evaluate(_ s: SearchStart, known: [(id: Int, invariants: CriticalPointInvariants)] = []) throws -> Candidate {
         let t0 = Stopwatch.now()
         var x = s.point
         if s.descendFirst {
@@ -174,8 +176,22 @@ public struct CriticalPointSearch {
             return Candidate(start: s, point: nil, analysis: nil, metrics: nil, invariants: nil, gradientNorm: polished.gradientNorm,
                              iterations: polished.iterations, seconds: Stopwatch.now() - t0, polish: polished.stop, descentSteps: nil)
         }
+        // Classify each class once: a point whose loss and three Gram spectra match a known class
+        // is that class (distinct critical points that agree in all four to 1e-10 and 1e-6 but
+        // differ in index have not been seen), so its spectrum, metrics and certificate are not
+        // recomputed. Most descent starts end at an already-known minimizer.
+        let loss = model.loss(at: polished.point)
+        let pre = try CriticalPointInvariants(model: model, point: polished.point, loss: loss, index: -1)
+        if let k = known.first(where: { $0.invariants.matchesIgnoringIndex(pre) }) {
+            var c = Candidate(start: s, point: polished.point, analysis: nil, metrics: nil, invariants: nil, gradientNorm: polished.gradientNorm,
+                              iterations: polished.iterations, seconds: Stopwatch.now() - t0, polish: polished.stop, descentSteps: descentSteps)
+            c.knownClass = k.id
+            return c
+        }
         let a = try LandscapeAnalyzer.analyze(model, at: polished.point, options: AnalysisOptions(method: config.method))
-        let inv = try CriticalPointInvariants(model: model, point: polished.point, loss: a.loss, index: a.index)
+        var inv = pre
+        inv.index = a.index
+        inv.loss = a.loss
         let nc = try NCMetrics.compute(model: model, point: polished.point)
         return Candidate(start: s, point: polished.point, analysis: a, metrics: nc, invariants: inv,
                          gradientNorm: polished.gradientNorm, iterations: polished.iterations, seconds: Stopwatch.now() - t0,
@@ -258,7 +274,8 @@ public struct CriticalPointSearch {
             var i = 0
             while i < todo.count {
                 let chunk = todo[i ..< min(todo.count, i + batch)].map(materialize)
-                let results = try ParallelMap.run(chunk, jobs: config.jobs) { try evaluate($0) }
+                let known = points.map { (id: $0.id, invariants: $0.invariants) }
+                let results = try ParallelMap.run(chunk, jobs: config.jobs) { try evaluate($0, known: known) }
                 // Merge in task order so the set of representatives does not depend on timing.
                 for c in results { try merge(c, into: &points, tasks: &tasks, persist: persist) }
                 i += chunk.count
@@ -283,7 +300,9 @@ public struct CriticalPointSearch {
     func merge(_ c: Candidate, into points: inout [CriticalPointRecord], tasks: inout [TaskRecord], persist: Bool) throws {
         var rec = TaskRecord(task: c.start.task, origin: c.start.origin, outcome: .notCritical, pointId: nil,
                              gradientNorm: c.gradientNorm, seconds: c.seconds, polish: c.polish, descentSteps: c.descentSteps)
-        if var inv = c.invariants, var a = c.analysis, var x = c.point, var nc = c.metrics {
+        if let id = c.knownClass, let match = points.first(where: { $0.id == id }) {
+            rec.outcome = match.task == c.start.task ? .new : .duplicate; rec.pointId = id
+        } else if var inv = c.invariants, var a = c.analysis, var x = c.point, var nc = c.metrics {
             if let match = points.first(where: { $0.invariants.matches(inv) }) ?? Self.optimalSetMember(a, in: points) {
                 // A point whose line was written just before a crash, before its task's line, is
                 // re-found by that same task on resume: it is that task's new point, as in the
@@ -318,7 +337,8 @@ public struct CriticalPointSearch {
                     zeroEigenvalues: a.inertiaExact ? a.inertia.zero : nil, classificationMargin: a.classificationMargin, nonIsolated: a.nonIsolated,
                     extraZeroEigenvalues: a.extraZeroEigenvalues, symmetryNullity: a.symmetryNullity, rank: a.rank,
                     classification: decision?.provenClass ?? a.classification, method: a.method, nc: nc, invariants: inv, eigenvalues: a.eigenvalues,
-                    polishIterations: c.iterations, certification: decision, thresholdClassification: a.classification)
+                    polishIterations: c.iterations, certification: decision,
+                    thresholdClassification: decision == nil ? nil : a.classification)
                 let p = CriticalPointRecord(stats: stats, pointFile: PointFile(model: model, point: x))
                 if persist { try JSONLines.append(p, to: pointsPath) }
                 points.append(p)
@@ -337,6 +357,15 @@ public struct CriticalPointSearch {
     static func optimalSetMember(_ a: PointAnalysis, in points: [CriticalPointRecord]) -> CriticalPointRecord? {
         guard a.classification == .globalMinimizer, a.nonIsolated, a.decidedByValue else { return nil }
         return points.first { $0.classValue == .globalMinimizer && $0.nonIsolated && ClassificationRule.lossesAgree($0.loss, a.loss) }
+    }
+
+    /// Whether a proven class says more than the threshold did at second order: saddle against
+    /// minimizer, or any decision where the threshold said degenerate or undetermined. (A
+    /// threshold `local_minimizer` that the proof calls global or spurious only had no loss to
+    /// compare with yet; the search settles that anyway.)
+    static func decidesOtherwise(_ proven: CriticalPointClass, threshold: CriticalPointClass) -> Bool {
+        if threshold == .degenerate || threshold == .undetermined { return true }
+        return proven.isMinimizer != threshold.isMinimizer
     }
 
     /// Extended-precision polishing that moves a point further than this (Frobenius, radians)

@@ -31,6 +31,13 @@ public struct CriticalPointInvariants: Codable, Sendable, Equatable {
     /// agree to ~1e−9; distinct critical points differ at O(1e−3) or more in practice.
     public static let spectrumTolerance = 1e-6
 
+    /// `matches` without the index: for recognizing a known class before its spectrum is computed.
+    public func matchesIgnoringIndex(_ o: CriticalPointInvariants) -> Bool {
+        var copy = o
+        copy.index = index
+        return matches(copy)
+    }
+
     public func matches(_ o: CriticalPointInvariants) -> Bool {
         func close(_ a: [Double], _ b: [Double]) -> Bool {
             a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= Self.spectrumTolerance * max(1, abs($0)) }

@@ -23,11 +23,12 @@ struct SweepCommand: ParsableCommand {
     @Option(name: .customLong("gamma"), help: "Focal exponents γ (comma list, used with --loss focal).") var gamma: String = "2"
     @Option(name: .customLong("margin"), help: "CosFace margins m (comma list, used with --loss cosface).") var margin: String = "0.35"
     @Option(name: .customLong("counts"), help: "Explicit imbalanced counts, ';'-separated vectors, e.g. '5,1,1;4,2,1'. Default: none.") var counts: String?
-    @Option(name: .customLong("spec"), help: "JSON spec file with the keys K, d, n, tau, labelSmoothing, imbalance, counts, loss, gamma, margin, starts, untilMissingMass, maxStarts, batch, seed, startMix (overrides the list flags). Default: none.") var spec: String?
+    @Option(name: .customLong("spec"), help: "JSON spec file with the keys K, d, n, tau, labelSmoothing, imbalance, counts, loss, gamma, margin, starts, untilMissingMass, maxStarts, batch, seed, startMix, certify (overrides the list flags). Default: none.") var spec: String?
     @Option(name: .customLong("starts"), help: "A fixed number of random starts per configuration (turns the adaptive mode off). Default: adaptive.") var starts: Int?
     @Option(name: .customLong("until-missing-mass"), help: "Adaptive mode (the default): per configuration, draw random starts in seeded batches until the descent starts' missing mass, max(Good–Turing f₁/S, 3/S), is at most this. Default: 0.01.") var untilMissingMass: Double?
     @Option(name: .customLong("max-starts"), help: "Adaptive mode: most random starts per configuration. Default: 4000.") var maxStarts: Int?
     @Option(name: .customLong("batch"), help: "Adaptive mode: random starts per batch. Default: 64.") var batch: Int?
+    @Flag(name: .customLong("no-certify"), help: "Skip the proof of each distinct point's label (O(m³) per point). Default: certify.") var noCertify = false
     @Option(name: .customLong("seed"), help: "Seed.") var seed: UInt64 = 0
     @Option(name: .customLong("start-mix"), help: "descent (minimizers; default for sweeps) | alternate | newton.") var startMix: StartMix = .descent
     @Option(name: .customLong("shard"), help: "i/N: run the configurations whose index ≡ i mod N.") var shard: String = "0/1"
@@ -57,6 +58,7 @@ struct SweepCommand: ParsableCommand {
         if let untilMissingMass { g.untilMissingMass = untilMissingMass }
         if let maxStarts { g.maxStarts = maxStarts }
         if let batch { g.batch = batch }
+        if noCertify { g.certify = false }
         _ = try g.searchConfiguration()
         return g
     }

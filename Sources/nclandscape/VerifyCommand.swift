@@ -12,6 +12,8 @@ struct SearchOptions: ParsableArguments {
     var maxStarts: Int?
     @Option(name: .customLong("batch"), help: "Adaptive mode: random starts per batch; coverage is measured after each batch. Default: 64.")
     var batch: Int?
+    @Flag(name: .customLong("no-certify"), help: "Skip the computer-assisted proof of each distinct point's label (it costs O(m³) per point; labels then come from the threshold δ alone). Default: certify.")
+    var noCertify = false
     @Option(name: .customLong("seed"), help: "Seed; start i uses an independent stream derived from it, so results reproduce exactly. Default: 0.")
     var seed: UInt64?
     @Option(name: .customLong("jobs"), help: "Parallel workers (each uses single-threaded BLAS). Default: 2.")
@@ -27,7 +29,7 @@ struct SearchOptions: ParsableArguments {
     @Option(name: .customLong("method"), help: "auto | dense | reduced | lanczos: how each point's spectrum is computed (auto: reduced at collapsed points, dense up to m = 8000, else Lanczos + structured inertia, or the unrestarted recurrence where exact counts are too expensive). Default: auto.")
     var method: HessianMethod?
 
-    var isUnset: Bool { starts == nil && seed == nil && !noAnsatz && method == nil && untilMissingMass == nil && maxStarts == nil && batch == nil }
+    var isUnset: Bool { starts == nil && seed == nil && !noAnsatz && method == nil && untilMissingMass == nil && maxStarts == nil && batch == nil && !noCertify }
 
     func configuration() throws -> SearchConfiguration {
         let jobs = self.jobs ?? 2
@@ -45,6 +47,7 @@ struct SearchOptions: ParsableArguments {
                                             batch: batch ?? CoverageTarget.defaultBatch)
         }
         c.method = method ?? .auto
+        if noCertify { c.certify = false }
         return c
     }
 

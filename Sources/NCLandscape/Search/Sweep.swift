@@ -91,9 +91,11 @@ public struct SweepGrid: Codable, Sendable {
     public var batch: Int = CoverageTarget.defaultBatch
     public var seed: UInt64 = 0
     public var startMix: StartMix = .descent
+    /// Prove each distinct point's label (docs/formulas.md §14).
+    public var certify: Bool = true
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case K, d, n, tau, labelSmoothing, imbalance, counts, loss, gamma, margin, starts, untilMissingMass, maxStarts, batch, seed, startMix }
+    enum CodingKeys: String, CodingKey, CaseIterable { case K, d, n, tau, labelSmoothing, imbalance, counts, loss, gamma, margin, starts, untilMissingMass, maxStarts, batch, seed, startMix, certify }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let def = SweepGrid()
@@ -120,12 +122,14 @@ public struct SweepGrid: Codable, Sendable {
         batch = try value(.batch, def.batch)
         seed = try value(.seed, def.seed)
         startMix = try value(.startMix, def.startMix)
+        certify = try value(.certify, def.certify)
     }
 
     /// The search settings every configuration of this grid runs with.
     public var signature: String {
-        starts.map { Self.signature(starts: $0, seed: seed, startMix: startMix) }
-            ?? Self.adaptiveSignature(missingMass: untilMissingMass, maxStarts: maxStarts, batch: batch, seed: seed, startMix: startMix)
+        (starts.map { Self.signature(starts: $0, seed: seed, startMix: startMix) }
+            ?? Self.adaptiveSignature(missingMass: untilMissingMass, maxStarts: maxStarts, batch: batch, seed: seed, startMix: startMix))
+            + (certify ? "" : "-nocertify")
     }
     static func signature(starts: Int, seed: UInt64, startMix: StartMix) -> String { "starts\(starts)-seed\(seed)-\(startMix.rawValue)" }
     static func adaptiveSignature(missingMass: Double, maxStarts: Int, batch: Int, seed: UInt64, startMix: StartMix) -> String {
@@ -135,6 +139,7 @@ public struct SweepGrid: Codable, Sendable {
     /// The search configuration of one configuration of the grid (validated).
     public func searchConfiguration() throws -> SearchConfiguration {
         var config = SearchConfiguration(starts: 0, seed: seed, jobs: 1, ansatz: true, startMix: startMix)
+        if !certify { config.certify = false }
         if let starts {
             guard starts >= 0 else { throw InputError("starts must be ≥ 0 (got \(starts))") }
             config.starts = starts
@@ -248,6 +253,8 @@ public struct SweepResult: Codable, Sendable {
     /// older lines).
     @NullEncodable public var certifiedPoints: Int?
     @NullEncodable public var certificationAttempted: Int?
+    /// Whether labels were certified (null in older lines, where none were).
+    @NullEncodable public var certify: Bool?
     public var seed: UInt64
     /// How the random starts were drawn (null in lines from before it was recorded: `descent`,
     /// the only mix those sweeps used).
@@ -257,8 +264,9 @@ public struct SweepResult: Codable, Sendable {
     /// The search that produced this line: results with different settings are different results
     /// of the same configuration.
     public var searchSignature: String {
-        coverageTarget.map { SweepGrid.adaptiveSignature(missingMass: $0.missingMass, maxStarts: $0.maxStarts, batch: $0.batch, seed: seed, startMix: startMix ?? .descent) }
-            ?? SweepGrid.signature(starts: starts, seed: seed, startMix: startMix ?? .descent)
+        (coverageTarget.map { SweepGrid.adaptiveSignature(missingMass: $0.missingMass, maxStarts: $0.maxStarts, batch: $0.batch, seed: seed, startMix: startMix ?? .descent) }
+            ?? SweepGrid.signature(starts: starts, seed: seed, startMix: startMix ?? .descent))
+            + (certify == false ? "-nocertify" : "")
     }
     /// The controlling population's `max(f₁/S, 3/S)` (nil in older lines).
     public var missingMassBound: Double? {
@@ -290,6 +298,7 @@ public enum Sweep {
                            degenerateLosses: r.points.filter { $0.classValue == .degenerate }.map(\.loss),
                            marginal: s.marginalIds.count, starts: r.starts, coverageTarget: config.coverage, coverageTargetMet: r.coverageTargetMet,
                            populations: r.coverage, certifiedPoints: s.certifiedPoints, certificationAttempted: s.certificationAttempted,
+                           certify: config.certifies,
                            seed: grid.seed, startMix: grid.startMix,
                            seconds: Stopwatch.now() - t0)
     }

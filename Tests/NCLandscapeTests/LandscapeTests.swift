@@ -110,7 +110,13 @@ final class LandscapeTests: XCTestCase {
             let start = model.manifold.retract(x, 1e-3 * model.manifold.randomTangent(at: x, using: &rng))
             let r = try NewtonPolisher.polish(model, from: start)
             XCTAssertTrue(r.converged, "\(kind): stopped at ‖grad‖ = \(r.gradientNorm)")
-            XCTAssertLessThanOrEqual(r.gradientNorm, 1e-12)
+            // The polisher's contract is relative to the gradient's own term scale γ (≈ 1.5–2.5
+            // here): ‖grad‖ ≤ 1e-12 γ, rounding level. An absolute 1e-12 held at two OpenBLAS
+            // threads but not at one or under the Sandybridge kernel (1.8e-12 = 0.9e-12 γ), so the
+            // test asserts the documented bound, with γ computed at the end point.
+            let gamma = model.firstOrder(at: r.point).gradientScale
+            XCTAssertLessThan(gamma, 5, "\(kind): γ = \(gamma) would make the relative bound loose")
+            XCTAssertLessThanOrEqual(r.gradientNorm, ClassificationRule.roundingFactor * gamma, "\(kind): γ = \(gamma)")
             let a = try LandscapeAnalyzer.analyze(model, at: r.point)
             XCTAssertEqual(a.classification, expected, "\(kind)")
             if kind == .etf { XCTAssertEqual(a.loss, model.optimalLoss!, accuracy: 1e-12) }

@@ -3,66 +3,7 @@ import XCTest
 
 /// The command line as a user meets it: every class of bad input is one line on stderr starting
 /// with "Error:", exit code 1, no signal, and no output files left behind.
-final class CLITests: XCTestCase {
-    struct Outcome {
-        var status: Int32
-        var signaled: Bool
-        var stdout: String
-        var stderr: String
-    }
-
-    var exe: String!
-    var dir: String!
-
-    override func setUpWithError() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        guard let e = [".build/debug/nclandscape", ".build/release/nclandscape"].map({ root.appendingPathComponent($0).path })
-            .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw XCTSkip("nclandscape binary not built")
-        }
-        exe = e
-        dir = NSTemporaryDirectory() + "/nclandscape-cli-\(getpid())-\(UInt32.random(in: 0 ... .max))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() { if let dir { try? FileManager.default.removeItem(atPath: dir) } }
-
-    @discardableResult
-    func run(_ args: [String], stdout: FileHandle? = nil) throws -> Outcome {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = stdout ?? out
-        p.standardError = err
-        try p.run()
-        // Drain both pipes while the process runs (a full pipe would block it).
-        var outData = Data(), errData = Data()
-        let group = DispatchGroup()
-        group.enter(); DispatchQueue.global().async { if stdout == nil { outData = out.fileHandleForReading.readDataToEndOfFile() }; group.leave() }
-        group.enter(); DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        p.waitUntilExit()
-        group.wait()
-        return Outcome(status: p.terminationStatus, signaled: p.terminationReason == .uncaughtSignal,
-                       stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
-    }
-
-    /// Runs `args`, expects the refusal, and that nothing under `dir` changed.
-    func assertRefused(_ args: [String], contains text: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let before = Set(FileManager.default.subpaths(atPath: dir) ?? [])
-        let o = try run(args)
-        let shown = args.joined(separator: " ")
-        XCTAssertFalse(o.signaled, "\(shown): killed by a signal", file: file, line: line)
-        XCTAssertEqual(o.status, 1, "\(shown): exit \(o.status), stderr \(o.stderr)", file: file, line: line)
-        let lines = o.stderr.split(separator: "\n")
-        XCTAssertEqual(lines.count, 1, "\(shown): stderr is not one line: \(o.stderr)", file: file, line: line)
-        XCTAssertTrue(o.stderr.hasPrefix("Error: "), "\(shown): \(o.stderr)", file: file, line: line)
-        XCTAssertTrue(o.stderr.contains(text), "\(shown): '\(o.stderr)' does not mention '\(text)'", file: file, line: line)
-        let after = Set(FileManager.default.subpaths(atPath: dir) ?? [])
-        XCTAssertEqual(after.subtracting(before), [], "\(shown): left files behind", file: file, line: line)
-    }
-
+final class CLITests: CommandLineTestCase {
     func write(_ name: String, _ text: String) throws -> String {
         let p = dir + "/" + name
         try text.write(toFile: p, atomically: true, encoding: .utf8)

@@ -1,72 +1,15 @@
 import XCTest
 @testable import NCLandscape
 
-/// Regressions of issue 22 (reliability, round three), run against the built binary: output
+/// Reliability regressions, run against the built binary: output
 /// paths that are devices, FIFOs or links behave as for `cat > path`; sizes and labels that
 /// crashed are one line and exit 1; logs damaged at the end are repaired; wrong answers that
 /// were accepted silently are refused or corrected. Device nodes are created here (never the
 /// system's /dev: run as root, a rename onto /dev/null replaces it for the whole machine).
-final class ReliabilityTests: XCTestCase {
-    struct Outcome {
-        var status: Int32
-        var signaled: Bool
-        var stdout: String
-        var stderr: String
-    }
-
-    var exe: String!
-    var dir: String!
-
-    override func setUpWithError() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        guard let e = [".build/debug/nclandscape", ".build/release/nclandscape"].map({ root.appendingPathComponent($0).path })
-            .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw XCTSkip("nclandscape binary not built")
-        }
-        exe = e
-        dir = NSTemporaryDirectory() + "/nclandscape-rel-\(getpid())-\(UInt32.random(in: 0 ... .max))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() { if let dir { try? FileManager.default.removeItem(atPath: dir) } }
-
-    /// Runs the binary (or, with `shell`, `/bin/sh -c` with `$NCL` naming it) in `dir`.
-    @discardableResult
-    func run(_ args: [String], shell: String? = nil) throws -> Outcome {
-        let p = Process()
-        if let shell {
-            p.executableURL = URL(fileURLWithPath: "/bin/sh")
-            p.arguments = ["-c", shell]
-            p.environment = ProcessInfo.processInfo.environment.merging(["NCL": exe]) { $1 }
-        } else {
-            p.executableURL = URL(fileURLWithPath: exe)
-            p.arguments = args
-        }
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        var outData = Data(), errData = Data()
-        let group = DispatchGroup()
-        group.enter(); DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter(); DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        p.waitUntilExit()
-        group.wait()
-        return Outcome(status: p.terminationStatus, signaled: p.terminationReason == .uncaughtSignal,
-                       stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
-    }
-
-    /// Expects one "Error:" line on stderr mentioning `text`, exit 1, no signal.
-    func assertRefused(_ args: [String], contains text: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let o = try run(args)
-        let shown = args.joined(separator: " ")
-        XCTAssertFalse(o.signaled, "\(shown): killed by a signal", file: file, line: line)
-        XCTAssertEqual(o.status, 1, "\(shown): exit \(o.status), stderr \(o.stderr)", file: file, line: line)
-        XCTAssertEqual(o.stderr.split(separator: "\n").count, 1, "\(shown): stderr is not one line: \(o.stderr)", file: file, line: line)
-        XCTAssertTrue(o.stderr.hasPrefix("Error: "), "\(shown): \(o.stderr)", file: file, line: line)
-        XCTAssertTrue(o.stderr.contains(text), "\(shown): '\(o.stderr)' does not mention '\(text)'", file: file, line: line)
-    }
+final class ReliabilityTests: CommandLineTestCase {
+    override var folderPrefix: String { "nclandscape-rel" }
+    /// Some refusals here come after a lock file or a run folder was made on purpose.
+    override var refusalsLeaveNoFiles: Bool { false }
 
     func assertSucceeds(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Outcome {
         let o = try run(args)

@@ -2,6 +2,23 @@ import XCTest
 @testable import NCLandscape
 
 final class SearchTests: XCTestCase {
+    /// The same critical point moved by every symmetry at once (K = 4): rotated by a random
+    /// Q ∈ O(d), classes permuted (class k becomes π[k] = 2 0 3 1; labels are sorted, so the
+    /// columns are rebuilt) and samples shuffled within their class.
+    func symmetricCopy(of x: Matrix, model: NormalizedFeatureModel, rng: inout SeededGenerator) throws -> Matrix {
+        let q = try SpecialPoints.randomOrthogonal(model.d, using: &rng)
+        let rotated = BLAS.product(.n, q, .n, x)
+        let perm = [2, 0, 3, 1]
+        var y = Matrix(rows: model.d, cols: x.cols)
+        for k in 0 ..< 4 { y.setColumn(perm[k], rotated.column(k)) }
+        for k in 0 ..< 4 {
+            let samples = model.labels.indices.filter { model.labels[$0] == k }.shuffled(using: &rng)
+            let targets = model.labels.indices.filter { model.labels[$0] == perm[k] }
+            for (s, t) in zip(samples, targets) { y.setColumn(4 + t, rotated.column(4 + s)) }
+        }
+        return y
+    }
+
     func tempDir(_ name: String) -> String {
         let p = NSTemporaryDirectory() + "/nclandscape-\(name)-\(getpid())-\(UInt32.random(in: 0 ... .max))"
         try? FileManager.default.removeItem(atPath: p)
@@ -131,17 +148,7 @@ final class SearchTests: XCTestCase {
         let x = try NewtonPolisher.polish(model, from: SpecialPoints.aligned(model, classifiers: w, signs: [-1, 1, 1, 1])).point
         let loss = model.loss(at: x)
         let inv = try CriticalPointInvariants(model: model, point: x, loss: loss, index: 3)
-        let q = try SpecialPoints.randomOrthogonal(5, using: &rng)
-        let rotated = BLAS.product(.n, q, .n, x)
-        // Class permutation π: class k becomes π[k]; labels are sorted, so rebuild the columns.
-        let perm = [2, 0, 3, 1]
-        var y = Matrix(rows: 5, cols: x.cols)
-        for k in 0 ..< 4 { y.setColumn(perm[k], rotated.column(k)) }
-        for k in 0 ..< 4 {
-            let samples = model.labels.indices.filter { model.labels[$0] == k }.shuffled(using: &rng)
-            let targets = model.labels.indices.filter { model.labels[$0] == perm[k] }
-            for (s, t) in zip(samples, targets) { y.setColumn(4 + t, rotated.column(4 + s)) }
-        }
+        let y = try symmetricCopy(of: x, model: model, rng: &rng)
         XCTAssertEqual(model.loss(at: y), loss, accuracy: 1e-13)
         XCTAssertLessThan(model.riemannianGradient(at: y).frobeniusNorm, 1e-10)
         let inv2 = try CriticalPointInvariants(model: model, point: y, loss: model.loss(at: y), index: 3)
@@ -168,16 +175,7 @@ final class SearchTests: XCTestCase {
         let x = polished.point
         let inv = try CriticalPointInvariants(model: model, point: x, loss: model.loss(at: x), index: 3)
         // The copy: rotated, classes permuted (2 0 3 1), samples shuffled within their class.
-        let q = try SpecialPoints.randomOrthogonal(5, using: &rng)
-        let rotated = BLAS.product(.n, q, .n, x)
-        let perm = [2, 0, 3, 1]
-        var y = Matrix(rows: 5, cols: x.cols)
-        for k in 0 ..< 4 { y.setColumn(perm[k], rotated.column(k)) }
-        for k in 0 ..< 4 {
-            let samples = model.labels.indices.filter { model.labels[$0] == k }.shuffled(using: &rng)
-            let targets = model.labels.indices.filter { model.labels[$0] == perm[k] }
-            for (s, t) in zip(samples, targets) { y.setColumn(4 + t, rotated.column(4 + s)) }
-        }
+        let y = try symmetricCopy(of: x, model: model, rng: &rng)
         let copy = try CriticalPointInvariants(model: model, point: y, loss: model.loss(at: y), index: 3)
         XCTAssertTrue(inv.matches(copy), "a rotated and permuted copy must merge")
         XCTAssertTrue(copy.matches(inv))

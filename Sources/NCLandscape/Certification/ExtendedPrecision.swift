@@ -140,14 +140,12 @@ public enum ExtendedPrecision {
         var h = [T](repeating: .zero, count: m * m)
         for s in 0 ..< m {
             let hv = hessianVectorProduct(model, at: x, evaluation: ev, direction: columns[s])
-            let cs = s / q
             for r in 0 ..< m {
                 // Columns of B are supported on one point column each.
                 let cr = r / q
                 var acc = T.zero
                 for i in 0 ..< d { acc += columns[r][i, cr] * hv[i, cr] }
                 h[s * m + r] = acc
-                _ = cs
             }
         }
         return (h, columns)

@@ -154,10 +154,19 @@ public enum Certifier {
         let z = try LAPACK.orthogonalComplement(of: symmetry.orbitBasis, dimension: m)
         let n = z.cols
         guard n > 0 else { cert.reason = "the quotient is empty"; return cert }
-        let zNorm: Double, bNorm: Double, L: Double, errorBound: Double, lam: [Double]
+        // ‖Z‖ ≤ √(1+ω_Z): Z is orthonormal only to rounding.
+        var ez = BLAS.product(.t, z, .n, z)
+        for i in 0 ..< n { ez[i, i] -= 1 }
+        let absZ = z.map(abs)
+        let omegaZ = ez.frobeniusNorm * (1 + 2 * u) + gamma(m + 1) * (1 + gamma(m)) * BLAS.product(.t, absZ, .n, absZ).frobeniusNorm
+        let zNorm = (1 + omegaZ).squareRoot()
+        // Each route gives the computed quotient spectrum λ̃, bounds ρ ≥ ‖AV − VΛ‖ and
+        // ω_V ≥ ‖VᵀV − I‖, ‖B‖, the error terms that do not depend on L, and the factor of L
+        // (the Hessian assembled away from the exact point).
+        let lam: [Double], rho: Double, omegaV: Double, bNorm: Double, otherErrors: Double, lipschitzFactor: Double
         if extended && m <= extendedHessianMaximumSize {
-            // The quotient Hessian in double-double at the exact point, in the exactly tangent basis
-            // B = P_x U: no assembly, basis or displacement error beyond double-double rounding.
+            // The quotient Hessian in extended precision at the exact point, in the exactly tangent
+            // basis B = P_x U: no assembly, basis or displacement error beyond its rounding.
             let ev = ExtendedPrecision.evaluate(model, at: x)
             let hd = ExtendedPrecision.hessian(model, at: x, evaluation: ev, basis: basis).matrix
             var aExt = [T](repeating: .zero, count: n * n)
@@ -189,24 +198,17 @@ public enum Certifier {
             }
             let slack = 1 + 1e-20
             let absScale = Double(n * m) * 8 * T.unitRoundoff * (ms.frobeniusNorm + local.c2 + local.c1)
-            let rho = T.sqrt(r2).double * slack + absScale
-            let omegaV = T.sqrt(e2).double * slack + Double(n) * 8 * T.unitRoundoff
-            var ez = BLAS.product(.t, z, .n, z)
-            for i in 0 ..< n { ez[i, i] -= 1 }
-            let omegaZ = ez.frobeniusNorm * (1 + 2 * u) + gamma(m + 1) * (1 + gamma(m)) * BLAS.product(.t, z.map(abs), .n, z.map(abs)).frobeniusNorm
-            guard omegaV < 0.5, omegaZ < 0.5, omegaU < 0.5 else {
-                cert.reason = String(format: "bases far from orthonormal (ω_V %.2g, ω_Z %.2g, ω_U %.2g)", omegaV, omegaZ, omegaU); return cert
-            }
-            let lamMax = lam.map(abs).max() ?? 0
-            zNorm = (1 + omegaZ).squareRoot(); bNorm = (1 + omegaU).squareRoot() + 4 * T.unitRoundoff
-            L = L0 * pow(bNorm * zNorm, 3)
-            let assemblyDD = Double(m) * 4 * Double(N + K + 4 * d + 50) * T.unitRoundoff * (local.c2 + local.c1)
-            errorBound = (rho + 2 * omegaV * lamMax) / (1 - omegaV).squareRoot() + zNorm * zNorm * assemblyDD
+            rho = T.sqrt(r2).double * slack + absScale
+            omegaV = T.sqrt(e2).double * slack + Double(n) * 8 * T.unitRoundoff
+            bNorm = (1 + omegaU).squareRoot() + 4 * T.unitRoundoff
+            let assemblyExtended = Double(m) * 4 * Double(N + K + 4 * d + 50) * T.unitRoundoff * (local.c2 + local.c1)
+            otherErrors = zNorm * zNorm * assemblyExtended
+            lipschitzFactor = 0
         } else {
             let mz = BLAS.product(.n, ms, .n, z)
             var a = BLAS.product(.t, z, .n, mz)
             for j in 0 ..< n { for i in (j + 1) ..< n { a.storage[i * n + j] = a.storage[j * n + i] } }
-            let absZ = z.map(abs), absM = ms.map(abs)
+            let absM = ms.map(abs)
             let productBound = (2 * gamma(m) + gamma(m) * gamma(m)) * (1 + gamma(m)) * (1 + gamma(m))
                 * BLAS.product(.t, absZ, .n, BLAS.product(.n, absM, .n, absZ)).frobeniusNorm
             var work = a
@@ -222,25 +224,23 @@ public enum Certifier {
             let absV = v.map(abs)
             var residualTerms = BLAS.product(.n, a.map(abs), .n, absV)
             for i in 0 ..< residualTerms.storage.count { residualTerms.storage[i] += absVLam.storage[i] }
-            let rho = r.frobeniusNorm * (1 + 2 * u) + gamma(n + 2) * (1 + gamma(n)) * residualTerms.frobeniusNorm
+            rho = r.frobeniusNorm * (1 + 2 * u) + gamma(n + 2) * (1 + gamma(n)) * residualTerms.frobeniusNorm
             var e = BLAS.product(.t, v, .n, v)
             for i in 0 ..< n { e[i, i] -= 1 }
-            let omegaV = e.frobeniusNorm * (1 + 2 * u) + gamma(n + 1) * (1 + gamma(n)) * BLAS.product(.t, absV, .n, absV).frobeniusNorm
-            var ez = BLAS.product(.t, z, .n, z)
-            for i in 0 ..< n { ez[i, i] -= 1 }
-            let omegaZ = ez.frobeniusNorm * (1 + 2 * u) + gamma(m + 1) * (1 + gamma(m)) * BLAS.product(.t, absZ, .n, absZ).frobeniusNorm
-            guard omegaV < 0.5, omegaZ < 0.5, omegaU < 0.5 else {
-                cert.reason = String(format: "bases far from orthonormal (ω_V %.2g, ω_Z %.2g, ω_U %.2g)", omegaV, omegaZ, omegaU); return cert
-            }
-            let lamMax = lam.map(abs).max() ?? 0
-            let solver = (rho + 2 * omegaV * lamMax) / (1 - omegaV).squareRoot()
-            // Norms of the chart maps: ‖Z‖ ≤ √(1+ω_Z), ‖B‖ ≤ √(1+ω_U) + δ_U.
-            zNorm = (1 + omegaZ).squareRoot(); bNorm = (1 + omegaU).squareRoot() + deltaU
+            omegaV = e.frobeniusNorm * (1 + 2 * u) + gamma(n + 1) * (1 + gamma(n)) * BLAS.product(.t, absV, .n, absV).frobeniusNorm
+            // ‖B‖ ≤ √(1+ω_U) + δ_U.
+            bNorm = (1 + omegaU).squareRoot() + deltaU
             let operatorNorm = (ms.frobeniusNorm + assembly) / (1 - omegaU - deltaU)
             let basisError = zNorm * zNorm * (2 * deltaU * bNorm + deltaU * deltaU) * operatorNorm
-            L = L0 * pow(bNorm * zNorm, 3)
-            errorBound = solver + productBound + zNorm * zNorm * assembly + basisError + zNorm * zNorm * bNorm * bNorm * L * displacement
+            otherErrors = productBound + zNorm * zNorm * assembly + basisError
+            lipschitzFactor = zNorm * zNorm * bNorm * bNorm * displacement
         }
+        guard omegaV < 0.5, omegaZ < 0.5, omegaU < 0.5 else {
+            cert.reason = String(format: "bases far from orthonormal (ω_V %.2g, ω_Z %.2g, ω_U %.2g)", omegaV, omegaZ, omegaU); return cert
+        }
+        let lamMax = lam.map(abs).max() ?? 0
+        let L = L0 * pow(bNorm * zNorm, 3)
+        let errorBound = (rho + 2 * omegaV * lamMax) / (1 - omegaV).squareRoot() + otherErrors + lipschitzFactor * L
         let smallest = lam.map(abs).min() ?? 0
         cert.eigenvalueErrorBound = errorBound
         cert.smallestQuotientEigenvalue = smallest

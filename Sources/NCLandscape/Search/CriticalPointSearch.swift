@@ -76,14 +76,9 @@ public struct CriticalPointSearch {
     var tasksPath: String { (directory ?? "") + "/tasks.jsonl" }
     var manifestPath: String { (directory ?? "") + "/run.json" }
 
-    /// All tasks in their fixed order: ansatz families, then random starts `0..<starts`.
-    public func allStarts() -> [SearchStart] {
-        (config.ansatz ? AnsatzFamilies.starts(for: model) : [])
-            + (0 ..< config.starts).map { AnsatzFamilies.randomStart($0, model: model, seed: config.seed, mix: config.startMix) }
-    }
-
-    /// A task before its start point is drawn: random points are made one batch at a time, so a
-    /// long adaptive run holds at most a batch of them.
+    /// A task before its start point is drawn, in the fixed order ansatz families, then random
+    /// starts `0..<starts`: random points are made one batch at a time, so a long adaptive run
+    /// holds at most a batch of them.
     enum PendingTask {
         case ansatz(SearchStart)
         case random(Int)

@@ -1,10 +1,11 @@
 import Foundation
 
 extension CriticalPointSearch {
-    /// Bytes one random start holds for the whole run: its start point (`d(K+N)` doubles, built
-    /// up front by `allStarts`), the start's bookkeeping and its task record. Measured: 200 000
-    /// starts at K = 4, d = 5, n = 3 (640 bytes of doubles each) held 830 bytes per start before
-    /// any task finished; a task record adds a few hundred.
+    /// Bytes priced per random start: a start point (`d(K+N)` doubles), its bookkeeping and its
+    /// task record. Measured when every start point was built up front: 200 000 starts at K = 4,
+    /// d = 5, n = 3 (640 bytes of doubles each) held 830 bytes per start before any task finished;
+    /// a task record adds a few hundred. Start points are now drawn a batch at a time, so this
+    /// over-estimates a long run; it is kept as the price so the refusal threshold stays put.
     static func bytesPerStart(K: Int, d: Int, N: Int) -> Double { 8 * Double(d) * (Double(K) + Double(N)) + 1024 }
 
     /// Refuses search settings no run could finish before anything is allocated: a thread count

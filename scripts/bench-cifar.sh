@@ -2,14 +2,15 @@
 # CIFAR-100-sized points (K = 100 classes, n = 500 per class, N = 50 000 features in d = 512,
 # tangent dimension m = 2.56·10⁷), release build, one run each, on this machine:
 #   random  : classifiers and features uniform on the sphere (seeded);
-#   near    : simplex ETF classifiers, features = own classifier + 1e-3 Gaussian noise,
-#             renormalized (what a trained network's last layer looks like);
+#   near    : simplex ETF classifiers, features = own classifier + 1e-3 or 1e-2 Gaussian noise
+#             (one draw, two scales), renormalized (what a trained network's last layer looks like);
+#             at 1e-2 also with the previous stopping rule (--lambda-min-bracket 0), as the baseline;
 # each through `spectrum --method lanczos` (λ_min, class) under a memory budget, and the random
 # point through `spectrum --method density` (stochastic Lanczos quadrature).
 # Records wall seconds, peak resident memory (GNU time), Hessian-vector products, λ_min, class.
 # Usage: ./scripts/bench-cifar.sh [outdir] [budget-GiB]   (defaults: results/scale, 8)
 #   LIMIT=seconds caps each run (default 1800); a run stopped there is reported as such.
-#   RUNS="lanczos-near ..." runs only those (default: all three); rows go to $OUT/cifar-partial.*
+#   RUNS="lanczos-near-1e-2 ..." runs only those (default: all five); rows go to $OUT/cifar-partial.*
 #   SEED=s starts Lanczos from random vector s (default 0; the inputs stay the same); rows record it.
 # Needs ~1.5 GB of scratch space for the .npy inputs (deleted at exit) and python3-numpy.
 set -euo pipefail
@@ -38,7 +39,9 @@ np.save(f"{out}/H_random.npy", unit_rows(rng.standard_normal((K * n, d))))
 M = np.eye(K) - 1.0 / K
 W = np.zeros((K, d)); W[:, :K] = unit_rows(M)
 np.save(f"{out}/W_etf.npy", W)
-np.save(f"{out}/H_near.npy", unit_rows(W[y] + 1e-3 * rng.standard_normal((K * n, d))))
+noise = rng.standard_normal((K * n, d))
+np.save(f"{out}/H_near.npy", unit_rows(W[y] + 1e-3 * noise))
+np.save(f"{out}/H_near2.npy", unit_rows(W[y] + 1e-2 * noise))
 PY
 
 run() {  # run NAME ARGS... : one timed spectrum call, one JSON line appended to $tmp/rows.jsonl
@@ -71,7 +74,11 @@ PY
 }
 
 run lanczos-random --classifiers W_random.npy --features H_random.npy --method lanczos
-run lanczos-near --classifiers W_etf.npy --features H_near.npy --method lanczos
+run lanczos-near-1e-3 --classifiers W_etf.npy --features H_near.npy --method lanczos
+run lanczos-near-1e-2 --classifiers W_etf.npy --features H_near2.npy --method lanczos
+# The previous stopping rule at the same point (λ_min converged to residual δ/10 even where the
+# point is not critical), in the same run, stopped at STRICT_LIMIT seconds (default 300).
+LIMIT="${STRICT_LIMIT:-300}" run lanczos-near-1e-2-strict --classifiers W_etf.npy --features H_near2.npy --method lanczos --lambda-min-bracket 0
 run density-random --classifiers W_random.npy --features H_random.npy --method density --probes 4 --steps 40
 
 python3 - "$tmp/rows.jsonl" > "$tmp/cifar.md" <<'PY'
@@ -87,10 +94,10 @@ for r in rows:
     if "stoppedAtTimeLimit" in rep:
         result = f"stopped at the time limit ({rep['stoppedAtTimeLimit']:.0f} s) without an answer"
     elif "classification" in rep:
-        notes = "; ".join(n for n in rep.get("notes", []) if "residual" in n or "certified" in n or "inertia" in n)
+        notes = "; ".join(n for n in rep.get("notes", []) if "residual" in n or "certified" in n or "inertia" in n or "probability" in n)
         cert = {True: "yes", False: "no (a count found eigenvalues below it)", None: "not checked (no exact count fits)"}[rep.get("lambdaMinCertified")]
         result = (f"λ_min = {rep['lambdaMin']:.6g}, λ_max = {rep['lambdaMax']:.6g}, class {rep['classification']}, "
-                  f"λ_min certified: {cert}, ‖grad‖ = {rep['riemannianGradientNorm']:.2e}. {notes}")
+                  f"λ_min certified: {cert}, ‖grad‖ = {rep.get('riemannianGradientNorm', float('nan')):.2e}. {notes}")
     else:
         result = (f"Ritz nodes [{rep['lowestNode']:.4g}, {rep['highestNode']:.4g}], trace ≈ {rep['traceEstimate']:.6g} ± "
                   f"{rep['traceStandardError']:.2g}, negative eigenvalues ≈ {rep['negativeCount']:.4g} "

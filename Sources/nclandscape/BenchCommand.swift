@@ -15,7 +15,7 @@ struct BenchCommand: ParsableCommand {
     var json = false
     @Option(name: .customLong("suite"), help: "dense (assembly + dsyevr vs dsyevr alone) or scale (reduced, structured inertia, Lanczos).")
     var suite: String = "dense"
-    @Option(name: .customLong("parts"), help: "For --suite scale: comma list of reduced-vs-dense, reduced-large, inertia, inertia-kronecker (not in the default: structured counts at K=100, d=128, n=100 with rounding estimates, and Kronecker vs per-sample Schur assembly at n=2; ≈ 22 min), operator (one Hessian-vector product vs one gemm), operator-cifar (the same at K=100, d=512, n=500; not in the default), lanczos, polish (a perturbed saddle re-polished by Newton–MINRES, then Lanczos).")
+    @Option(name: .customLong("parts"), help: "For --suite scale: comma list of reduced-vs-dense, reduced-large, inertia, inertia-kronecker (not in the default: structured counts at K=100, d=128, n=100 with rounding estimates, and Kronecker vs per-sample Schur assembly at n=2; ≈ 22 min), operator (one Hessian-vector product vs one gemm), operator-cifar (the same at K=100, d=512, n=500; not in the default), product-scaling (one product at K=100, d=512, n=50…500 against n=50, and 2 BLAS threads against 1; not in the default), lanczos, polish (a perturbed saddle re-polished by Newton–MINRES, then Lanczos).")
     var parts: String = "reduced-vs-dense,reduced-large,inertia,operator,lanczos,polish"
 
     func run() throws {

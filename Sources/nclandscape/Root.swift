@@ -138,6 +138,8 @@ struct SpectrumMethodOptions: ParsableArguments {
     var lanczosTolerance: Double?
     @Option(name: .customLong("inertia-max-flops"), help: "Lanczos: compute the exact inertia (index, zero and positive counts, and the λ_min certificate) by structured inertia when its four counts need at most this many floating-point operations (about 5e10 per second on 2 cores; K=100, d=128, n=100 needs about 2e13). Above it the index is a lower bound. Default: 2e11.")
     var inertiaMaxFlops: Double = 2e11
+    @Option(name: .customLong("lambda-min-bracket"), help: "Lanczos where no exact count fits, at a point that is not critical: stop the λ_min run once the random-start bound (probability ≥ 1 − 1e-6) brackets λ_min to this fraction of the spectral spread λ_max − λ_min, whatever the residual; there λ_min is reported, not used. 0 = always converge to residual δ/10 (the previous rule; at near-collapse points that can take thousands of products). Default: 1e-3.")
+    var lambdaMinBracket: Double = AnalysisOptions.defaultNonCriticalBracket
 
     /// Analysis options with these settings and, on a terminal, a Lanczos progress line.
     func analysisOptions(eigenvectors: Int = 0) throws -> AnalysisOptions {
@@ -146,6 +148,8 @@ struct SpectrumMethodOptions: ParsableArguments {
         o.lanczosTolerance = lanczosTolerance
         guard inertiaMaxFlops.isFinite, inertiaMaxFlops >= 0 else { throw InputError("--inertia-max-flops must be a finite number ≥ 0 (got \(inertiaMaxFlops))") }
         o.structuredInertiaMaxFlops = inertiaMaxFlops
+        guard lambdaMinBracket.isFinite, lambdaMinBracket >= 0, lambdaMinBracket < 1 else { throw InputError("--lambda-min-bracket must be a number in [0, 1) (got \(lambdaMinBracket))") }
+        o.nonCriticalBracket = lambdaMinBracket
         o.progress = terminalProgress
         return o
     }

@@ -172,6 +172,38 @@ public enum ScaleBenchmark {
                       seconds: t / Double(reps), baselineSeconds: tg / Double(reps), baseline: "one WᵀH gemm", speedup: tg / t, maxEigenvalueDifference: nil,
                       lambdaMin: nil, index: nil, classification: "-", hessianVectorProducts: reps, blas: BLASRuntime.summary))
         }
+        if parts.contains("product-scaling") {
+            // How one product's cost grows with N and with BLAS threads (docs/scaling.md): at
+            // K = 100, d = 512, n = 50 … 500 per class, each product timed against the n = 50
+            // product on one thread (the N-scaling), and on two threads against one (the
+            // thread scaling), in the same run.
+            let saved = BLASRuntime.threads
+            defer { BLASRuntime.setThreads(saved) }
+            var base: Double? = nil
+            for n in [50, 125, 250, 500] {
+                let model = try NormalizedFeatureModel(K: 100, d: 512, n: n, tau: 2)
+                var rng = SeededGenerator(seed: 2)
+                let x = model.manifold.randomPoint(using: &rng)
+                let op = TangentHessianOperator(model: model, at: x, firstOrder: model.firstOrder(at: x), normalShift: 1)
+                let v = rng.normals(op.dimension)
+                var y = [Double](repeating: 0, count: op.dimension)
+                let reps = n <= 125 ? 6 : 3
+                var perThreads: [Int: Double] = [:]
+                for threads in [1, 2] {
+                    BLASRuntime.setThreads(threads)
+                    op.apply(v, into: &y)
+                    perThreads[threads] = Stopwatch.time { for _ in 0 ..< reps { op.apply(v, into: &y) } }.1 / Double(reps)
+                }
+                let one = perThreads[1]!, two = perThreads[2]!
+                if base == nil { base = one }
+                emit(Line(name: "one product, 1 BLAS thread, against n = 50 (N-scaling; N/N₅₀ = \(n / 50))", K: 100, d: 512, n: n, m: model.hessianSize,
+                          seconds: one, baselineSeconds: base, baseline: "n = 50, 1 thread", speedup: base! / one, maxEigenvalueDifference: nil,
+                          lambdaMin: nil, index: nil, classification: "-", hessianVectorProducts: reps, blas: BLASRuntime.summary))
+                emit(Line(name: "one product, 2 BLAS threads, against 1 thread (thread scaling)", K: 100, d: 512, n: n, m: model.hessianSize,
+                          seconds: two, baselineSeconds: one, baseline: "same n, 1 thread", speedup: one / two, maxEigenvalueDifference: nil,
+                          lambdaMin: nil, index: nil, classification: "-", hessianVectorProducts: reps, blas: BLASRuntime.summary))
+            }
+        }
         if parts.contains("polish") {
             // The "saddle whose features were perturbed and re-polished", at the Lanczos
             // size: tangent noise of norm 1e-3 on the paired saddle, Newton–MINRES back to a

@@ -77,12 +77,22 @@ public struct SpectrumSummary: Codable, Sendable {
     /// How the Newton steps were computed (`reduced`, `dense`, `matrix-free (N Hessian-vector products)`).
     @NullEncodable public var polishMethod: String?
     @NullEncodable public var polishGradientNorm: Double?
+    /// How far polishing moved the columns (geodesic angles in radians); null when not polished.
+    @NullEncodable public var polishDisplacement: PolishDisplacement?
+    /// Why `--method auto` chose `method`, with its cost estimates; null when a method was named.
+    @NullEncodable public var methodReason: String?
+    /// The largest eigenvalues, descending, with residuals (`--top k`; empty when not asked).
+    public var topEigenpairs: [TopEigenpair]
     public var blas: String
     public var source: String
     /// The computer-assisted proof of the label (docs/formulas.md §14); null when not attempted.
     @NullEncodable public var certification: CertifiedDecision?
 
-    public init(model: NormalizedFeatureModel, analysis a: PointAnalysis, source: String, polish: PolishResult?) {
+    public init(model: NormalizedFeatureModel, analysis a: PointAnalysis, source: String, polish: PolishResult?,
+                polishDisplacement: PolishDisplacement? = nil, top: [TopEigenpair] = []) {
+        self.polishDisplacement = polishDisplacement
+        methodReason = a.methodReason
+        topEigenpairs = top
         self.model = model.spec; N = model.N; counts = model.counts
         loss = a.loss; optimalLoss = a.optimalLoss; riemannianGradientNorm = a.riemannianGradientNorm
         lossBound = a.lossBound; gradientScale = a.gradientScale
@@ -109,6 +119,9 @@ public struct SpectrumSummary: Codable, Sendable {
         polishIterations = polish?.iterations
         polishMethod = polish.map { p in p.method + (p.hessianVectorProducts.map { " (\($0) Hessian-vector products)" } ?? "") }
         polishGradientNorm = polish?.gradientNorm
+        if let p = polishDisplacement, p.isFar {
+            notes.append(String(format: "WARNING: polishing moved the point far (mean %.3g rad, max %.3g rad at column %d, over %.2g rad): the spectrum describes a different critical point, not the input", p.meanAngle, p.maxAngle, p.maxColumn, PolishDisplacement.farAngle))
+        }
         blas = BLASRuntime.summary
         self.source = source
     }

@@ -200,7 +200,7 @@ public enum VerifyReport {
             let origins = p.origins.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ";")
             csv += "\(p.id),\(p.classification),\(p.loss),\(p.riemannianGradientNorm),\(p.index),\(p.lambdaMin),\(p.lambdaMax),"
                 + "\(p.quotientLambdaMin.map { "\($0)" } ?? ""),\(p.zeroEigenvalues.map(String.init) ?? ""),\(p.symmetryNullity),\(p.rank),"
-                + "\(p.nc.nc1),\(p.nc.nc2),\(p.nc.nc3),\(p.nc.accuracy),\(p.hits),\(p.origin),\(origins)\n"
+                + "\(p.nc.nc1),\(p.nc.nc2),\(p.nc.nc3),\(p.nc.accuracy ?? .nan),\(p.hits),\(p.origin),\(origins)\n"
         }
         try AtomicFile.write(csv, to: dir + "/critical_points.csv")
         var spectra = "id,classification,k,eigenvalue\n"

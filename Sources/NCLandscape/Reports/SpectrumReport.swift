@@ -167,6 +167,11 @@ public enum SpectrumReport {
             csv += "\(i),\(v),\(v < -s.zeroThreshold ? "negative" : (v > s.zeroThreshold ? "positive" : "zero"))\n"
         }
         try AtomicFile.write(csv, to: dir + "/spectrum.csv")
+        if !s.topEigenpairs.isEmpty {
+            var top = "rank,eigenvalue,residual\n"
+            for (i, e) in s.topEigenpairs.enumerated() { top += "\(i),\(e.eigenvalue),\(e.residual.map { "\($0)" } ?? "")\n" }
+            try AtomicFile.write(top, to: dir + "/top_eigenvalues.csv")
+        }
         try AtomicFile.write(svg(s), to: dir + "/spectrum.svg")
         try AtomicFile.write(markdown(s), to: dir + "/report.md")
     }
@@ -221,18 +226,40 @@ public enum SpectrumReport {
             let tw = w.reduce(0) { $0 + $1.classifier }, th = w.reduce(0) { $0 + $1.features }
             md += "| total | \(String(format: "%.4f", tw)) | \(String(format: "%.4f", th)) |\n"
         }
-        md += "\nFiles: `spectrum.csv` (all eigenvalues), `spectrum.svg` (histogram), `summary.json`.\n"
+        if !s.topEigenpairs.isEmpty {
+            md += "\n## Largest eigenvalues (--top)\n\n| # | eigenvalue | residual ‖Mv − λv‖ |\n|---|---|---|\n"
+            for (i, e) in s.topEigenpairs.enumerated() { md += "| \(i) | \(g(e.eigenvalue)) | \(e.residual.map { String(format: "%.2e", $0) } ?? "— (reduced: complete spectrum)") |\n" }
+        }
+        let listed = s.eigenvaluesComplete ? "all \(s.eigenvalues.count) eigenvalues"
+            : "only the \(s.eigenvalues.count) extreme eigenvalues Lanczos computed, not the spectrum; the counts are in the inertia row"
+        md += "\nFiles: `spectrum.csv` (\(listed)), `spectrum.svg` (histogram)\(s.topEigenpairs.isEmpty ? "" : ", `top_eigenvalues.csv`"), `summary.json`.\n"
         return md
     }
 
     public static func svg(_ s: SpectrumSummary) -> String {
         let vals = s.eigenvalues
+        // With Lanczos only a few Ritz values are plotted: the legend says how many of each sign
+        // were computed and what the exact inertia is, never the plotted counts alone (it read
+        // "negative (1), positive (1)" next to an inertia of 75 / 0 / 20 280).
+        let partial = !s.eigenvaluesComplete
+        func count(_ n: Int?) -> String { n.map(String.init) ?? "not counted" }
+        let computedNeg = vals.filter { $0 < -s.zeroThreshold }.count, computedPos = vals.filter { $0 > s.zeroThreshold }.count
+        let total = s.inertiaExact ? "" : " (≥)"
         var chart = EigenvalueHistogram.chart(vals, delta: s.zeroThreshold,
-                                              title: "Riemannian Hessian spectrum (\(s.classification.rawValue), m = \(s.hessianSize))",
-                                              zeroLabel: "|λ| ≤ δ (\(s.inertia.zero.map(String.init) ?? "not counted"); ν = \(s.symmetryNullity) from symmetry)")
+                                              title: "Riemannian Hessian spectrum (\(s.classification.rawValue), m = \(s.hessianSize))"
+                                                  + (partial ? ": the \(vals.count) eigenvalues Lanczos computed" : ""),
+                                              zeroLabel: partial ? "|λ| ≤ δ: \(count(s.inertia.zero)) in all" : "|λ| ≤ δ (\(count(s.inertia.zero)); ν = \(s.symmetryNullity) from symmetry)",
+                                              negativeLabel: partial ? "negative: \(computedNeg) shown, \(s.inertia.negative)\(total) in all" : nil,
+                                              positiveLabel: partial ? "positive: \(computedPos) shown, \(count(s.inertia.positive)) in all" : nil)
+        let critical = s.classification != .notCritical
+        let forced = critical ? String(format: "ν = %d of them are forced by the O(d) symmetry", s.symmetryNullity)
+            : String(format: "the O(d) symmetry forces ν = %d zero eigenvalues only at a critical point, and this point is not critical", s.symmetryNullity)
         chart.notes = [String(format: "loss %.10g, ‖grad‖ %.1e, λ_min %.6g, λ_max %.6g", s.loss, s.riemannianGradientNorm, s.lambdaMin, s.lambdaMax),
-                       s.inertia.zero.map { String(format: "%d eigenvalues with |λ| ≤ δ = %.1e, of which ν = %d are forced by the O(d) symmetry", $0, s.zeroThreshold, s.symmetryNullity) }
+                       s.inertia.zero.map { String(format: "%d eigenvalues with |λ| ≤ δ = %.1e; ", $0, s.zeroThreshold) + forced }
                            ?? String(format: "eigenvalues with |λ| ≤ δ = %.1e not counted (Lanczos without structured inertia); ν = %d from the O(d) symmetry", s.zeroThreshold, s.symmetryNullity)]
+        if partial, let inertia = s.inertia.zero, let pos = s.inertia.positive {
+            chart.notes.append("exact inertia (negative / zero / positive): \(s.inertia.negative) / \(inertia) / \(pos); only the computed extreme eigenvalues are plotted")
+        }
         var charts = [chart]
         if let w = s.negativeCurvatureWeights {
             let dim = s.lambdaMinMultiplicity ?? 1

@@ -103,7 +103,12 @@ final class NewUserTests: XCTestCase {
         // Titles are centred on the whole figure and wrapped, so no line starts left of x = 0.
         for line in svg.split(separator: "\n") where line.contains("font-size=\"15\"") {
             let text = line.replacingOccurrences(of: #"<[^>]+>"#, with: "", options: .regularExpression)
-            XCTAssertLessThanOrEqual(SVGChart.textWidth(text, fontSize: 15), 450 - 20, text)
+            XCTAssertLessThanOrEqual(SVGChart.textWidth(text, fontSize: 15), 470 - 20, text)
+        }
+        // Every legend line fits the legend column (≈ 6 px per character at 11 px, from x = w − 270 + 26).
+        for line in svg.split(separator: "\n") where line.contains("<rect x=\"\(200 + 10.0)\"") {
+            let text = line.replacingOccurrences(of: #"<[^>]+>"#, with: "", options: .regularExpression)
+            XCTAssertLessThanOrEqual(SVGChart.textWidth(text, fontSize: 11), 270 - 30, text)
         }
     }
 

@@ -332,7 +332,15 @@ final class ReliabilityTests: CommandLineTestCase {
             let hp = try npy("H\(scale).npy", shape: [6, 2], doubles: h.map { $0 * scale })
             let wp = try npy("W\(scale).npy", shape: [3, 2], doubles: w.map { $0 * scale })
             let o = try assertSucceeds(["metrics", "--features", hp, "--labels", y, "--classifiers", wp, "--json"])
-            return try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(o.stdout.utf8)) as? [String: Double])
+            // Every number, nested groups (nc2ClassMeans.equinorm, …) flattened to dotted keys.
+            let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(o.stdout.utf8)) as? [String: Any])
+            var flat: [String: Double] = [:]
+            for (k, v) in obj {
+                if let x = v as? Double { flat[k] = x }
+                if let g = v as? [String: Double] { for (k2, x) in g { flat[k + "." + k2] = x } }
+            }
+            XCTAssertGreaterThan(flat.count, 10)
+            return flat
         }
         let reference = try metrics(1)
         for scale in [1e308 / 1.2, 1e-310] {

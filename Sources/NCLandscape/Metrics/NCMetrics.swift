@@ -1,6 +1,6 @@
 /// The geometry NC2 measures, of `K` vectors `v_k` (centred class means, or classifiers):
 /// how far they are from the vertices of a simplex equiangular tight frame (Papyan, Han &
-/// Donoho, PNAS 2020, §"Results", figures 2–5).
+/// Donoho, PNAS 2020; docs/metrics.md).
 public struct SimplexGeometry: Codable, Sendable, Equatable {
     /// Equinorm: `std_k ‖v_k‖ / mean_k ‖v_k‖` (coefficient of variation; sample std, divisor
     /// `K − 1`, as `torch.std` computes by default). 0 when every vector has the same length.

@@ -13,6 +13,8 @@ public enum PhaseDiagram {
     }
     static let colors = ["#4daf4a", "#ff9f1c", "#e41a1c"]
     static let names = ["all benign", "some inconclusive", "spurious minimum found"]
+    /// The verdicts in the legend's mixed-cell rows (short enough for its width at 11 px).
+    static let shortNames = ["benign", "inconclusive", "spurious"]
 
     public struct Cell { public var total = 0; public var benign = 0; public var inconclusive = 0; public var spurious = 0; public var worst = 0 }
 
@@ -155,7 +157,7 @@ public enum PhaseDiagram {
                        perRow: Int = 3, note: String) -> String {
         let pw = panels.map(\.width).max() ?? 300, ph = panels.map(\.height).max() ?? 200
         let rows = (panels.count + perRow - 1) / perRow
-        let legendW = 250.0
+        let legendW = 270.0
         let w = Double(min(perRow, max(1, panels.count))) * pw + legendW
         // Title and footer wrap to the figure's width: a title centred over the panels alone ran
         // past the left edge ("gime: cross-entropy…"), and a long footer past the right one.
@@ -177,13 +179,13 @@ public enum PhaseDiagram {
         let legendTop = top + 20
         for (i, n) in names.enumerated() {
             let ly = legendTop + Double(i) * 18
-            svg += "<rect x=\"\(lx)\" y=\"\(ly)\" width=\"12\" height=\"12\" fill=\"\(colors[i])\" fill-opacity=\"\(i == 0 ? benignOpacity : mixedOpacity(share: 1))\"/><text x=\"\(lx + 16)\" y=\"\(ly + 10)\">\(n)\(i == 0 ? "" : " (every configuration)")</text>\n"
+            svg += "<rect x=\"\(lx)\" y=\"\(ly)\" width=\"12\" height=\"12\" fill=\"\(colors[i])\" fill-opacity=\"\(i == 0 ? benignOpacity : mixedOpacity(share: 1))\"/><text x=\"\(lx + 16)\" y=\"\(ly + 10)\">\(n)\(i == 0 ? "" : " (whole cell)")</text>\n"
         }
         // Mixed cells: the worst verdict's colour, lighter the fewer configurations have it.
-        svg += "<text x=\"\(lx)\" y=\"\(legendTop + Double(names.count) * 18 + 10)\">mixed cell (lighter = fewer non-benign):</text>\n"
+        svg += "<text x=\"\(lx)\" y=\"\(legendTop + Double(names.count) * 18 + 10)\">mixed cell, lighter = fewer of them:</text>\n"
         for i in 1 ..< colors.count {
             let ly = legendTop + Double(names.count + i) * 18
-            svg += "<rect x=\"\(lx)\" y=\"\(ly)\" width=\"12\" height=\"12\" fill=\"\(colors[i])\" fill-opacity=\"\(mixedOpacity(share: 0.25))\"/><text x=\"\(lx + 16)\" y=\"\(ly + 10)\">\(names[i]) in 1 of 4, rest benign</text>\n"
+            svg += "<rect x=\"\(lx)\" y=\"\(ly)\" width=\"12\" height=\"12\" fill=\"\(colors[i])\" fill-opacity=\"\(mixedOpacity(share: 0.25))\"/><text x=\"\(lx + 16)\" y=\"\(ly + 10)\">\(shortNames[i]) in 1 of 4, rest benign</text>\n"
         }
         let dashes = ["", "5,3"]
         for (bi, (_, label)) in boundaries.enumerated() {

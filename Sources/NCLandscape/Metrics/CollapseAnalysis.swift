@@ -62,6 +62,8 @@ public struct CollapseAnalysis: Codable, Sendable {
         } else {
             out.distanceToCollapseUnavailable = "d = \(h.rows) < K − 1 = \(K - 1): no simplex ETF of \(K) vectors exists in dimension \(h.rows), so there is no neural-collapse configuration to measure the distance to"
         }
+        // Which method `auto` chose and why (its cost estimates) comes first: a user who waits needs to know.
+        if let why = a.methodReason { out.notes.append(why) }
         out.notes += a.notes
         out.notes.append("landscape evaluated at the point with every column normalized, temperature τ = \(tau), loss \(loss.name)")
         return out

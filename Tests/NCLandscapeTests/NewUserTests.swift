@@ -130,6 +130,13 @@ final class NewUserTests: XCTestCase {
         let md = SpectrumReport.markdown(s)
         XCTAssertFalse(md.contains("(all eigenvalues)"), md)
         XCTAssertTrue(md.contains("only the \(a.eigenvalues.count) extreme eigenvalues"), md)
+        // Without structured inertia the negative count is a lower bound and the others unknown.
+        var o = AnalysisOptions(method: .lanczos); o.structuredInertiaMaxFlops = 0
+        let b = try LandscapeAnalyzer.analyze(model, at: x, options: o)
+        XCTAssertFalse(b.inertiaExact)
+        let svg2 = SpectrumReport.svg(SpectrumSummary(model: model, analysis: b, source: "t", polish: nil))
+        XCTAssertTrue(svg2.contains("≥ \(b.inertia.negative) in all"), svg2)
+        XCTAssertTrue(svg2.contains("positive: 1 shown, total not counted"), svg2)
     }
 
     /// The plotted density never reaches below the lowest Ritz value, hence never below λ_min.

@@ -206,7 +206,8 @@ public enum SpectrumReport {
         | inertia exact | \(s.inertiaExact ? "yes" : "no (negative count is a lower bound)") |
         | structured counts below −δ, +δ | \(s.structuredCounts.map { String(format: "%d, %d (rounding estimate %.2e = %.2g δ%@)", $0.belowMinusDelta, $0.belowPlusDelta, $0.roundingEstimate, $0.roundingEstimate / s.zeroThreshold, $0.resolved ? "" : ": NOT resolved, eigenvalues within it of ±δ may be miscounted") } ?? "not computed") |
         | λ_min proven smallest | \(s.lambdaMinCertified.map { $0 ? "yes" : "NO: an exact count found eigenvalues below it" } ?? "not checked (structured inertia too expensive)")\(s.lambdaMinProbabilisticLowerBound.map { String(format: "; with probability ≥ 1 − %.0e over the random start, none below %.6g", s.lambdaMinBoundFailureProbability ?? .nan, $0) } ?? "") |
-        | Newton polishing | \(s.polishIterations.map { "\($0) iterations, \(s.polishMethod ?? "")" } ?? "not polished") |
+        | Newton polishing | \(s.polishIterations.map { "\($0) iterations, \(s.polishMethod ?? "")" } ?? "not polished")\(s.polishDisplacement.map { String(format: "; moved mean %.3g rad, max %.3g rad per column%@", $0.meanAngle, $0.maxAngle, $0.isFar ? " (FAR from the input: a different critical point)" : "") } ?? "") |
+        | method choice | \(s.methodReason ?? "named by the user") |
         | BLAS | \(s.blas) |
 
         """
@@ -244,13 +245,14 @@ public enum SpectrumReport {
         let partial = !s.eigenvaluesComplete
         func count(_ n: Int?) -> String { n.map(String.init) ?? "not counted" }
         let computedNeg = vals.filter { $0 < -s.zeroThreshold }.count, computedPos = vals.filter { $0 > s.zeroThreshold }.count
-        let total = s.inertiaExact ? "" : " (≥)"
+        // "12 in all" when counted exactly; "≥ 12 in all" / "not counted" without structured inertia.
+        func inAll(_ n: Int?, lowerBound: Bool = false) -> String { n.map { (lowerBound ? "≥ " : "") + "\($0) in all" } ?? "total not counted" }
         var chart = EigenvalueHistogram.chart(vals, delta: s.zeroThreshold,
                                               title: "Riemannian Hessian spectrum (\(s.classification.rawValue), m = \(s.hessianSize))"
                                                   + (partial ? ": the \(vals.count) eigenvalues Lanczos computed" : ""),
-                                              zeroLabel: partial ? "|λ| ≤ δ: \(count(s.inertia.zero)) in all" : "|λ| ≤ δ (\(count(s.inertia.zero)); ν = \(s.symmetryNullity) from symmetry)",
-                                              negativeLabel: partial ? "negative: \(computedNeg) shown, \(s.inertia.negative)\(total) in all" : nil,
-                                              positiveLabel: partial ? "positive: \(computedPos) shown, \(count(s.inertia.positive)) in all" : nil)
+                                              zeroLabel: partial ? "|λ| ≤ δ: \(inAll(s.inertia.zero))" : "|λ| ≤ δ (\(count(s.inertia.zero)); ν = \(s.symmetryNullity) from symmetry)",
+                                              negativeLabel: partial ? "negative: \(computedNeg) shown, \(inAll(s.inertia.negative, lowerBound: !s.inertiaExact))" : nil,
+                                              positiveLabel: partial ? "positive: \(computedPos) shown, \(inAll(s.inertia.positive))" : nil)
         let critical = s.classification != .notCritical
         let forced = critical ? String(format: "ν = %d of them are forced by the O(d) symmetry", s.symmetryNullity)
             : String(format: "the O(d) symmetry forces ν = %d zero eigenvalues only at a critical point, and this point is not critical", s.symmetryNullity)

@@ -406,13 +406,14 @@ def _search_args(K, d, n, counts, tau, label_smoothing, loss, gamma, margin, sta
 
 
 def verify(K=4, d=5, n=3, tau=2.0, counts=None, label_smoothing=0.0, loss="cross-entropy", gamma=None, margin=None,
-           starts=None, seed=0, method="auto", jobs=None, certify=True, out=None, binary=None):
+           starts=None, seed=0, method="auto", jobs=None, certify=True, out=None, force=False, resume=False, binary=None):
     """The main job on the unconstrained feature model: enumerate critical points, classify each,
     and give the verdict (``benign``, ``spurious_minimum_found`` or ``inconclusive``).
 
     Returns the summary dict with ``points``, the list of distinct critical points (each with its
     class, loss, index, λ_min, NC metrics). ``starts=None`` is the adaptive coverage mode.
-    ``out`` keeps the report folder; by default it is temporary.
+    ``out`` keeps the report folder; by default it is temporary. An ``out`` that already holds a
+    run is refused unless ``force=True`` (start over) or ``resume=True`` (continue it).
     """
     with _Run(binary) as run:
         folder = out if out is not None else run.path("verify")
@@ -422,6 +423,10 @@ def verify(K=4, d=5, n=3, tau=2.0, counts=None, label_smoothing=0.0, loss="cross
             args += ["--jobs", str(int(jobs))]
         if not certify:
             args.append("--no-certify")
+        if force:
+            args.append("--force")
+        if resume:
+            args.append("--resume")
         r = run(args)
         with open(os.path.join(folder, "critical_points.json")) as f:
             r["points"] = _floats(json.load(f))

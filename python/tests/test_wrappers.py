@@ -69,6 +69,16 @@ def test_verify_finds_a_benign_landscape_above_the_theorems_bound():
     assert any(p["classification"] == "global_minimizer" for p in r["points"])
 
 
+def test_verify_into_a_kept_folder_refuses_to_overwrite_without_force(tmp_path):
+    out = tmp_path / "v"
+    nclandscape.verify(K=3, d=3, n=1, starts=2, jobs=1, certify=False, out=out)
+    assert (out / "report.md").is_file()
+    with pytest.raises(nclandscape.NCLandscapeError, match="--force|--resume"):
+        nclandscape.verify(K=3, d=3, n=1, starts=2, jobs=1, certify=False, out=out)
+    r = nclandscape.verify(K=3, d=3, n=1, starts=2, jobs=1, certify=False, out=out, force=True)
+    assert r["verdict"] in ("benign", "spurious_minimum_found", "inconclusive")
+
+
 def test_escape_from_a_named_saddle_and_from_arrays():
     r = nclandscape.escape(start="total", K=3, d=3, n=1, tau=2.0, radii=[1e-3], seeds=1, jobs=1)
     assert r["lambdaMin"] < 0

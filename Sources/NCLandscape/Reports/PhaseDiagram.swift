@@ -148,7 +148,13 @@ public enum PhaseDiagram {
             svg += "<polyline points=\"\(pts.joined(separator: " "))\" fill=\"none\" stroke=\"#000\" stroke-width=\"2\"\(dash.isEmpty ? "" : " stroke-dasharray=\"\(dash)\"")/>\n"
         }
         svg += "<text x=\"\(ml + Double(xs.count) * cw / 2)\" y=\"\(mt + Double(ys.count) * ch + 30)\" text-anchor=\"middle\">\(SVGChart.esc(xLabel))</text>\n"
-        svg += "<text transform=\"translate(16,\(mt + Double(ys.count) * ch / 2)) rotate(-90)\" text-anchor=\"middle\">\(SVGChart.esc(yLabel))</text>\n"
+        // The rotated axis title runs along the plot's height: on a one-row panel "d (feature
+        // dimension)" is taller than the panel and ran into its neighbours, so it drops its
+        // parenthesis there ("d").
+        let plotHeight = Double(ys.count) * ch
+        let shortLabel = yLabel.components(separatedBy: " (").first ?? yLabel
+        let label = SVGChart.textWidth(yLabel, fontSize: 11) <= plotHeight + 30 ? yLabel : shortLabel
+        svg += "<text transform=\"translate(16,\(mt + plotHeight / 2)) rotate(-90)\" text-anchor=\"middle\">\(SVGChart.esc(label))</text>\n"
         return (svg, w, h)
     }
 

@@ -98,9 +98,11 @@ def main():
                 json.dump(res, f, indent=1)
             rows.append({"mode": mode, "epoch": ep, "trainLoss": loss, "trainAccuracy": acc, **{k: res[k] for k in
                          ("riemannianGradientNorm", "lambdaMin", "index", "classification", "distanceToCollapsePerColumn", "method")},
-                         "nc1": res["nc"]["nc1"], "nc2": res["nc"]["nc2"], "nc3": res["nc"]["nc3"]})
-            print(f"{mode:11s} epoch {ep:4d}: loss {loss:.4f} acc {acc:.3f} NC1 {res['nc']['nc1']:.3g} NC2 {res['nc']['nc2']:.3g} "
-                  f"NC3 {res['nc']['nc3']:.3g} λ_min {res['lambdaMin']:.3g} class {res['classification']}", file=sys.stderr)
+                         "nc1": res["nc"]["nc1"],
+                         # The forms of docs/formulas.md §7 (docs/metrics.md names them): W against the ETF, uncentred Gram NC3.
+                         "nc2": res["nc"]["nc2Classifiers"]["etfDistance"], "nc3": res["nc"]["nc3GramUncentred"]})
+            print(f"{mode:11s} epoch {ep:4d}: loss {loss:.4f} acc {acc:.3f} NC1 {res['nc']['nc1']:.3g} NC2 {rows[-1]['nc2']:.3g} "
+                  f"NC3 {rows[-1]['nc3']:.3g} λ_min {res['lambdaMin']:.3g} class {res['classification']}", file=sys.stderr)
         train(X, y, K, a.d, mode, a.tau, a.wd, a.epochs, a.every, a.seed, a.lr, export)
     with open(os.path.join(a.out, "results.json"), "w") as f:
         json.dump({"parameters": vars(a), "rows": rows}, f, indent=1)
@@ -109,7 +111,7 @@ def main():
              f"Produced by `scripts/network_experiment.py` (epochs {a.epochs}, export every {a.every}, τ = {a.tau}, d = {a.d}, "
              f"weight decay {a.wd} for the regularized run, Adam lr {a.lr}, seed {a.seed}; N = {len(y)} training images, K = 10). "
              "Landscape columns come from `nclandscape analyze` at the normalized point (the model's temperature τ for both runs; Lanczos with relative tolerance 1e-6 and exact structured inertia, m = 56 017).\n",
-             "| run | epoch | train loss | acc | NC1 | NC2 | NC3 | ‖grad‖ (model) | λ_min (model) | index | class | dist. to NC / column |",
+             "| run | epoch | train loss | acc | NC1 | NC2 (W vs ETF) | NC3 (Gram, uncentred) | ‖grad‖ (model) | λ_min (model) | index | class | dist. to NC / column |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['mode']} | {r['epoch']} | {r['trainLoss']:.4f} | {r['trainAccuracy']:.3f} | {r['nc1']:.3g} | {r['nc2']:.3g} | "

@@ -91,7 +91,7 @@ struct EscapeCommand: ParsableCommand {
     var referenceLoss: Double?
     @Option(name: .customLong("jobs"), help: "Parallel runs.")
     var jobs: Int = 2
-    @Option(name: .customLong("out"), help: "Report folder. Default: results/runs/escape-<start>.")
+    @Option(name: .customLong("out"), help: "Report folder. Required: nothing is written into the current folder by default.")
     var out: String?
     @Flag(name: .customLong("json"), help: "Print summary.json instead of the table.")
     var json = false
@@ -103,6 +103,7 @@ struct EscapeCommand: ParsableCommand {
 
     func run() throws {
         try memory.apply()
+        let dir = try requiredOut(out, command: "escape")
         let (m, x, source) = try start.load(model: model, seed: seed, defaultKind: "total")
         var config = EscapeConfiguration()
         config.radii = try parseList(radii, "--radii") { Double($0) }
@@ -116,7 +117,6 @@ struct EscapeCommand: ParsableCommand {
         let (summary, runs) = try SaddleEscapeStudy.run(model: m, saddle: saddle, config: config, source: source) { done, total in
             if stderrIsTerminal { StandardError.write("\rescape: \(done)/\(total) runs   \(done == total ? "\n" : "")") }
         }
-        let dir = out ?? "results/runs/escape-\((source as NSString).lastPathComponent)-K\(m.K)-d\(m.d)-N\(m.N)"
         try EscapeReport.write(summary, runs: runs, to: dir)
         if json { print(try JSONOutput.string(summary), terminator: ""); return }
         print(String(format: "saddle %@: loss %.10g, λ_min %.6g (multiplicity %d), index %d [%@]; %@, η = %g", source, summary.saddleLoss,
@@ -146,7 +146,7 @@ struct OptimizeCommand: ParsableCommand {
     var metrics = false
     @Option(name: .customLong("record-every"), help: "Record every k-th iteration.")
     var recordEvery: Int = 1
-    @Option(name: .customLong("out"), help: "Output folder (trajectory.csv, final.json, summary.json). Default: results/runs/optimize-<optimizer>.")
+    @Option(name: .customLong("out"), help: "Output folder (trajectory.csv, final.json, summary.json). Required: nothing is written into the current folder by default.")
     var out: String?
     @OptionGroup var perturbation: PerturbationOptions
 
@@ -154,6 +154,7 @@ struct OptimizeCommand: ParsableCommand {
 
     func run() throws {
         try memory.apply()
+        let dir = try requiredOut(out, command: "optimize")
         let (m, x0, source) = try start.load(model: model, seed: seed, defaultKind: "random")
         let choice = optimizer
         try Validate.positive(step, "--step")
@@ -163,7 +164,6 @@ struct OptimizeCommand: ParsableCommand {
         let opt = choice.make(step: step, seed: seed, perturbation: try perturbation.parameters())
         let r = opt.minimize(m, from: x0, criteria: StoppingCriteria(maxIterations: maxIterations, gradientTolerance: tolerance,
                                                                      recordEvery: recordEvery, recordMetrics: metrics), observer: nil)
-        let dir = out ?? "results/runs/optimize-\(choice.rawValue)"
         let report = try OptimizationReport.make(model: m, result: r, optimizer: opt.name, source: source, seed: seed)
         try OptimizationReport.write(report, result: r, model: m, to: dir)
         print(String(format: "%@ from %@: %d iterations (%@), loss %.12g, ‖grad‖ %.3e; final point after Newton polishing: %@ (loss %.12g)",

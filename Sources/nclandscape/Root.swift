@@ -69,7 +69,7 @@ struct PointInputOptions: ParsableArguments {
     var featuresNPY: String?
     @Option(name: .customLong("labels"), help: "NumPy .npy file with N integer labels in 0..<K. Default: none.")
     var labelsNPY: String?
-    @Option(name: .customLong("tau"), help: "Temperature τ for .npy input (a point JSON carries its own). Default: 2.")
+    @Option(name: .customLong("tau"), help: "Temperature τ; REQUIRED for .npy input (a trained network has no natural default: use the logit scale it was trained with). A point JSON carries its own. Default: none.")
     var tau: Double?
     @Option(name: .customLong("label-smoothing"), help: "Label smoothing ε for .npy input (a point JSON carries its own). Default: 0.")
     var labelSmoothing: Double?
@@ -91,7 +91,9 @@ struct PointInputOptions: ParsableArguments {
         }
         if let f = featuresNPY {
             guard let y = labelsNPY else { throw InputError("--features needs --labels y.npy") }
-            let (m, x) = try NPYPoint.load(classifiers: classifiersNPY, features: f, labels: y, K: nil, tau: tau ?? 2,
+            // τ decides the loss, the index and the class: no silent default for a trained network.
+            guard let tau else { throw InputError("--tau is required for .npy input: give the temperature (logit scale) the network was trained with, e.g. --tau 16") }
+            let (m, x) = try NPYPoint.load(classifiers: classifiersNPY, features: f, labels: y, K: nil, tau: tau,
                                           labelSmoothing: labelSmoothing ?? 0, loss: try loss.function(), normalize: normalize)
             return (m, x, "\(classifiersNPY ?? "-"), \(f), \(y)")
         }
@@ -111,6 +113,14 @@ struct MemoryOptions: ParsableArguments {
     func apply() throws { if let memoryBudget { try MemoryBudget.set(gibibytes: memoryBudget) } }
 }
 
+/// The report folder a command writes: only where the caller said (`--out`), never a default
+/// path inside the current folder (a default once silently overwrote results/runs/… there).
+/// Checked before any work, so a long run cannot fail at its end for want of a folder.
+func requiredOut(_ out: String?, command: String) throws -> String {
+    guard let out else { throw InputError("\(command) writes a report folder: give it with --out DIR (nothing is written into the current folder by default)") }
+    return out
+}
+
 /// Prints to standard error (progress, notices).
 func note(_ s: String) {
     StandardError.write(s + "\n")
@@ -120,7 +130,7 @@ var stderrIsTerminal: Bool { isatty(2) == 1 }
 
 /// How one point's spectrum is computed: shared by `spectrum` and `analyze`.
 struct SpectrumMethodOptions: ParsableArguments {
-    @Option(name: .customLong("method"), help: "auto | dense | reduced | lanczos | density. auto: reduced at collapsed points, dense up to m = 8000, else Lanczos + structured inertia (where the exact counts are too expensive, λ_min comes from the unrestarted Lanczos recurrence, reported with a probabilistic lower bound, and the index is a lower bound). density (spectrum only): the eigenvalue density by stochastic Lanczos quadrature, with --probes, --steps. Default: auto.")
+    @Option(name: .customLong("method"), help: "auto | dense | reduced | lanczos | density. auto: reduced at collapsed points, else dense or Lanczos + structured inertia by estimated cost (dense ≈ 6m³ flops, always taken under ≈ 1 s; Lanczos ≈ 500 Hessian-vector products plus the inertia counts), stating its choice and why (where the exact counts are too expensive, λ_min comes from the unrestarted Lanczos recurrence, reported with a probabilistic lower bound, and the index is a lower bound). density (spectrum only): the eigenvalue density by stochastic Lanczos quadrature, with --probes, --steps. Default: auto.")
     var choice: SpectrumMethodChoice = .auto
 
     /// The exact-spectrum method (`density` is not one; `spectrum` handles it separately).

@@ -10,7 +10,7 @@ struct SliceCommand: ParsableCommand {
         Directions: lambda-min (the lowest Hessian eigenvector: the descent direction at a strict saddle), random (a seeded
         uniformly random unit tangent), gradient (−grad f normalized). The second direction is orthonormalized against the
         first, so the map's axes are arc lengths along orthogonal geodesic directions.
-        Example:  nclandscape slice saddle.json --directions lambda-min,random --span 0.5 --grid 41 --out results/runs/slice
+        Example:  nclandscape slice saddle.json --directions lambda-min,random --span 0.5 --grid 41 --out slice-report
         """)
     @OptionGroup var input: PointInputOptions
     @Option(name: .customLong("directions"), help: "One or two of lambda-min, random, gradient (comma-separated). Default: lambda-min,random.")
@@ -23,7 +23,7 @@ struct SliceCommand: ParsableCommand {
     var seed: UInt64 = 0
     @Option(name: .customLong("method"), help: "Spectrum method for the λ_min eigenvector: auto | dense | reduced | lanczos. Default: auto.")
     var method: HessianMethod = .auto
-    @Option(name: .customLong("out"), help: "Report folder (slice.csv, slice_1d.svg, slice_2d.svg, summary.json, report.md). Default: results/runs/slice-<point>.")
+    @Option(name: .customLong("out"), help: "Report folder (slice.csv, slice_1d.svg, slice_2d.svg, summary.json, report.md). Required: nothing is written into the current folder by default.")
     var out: String?
     @Flag(name: .customLong("json"), help: "Print the summary as JSON instead of the table.")
     var json = false
@@ -31,6 +31,7 @@ struct SliceCommand: ParsableCommand {
 
     func run() throws {
         try memory.apply()
+        let dir = try requiredOut(out, command: "slice")
         let dirs = try parseList(directions, "--directions") { SliceDirection(rawValue: $0) }
         let (model, x, source) = try input.load()
         let show = terminalProgress
@@ -39,7 +40,6 @@ struct SliceCommand: ParsableCommand {
             if done % 50 == 0 || done == total { show?("slice: \(done)/\(total) loss evaluations") }
         }
         if show != nil { StandardError.write("\n") }
-        let dir = out ?? "results/runs/slice-\(((source as NSString).lastPathComponent as NSString).deletingPathExtension)"
         try SliceReport.write(slice, source: source, to: dir)
         if json { print(try JSONOutput.string(slice, pretty: false), terminator: ""); return }
         print(String(format: "f(x) = %.12g%@", slice.loss, slice.lambdaMin.map { String(format: ", λ_min = %.6g", $0) } ?? ""))

@@ -18,9 +18,11 @@ struct SpectrumCommand: ParsableCommand {
     var polish = false
     @Option(name: .customLong("eigenvectors"), help: "Number of lowest eigenpairs to report, mapped back to (Ẇ, Ḣ).")
     var eigenvectors: Int = 0
+    @Option(name: .customLong("top"), help: "Also report the k largest eigenpairs (λ_max, the sharpness, and the next ones) with residuals, by the same method: a partial dense solve, ARPACK on the largest eigenvalues (Lanczos), or the complete reduced spectrum. In the table, JSON (topEigenpairs) and report folder (top_eigenvalues.csv). Default: 0 (none).")
+    var top: Int = 0
     @Flag(name: .customLong("json"), help: "Print one JSON object instead of the table.")
     var json = false
-    @Option(name: .customLong("out"), help: "Write a report folder (report.md, spectrum.csv, spectrum.svg, summary.json). Default: none.")
+    @Option(name: .customLong("out"), help: "Write a report folder (report.md, spectrum.csv, spectrum.svg, summary.json; with --method density: density.csv, density.svg, report.md). Default: none (nothing written).")
     var out: String?
     @Option(name: .customLong("polished-output"), help: "Write the polished point as point JSON here. Default: none.")
     var polishedOutput: String?
@@ -38,6 +40,7 @@ struct SpectrumCommand: ParsableCommand {
     func run() throws {
         try memory.apply()
         try Validate.atLeast(eigenvectors, 0, "--eigenvectors")
+        try Validate.atLeast(top, 0, "--top")
         let (model, x0, source) = try input.load()
         var x = x0
         var polished: PolishResult? = nil
@@ -57,7 +60,12 @@ struct SpectrumCommand: ParsableCommand {
         if let polishedOutput { try PointFile(model: model, point: x).write(to: polishedOutput) }
         let analysis = try LandscapeAnalyzer.analyze(model, at: x, options: options)
         spectrumMethod.finishProgress(method: analysis.method)
-        var summary = SpectrumSummary(model: model, analysis: analysis, source: source, polish: polished)
+        let topPairs = try LandscapeAnalyzer.topEigenpairs(model, at: x, count: top, analysis: analysis, seed: spectrumMethod.seed)
+        var summary = SpectrumSummary(model: model, analysis: analysis, source: source, polish: polished,
+                                      polishDisplacement: polished.map { _ in PolishDisplacement(from: x0, to: x) }, top: topPairs)
+        if let p = summary.polishDisplacement, p.isFar, json {
+            note(String(format: "warning: polishing moved the point far from the input (mean %.3g rad, max %.3g rad per column): the spectrum describes a different critical point", p.meanAngle, p.maxAngle))
+        }
         if certify.wanted(model: model, method: analysis.method), analysis.classification != .notCritical {
             summary.certification = try CertifiedDecision.decide(model, at: x, reference: model.optimalLoss)
         }
@@ -73,8 +81,8 @@ struct SpectrumCommand: ParsableCommand {
 extension SpectrumCommand {
     /// `--method density`: stochastic Lanczos quadrature; a report folder with density.csv/.svg.
     func runDensity() throws {
-        guard !polish, eigenvectors == 0, polishedOutput == nil else {
-            throw InputError("--method density takes no --polish, --eigenvectors or --polished-output")
+        guard !polish, eigenvectors == 0, polishedOutput == nil, top == 0 else {
+            throw InputError("--method density takes no --polish, --eigenvectors, --top or --polished-output")
         }
         let (model, x, source) = try input.load()
         var o = SpectralDensity.Options()
@@ -84,10 +92,10 @@ extension SpectrumCommand {
             show?("stochastic Lanczos quadrature: probe \(done)/\(total)")
         }
         if show != nil { StandardError.write("\n") }
-        let dir = out ?? "results/runs/density-\(((source as NSString).lastPathComponent as NSString).deletingPathExtension)"
-        try DensityReport.write(d, source: source, to: dir)
+        // A report folder only where --out names one: nothing is written into the caller's folder.
+        if let out { try DensityReport.write(d, source: source, to: out) }
         if json { print(try JSONOutput.string(DensityReport.Summary(d), pretty: false), terminator: ""); return }
-        print(DensityReport.text(d) + "\nreport: \(dir)/report.md")
+        print(DensityReport.text(d) + (out.map { "\nreport: \($0)/report.md" } ?? "\n(no report folder written; give --out DIR for density.csv, density.svg and report.md)"))
     }
 }
 
@@ -107,6 +115,7 @@ enum TextTable {
                                         : s.lambdaMinCertified == nil ? "   (smallest Ritz value; not proven smallest)" : "")),
             ("multiplicity of λ_min", s.lambdaMinMultiplicity.map(String.init) ?? "not counted (Lanczos)"),
             ("λ_max", f(s.lambdaMax)),
+            ("top eigenvalues", s.topEigenpairs.isEmpty ? "— (--top k)" : s.topEigenpairs.map { e in String(format: "%.6g", e.eigenvalue) + (e.residual.map { String(format: " (res %.1e)", $0) } ?? "") }.joined(separator: ", ")),
             ("lowest distinct λ", s.eigenvalueClusters.prefix(4).map { String(format: "%.6g (×%d)", $0.value, $0.multiplicity) }.joined(separator: ", ")),
             ("inertia (−/0/+)", s.inertiaExact ? "\(s.inertia.negative) / \(s.inertia.zero ?? 0) / \(s.inertia.positive ?? 0)   (δ = \(String(format: "%.1e", s.zeroThreshold)))"
                 : "≥ \(s.inertia.negative) negative (not certified; δ = \(String(format: "%.1e", s.zeroThreshold)))"),
@@ -115,7 +124,17 @@ enum TextTable {
             ("class", s.classification.rawValue + "   (" + SpectrumSummary.marginText(s) + ")"),
             ("Hessian", "m = \(s.hessianSize), method \(s.method.rawValue)\(s.hessianVectorProducts.map { ", \($0) HVPs" } ?? ""); \(s.blas)"),
         ]
-        var all = rows
+        var extra: [(String, String)] = []
+        if let why = s.methodReason { extra.append(("method choice", why)) }
+        if let it = s.polishIterations {
+            var text = "\(it) iterations, \(s.polishMethod ?? "")"
+            if let p = s.polishDisplacement {
+                text += String(format: "; moved mean %.3g rad, max %.3g rad per column", p.meanAngle, p.maxAngle)
+                if p.isFar { text += " (FAR from the input)" }
+            }
+            extra.append(("Newton polishing", text))
+        }
+        var all = rows + extra
         if let c = s.certification {
             all.append(("certificate", c.certificate.summary + (c.escalated ? String(format: "   (escalated: polished in %@, moved %.2g, ‖grad‖ %.2g)", c.certificate.precision, c.distanceMoved ?? .nan, c.extendedGradientNorm ?? .nan) : "")))
             if let p = c.provenClass, p != s.classification { all.append(("proven class", p.rawValue + "   (the certificate decides where the δ threshold said \(s.classification.rawValue))")) }

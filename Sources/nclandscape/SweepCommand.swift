@@ -33,7 +33,7 @@ struct SweepCommand: ParsableCommand {
     @Option(name: .customLong("start-mix"), help: "descent (minimizers; default for sweeps) | alternate | newton.") var startMix: StartMix = .descent
     @Option(name: .customLong("shard"), help: "i/N: run the configurations whose index ≡ i mod N.") var shard: String = "0/1"
     @Option(name: .customLong("jobs"), help: "Configurations run in parallel.") var jobs: Int = 2
-    @Option(name: .customLong("out"), help: "Output JSONL file (appended; resumable).") var out: String = "results/runs/sweep.jsonl"
+    @Option(name: .customLong("out"), help: "Output JSONL file (appended; resumable). Required unless --list: nothing is written into the current folder by default.") var out: String?
     @Flag(name: .customLong("list"), help: "Only list this shard's configurations.") var list = false
 
     func grid() throws -> SweepGrid {
@@ -74,6 +74,7 @@ struct SweepCommand: ParsableCommand {
             for (i, c) in try g.configurations().enumerated() where i % sh.1 == sh.0 { print(c.key) }
             return
         }
+        let out = try requiredOut(self.out, command: "sweep")
         let results = try Sweep.run(grid: g, output: out, shard: sh, jobs: jobs) { done, total, elapsed in
             guard stderrIsTerminal else { return }
             let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
@@ -105,10 +106,11 @@ struct PhaseCommand: ParsableCommand {
         loss against τ (balanced, ε = 0), each split by d ≥ K, d = K − 1, d < K − 1.
         """)
     @Argument(help: "Sweep JSONL file.") var results: String
-    @Option(name: .customLong("out"), help: "Output folder. Default: results/runs/phase.") var out: String = "results/runs/phase"
+    @Option(name: .customLong("out"), help: "Output folder. Required: nothing is written into the current folder by default.") var out: String?
     @Option(name: .customLong("where"), help: "Keep only results with key=value (repeatable; keys K, d, n, tau, labelSmoothing or eps, imbalance, loss — a kind like cosface or a name like cosface-m0.35 —, starts, seed). Default: all.")
     var selectors: [String] = []
     func run() throws {
+        let out = try requiredOut(self.out, command: "phase")
         let rs = try JSONLines.read(SweepResult.self, path: results)
         guard !rs.isEmpty else { throw InputError("\(results) holds no sweep results") }
         let files = try PhaseDiagram.write(rs, to: out, source: results, selectors: try selectors.map(PhaseDiagram.Selector.init(parsing:)))

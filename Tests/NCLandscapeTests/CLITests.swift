@@ -54,7 +54,7 @@ final class CLITests: CommandLineTestCase {
         let w = try npy("W.npy", header: "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", payload: [UInt8](repeating: 0, count: 32))
         for shape in ["(4294967296, 4294967296)", "(2305843009213693952, 1)"] {
             let h = try npy("H.npy", header: "{'descr': '<f8', 'fortran_order': False, 'shape': \(shape), }")
-            try assertRefused(["spectrum", "--classifiers", w, "--features", h, "--labels", y], contains: "H.npy")
+            try assertRefused(["spectrum", "--tau", "2", "--classifiers", w, "--features", h, "--labels", y], contains: "H.npy")
             try assertRefused(["metrics", "--features", h, "--labels", y], contains: "H.npy")
             try assertRefused(["analyze", "--features", h, "--labels", y, "--classifiers", w], contains: "H.npy")
         }
@@ -112,7 +112,7 @@ final class CLITests: CommandLineTestCase {
         let y2 = try npy("labels.npy", header: "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }",
                          payload: [0, 1].flatMap { v -> [UInt8] in withUnsafeBytes(of: Int64(v).littleEndian, Array.init) })
         _ = model
-        try assertRefused(["spectrum", "--classifiers", w2, "--features", h2, "--labels", y2], contains: "classifiers-run7.npy")
+        try assertRefused(["spectrum", "--tau", "2", "--classifiers", w2, "--features", h2, "--labels", y2], contains: "classifiers-run7.npy")
     }
 
     func testNumericFlagsAreValidated() throws {
@@ -173,7 +173,7 @@ final class CLITests: CommandLineTestCase {
     func testSliceFromNPY() throws {
         let o = try run(["point", "total", "--K", "3", "--d", "4", "--n", "2", "--npy-dir", dir + "/npy", "-o", dir + "/total.json"])
         XCTAssertEqual(o.status, 0, o.stderr)
-        let r = try run(["slice", "--classifiers", dir + "/npy/W.npy", "--features", dir + "/npy/H.npy", "--labels", dir + "/npy/y.npy",
+        let r = try run(["slice", "--tau", "2", "--classifiers", dir + "/npy/W.npy", "--features", dir + "/npy/H.npy", "--labels", dir + "/npy/y.npy",
                          "--grid", "11", "--span", "0.3", "--out", dir + "/slice", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
         for f in ["slice.csv", "slice_1d.svg", "slice_2d.svg", "summary.json", "report.md"] {

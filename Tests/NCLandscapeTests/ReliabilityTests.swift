@@ -228,7 +228,7 @@ final class ReliabilityTests: CommandLineTestCase {
         for (i, big) in [Int64.max, 1 << 62, 1_000_000_000_000].enumerated() {
             let y = try labelsNPY("y\(i).npy", [0, big])
             try assertRefused(["metrics", "--features", h, "--labels", y], contains: "out of range")
-            try assertRefused(["spectrum", "--classifiers", w, "--features", h, "--labels", y], contains: "out of range")
+            try assertRefused(["spectrum", "--tau", "2", "--classifiers", w, "--features", h, "--labels", y], contains: "out of range")
         }
         for (i, big) in [1e20, 1e300].enumerated() {
             let y = try npy("yf\(i).npy", shape: [2], doubles: [0, big])
@@ -282,7 +282,7 @@ final class ReliabilityTests: CommandLineTestCase {
         let wPath = try npy("W.npy", shape: [3, 2], doubles: w)
         func loss(_ scale: Double) throws -> Double {
             let h = try npy("H\(scale).npy", shape: [3, 2], doubles: hDir.map { $0 * scale })
-            let o = try assertSucceeds(["spectrum", "--classifiers", wPath, "--features", h, "--labels", y, "--normalize", "--json"])
+            let o = try assertSucceeds(["spectrum", "--tau", "2", "--classifiers", wPath, "--features", h, "--labels", y, "--normalize", "--json"])
             let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(o.stdout.utf8)) as? [String: Any])
             return try XCTUnwrap(obj["loss"] as? Double)
         }
@@ -291,7 +291,7 @@ final class ReliabilityTests: CommandLineTestCase {
             XCTAssertEqual(try loss(scale), reference, accuracy: 1e-12 * reference, "rows scaled by \(scale)")
         }
         let zero = try npy("Hz.npy", shape: [3, 2], doubles: [0, 0, 0.6, 0.8, 1, 0])
-        try assertRefused(["spectrum", "--classifiers", wPath, "--features", zero, "--labels", y, "--normalize"], contains: "zero vector")
+        try assertRefused(["spectrum", "--tau", "2", "--classifiers", wPath, "--features", zero, "--labels", y, "--normalize"], contains: "zero vector")
     }
 
     /// `analyze` and `metrics --normalize` project columns with `normalizeColumns`: unit norm
@@ -332,7 +332,15 @@ final class ReliabilityTests: CommandLineTestCase {
             let hp = try npy("H\(scale).npy", shape: [6, 2], doubles: h.map { $0 * scale })
             let wp = try npy("W\(scale).npy", shape: [3, 2], doubles: w.map { $0 * scale })
             let o = try assertSucceeds(["metrics", "--features", hp, "--labels", y, "--classifiers", wp, "--json"])
-            return try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(o.stdout.utf8)) as? [String: Double])
+            // Every number, nested groups (nc2ClassMeans.equinorm, …) flattened to dotted keys.
+            let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(o.stdout.utf8)) as? [String: Any])
+            var flat: [String: Double] = [:]
+            for (k, v) in obj {
+                if let x = v as? Double { flat[k] = x }
+                if let g = v as? [String: Double] { for (k2, x) in g { flat[k + "." + k2] = x } }
+            }
+            XCTAssertGreaterThan(flat.count, 10)
+            return flat
         }
         let reference = try metrics(1)
         for scale in [1e308 / 1.2, 1e-310] {

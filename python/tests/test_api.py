@@ -79,7 +79,7 @@ def test_toolkit_errors_become_exceptions_with_its_message():
     bad = y.copy()
     bad[0] = 7
     with pytest.raises(nclandscape.NCLandscapeError, match="label 7 is out of range"):
-        nclandscape.analyze(W, H, bad)
+        nclandscape.analyze(W, H, bad, tau=2.0)
     with pytest.raises(nclandscape.NCLandscapeError, match="tau must be a positive finite number"):
         nclandscape.analyze(W, H, y, tau=-1)
     with pytest.raises(nclandscape.NCLandscapeError, match="integer"):
@@ -99,8 +99,12 @@ def test_missing_binary_is_reported():
 def test_metrics_without_classifiers_gives_float_nan():
     W, H, y = collapsed()
     m = nclandscape.metrics(H, y)
-    for key in ("nc2", "nc3", "accuracy", "nccAgreement"):
+    for key in ("nc3SelfDualityCentred", "nc3GramUncentred", "accuracy", "cosineAccuracy", "nc4NCCAgreement"):
         assert isinstance(m[key], float) and np.isnan(m[key]), (key, m[key])
+    for value in m["nc2Classifiers"].values():
+        assert isinstance(value, float) and np.isnan(value)
+    # The class means' NC2 needs no W: a number (0 at collapse), not NaN.
+    assert m["nc2ClassMeans"]["etfDistance"] < 1e-12
 
 
 def test_a_missing_NCLANDSCAPE_BIN_is_an_error_not_a_fallback(monkeypatch):

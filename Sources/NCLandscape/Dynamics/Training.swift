@@ -103,8 +103,8 @@ public enum TrainingStudy {
 
     static func record(_ it: Int, loss: Double, grad: Double, w: Matrix, h: Matrix, labels: [Int], K: Int) -> TrainingRecord {
         let m = (try? NCMetrics.compute(features: h, labels: labels, K: K, classifiers: w))
-            ?? NCMetrics(nc1: .nan, nc2: .nan, nc3: .nan, accuracy: .nan, nccAgreement: .nan)
-        return TrainingRecord(iteration: it, loss: loss, gradientNorm: grad, nc1: m.nc1, nc2: m.nc2, nc3: m.nc3, accuracy: m.accuracy)
+            ?? NCMetrics.unavailable
+        return TrainingRecord(iteration: it, loss: loss, gradientNorm: grad, nc1: m.nc1, nc2: m.nc2, nc3: m.nc3, accuracy: m.accuracy ?? .nan)
     }
 
     /// Riemannian gradient descent (heavy ball with projection as vector transport when β > 0).

@@ -2,7 +2,8 @@ import Foundation
 
 /// How the Hessian spectrum is obtained.
 public enum HessianMethod: String, Codable, CaseIterable, Sendable {
-    /// `reduced` at collapsed points, `dense` up to `denseMaxSize`, else `lanczos`.
+    /// `reduced` at collapsed points, else `dense` or `lanczos` by estimated cost
+    /// (`LandscapeAnalyzer.choose`, which also says why).
     case auto
     /// Dense `M` and LAPACK `dsyevr`: every eigenvalue, `O(m³)`.
     case dense
@@ -114,6 +115,8 @@ public struct PointAnalysis: Sendable {
     public let collapseDeviation: Double?
     /// What the method could and could not establish.
     public let notes: [String]
+    /// Why `--method auto` picked `method` (its cost estimates); nil for a method asked for by name.
+    public var methodReason: String? = nil
     /// Lanczos only: whether an exact count found no eigenvalue below `λ_min` (nil: not checked).
     var lanczosLambdaMinCertified: Bool? = nil
     /// Lanczos only, at a minimizer: what exact counts prove about `λ_min(M_⊥)` (`100δ` when
@@ -165,10 +168,13 @@ public struct PointAnalysis: Sendable {
     /// points differ far more).
     public static let multiplicityRelativeTolerance = 1e-6
 
-    /// Multiplicity of `λ_min` (nil for Lanczos, which cannot count copies).
+    /// Multiplicity of `λ_min` (nil for Lanczos, which cannot count copies): the size of the
+    /// first of `eigenvalueClusters`, so that it always agrees with the "(×n)" the reports print
+    /// next to it (a tolerance of `1e−6 |λ_min|` alone said 1 next to "(×99)" when `λ_min` was a
+    /// rounding-level zero).
     public var lambdaMinMultiplicity: Int? {
         guard eigenvaluesComplete else { return nil }
-        return LandscapeAnalyzer.clusterSize(eigenvalues, spectralNorm: spectralNorm)
+        return eigenvalueClusters.first?.multiplicity ?? 0
     }
 
     /// An orthonormal basis of the `λ_min` eigenspace at a saddle (complete methods return all of
@@ -242,21 +248,77 @@ public enum LandscapeAnalyzer {
 
     /// The method `auto` picks for this point.
     public static func resolve(_ method: HessianMethod, model: NormalizedFeatureModel, point x: Matrix, options: AnalysisOptions) -> HessianMethod {
-        guard method == .auto else { return method }
-        if ReducedSpectrum.collapseDeviation(model: model, point: x) <= ReducedSpectrum.collapseTolerance { return .reduced }
-        if model.hessianSize <= options.denseMaxSize && model.denseHessianBytes <= options.memoryBudgetBytes { return .dense }
-        return .lanczos
+        choose(method, model: model, point: x, options: options).method
+    }
+
+    /// Sustained rate the cost estimates are converted to seconds with (dgemm-bound LAPACK and
+    /// BLAS on the 2-core machines measured: 5·10¹⁰ flop/s; only the ratio decides).
+    public static let flopsPerSecond = 5e10
+    /// Dense is always taken below this estimated cost (about a second): it gives every
+    /// eigenvalue, multiplicities and the certificate, and Lanczos cannot be much faster there.
+    public static let denseAlwaysBelowFlops = 5e10
+    /// Hessian-vector products a Lanczos run is priced at (ARPACK to residual δ/10 typically
+    /// needs 100–500 at the sizes measured, plus 30 for λ_max).
+    public static let assumedLanczosProducts = 500.0
+
+    /// Estimated flops of the dense route, dominated by the symmetric eigensolver and the
+    /// quotient Hessian: `≈ 6 m³` (at m = 5428 this predicts 19 s at 5·10¹⁰ flop/s; 19.5 s was
+    /// measured).
+    public static func denseCostFlops(_ model: NormalizedFeatureModel) -> Double {
+        let m = Double(model.hessianSize)
+        return 6 * m * m * m
+    }
+
+    /// Estimated flops of the Lanczos route: `assumedLanczosProducts` Hessian-vector products
+    /// (each `≈ 8 d K (K+N)`: logits, their softmax Jacobian and the two back-products), plus the
+    /// four structured-inertia counts when they fit `--inertia-max-flops`.
+    public static func lanczosCostFlops(_ model: NormalizedFeatureModel, options: AnalysisOptions) -> (flops: Double, exactInertia: Bool) {
+        let product = 8 * Double(model.d) * Double(model.K) * Double(model.K + model.N)
+        let counts = StructuredInertia.cost(model, shifts: 4)
+        let exact = counts <= options.structuredInertiaMaxFlops && StructuredInertia.memory(model) <= options.memoryBudgetBytes
+        return (assumedLanczosProducts * product + (exact ? counts : 0), exact)
+    }
+
+    /// The method for this point and, for `auto`, why: `reduced` at collapsed points; `dense`
+    /// when it fits the memory budget and `--method dense`'s size cap and either costs under
+    /// `denseAlwaysBelowFlops` or is estimated cheaper than Lanczos, or when Lanczos could not
+    /// count the inertia exactly; else `lanczos`. At m = 5428 (K = 10, d = 5, N = 1347) dense
+    /// took 19.5 s and Lanczos 0.16 s: the estimates are 9.6·10¹¹ against 3·10⁸ flops.
+    public static func choose(_ method: HessianMethod, model: NormalizedFeatureModel, point x: Matrix,
+                              options: AnalysisOptions) -> (method: HessianMethod, reason: String?) {
+        guard method == .auto else { return (method, nil) }
+        if ReducedSpectrum.collapseDeviation(model: model, point: x) <= ReducedSpectrum.collapseTolerance {
+            return (.reduced, "the point is collapsed: the symmetry-reduced spectrum is exact at a cost independent of N")
+        }
+        let m = model.hessianSize
+        let dense = denseCostFlops(model)
+        let (lanczos, exact) = lanczosCostFlops(model, options: options)
+        func secs(_ f: Double) -> String { String(format: "%.2g s", f / flopsPerSecond) }
+        let estimate = String(format: "estimated cost dense %.1e flops (≈ %@), Lanczos %.1e flops (≈ %@, %@)", dense, secs(dense), lanczos, secs(lanczos),
+                              exact ? "with exact structured inertia" : "index only a lower bound: structured inertia over --inertia-max-flops")
+        let denseFits = m <= options.denseMaxSize && model.denseHessianBytes <= options.memoryBudgetBytes
+        if denseFits && (dense <= denseAlwaysBelowFlops || dense <= lanczos || !exact) {
+            let why = dense <= denseAlwaysBelowFlops ? "dense is cheap here and gives every eigenvalue"
+                : dense <= lanczos ? "dense is estimated cheaper" : "Lanczos could not count the inertia exactly"
+            return (.dense, "auto chose dense at m = \(m): \(why); \(estimate)")
+        }
+        let why = denseFits ? "Lanczos is estimated cheaper" : (m > options.denseMaxSize ? "m is over the dense size cap \(options.denseMaxSize)" : "the dense Hessian is over the memory budget")
+        return (.lanczos, "auto chose lanczos at m = \(m): \(why); \(estimate)")
     }
 
     public static func analyze(_ model: NormalizedFeatureModel, at x: Matrix,
                                options: AnalysisOptions = AnalysisOptions()) throws -> PointAnalysis {
         if let t = options.lanczosTolerance { try Validate.positive(t, "--lanczos-tolerance") }
         try Validate.atLeast(options.eigenvectors, 0, "--eigenvectors")
-        switch resolve(options.method, model: model, point: x, options: options) {
-        case .reduced: return try analyzeReduced(model, at: x, options: options)
-        case .lanczos: return try analyzeLanczos(model, at: x, options: options)
-        default: return try analyzeDense(model, at: x, options: options)
+        let (method, reason) = choose(options.method, model: model, point: x, options: options)
+        var a: PointAnalysis
+        switch method {
+        case .reduced: a = try analyzeReduced(model, at: x, options: options)
+        case .lanczos: a = try analyzeLanczos(model, at: x, options: options)
+        default: a = try analyzeDense(model, at: x, options: options)
         }
+        a.methodReason = reason
+        return a
     }
 
     /// Where an optimizer run ended, settled: Newton-polished, then classified (`not_critical`
@@ -688,5 +750,59 @@ public enum LandscapeAnalyzer {
                              lambdaMinProbabilisticLowerBound: probabilisticBound,
                              lambdaMinBoundFailureProbability: probabilisticBound == nil ? nil : AnalysisOptions.probabilisticBoundFailure,
                              structuredCounts: structuredCounts)
+    }
+}
+
+/// One of the largest eigenvalues of the Riemannian Hessian (`--top k`: `λ_max`, the
+/// "sharpness" of PyHessian and hessian-eigenthings, and the next ones).
+public struct TopEigenpair: Codable, Sendable, Equatable {
+    public var eigenvalue: Double
+    /// `‖M v − λ v‖` of its unit eigenvector, recomputed from the Hessian-vector product; null
+    /// for the reduced method, whose complete spectrum comes without these eigenvectors.
+    @NullEncodable public var residual: Double?
+    public init(eigenvalue: Double, residual: Double?) { self.eigenvalue = eigenvalue; self.residual = residual }
+}
+
+extension LandscapeAnalyzer {
+    /// The `count` largest eigenpairs, descending, by the method the analysis used: the
+    /// complete spectrum's top values (reduced), a partial dense eigensolve with residuals
+    /// (dense), or ARPACK on the largest algebraic eigenvalues (Lanczos), run on
+    /// `P Hess P + σ(I − P)` with `σ` below the spectrum so the `K+N` normal directions, which
+    /// the smallest-end operator puts at the top, stay out of the way.
+    public static func topEigenpairs(_ model: NormalizedFeatureModel, at x: Matrix, count: Int, analysis a: PointAnalysis,
+                                     seed: UInt64 = 0) throws -> [TopEigenpair] {
+        let m = model.hessianSize
+        let k = min(count, m)
+        guard k > 0 else { return [] }
+        switch a.method {
+        case .reduced:
+            return a.eigenvalues.suffix(k).reversed().map { TopEigenpair(eigenvalue: $0, residual: nil) }
+        case .lanczos:
+            let fo = model.firstOrder(at: x)
+            let n = model.d * (model.K + model.N)
+            let below = -2 * max(abs(a.lambdaMin), abs(a.lambdaMax), 1e-300)
+            let op = TangentHessianOperator(model: model, at: x, firstOrder: fo, normalShift: below)
+            var rng = SeededGenerator(seed: seed).derived(1)
+            let nev = min(k, n - 1)
+            let r = try Lanczos.eigenpairs(dimension: n, count: nev, which: .largestAlgebraic, ncv: min(n, max(2 * nev + 10, 30)),
+                                           tolerance: AnalysisOptions.lanczosResidualTarget, start: rng.normals(n)) { v, y in op.apply(v, into: &y) }
+            let tangent = tangentPairs(r, model: model, at: x)
+            let pairs = tangent.values.indices.map { (tangent.values[$0], Matrix(rows: model.d, cols: model.K + model.N, columnMajor: tangent.vectors[$0])) }
+            let (dirs, _) = certify(model, at: x, firstOrder: fo, pairs: pairs)
+            return dirs.sorted { $0.value > $1.value }.prefix(k).map { TopEigenpair(eigenvalue: $0.value, residual: $0.residual) }
+        default:
+            try checkDenseFits(model, budget: MemoryBudget.current)
+            let fo = model.firstOrder(at: x)
+            let hess = model.denseRiemannianHessian(at: x, firstOrder: fo)
+            var work = hess.matrix
+            let eig = try LAPACK.eigen(destroying: &work, indices: (m - k) ..< m)
+            let vecs = eig.vectors!
+            let mv = BLAS.product(.n, hess.matrix, .n, vecs)
+            return (0 ..< k).reversed().map { i in
+                var r = mv.column(i)
+                Vector.axpy(-eig.values[i], vecs.column(i), &r)
+                return TopEigenpair(eigenvalue: eig.values[i], residual: Vector.norm(r))
+            }
+        }
     }
 }

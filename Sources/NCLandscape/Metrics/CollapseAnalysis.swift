@@ -19,6 +19,8 @@ public struct CollapseAnalysis: Codable, Sendable {
     @NullEncodable public var distanceToCollapse: Double?
     /// The same per column (`distance/√(K+N)`), comparable across sizes.
     @NullEncodable public var distanceToCollapsePerColumn: Double?
+    /// Why `distanceToCollapse` is nil (no classifiers, or `d < K−1`: no simplex ETF exists).
+    @NullEncodable public var distanceToCollapseUnavailable: String?
     public var notes: [String]
 
     /// Orthogonal Procrustes: `Q = U Vᵀ` from the SVD of `X X*ᵀ` minimizes `‖X − Q X*‖_F`.
@@ -43,6 +45,7 @@ public struct CollapseAnalysis: Codable, Sendable {
         var out = CollapseAnalysis(model: spec, nc: nc, ncNormalized: ncUnit, notes: [])
         guard let w else {
             out.notes.append("no classifiers given: NC metrics of the features only (the landscape check needs W)")
+            out.distanceToCollapseUnavailable = "no classifiers given"
             return out
         }
         let model = try NormalizedFeatureModel(spec)
@@ -56,7 +59,11 @@ public struct CollapseAnalysis: Codable, Sendable {
         if let dist = try distanceToCollapse(model: model, point: x) {
             out.distanceToCollapse = dist
             out.distanceToCollapsePerColumn = dist / Double(K + h.cols).squareRoot()
+        } else {
+            out.distanceToCollapseUnavailable = "d = \(h.rows) < K − 1 = \(K - 1): no simplex ETF of \(K) vectors exists in dimension \(h.rows), so there is no neural-collapse configuration to measure the distance to"
         }
+        // Which method `auto` chose and why (its cost estimates) comes first: a user who waits needs to know.
+        if let why = a.methodReason { out.notes.append(why) }
         out.notes += a.notes
         out.notes.append("landscape evaluated at the point with every column normalized, temperature τ = \(tau), loss \(loss.name)")
         return out

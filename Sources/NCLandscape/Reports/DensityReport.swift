@@ -46,6 +46,15 @@ public enum DensityReport {
         max(1e-6 * max(abs(d.lowestNode), abs(d.highestNode)), d.kernelWidth / 10, .leastNormalMagnitude)
     }
 
+    /// The plotted density: the smoothed curve only on `[lowest, highest Ritz value]`. Ritz
+    /// values lie inside `[λ_min, λ_max]`, so the curve never reaches below λ_min; the Gaussian
+    /// kernel alone spread it to −1.5e-4 where the certified λ_min was −4.77e-5.
+    static func plottedCurve(_ d: SpectralDensity) -> (xs: [Double], ys: [Double]) {
+        let floor = (d.density.max() ?? 1) * 1e-8
+        let shown = zip(d.grid, d.density).filter { $0.1 > floor && $0.0 >= d.lowestNode && $0.0 <= d.highestNode }
+        return (shown.map(\.0), shown.map(\.1))
+    }
+
     static func chart(_ d: SpectralDensity) -> String {
         let c = linearWidth(d)
         let floor = (d.density.max() ?? 1) * 1e-8
@@ -53,15 +62,16 @@ public enum DensityReport {
                            xLabel: "eigenvalue λ (symmetric log: linear within ±\(SVGChart.fmt(c)))", yLabel: "eigenvalues per unit λ (log)")
         top.symlogX = c
         top.logY = true
-        let shown = zip(d.grid, d.density).filter { $0.1 > floor }
+        let shown = plottedCurve(d)
         top.series.append(.init(name: "density (Gaussian width \(SVGChart.fmt(d.kernelWidth)))", color: "#1f77b4", style: .line(dashed: false),
-                                xs: shown.map(\.0), ys: shown.map(\.1)))
+                                xs: shown.xs, ys: shown.ys))
         let nodes = d.probeResults.flatMap(\.nodes)
         top.series.append(.init(name: "quadrature nodes", color: "#d62728", style: .marked(radius: 2, marker: .cross),
                                 xs: nodes, ys: nodes.map { _ in floor * 2 }))
         top.verticalMarkers = [(0, "λ = 0", "#555")]
         top.notes = [String(format: "m = %d; trace ≈ %.6g ± %.2g (Hutchinson); eigenvalues below 0 ≈ %.1f, in [%.1f, %.1f]", d.dimension,
-                            d.traceEstimate, d.traceStandardError, d.negativeCount, d.negativeCountLower, d.negativeCountUpper)]
+                            d.traceEstimate, d.traceStandardError, d.negativeCount, d.negativeCountLower, d.negativeCountUpper),
+                     String(format: "curve drawn between the lowest and highest Ritz values (%.4g, %.4g), inside [λ_min, λ_max]; density.csv keeps the smoothed values beyond", d.lowestNode, d.highestNode)]
         var bottom = SVGChart(title: "Eigenvalues ≤ λ: estimate and stated interval (quadrature brackets ± 3 standard errors)",
                               xLabel: "eigenvalue λ (symmetric log)", yLabel: "count ≤ λ")
         bottom.symlogX = c

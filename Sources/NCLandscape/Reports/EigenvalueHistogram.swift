@@ -6,7 +6,8 @@ import Foundation
 /// eigenvalues with `|λ| ≤ δ` in a bar of their own at 0.
 public enum EigenvalueHistogram {
     public static func chart(_ values: [Double], delta: Double, title: String, negative: String = "#d62728",
-                             zero: String = "#7f7f7f", positive: String = "#1f77b4", zeroLabel: String? = nil) -> SVGChart {
+                             zero: String = "#7f7f7f", positive: String = "#1f77b4", zeroLabel: String? = nil,
+                             negativeLabel: String? = nil, positiveLabel: String? = nil) -> SVGChart {
         var c = SVGChart(title: title, xLabel: "eigenvalue λ (symmetric log scale)", yLabel: "count (log scale)")
         let norm = values.map(abs).max() ?? 1
         let lin = max(1e-4 * norm, .leastNormalMagnitude)
@@ -26,9 +27,9 @@ public enum EigenvalueHistogram {
         let neg = values.filter { $0 < -delta }, pos = values.filter { $0 > delta }, zeros = values.count - neg.count - pos.count
         let hn = histogram(neg), hp = histogram(pos)
         c.series = [
-            .init(name: "negative (\(neg.count))", color: negative, style: .bars(width: width), xs: hn.xs, ys: hn.ys),
+            .init(name: negativeLabel ?? "negative (\(neg.count))", color: negative, style: .bars(width: width), xs: hn.xs, ys: hn.ys),
             .init(name: zeroLabel ?? "|λ| ≤ δ (\(zeros))", color: zero, style: .bars(width: width / 2), xs: zeros > 0 ? [0] : [], ys: [Double(zeros)]),
-            .init(name: "positive (\(pos.count))", color: positive, style: .bars(width: width), xs: hp.xs, ys: hp.ys),
+            .init(name: positiveLabel ?? "positive (\(pos.count))", color: positive, style: .bars(width: width), xs: hp.xs, ys: hp.ys),
         ]
         c.yRange = (0.5, 2 * Double(max(1, [hn.ys.max() ?? 1, hp.ys.max() ?? 1, Double(zeros)].max()!)))
         c.verticalMarkers = [(0, "λ = 0", "#333")]

@@ -31,13 +31,19 @@ public enum EscapeReport {
                 + String(format: " %-19.1f %-8.2f %-11d %.2f\n", r.medianPredicted, r.fractionEscaped, r.unmeasured, r.fractionGlobal)
         }
         for (k, v) in s.directions.sorted(by: { $0.key < $1.key }) {
-            out += String(format: "%@: slope of escape time vs log(1/r): measured %@ (fitted on r = %@), predicted %.4g (1/log(1+η|λ|))\n",
-                          k, f(v.slopeMeasured), v.radiiFitted.map { String(format: "%g", $0) }.joined(separator: ", "), v.slopePredicted)
+            out += String(format: "%@: slope of escape time vs log(1/r): measured %@ (%@), predicted %.4g (1/log(1+η|λ|))\n",
+                          k, f(v.slopeMeasured), fittedOn(v.radiiFitted), v.slopePredicted)
             out += "  outcomes: " + v.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
                 + "; ends: " + v.endClasses.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
         }
         out += "global = \(s.referenceSource)" + (s.referenceLoss.map { String(format: " (%.10g)", $0) } ?? "") + "\n"
         return out
+    }
+
+    /// "fitted on r = 1e-3, 1e-4", or why there is no fit (it printed "fitted on r = )").
+    static func fittedOn(_ radii: [Double]) -> String {
+        radii.count >= 2 ? "fitted on r = " + radii.map { String(format: "%g", $0) }.joined(separator: ", ")
+            : "not fitted: escape times at fewer than two radii" + (radii.isEmpty ? "" : String(format: " (only r = %g)", radii[0]))
     }
 
     static func markdown(_ s: EscapeSummary) -> String {
@@ -63,7 +69,7 @@ public enum EscapeReport {
         Prediction (docs/formulas.md §6): `T ≈ log(ρ / (r ‖Pξ‖)) / log(1 + η|λ_min|)`, `P` the projection on the λ_min eigenspace
         (`|⟨ξ, v⟩|` when simple); the predicted slope of `T` against `log(1/r)` is `1/log(1 + η|λ_min|)`.
 
-        ## Per direction
+        ## How escape is measured
 
         Escape is measured with no gradient test (near the saddle ‖grad‖ ≈ |λ_min| r, below any fixed tolerance at small r).
         A run is *not escaped* when it is still inside after the iteration cap, *stopped* when the optimizer gave up first
@@ -79,7 +85,7 @@ public enum EscapeReport {
         for (k, v) in s.directions.sorted(by: { $0.key < $1.key }) {
             let outcomes = v.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             let ends = v.endClasses.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            md += "| \(k) | \(f(v.slopeMeasured)) | \(f(v.slopePredicted)) | \(f(v.slopeMeasured.map { $0 / v.slopePredicted })) | \(v.radiiFitted.map { String(format: "%g", $0) }.joined(separator: ", ")) | \(outcomes) | \(ends) |\n"
+            md += "| \(k) | \(f(v.slopeMeasured)) | \(f(v.slopePredicted)) | \(f(v.slopeMeasured.map { $0 / v.slopePredicted })) | \(fittedOn(v.radiiFitted)) | \(outcomes) | \(ends) |\n"
         }
         md += "\n## Median escape time per radius\n\n| direction | r | measured | predicted | escaped | unmeasured | ends global |\n|---|---|---|---|---|---|---|\n"
         for r in s.table {

@@ -13,6 +13,8 @@ public enum PhaseDiagram {
     }
     static let colors = ["#4daf4a", "#ff9f1c", "#e41a1c"]
     static let names = ["all benign", "some inconclusive", "spurious minimum found"]
+    /// The verdicts in the legend's mixed-cell rows (short enough for its width at 11 px).
+    static let shortNames = ["benign", "inconclusive", "spurious"]
 
     public struct Cell { public var total = 0; public var benign = 0; public var inconclusive = 0; public var spurious = 0; public var worst = 0 }
 
@@ -96,6 +98,11 @@ public enum PhaseDiagram {
 
     static func fmt(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e6 ? String(Int(v)) : String(format: "%g", v) }
 
+    /// Fill opacity of an all-benign cell, and of a cell whose worst verdict is not benign, with
+    /// `share` of its configurations not benign (shared by the cells and the legend).
+    static let benignOpacity = 0.85
+    static func mixedOpacity(share: Double) -> Double { 0.35 + 0.65 * share }
+
     /// One heat-map panel drawn at the origin: one rectangle per (x, y), colored by the worst
     /// verdict, labelled "benign/total". `boundaries` draws lines y = x + c (e.g. d = K + 1).
     /// `xs`/`ys` fix the axes so that panels of one figure line up.
@@ -116,7 +123,7 @@ public enum PhaseDiagram {
                     // Opacity grows with the share of non-benign configurations, so a cell with one
                     // bad configuration out of eight reads lighter than one where all are bad.
                     let share = Double(c.total - c.benign) / Double(max(1, c.total))
-                    let opacity = c.worst == 0 ? 0.85 : 0.35 + 0.65 * share
+                    let opacity = c.worst == 0 ? benignOpacity : mixedOpacity(share: share)
                     svg += "<rect x=\"\(px)\" y=\"\(py)\" width=\"\(cw - 2)\" height=\"\(ch - 2)\" fill=\"\(colors[c.worst])\" fill-opacity=\"\(opacity)\"/>\n"
                     svg += "<text x=\"\(px + cw / 2 - 1)\" y=\"\(py + ch / 2 + 3)\" text-anchor=\"middle\" font-size=\"10\">\(c.benign)/\(c.total)</text>\n"
                 } else {
@@ -141,7 +148,13 @@ public enum PhaseDiagram {
             svg += "<polyline points=\"\(pts.joined(separator: " "))\" fill=\"none\" stroke=\"#000\" stroke-width=\"2\"\(dash.isEmpty ? "" : " stroke-dasharray=\"\(dash)\"")/>\n"
         }
         svg += "<text x=\"\(ml + Double(xs.count) * cw / 2)\" y=\"\(mt + Double(ys.count) * ch + 30)\" text-anchor=\"middle\">\(SVGChart.esc(xLabel))</text>\n"
-        svg += "<text transform=\"translate(16,\(mt + Double(ys.count) * ch / 2)) rotate(-90)\" text-anchor=\"middle\">\(SVGChart.esc(yLabel))</text>\n"
+        // The rotated axis title runs along the plot's height: on a one-row panel "d (feature
+        // dimension)" is taller than the panel and ran into its neighbours, so it drops its
+        // parenthesis there ("d").
+        let plotHeight = Double(ys.count) * ch
+        let shortLabel = yLabel.components(separatedBy: " (").first ?? yLabel
+        let label = SVGChart.textWidth(yLabel, fontSize: 11) <= plotHeight + 30 ? yLabel : shortLabel
+        svg += "<text transform=\"translate(16,\(mt + plotHeight / 2)) rotate(-90)\" text-anchor=\"middle\">\(SVGChart.esc(label))</text>\n"
         return (svg, w, h)
     }
 
@@ -150,27 +163,46 @@ public enum PhaseDiagram {
                        perRow: Int = 3, note: String) -> String {
         let pw = panels.map(\.width).max() ?? 300, ph = panels.map(\.height).max() ?? 200
         let rows = (panels.count + perRow - 1) / perRow
-        let legendW = 250.0
-        let w = Double(min(perRow, max(1, panels.count))) * pw + legendW, h = 40 + Double(rows) * ph + 30
+        let legendW = 270.0
+        let w = Double(min(perRow, max(1, panels.count))) * pw + legendW
+        // Title and footer wrap to the figure's width: a title centred over the panels alone ran
+        // past the left edge ("gime: cross-entropy…"), and a long footer past the right one.
+        let titleLines = SVGChart.wrap(title, width: w - 20, fontSize: 15)
+        let noteLines = SVGChart.wrap(note, width: w - 20, fontSize: 11)
+        let top = 30 + 18 * Double(titleLines.count - 1)
+        // The legend: one solid swatch per verdict, then the lighter shades of mixed cells.
+        let legendRows = names.count + 1 + (colors.count - 1) + boundaries.count
+        let h = max(top + 10 + Double(rows) * ph, top + 30 + Double(legendRows) * 18 + 20) + 14 * Double(noteLines.count) + 16
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" font-family=\"sans-serif\" font-size=\"11\">\n"
         svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        svg += "<text x=\"\((w - legendW) / 2)\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">\(SVGChart.esc(title))</text>\n"
+        for (i, line) in titleLines.enumerated() {
+            svg += "<text x=\"\(w / 2)\" y=\"\(22 + 18 * Double(i))\" text-anchor=\"middle\" font-size=\"15\">\(SVGChart.esc(line))</text>\n"
+        }
         for (i, p) in panels.enumerated() {
-            svg += "<g transform=\"translate(\(Double(i % perRow) * pw),\(30 + Double(i / perRow) * ph))\">\n\(p.svg)</g>\n"
+            svg += "<g transform=\"translate(\(Double(i % perRow) * pw),\(top + Double(i / perRow) * ph))\">\n\(p.svg)</g>\n"
         }
         let lx = w - legendW + 10
+        let legendTop = top + 20
         for (i, n) in names.enumerated() {
-            let ly = 50 + Double(i) * 18
-            svg += "<rect x=\"\(lx)\" y=\"\(ly)\" width=\"12\" height=\"12\" fill=\"\(colors[i])\"/><text x=\"\(lx + 16)\" y=\"\(ly + 10)\">\(n)</text>\n"
+            let ly = legendTop + Double(i) * 18
+            svg += "<rect x=\"\(lx)\" y=\"\(ly)\" width=\"12\" height=\"12\" fill=\"\(colors[i])\" fill-opacity=\"\(i == 0 ? benignOpacity : mixedOpacity(share: 1))\"/><text x=\"\(lx + 16)\" y=\"\(ly + 10)\">\(n)\(i == 0 ? "" : " (whole cell)")</text>\n"
+        }
+        // Mixed cells: the worst verdict's colour, lighter the fewer configurations have it.
+        svg += "<text x=\"\(lx)\" y=\"\(legendTop + Double(names.count) * 18 + 10)\">mixed cell, lighter = fewer of them:</text>\n"
+        for i in 1 ..< colors.count {
+            let ly = legendTop + Double(names.count + i) * 18
+            svg += "<rect x=\"\(lx)\" y=\"\(ly)\" width=\"12\" height=\"12\" fill=\"\(colors[i])\" fill-opacity=\"\(mixedOpacity(share: 0.25))\"/><text x=\"\(lx + 16)\" y=\"\(ly + 10)\">\(shortNames[i]) in 1 of 4, rest benign</text>\n"
         }
         let dashes = ["", "5,3"]
         for (bi, (_, label)) in boundaries.enumerated() {
-            let ly = 50 + Double(names.count + bi) * 18 + 10
+            let ly = legendTop + Double(names.count + colors.count + bi) * 18 + 10
             let dash = dashes[bi % dashes.count]
             svg += "<line x1=\"\(lx)\" y1=\"\(ly - 4)\" x2=\"\(lx + 24)\" y2=\"\(ly - 4)\" stroke=\"#000\" stroke-width=\"2\"\(dash.isEmpty ? "" : " stroke-dasharray=\"\(dash)\"")/>"
             svg += "<text x=\"\(lx + 30)\" y=\"\(ly)\">\(SVGChart.esc(label))</text>\n"
         }
-        svg += "<text x=\"10\" y=\"\(h - 10)\" fill=\"#333\">\(SVGChart.esc(note))</text>\n"
+        for (i, line) in noteLines.enumerated() {
+            svg += "<text x=\"10\" y=\"\(h - 10 - 14 * Double(noteLines.count - 1 - i))\" fill=\"#333\">\(SVGChart.esc(line))</text>\n"
+        }
         return svg + "</svg>\n"
     }
 

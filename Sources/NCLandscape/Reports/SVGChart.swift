@@ -72,15 +72,48 @@ public struct SVGChart {
         return Array(Swift.stride(from: first, through: last, by: stride))
     }
 
-    static func fmt(_ v: Double) -> String {
+    static func fmt(_ v: Double) -> String { fmt(v, digits: 1) }
+
+    /// `v` with `digits` significant digits in scientific form far from 1, plain otherwise.
+    static func fmt(_ v: Double, digits: Int) -> String {
         if v == 0 { return "0" }
-        if abs(v) >= 1e4 || abs(v) < 1e-3 { return String(format: "%.0e", v) }
+        if abs(v) >= 1e4 || abs(v) < 1e-3 { return String(format: "%.\(max(0, digits - 1))e", v) }
         return String(format: "%g", (v * 1e6).rounded() / 1e6)
+    }
+
+    /// Labels for a set of ticks: the fewest significant digits (up to 6) that keep every
+    /// label distinct ("1.5e+04" and "2e+04", never "2e+04" twice).
+    static func tickLabels(_ values: [Double], _ label: (Double, Int) -> String = { fmt($0, digits: $1) }) -> [String] {
+        for digits in 1 ... 6 {
+            let out = values.map { label($0, digits) }
+            if Set(out).count == out.count { return out }
+        }
+        return values.map { label($0, 6) }
+    }
+
+    /// Approximate width of `text` in pixels at `fontSize` (sans-serif averages about 0.55 em
+    /// per character; 0.6 keeps a margin so that wrapped lines are never cut at the edge).
+    static func textWidth(_ text: String, fontSize: Double) -> Double { Double(text.count) * 0.6 * fontSize }
+
+    /// `text` broken at spaces into lines no wider than `width` pixels (a word longer than a
+    /// line stays whole): titles and footers are wrapped instead of running past the edge.
+    public static func wrap(_ text: String, width: Double, fontSize: Double) -> [String] {
+        let perLine = max(10, Int(width / (0.6 * fontSize)))
+        var lines: [String] = [], current = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            if current.isEmpty { current = String(word); continue }
+            if current.count + 1 + word.count > perLine { lines.append(current); current = String(word) } else { current += " " + word }
+        }
+        if !current.isEmpty || lines.isEmpty { lines.append(current) }
+        return lines
     }
 
     public func render() -> String {
         let named = series.filter { !$0.name.isEmpty }
-        let ml = 78.0, mr = named.isEmpty ? 20.0 : 230.0, mt = 40.0, mb = 56.0 + Double(notes.count) * 15
+        // Long titles and notes wrap to the chart's width (they were cut at the edges).
+        let titleLines = Self.wrap(title, width: width - 20, fontSize: 15)
+        let noteLines = notes.flatMap { Self.wrap($0, width: width - 78 - 10, fontSize: 11) }
+        let ml = 78.0, mr = named.isEmpty ? 20.0 : 230.0, mt = 40.0 + 18 * Double(titleLines.count - 1), mb = 56.0 + Double(noteLines.count) * 15
         let pw = width - ml - mr, ph = height - mt - mb
         var xs: [Double] = [], ys: [Double] = []
         for s in series {
@@ -102,7 +135,7 @@ public struct SVGChart {
         var out = """
         <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="12">
         <rect width="100%" height="100%" fill="white"/>
-        <text x="\(width / 2)" y="22" text-anchor="middle" font-size="15">\(Self.esc(title))</text>
+        \(titleLines.enumerated().map { "<text x=\"\(width / 2)\" y=\"\(22 + 18 * Double($0.offset))\" text-anchor=\"middle\" font-size=\"15\">\(Self.esc($0.element))</text>" }.joined(separator: "\n"))
         <rect x="\(ml)" y="\(mt)" width="\(pw)" height="\(ph)" fill="none" stroke="#444"/>
 
         """
@@ -117,14 +150,15 @@ public struct SVGChart {
             let kept = decades.reversed().enumerated().filter { $0.offset % stride == 0 }.map(\.element)
             xticks = [0] + kept.flatMap { [tx($0), tx(-$0)] }.filter { $0 >= x0 && $0 <= x1 }
         }
-        for t in xticks {
+        let xLabels = Self.tickLabels(xticks.map { symlogX != nil ? untx($0) : (logX ? pow(10, $0) : $0) })
+        for (t, label) in zip(xticks, xLabels) {
             let p = px(t)
-            let label = symlogX != nil ? Self.fmt(untx(t)) : (logX ? Self.fmt(pow(10, t)) : Self.fmt(t))
             out += "<line x1=\"\(p)\" y1=\"\(mt + ph)\" x2=\"\(p)\" y2=\"\(mt + ph + 5)\" stroke=\"#444\"/><text x=\"\(p)\" y=\"\(mt + ph + 18)\" text-anchor=\"middle\">\(label)</text>\n"
         }
-        for t in logY ? Self.decadeTicks(y0, y1) : Self.ticks(y0, y1) {
+        let yticks = logY ? Self.decadeTicks(y0, y1) : Self.ticks(y0, y1)
+        for (t, label) in zip(yticks, Self.tickLabels(yticks.map { logY ? pow(10, $0) : $0 })) {
             let p = py(t)
-            out += "<line x1=\"\(ml - 5)\" y1=\"\(p)\" x2=\"\(ml + pw)\" y2=\"\(p)\" stroke=\"#ddd\"/><text x=\"\(ml - 8)\" y=\"\(p + 4)\" text-anchor=\"end\">\(logY ? Self.fmt(pow(10, t)) : Self.fmt(t))</text>\n"
+            out += "<line x1=\"\(ml - 5)\" y1=\"\(p)\" x2=\"\(ml + pw)\" y2=\"\(p)\" stroke=\"#ddd\"/><text x=\"\(ml - 8)\" y=\"\(p + 4)\" text-anchor=\"end\">\(label)</text>\n"
         }
         out += "<text x=\"\(ml + pw / 2)\" y=\"\(mt + ph + 38)\" text-anchor=\"middle\">\(Self.esc(xLabel))</text>\n"
         out += "<text transform=\"translate(16,\(mt + ph / 2)) rotate(-90)\" text-anchor=\"middle\">\(Self.esc(yLabel))</text>\n"
@@ -165,7 +199,7 @@ public struct SVGChart {
             out += "<text x=\"\(lx + 22)\" y=\"\(ly)\" font-size=\"11\">\(Self.esc(s.name))</text>\n"
             ly += 16
         }
-        for (i, n) in notes.enumerated() {
+        for (i, n) in noteLines.enumerated() {
             out += "<text x=\"\(ml)\" y=\"\(mt + ph + 54 + Double(i) * 15)\" font-size=\"11\" fill=\"#333\">\(Self.esc(n))</text>\n"
         }
         return out + "</svg>\n"

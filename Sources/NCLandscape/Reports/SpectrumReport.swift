@@ -77,12 +77,22 @@ public struct SpectrumSummary: Codable, Sendable {
     /// How the Newton steps were computed (`reduced`, `dense`, `matrix-free (N Hessian-vector products)`).
     @NullEncodable public var polishMethod: String?
     @NullEncodable public var polishGradientNorm: Double?
+    /// How far polishing moved the columns (geodesic angles in radians); null when not polished.
+    @NullEncodable public var polishDisplacement: PolishDisplacement?
+    /// Why `--method auto` chose `method`, with its cost estimates; null when a method was named.
+    @NullEncodable public var methodReason: String?
+    /// The largest eigenvalues, descending, with residuals (`--top k`; empty when not asked).
+    public var topEigenpairs: [TopEigenpair]
     public var blas: String
     public var source: String
     /// The computer-assisted proof of the label (docs/formulas.md §14); null when not attempted.
     @NullEncodable public var certification: CertifiedDecision?
 
-    public init(model: NormalizedFeatureModel, analysis a: PointAnalysis, source: String, polish: PolishResult?) {
+    public init(model: NormalizedFeatureModel, analysis a: PointAnalysis, source: String, polish: PolishResult?,
+                polishDisplacement: PolishDisplacement? = nil, top: [TopEigenpair] = []) {
+        self.polishDisplacement = polishDisplacement
+        methodReason = a.methodReason
+        topEigenpairs = top
         self.model = model.spec; N = model.N; counts = model.counts
         loss = a.loss; optimalLoss = a.optimalLoss; riemannianGradientNorm = a.riemannianGradientNorm
         lossBound = a.lossBound; gradientScale = a.gradientScale
@@ -109,6 +119,9 @@ public struct SpectrumSummary: Codable, Sendable {
         polishIterations = polish?.iterations
         polishMethod = polish.map { p in p.method + (p.hessianVectorProducts.map { " (\($0) Hessian-vector products)" } ?? "") }
         polishGradientNorm = polish?.gradientNorm
+        if let p = polishDisplacement, p.isFar {
+            notes.append(String(format: "WARNING: polishing moved the point far (mean %.3g rad, max %.3g rad at column %d, over %.2g rad): the spectrum describes a different critical point, not the input", p.meanAngle, p.maxAngle, p.maxColumn, PolishDisplacement.farAngle))
+        }
         blas = BLASRuntime.summary
         self.source = source
     }
@@ -154,6 +167,11 @@ public enum SpectrumReport {
             csv += "\(i),\(v),\(v < -s.zeroThreshold ? "negative" : (v > s.zeroThreshold ? "positive" : "zero"))\n"
         }
         try AtomicFile.write(csv, to: dir + "/spectrum.csv")
+        if !s.topEigenpairs.isEmpty {
+            var top = "rank,eigenvalue,residual\n"
+            for (i, e) in s.topEigenpairs.enumerated() { top += "\(i),\(e.eigenvalue),\(e.residual.map { "\($0)" } ?? "")\n" }
+            try AtomicFile.write(top, to: dir + "/top_eigenvalues.csv")
+        }
         try AtomicFile.write(svg(s), to: dir + "/spectrum.svg")
         try AtomicFile.write(markdown(s), to: dir + "/report.md")
     }
@@ -188,7 +206,8 @@ public enum SpectrumReport {
         | inertia exact | \(s.inertiaExact ? "yes" : "no (negative count is a lower bound)") |
         | structured counts below −δ, +δ | \(s.structuredCounts.map { String(format: "%d, %d (rounding estimate %.2e = %.2g δ%@)", $0.belowMinusDelta, $0.belowPlusDelta, $0.roundingEstimate, $0.roundingEstimate / s.zeroThreshold, $0.resolved ? "" : ": NOT resolved, eigenvalues within it of ±δ may be miscounted") } ?? "not computed") |
         | λ_min proven smallest | \(s.lambdaMinCertified.map { $0 ? "yes" : "NO: an exact count found eigenvalues below it" } ?? "not checked (structured inertia too expensive)")\(s.lambdaMinProbabilisticLowerBound.map { String(format: "; with probability ≥ 1 − %.0e over the random start, none below %.6g", s.lambdaMinBoundFailureProbability ?? .nan, $0) } ?? "") |
-        | Newton polishing | \(s.polishIterations.map { "\($0) iterations, \(s.polishMethod ?? "")" } ?? "not polished") |
+        | Newton polishing | \(s.polishIterations.map { "\($0) iterations, \(s.polishMethod ?? "")" } ?? "not polished")\(s.polishDisplacement.map { String(format: "; moved mean %.3g rad, max %.3g rad per column%@", $0.meanAngle, $0.maxAngle, $0.isFar ? " (FAR from the input: a different critical point)" : "") } ?? "") |
+        | method choice | \(s.methodReason ?? "named by the user") |
         | BLAS | \(s.blas) |
 
         """
@@ -208,18 +227,41 @@ public enum SpectrumReport {
             let tw = w.reduce(0) { $0 + $1.classifier }, th = w.reduce(0) { $0 + $1.features }
             md += "| total | \(String(format: "%.4f", tw)) | \(String(format: "%.4f", th)) |\n"
         }
-        md += "\nFiles: `spectrum.csv` (all eigenvalues), `spectrum.svg` (histogram), `summary.json`.\n"
+        if !s.topEigenpairs.isEmpty {
+            md += "\n## Largest eigenvalues (--top)\n\n| # | eigenvalue | residual ‖Mv − λv‖ |\n|---|---|---|\n"
+            for (i, e) in s.topEigenpairs.enumerated() { md += "| \(i) | \(g(e.eigenvalue)) | \(e.residual.map { String(format: "%.2e", $0) } ?? "— (reduced: complete spectrum)") |\n" }
+        }
+        let listed = s.eigenvaluesComplete ? "all \(s.eigenvalues.count) eigenvalues"
+            : "only the \(s.eigenvalues.count) extreme eigenvalues Lanczos computed, not the spectrum; the counts are in the inertia row"
+        md += "\nFiles: `spectrum.csv` (\(listed)), `spectrum.svg` (histogram)\(s.topEigenpairs.isEmpty ? "" : ", `top_eigenvalues.csv`"), `summary.json`.\n"
         return md
     }
 
     public static func svg(_ s: SpectrumSummary) -> String {
         let vals = s.eigenvalues
+        // With Lanczos only a few Ritz values are plotted: the legend says how many of each sign
+        // were computed and what the exact inertia is, never the plotted counts alone (it read
+        // "negative (1), positive (1)" next to an inertia of 75 / 0 / 20 280).
+        let partial = !s.eigenvaluesComplete
+        func count(_ n: Int?) -> String { n.map(String.init) ?? "not counted" }
+        let computedNeg = vals.filter { $0 < -s.zeroThreshold }.count, computedPos = vals.filter { $0 > s.zeroThreshold }.count
+        // "12 in all" when counted exactly; "≥ 12 in all" / "not counted" without structured inertia.
+        func inAll(_ n: Int?, lowerBound: Bool = false) -> String { n.map { (lowerBound ? "≥ " : "") + "\($0) in all" } ?? "total not counted" }
         var chart = EigenvalueHistogram.chart(vals, delta: s.zeroThreshold,
-                                              title: "Riemannian Hessian spectrum (\(s.classification.rawValue), m = \(s.hessianSize))",
-                                              zeroLabel: "|λ| ≤ δ (\(s.inertia.zero.map(String.init) ?? "not counted"); ν = \(s.symmetryNullity) from symmetry)")
+                                              title: "Riemannian Hessian spectrum (\(s.classification.rawValue), m = \(s.hessianSize))"
+                                                  + (partial ? ": the \(vals.count) eigenvalues Lanczos computed" : ""),
+                                              zeroLabel: partial ? "|λ| ≤ δ: \(inAll(s.inertia.zero))" : "|λ| ≤ δ (\(count(s.inertia.zero)); ν = \(s.symmetryNullity) from symmetry)",
+                                              negativeLabel: partial ? "negative: \(computedNeg) shown, \(inAll(s.inertia.negative, lowerBound: !s.inertiaExact))" : nil,
+                                              positiveLabel: partial ? "positive: \(computedPos) shown, \(inAll(s.inertia.positive))" : nil)
+        let critical = s.classification != .notCritical
+        let forced = critical ? String(format: "ν = %d of them are forced by the O(d) symmetry", s.symmetryNullity)
+            : String(format: "the O(d) symmetry forces ν = %d zero eigenvalues only at a critical point, and this point is not critical", s.symmetryNullity)
         chart.notes = [String(format: "loss %.10g, ‖grad‖ %.1e, λ_min %.6g, λ_max %.6g", s.loss, s.riemannianGradientNorm, s.lambdaMin, s.lambdaMax),
-                       s.inertia.zero.map { String(format: "%d eigenvalues with |λ| ≤ δ = %.1e, of which ν = %d are forced by the O(d) symmetry", $0, s.zeroThreshold, s.symmetryNullity) }
+                       s.inertia.zero.map { String(format: "%d eigenvalues with |λ| ≤ δ = %.1e; ", $0, s.zeroThreshold) + forced }
                            ?? String(format: "eigenvalues with |λ| ≤ δ = %.1e not counted (Lanczos without structured inertia); ν = %d from the O(d) symmetry", s.zeroThreshold, s.symmetryNullity)]
+        if partial, let inertia = s.inertia.zero, let pos = s.inertia.positive {
+            chart.notes.append("exact inertia (negative / zero / positive): \(s.inertia.negative) / \(inertia) / \(pos); only the computed extreme eigenvalues are plotted")
+        }
         var charts = [chart]
         if let w = s.negativeCurvatureWeights {
             let dim = s.lambdaMinMultiplicity ?? 1

@@ -200,7 +200,7 @@ public enum VerifyReport {
             let origins = p.origins.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ";")
             csv += "\(p.id),\(p.classification),\(p.loss),\(p.riemannianGradientNorm),\(p.index),\(p.lambdaMin),\(p.lambdaMax),"
                 + "\(p.quotientLambdaMin.map { "\($0)" } ?? ""),\(p.zeroEigenvalues.map(String.init) ?? ""),\(p.symmetryNullity),\(p.rank),"
-                + "\(p.nc.nc1),\(p.nc.nc2),\(p.nc.nc3),\(p.nc.accuracy),\(p.hits),\(p.origin),\(origins)\n"
+                + "\(p.nc.nc1),\(p.nc.nc2),\(p.nc.nc3),\(p.nc.accuracy ?? .nan),\(p.hits),\(p.origin),\(origins)\n"
         }
         try AtomicFile.write(csv, to: dir + "/critical_points.csv")
         var spectra = "id,classification,k,eigenvalue\n"
@@ -267,10 +267,18 @@ public enum VerifyReport {
         return String(format: "yes (%@r = %.1e)", prec, r)
     }
 
+    /// A loss in the table: ten decimals in the ordinary range, scientific with seven
+    /// significant digits for tiny or huge values (2.6e-37 and 3.2e-28 both printed as
+    /// 0.0000000000 in fixed notation), and "0" only for an exact zero.
+    static func lossCell(_ v: Double) -> String {
+        if v == 0 { return "0" }
+        return abs(v) < 1e-4 || abs(v) >= 1e6 ? String(format: "%.6e", v) : String(format: "%.10f", v)
+    }
+
     public static func table(_ points: [CriticalPointRecord]) -> String {
         var rows = [["#", "class", "loss", "index", "λ_min", "zeros", "ν", "margin", "‖grad‖", "NC1", "hits", "first origin", "certificate"]]
         for p in points.sorted(by: { ($0.loss, $0.index) < ($1.loss, $1.index) }) {
-            rows.append(["\(p.id)", p.classification.rawValue, abs(p.loss) < 1e-4 && p.loss != 0 ? String(format: "%.6e", p.loss) : String(format: "%.10f", p.loss), "\(p.index)", String(format: "%.4g", p.lambdaMin),
+            rows.append(["\(p.id)", p.classification.rawValue, lossCell(p.loss), "\(p.index)", String(format: "%.4g", p.lambdaMin),
                          p.zeroEigenvalues.map(String.init) ?? "—", "\(p.symmetryNullity)", (p.classificationMargin.map { String(format: p.isMarginal ? "%.3g (!)" : "%.3g", $0) } ?? "by value"),
                          String(format: "%.1e", p.riemannianGradientNorm),
                          String(format: "%.2g", p.nc.nc1), "\(p.hits)", p.origin, certificateCell(p)])

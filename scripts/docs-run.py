@@ -42,7 +42,7 @@ def run_block(cmds, opts, env, workdir):
         text = r.stdout.replace(workdir + "/", "").replace(workdir, ".").rstrip("\n")
         if r.returncode != want:
             sys.exit(f"docs-run: `{cmd}` exited with {r.returncode} (expected {want}):\n{text}")
-        lines = text.split("\n") if text else []
+        lines = [l.rstrip() for l in text.split("\n")] if text else []
         head, tail = opts.get("head"), opts.get("tail")
         if head is not None or tail is not None:
             h, t = int(head or 0), int(tail or 0)

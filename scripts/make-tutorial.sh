@@ -12,5 +12,6 @@ work=.build/tutorial
 rm -rf "$work"
 python3 scripts/docs-run.py docs/tutorial.md --workdir "$work" --bin .build/release
 mkdir -p docs/tutorial
-cp "$work/slice/slice_1d.svg" docs/tutorial/slice_1d.svg
-echo "make-tutorial: docs/tutorial.md and docs/tutorial/slice_1d.svg written; look at the figure before committing" >&2
+rm -f docs/tutorial/*.svg
+cp "$work/escape/escape_time.svg" docs/tutorial/escape_time.svg
+echo "make-tutorial: docs/tutorial.md and docs/tutorial/escape_time.svg written; look at the figure before committing" >&2

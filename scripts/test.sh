@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs missing system packages and runs the test suite: `swift test` (debug build), then the
-# Python package's pytest suite against the freshly built binary. The last line is the combined
-# "N passed, N failed" of both, counted test by test; a crashed XCTest runner is said so on the
-# line before and counted as at least one failure.
+# Python package's pytest suite against the freshly built binary, then two documentation checks.
+# The last line is the combined "N passed, N failed" of all three, counted test by test; a
+# crashed XCTest runner is said so on the line before and counted as at least one failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -27,6 +27,12 @@ status=${PIPESTATUS[0]}
 NCLANDSCAPE_BIN="$PWD/.build/debug/nclandscape" PYTHONPATH="$PWD/python${PYTHONPATH:+:$PYTHONPATH}" \
     python3 -m pytest -q -p no:cacheprovider python/tests 2>&1 | tee "$pylog"
 pystatus=${PIPESTATUS[0]}
+# Two quick documentation checks (about a second), each counted like a test: docs/cli.md must be
+# what the commands' --help prints now (regenerate with scripts/make-cli-docs.sh), and every
+# relative link and anchor in the Markdown must resolve.
+docpassed=0; docfailed=0
+if scripts/make-cli-docs.sh --check .build/debug/nclandscape; then docpassed=$((docpassed + 1)); else docfailed=$((docfailed + 1)); fi
+if python3 scripts/check-docs.py; then docpassed=$((docpassed + 1)); else docfailed=$((docfailed + 1)); fi
 set -e
 # Count the whole XCTest run from its per-test lines, not from an "Executed N tests" line: the
 # last of those belongs to whichever suite finished last, which after a crash is an earlier class.
@@ -64,8 +70,10 @@ for kind in passed failed error errors; do
     fi
 done
 if [[ $pystatus -ne 0 && ! "$pyline" =~ (failed|error) ]]; then failed=$((failed + 1)); fi
+passed=$((passed + docpassed)); failed=$((failed + docfailed))
 # Last line, alone (CI reads it): "N passed, N failed". "0 failed" only when every XCTest test
 # that started finished and passed, the runner closed its top-level suite, and pytest passed.
 echo "$passed passed, $failed failed"
 if [[ $status -ne 0 ]]; then exit "$status"; fi
-exit "$pystatus"
+if [[ $pystatus -ne 0 ]]; then exit "$pystatus"; fi
+exit $(( docfailed > 0 ? 1 : 0 ))

@@ -24,7 +24,7 @@ public struct SymmetryAnalysis: Sendable {
 
     /// - Parameter columnScale: multiplies the tangent coordinates of column `c` (the reduced
     ///   problem at collapsed points represents a class's `n_k` features by one column scaled √n_k).
-    public init(point x: Matrix, basis: TangentBasis, columnScale: [Double]? = nil) throws {
+    public init<F: TangentFrame>(point x: Matrix, basis: F, columnScale: [Double]? = nil) throws {
         let d = x.rows
         rank = Self.numericalRank(singularValues: try LAPACK.singularValues(x))
         nullity = Self.nullity(d: d, rank: rank)

@@ -1,0 +1,135 @@
+import XCTest
+@testable import NCLandscape
+
+/// The regularized (Euclidean) unconstrained feature model through the generic analysis, and the
+/// manifold protocol's Euclidean and product instances.
+final class RegularizedTests: XCTestCase {
+    /// One model per loss, in the theorem's regime (d > K) and with the origin a strict saddle.
+    func problems() throws -> [RegularizedObjective] {
+        [try RegularizedObjective(K: 3, d: 4, n: 2, lambdaW: 5e-3, lambdaH: 1e-2, loss: .crossEntropy),
+         try RegularizedObjective(K: 3, d: 4, n: 2, lambdaW: 5e-3, lambdaH: 1e-2, loss: .mse)]
+    }
+
+    func randomPoint(_ p: RegularizedObjective, seed: UInt64, scale: Double = 0.7) -> Matrix {
+        var rng = SeededGenerator(seed: seed)
+        return Matrix(rows: p.d, cols: p.K + p.N, columnMajor: rng.normals(p.d * (p.K + p.N)).map { scale * $0 })
+    }
+
+    /// The dense Hessian the generic path assembles from Hessian-vector products against an
+    /// independent one: central differences of the gradient along each coordinate. Error
+    /// O(h²·f''') ≈ 1e-8 at h = 1e-4 plus rounding ε‖∇f‖/h ≈ 1e-12, so 1e-6 ‖M‖ has room both ways.
+    func testHessianMatchesFiniteDifferenceHessian() throws {
+        for (i, p) in try problems().enumerated() {
+            let x = randomPoint(p, seed: UInt64(3 + i))
+            let (m, _) = p.denseHessian(at: x, firstOrder: p.firstOrder(at: x))
+            let n = p.hessianSize, h = 1e-4
+            var fd = Matrix(rows: n, cols: n)
+            for c in 0 ..< n {
+                var xp = x, xm = x
+                xp.storage[c] += h; xm.storage[c] -= h
+                let col = (1 / (2 * h)) * (p.firstOrder(at: xp).euclideanGradient - p.firstOrder(at: xm).euclideanGradient)
+                fd.setColumn(c, col.storage)
+            }
+            let scale = try LAPACK.eigenvalues(m).map(abs).max()!
+            XCTAssertLessThan(Matrix.maxAbsDifference(m, fd), 1e-6 * scale, "\(p.loss)")
+        }
+    }
+
+    /// The gradient against central differences of the cost (error O(h²) ≈ 1e-10 at h = 1e-5).
+    func testGradientMatchesFiniteDifferences() throws {
+        for (i, p) in try problems().enumerated() {
+            let x = randomPoint(p, seed: UInt64(30 + i))
+            let g = p.firstOrder(at: x).euclideanGradient
+            for c in stride(from: 0, to: p.hessianSize, by: 5) {
+                var xp = x, xm = x
+                xp.storage[c] += 1e-5; xm.storage[c] -= 1e-5
+                let fd = (p.loss(at: xp) - p.loss(at: xm)) / 2e-5
+                XCTAssertEqual(g.storage[c], fd, accuracy: 1e-8 * max(1, abs(fd)), "\(p.loss) coordinate \(c)")
+            }
+        }
+    }
+
+    /// The papers' minimizer is critical, a global minimizer by the analyzer with exactly the
+    /// O(d) nullity as zeros, and its value is the best any descent from random starts finds:
+    /// the descents know nothing of the closed form, so agreement to 1e-9 checks both.
+    func testClosedFormOptimumAgainstDescents() throws {
+        for p in try problems() {
+            let opt = try XCTUnwrap(p.optimum)
+            XCTAssertGreaterThan(opt.classifierNormSquared, 0, "regime with a nonzero minimizer")
+            let x = try opt.point(p)
+            XCTAssertEqual(p.loss(at: x), opt.value, accuracy: 1e-14 * max(1, opt.value))
+            let a = try LandscapeAnalyzer.analyze(p, at: x)
+            XCTAssertEqual(a.classification, .globalMinimizer, "\(p.loss)")
+            XCTAssertEqual(a.inertia.zero, a.symmetryNullity, "only the O(d) orbit is flat, \(p.loss)")
+            XCTAssertGreaterThan(try XCTUnwrap(a.quotientLambdaMin), a.delta)
+            var best = Double.infinity
+            for s in 0 ..< 4 {
+                let r = RiemannianTrustRegion().minimize(p, from: randomPoint(p, seed: 100 + UInt64(s)),
+                                                         criteria: StoppingCriteria(maxIterations: 500, gradientTolerance: 1e-12, recordEvery: 0),
+                                                         observer: nil)
+                // No descent goes below the proven optimum (beyond rounding of f, ~1e-15).
+                XCTAssertGreaterThanOrEqual(r.loss, opt.value - 1e-12, "\(p.loss)")
+                best = min(best, r.loss)
+            }
+            XCTAssertEqual(best, opt.value, accuracy: 1e-9 * opt.value, "\(p.loss)")
+        }
+    }
+
+    /// `W = H = 0` is critical; its Hessian is `[[λ_W I, C], [Cᵀ, λ_H I]]` with `C: Ḣ ↦ Ḣ Gᵀ/N`,
+    /// `σ_max(G)/N = 1/(K√n)` for both losses, so `λ_min = (λ_W+λ_H)/2 − √(((λ_W−λ_H)/2)² + 1/(K²n))`.
+    func testOriginIsTheSaddleThePaperPredicts() throws {
+        for p in try problems() {
+            let x = Matrix(rows: p.d, cols: p.K + p.N)
+            let a = try LandscapeAnalyzer.analyze(p, at: x)
+            let (lw, lh) = (p.lambdaW, p.lambdaH)
+            let sigma2 = 1 / (Double(p.K * p.K) * Double(p.counts[0]))
+            let expected = (lw + lh) / 2 - (((lw - lh) / 2) * ((lw - lh) / 2) + sigma2).squareRoot()
+            XCTAssertEqual(a.classification, .strictSaddle)
+            XCTAssertEqual(a.lambdaMin, expected, accuracy: 1e-12 * abs(expected))
+            XCTAssertEqual(a.symmetryNullity, 0, "rank 0: the orbit is a point")
+        }
+        // Strong regularization: t* = 0 and the origin is the global minimizer (c ≤ λ_W K).
+        let strong = try RegularizedObjective(K: 3, d: 4, n: 2, lambdaW: 0.5, lambdaH: 0.5)
+        XCTAssertEqual(try XCTUnwrap(strong.optimum).classifierNormSquared, 0)
+        XCTAssertEqual(try LandscapeAnalyzer.analyze(strong, at: Matrix(rows: 4, cols: 9)).classification, .globalMinimizer)
+    }
+
+    /// Newton polishing is generic: from a perturbed minimizer it returns to the critical set.
+    func testNewtonPolishingOnEuclideanSpace() throws {
+        let p = try problems()[0]
+        let x = try XCTUnwrap(p.optimum).point(p) + 1e-3 * randomPoint(p, seed: 9, scale: 1)
+        let r = try NewtonPolisher.polish(p, from: x)
+        XCTAssertTrue(r.converged)
+        XCTAssertEqual(p.loss(at: r.point), try XCTUnwrap(p.optimalLoss), accuracy: 1e-12)
+    }
+
+    func testInvalidRegularizationIsRefused() {
+        assertThrowsInput(try RegularizedObjective(K: 3, d: 4, n: 2, lambdaW: 0, lambdaH: 1e-2), contains: "--lambda-w")
+        assertThrowsInput(try RegularizedObjective(K: 3, d: 4, n: 2, lambdaW: 1e-2, lambdaH: .nan), contains: "--lambda-h")
+    }
+
+    /// Euclidean space and a column product (sphere × Euclidean) satisfy the manifold contract:
+    /// frames are orthonormal and round-trip tangent vectors, projections are idempotent, and the
+    /// product acts factor by factor.
+    func testManifoldInstances() throws {
+        var rng = SeededGenerator(seed: 4)
+        let e = EuclideanSpace(rows: 3, cols: 2)
+        let v = Matrix(rows: 3, cols: 2, columnMajor: rng.normals(6))
+        XCTAssertEqual(e.tangentBasis(at: v).vector(from: e.tangentBasis(at: v).coordinates(of: v)).storage, v.storage)
+        let prod = ProductManifold(ProductOfSpheres.sphere(dimension: 3), e)
+        XCTAssertEqual(prod.dimension, 2 + 6)
+        let x = Matrix(rows: 3, cols: 3, columnMajor: ProductOfSpheres.normalizeColumns(Matrix(rows: 3, cols: 1, columnMajor: rng.normals(3))).storage + rng.normals(6))
+        let g = Matrix(rows: 3, cols: 3, columnMajor: rng.normals(9))
+        let pg = prod.project(x, g)
+        // Sphere column: orthogonal to x_0; Euclidean columns untouched.
+        XCTAssertEqual(Vector.dot(x.column(0), pg.column(0)), 0, accuracy: 1e-15)
+        XCTAssertEqual(Array(pg.storage[3...]), Array(g.storage[3...]))
+        XCTAssertLessThan(Matrix.maxAbsDifference(prod.project(x, pg), pg), 1e-15)
+        let frame = prod.tangentBasis(at: x)
+        XCTAssertEqual(frame.dimension, 8)
+        let back = frame.vector(from: frame.coordinates(of: pg))
+        XCTAssertLessThan(Matrix.maxAbsDifference(back, pg), 1e-14)
+        let y = prod.retract(x, 0.1 * pg)
+        XCTAssertEqual(Vector.norm(y.column(0)), 1, accuracy: 1e-15)
+    }
+}

@@ -6,7 +6,7 @@ import NCLandscape
 struct StartPointOptions: ParsableArguments {
     @Option(name: .customLong("point"), help: "Start from this point JSON. Default: none (use --from).")
     var pointFile: String?
-    @Option(name: .customLong("from"), help: "Named start: total | anti | etf | random (built from --K --d --n/--counts --tau --label-smoothing and --seed).")
+    @Option(name: .customLong("from"), help: "Named start: total | anti | etf | random (built from --K --d --n/--counts --tau --label-smoothing and --seed); with --model regularized: optimum | origin | anti | total | random.")
     var from: String?
     @Flag(name: .customLong("polish"), help: "Polish the start with Riemannian Newton first (always done for --from total/anti/etf).")
     var polish = false
@@ -14,6 +14,36 @@ struct StartPointOptions: ParsableArguments {
     var normalize = false
     @Option(name: .customLong("id"), help: "With --point critical_points.json (from verify or enumerate): the id of the point to start from. Default: none.")
     var id: Int?
+
+    /// Whether `--point` names a regularized point file.
+    var pointIsRegularized: Bool {
+        guard let pointFile, let data = try? PointFile.readData(pointFile),
+              case let .object(fields)? = try? StrictJSON.parse(data, what: "point JSON", source: pointFile) else { return false }
+        return fields.contains { $0.key == "model" }
+    }
+
+    /// The regularized start: `--point` (a regularized point file) or a named point
+    /// (`optimum | origin | anti | total | random`), Newton-polished for the named critical
+    /// configurations and with `--polish`.
+    func loadRegularized(model options: ModelOptions, seed: UInt64, defaultKind: RegularizedSpecialPoint) throws -> (RegularizedObjective, Matrix, String) {
+        if let pointFile {
+            if from != nil { throw InputError("give either --point or --from, not both") }
+            guard case let .regularized(p, x0) = try LoadedProblem.read(path: pointFile, normalize: normalize, id: id) else {
+                throw InputError("\(pointFile) is a normalized point; drop --model regularized")
+            }
+            return (p, polish ? try NewtonPolisher.polish(p, from: x0).point : x0, pointFile)
+        }
+        if id != nil { throw InputError("--id picks a point of --point critical_points.json") }
+        guard case let .regularized(p) = try options.problem() else { throw InputError("--model regularized expected") }
+        let name = from ?? defaultKind.rawValue
+        guard let kind = RegularizedSpecialPoint(rawValue: name) else {
+            throw InputError("unknown start '\(name)' for --model regularized; use one of: \(RegularizedSpecialPoint.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var rng = SeededGenerator(seed: seed)
+        var x = try p.specialPoint(kind, rng: &rng)
+        if kind != .random || polish { x = try NewtonPolisher.polish(p, from: x).point }
+        return (p, x, name)
+    }
 
     func load(model options: ModelOptions, seed: UInt64, defaultKind: String) throws -> (NormalizedFeatureModel, Matrix, String) {
         if let pointFile {
@@ -103,7 +133,15 @@ struct EscapeCommand: ParsableCommand {
 
     func run() throws {
         try memory.apply()
+        if model.kind == .regularized || start.pointIsRegularized {
+            let (p, x, source) = try start.loadRegularized(model: model, seed: seed, defaultKind: .origin)
+            return try study(p, saddle: x, source: source)
+        }
         let (m, x, source) = try start.load(model: model, seed: seed, defaultKind: "total")
+        try study(m, saddle: x, source: source)
+    }
+
+    func study<P: FeatureObjective>(_ m: P, saddle x: Matrix, source: String) throws {
         var config = EscapeConfiguration()
         config.radii = try parseList(radii, "--radii") { Double($0) }
         config.directions = try parseList(directions, "--directions") { EscapeDirection(rawValue: $0) }
@@ -154,7 +192,15 @@ struct OptimizeCommand: ParsableCommand {
 
     func run() throws {
         try memory.apply()
+        if model.kind == .regularized || start.pointIsRegularized {
+            let (p, x0, source) = try start.loadRegularized(model: model, seed: seed, defaultKind: .random)
+            return try optimize(p, from: x0, source: source)
+        }
         let (m, x0, source) = try start.load(model: model, seed: seed, defaultKind: "random")
+        try optimize(m, from: x0, source: source)
+    }
+
+    func optimize<P: FeatureObjective>(_ m: P, from x0: Matrix, source: String) throws {
         let choice = optimizer
         try Validate.positive(step, "--step")
         try Validate.atLeast(maxIterations, 0, "--max-iterations")

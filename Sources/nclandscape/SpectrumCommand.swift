@@ -38,10 +38,18 @@ struct SpectrumCommand: ParsableCommand {
     func run() throws {
         try memory.apply()
         try Validate.atLeast(eigenvectors, 0, "--eigenvectors")
-        let (model, x0, source) = try input.load()
+        if spectrumMethod.choice == .density { return try runDensity() }
+        let (loaded, source) = try input.loadProblem()
+        switch loaded {
+        case let .normalized(m, x): try analyze(m, at: x, source: source)
+        case let .regularized(p, x): try analyze(p, at: x, source: source)
+        }
+    }
+
+    /// Polish, analyse, certify where the model allows it, and print or write the summary.
+    func analyze<P: FeatureObjective>(_ model: P, at x0: Matrix, source: String) throws {
         var x = x0
         var polished: PolishResult? = nil
-        if spectrumMethod.choice == .density { return try runDensity() }
         var options = try spectrumMethod.analysisOptions(eigenvectors: eigenvectors)
         options.memoryBudgetBytes = MemoryBudget.current
         if polish {
@@ -54,12 +62,16 @@ struct SpectrumCommand: ParsableCommand {
                 note(String(format: "note: Newton polishing stopped at ‖grad‖ = %.3e after %d iterations", r.gradientNorm, r.iterations))
             }
         }
-        if let polishedOutput { try PointFile(model: model, point: x).write(to: polishedOutput) }
+        if let polishedOutput { try AnyPointFile.write(model, x, to: polishedOutput) }
         let analysis = try LandscapeAnalyzer.analyze(model, at: x, options: options)
         spectrumMethod.finishProgress(method: analysis.method)
         var summary = SpectrumSummary(model: model, analysis: analysis, source: source, polish: polished)
-        if certify.wanted(model: model, method: analysis.method), analysis.classification != .notCritical {
-            summary.certification = try CertifiedDecision.decide(model, at: x, reference: model.optimalLoss)
+        if let normalized = model.structured {
+            if certify.wanted(model: normalized, method: analysis.method), analysis.classification != .notCritical {
+                summary.certification = try CertifiedDecision.decide(normalized, at: x, reference: normalized.optimalLoss)
+            }
+        } else if certify == .on {
+            throw InputError("--certify on: certificates are derived for the normalized model only")
         }
         if let out { try SpectrumReport.write(summary, to: out) }
         if json {
@@ -94,10 +106,13 @@ extension SpectrumCommand {
 enum TextTable {
     static func spectrum(_ s: SpectrumSummary) -> String {
         func f(_ v: Double?) -> String { v.map { String(format: "%.12g", $0) } ?? "—" }
-        let rows: [(String, String)] = [
-            ("K, d, N", "\(s.model.K), \(s.model.d), \(s.N)  (counts \(s.counts.map(String.init).joined(separator: ",")))"),
-            ("tau, label smoothing", "\(s.model.tau), \(s.model.labelSmoothing)"),
-            ("loss function", s.model.loss.name),
+        var problem: [(String, String)] = [("K, d, N", "\(s.K), \(s.d), \(s.N)  (counts \(s.counts.map(String.init).joined(separator: ",")))")]
+        if let m = s.model {
+            problem += [("tau, label smoothing", "\(m.tau), \(m.labelSmoothing)"), ("loss function", m.loss.name)]
+        } else if let r = s.regularizedModel {
+            problem += [("model", "regularized (Euclidean)"), ("λ_W, λ_H", "\(r.lambdaW), \(r.lambdaH)"), ("loss function", r.loss.rawValue)]
+        }
+        let rows: [(String, String)] = problem + [
             ("loss", f(s.loss)),
             ("optimum f*", s.optimalLoss.map { f($0) } ?? "none proven (a search compares minimizers with the best loss found)"),
             ("lower bound", s.lossBound.map { f($0.value) + "   (" + $0.argument + ")" } ?? "none"),

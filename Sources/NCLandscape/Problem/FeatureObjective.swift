@@ -51,6 +51,27 @@ public protocol FeatureObjective: Sendable {
 
     /// Capability: the normalized model with its structured fast paths, nil for other objectives.
     var structured: NormalizedFeatureModel? { get }
+
+    /// Which model this is, with its parameters (for reports, point files and manifests).
+    var problemDescription: ProblemDescription { get }
+}
+
+/// The models of the unconstrained-feature family the toolkit analyses.
+public enum FeatureModelKind: String, Codable, CaseIterable, Sendable {
+    /// Unit classifiers and features on the product of spheres, temperature τ (docs/formulas.md §1).
+    case normalized
+    /// Euclidean classifiers and features with weight decay (docs/formulas.md §8).
+    case regularized
+}
+
+/// A problem's description, by model.
+public enum ProblemDescription: Sendable, Equatable {
+    case normalized(ModelDescription)
+    case regularized(RegularizedDescription)
+
+    public var kind: FeatureModelKind {
+        switch self { case .normalized: return .normalized; case .regularized: return .regularized }
+    }
 }
 
 /// A linear operator on ambient vectors (column-major `rows × cols` entries) that matrix-free
@@ -156,4 +177,5 @@ extension NormalizedFeatureModel: FeatureObjective {
     }
 
     public var structured: NormalizedFeatureModel? { self }
+    public var problemDescription: ProblemDescription { .normalized(spec) }
 }

@@ -148,6 +148,7 @@ public struct RegularizedObjective: GenericFeatureObjective, Equatable {
     }
 
     public var saturationMarginHint: Double? { nil }
+    public var problemDescription: ProblemDescription { .regularized(description) }
 
     /// The closed-form global minimizers' description (docs/formulas.md §12), nil outside the
     /// range where it is proven: balanced classes, `d ≥ K−1` (cross-entropy) or `d ≥ K` (MSE).

@@ -113,6 +113,8 @@ public struct CensusPoint: Codable, Sendable {
     /// The first start that reached it, and how many did.
     public var origin: String
     public var hits: Int
+    /// Every start family that reached it, with counts.
+    public var origins: [String: Int]
     public var loss: Double
     public var gradientNorm: Double
     public var index: Int
@@ -133,7 +135,8 @@ public struct CensusPoint: Codable, Sendable {
 }
 
 /// A critical-point census for any feature objective: ansatz starts and random starts (even:
-/// Newton from the point, odd: trust-region descent then Newton), Newton-polished, analysed by
+/// Newton from the point, retried from early gradient-descent iterates; odd: trust-region descent
+/// then Newton), Newton-polished, analysed by
 /// the objective's analyzer, deduplicated modulo symmetry by `CriticalPointInvariants`.
 /// Unlike `CriticalPointSearch` (the normalized model's `verify`) it keeps no resumable logs,
 /// draws a fixed number of starts and attempts no certificates.
@@ -153,8 +156,10 @@ public enum LandscapeCensus {
         for i in 0 ..< randomStarts {
             var rng = SeededGenerator(seed: seed).derived(i)
             let gd = i % 2 == 1
-            starts.append(SearchStart(task: AnsatzFamilies.randomTaskName(i), origin: gd ? "random-descent" : "random-newton",
-                                      point: randomPoint(&rng), descendFirst: gd))
+            var s = SearchStart(task: AnsatzFamilies.randomTaskName(i), origin: gd ? "random-descent" : "random-newton",
+                                point: randomPoint(&rng), descendFirst: gd)
+            s.seekSaddle = !gd
+            starts.append(s)
         }
         typealias Found = (start: SearchStart, point: Matrix, analysis: PointAnalysis, invariants: CriticalPointInvariants)?
         let found: [Found] = try ParallelMap.run(starts, jobs: jobs) { s in
@@ -164,7 +169,24 @@ public enum LandscapeCensus {
                                                                                            relativeGradientTolerance: 1e-6, recordEvery: 0),
                                                      observer: nil).point
             }
-            let r = try NewtonPolisher.polish(p, from: x, maxIterations: 60)
+            var r = try NewtonPolisher.polish(p, from: x, maxIterations: 60)
+            if !r.converged && s.seekSaddle {
+                // As in `CriticalPointSearch`: Newton from early gradient-descent iterates, which
+                // pass close to saddles, when Newton from the random point itself stalls.
+                var iterates: [Int: Matrix] = [:]
+                let wanted = Set(CriticalPointSearch.saddleSeekingSteps)
+                _ = RiemannianGradientDescent(rule: .armijo(initial: 1)).minimize(
+                    p, from: s.point, criteria: StoppingCriteria(maxIterations: CriticalPointSearch.saddleSeekingSteps.last!, gradientTolerance: 0, recordEvery: 0)
+                ) { it, point, _, _ in
+                    if wanted.contains(it) { iterates[it] = point }
+                    return true
+                }
+                for t in CriticalPointSearch.saddleSeekingSteps {
+                    guard let start = iterates[t] else { break }
+                    let again = try NewtonPolisher.polish(p, from: start, maxIterations: 60)
+                    if again.converged { r = again; break }
+                }
+            }
             guard r.converged else { return nil }
             let a = try LandscapeAnalyzer.analyze(p, at: r.point)
             guard a.classification != .notCritical else { return nil }
@@ -174,12 +196,16 @@ public enum LandscapeCensus {
         var invariants: [CriticalPointInvariants] = []
         for f in found {
             guard let f else { continue }
-            if let i = invariants.firstIndex(where: { $0.matches(f.invariants) }) { points[i].hits += 1; continue }
+            if let i = invariants.firstIndex(where: { $0.matches(f.invariants) }) {
+                points[i].hits += 1
+                points[i].origins[f.start.origin, default: 0] += 1
+                continue
+            }
             let a = f.analysis, x = f.point
             func meanNorm(_ r: Range<Int>) -> Double { r.map { Vector.norm(x.column($0)) }.reduce(0, +) / Double(r.count) }
             let nc = try? NCMetrics.compute(model: p, point: x)
             points.append(CensusPoint(
-                id: points.count, origin: f.start.origin, hits: 1, loss: a.loss, gradientNorm: a.riemannianGradientNorm, index: a.index,
+                id: points.count, origin: f.start.origin, hits: 1, origins: [f.start.origin: 1], loss: a.loss, gradientNorm: a.riemannianGradientNorm, index: a.index,
                 lambdaMin: a.lambdaMin, lambdaMax: a.lambdaMax, quotientLambdaMin: a.quotientLambdaMin, zeroEigenvalues: a.inertia.zero,
                 symmetryNullity: a.symmetryNullity, rank: a.rank, classification: a.classification, classificationMargin: a.classificationMargin,
                 classifierNorm: meanNorm(p.classifierColumns), featureNorm: meanNorm(p.featureColumns), nc1: nc.map(\.nc1).flatMap { $0.isFinite ? $0 : nil },

@@ -131,7 +131,7 @@ with open(os.path.join(root, "table.md"), "w") as f:
 
 def svg_bars(path, title, series, ylabel):
     """Grouped bars: series = [(config label, normalized value, regularized value)]."""
-    W, H, left, bottom, top = 720, 360, 70, 60, 40
+    W, H, left, bottom, top = 740, 380, 90, 60, 70
     vmax = max(max(a or 0, b or 0) for _, a, b in series) * 1.15 or 1
     bw = (W - left - 20) / (len(series) * 3)
     s = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="12">',
@@ -140,7 +140,7 @@ def svg_bars(path, title, series, ylabel):
     for t in range(6):
         v = vmax * t / 5
         y = y0 - (H - bottom - top) * t / 5
-        s.append(f'<line x1="{left}" y1="{y:.1f}" x2="{W-20}" y2="{y:.1f}" stroke="#ddd"/><text x="{left-6}" y="{y+4:.1f}" text-anchor="end">{v:.2g}</text>')
+        s.append(f'<line x1="{left}" y1="{y:.1f}" x2="{W-20}" y2="{y:.1f}" stroke="#ddd"/><text x="{left-6}" y="{y+4:.1f}" text-anchor="end">{(f"{v:.0f}" if vmax >= 100 else f"{v:.2g}")}</text>')
     s.append(f'<text x="16" y="{(top+y0)/2}" transform="rotate(-90 16 {(top+y0)/2})" text-anchor="middle">{ylabel}</text>')
     for i, (label, a, b) in enumerate(series):
         x = left + bw * (3 * i + 0.5)
@@ -151,8 +151,8 @@ def svg_bars(path, title, series, ylabel):
             s.append(f'<rect x="{x + j*bw:.1f}" y="{y0-hgt:.1f}" width="{bw*0.95:.1f}" height="{hgt:.1f}" fill="{col}"/>')
             s.append(f'<text x="{x + j*bw + bw/2:.1f}" y="{y0-hgt-4:.1f}" text-anchor="middle" font-size="10">{v:.3g}</text>')
         s.append(f'<text x="{x + bw:.1f}" y="{y0+16}" text-anchor="middle" font-size="11">{label}</text>')
-    s.append(f'<rect x="{W-230}" y="34" width="12" height="12" fill="#1f77b4"/><text x="{W-212}" y="45">normalized (spheres, τ)</text>')
-    s.append(f'<rect x="{W-230}" y="52" width="12" height="12" fill="#d62728"/><text x="{W-212}" y="63">regularized (λ matched to τ)</text>')
+    s.append(f'<rect x="{left}" y="34" width="12" height="12" fill="#1f77b4"/><text x="{left+18}" y="45">normalized (spheres, τ)</text>')
+    s.append(f'<rect x="{left+220}" y="34" width="12" height="12" fill="#d62728"/><text x="{left+238}" y="45">regularized (Euclidean, λ_W = λ_H = λ matched to τ)</text>')
     s.append("</svg>")
     with open(path, "w") as f:
         f.write("\n".join(s))

@@ -6,7 +6,7 @@ import NCLandscape
 struct StartPointOptions: ParsableArguments {
     @Option(name: .customLong("point"), help: "Start from this point JSON. Default: none (use --from).")
     var pointFile: String?
-    @Option(name: .customLong("from"), help: "Named start: total | anti | etf | random (built from --K --d --n/--counts --tau --label-smoothing and --seed); with --model regularized: optimum | origin | anti | total | random.")
+    @Option(name: .customLong("from"), help: "Named start: total | anti | etf | random (built from --K --d --n/--counts --tau --label-smoothing and --seed); with --model regularized: optimum | origin | anti | total | random. Default: total (escape), random (optimize); origin for escape --model regularized.")
     var from: String?
     @Flag(name: .customLong("polish"), help: "Polish the start with Riemannian Newton first (always done for --from total/anti/etf).")
     var polish = false

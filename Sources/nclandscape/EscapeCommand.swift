@@ -210,7 +210,7 @@ struct OptimizeCommand: ParsableCommand {
         let r = opt.minimize(m, from: x0, criteria: StoppingCriteria(maxIterations: maxIterations, gradientTolerance: tolerance,
                                                                      recordEvery: recordEvery, recordMetrics: metrics), observer: nil)
         let dir = out ?? "results/runs/optimize-\(choice.rawValue)"
-        let report = try OptimizationReport.make(model: m, result: r, optimizer: opt.name, source: source, seed: seed)
+        let report = OptimizationReport(try OptimizationOutcome.settle(m, result: r), optimizer: opt.name, source: source, seed: seed)
         try OptimizationReport.write(report, result: r, model: m, to: dir)
         print(String(format: "%@ from %@: %d iterations (%@), loss %.12g, ‖grad‖ %.3e; final point after Newton polishing: %@ (loss %.12g)",
                      opt.name, source, r.iterations, r.stopReason.rawValue, r.loss, r.gradientNorm, report.finalClassification.rawValue, report.polishedLoss))

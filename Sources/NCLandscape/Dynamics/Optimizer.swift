@@ -264,3 +264,20 @@ import Glibc
 #else
 import Darwin
 #endif
+
+/// Where an optimizer run ended, settled: the end point Newton-polished and classified
+/// (`LandscapeAnalyzer.settle`), and the NC metrics of the optimizer's own last point.
+public struct OptimizationOutcome: Sendable {
+    public let result: OptimizationResult
+    public let polished: PolishResult
+    /// `not_critical` when polishing does not reach a critical point.
+    public let classification: CriticalPointClass
+    public let polishedLoss: Double
+    public let nc: NCMetrics
+
+    public static func settle<P: FeatureObjective>(_ model: P, result r: OptimizationResult) throws -> OptimizationOutcome {
+        let end = try LandscapeAnalyzer.settle(model, endPoint: r.point)
+        return OptimizationOutcome(result: r, polished: end.polished, classification: end.classification, polishedLoss: end.loss,
+                                   nc: try NCMetrics.compute(model: model, point: r.point))
+    }
+}

@@ -18,13 +18,14 @@ public struct OptimizationReport: Codable, Sendable {
     public var nc: NCMetrics
     public var software: String
 
-    public static func make<P: FeatureObjective>(model: P, result r: OptimizationResult, optimizer: String, source: String, seed: UInt64) throws -> OptimizationReport {
-        let end = try LandscapeAnalyzer.settle(model, endPoint: r.point)
-        return OptimizationReport(optimizer: optimizer, source: source, seed: seed, iterations: r.iterations, stopReason: r.stopReason,
-                                  loss: r.loss, gradientNorm: r.gradientNorm, hessianVectorProducts: r.hessianVectorProducts,
-                                  perturbations: r.perturbations, finalClassification: end.classification, polishedLoss: end.loss,
-                                  polishedGradientNorm: end.polished.gradientNorm, nc: try NCMetrics.compute(model: model, point: r.point),
-                                  software: SoftwareVersion.summary)
+    /// Renders a settled run (`OptimizationOutcome.settle` did the polishing and classifying).
+    public init(_ o: OptimizationOutcome, optimizer: String, source: String, seed: UInt64) {
+        let r = o.result
+        self.optimizer = optimizer; self.source = source; self.seed = seed
+        iterations = r.iterations; stopReason = r.stopReason; loss = r.loss; gradientNorm = r.gradientNorm
+        hessianVectorProducts = r.hessianVectorProducts; perturbations = r.perturbations
+        finalClassification = o.classification; polishedLoss = o.polishedLoss; polishedGradientNorm = o.polished.gradientNorm
+        nc = o.nc; software = SoftwareVersion.summary
     }
 
     /// `trajectory.csv`, `final.json` (the optimizer's last point, point JSON), `summary.json`.

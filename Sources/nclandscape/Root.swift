@@ -36,11 +36,15 @@ struct ModelOptions: ParsableArguments {
     var lambdaW: Double?
     @Option(name: .customLong("lambda-h"), help: "Regularized model: weight decay λ_H > 0 on the features. Default: 5e-4.")
     var lambdaH: Double?
+    @Flag(name: .customLong("bias"), help: "Regularized model: add a bias b ∈ R^K to the logits, Wᵀh + b (docs/formulas.md §8). Default: no bias.")
+    var bias = false
+    @Option(name: .customLong("lambda-b"), help: "Weight decay λ_b on the bias: with --bias (> 0 for cross-entropy, ≥ 0 for mse), and train's regularized runs. Default: 5e-4 with --bias, 0 in train.")
+    var lambdaB: Double?
 
     /// No model flag was given.
     var isUnset: Bool {
         K == nil && d == nil && n == nil && counts == nil && tau == nil && labelSmoothing == nil && loss.isUnset
-            && kind == nil && lambdaW == nil && lambdaH == nil
+            && kind == nil && lambdaW == nil && lambdaH == nil && !bias && lambdaB == nil
     }
 
     /// The problem the flags describe, whichever model.
@@ -50,11 +54,13 @@ struct ModelOptions: ParsableArguments {
         guard given.isEmpty else { throw InputError("\(given.joined(separator: ", ")) belong(s) to the normalized model, not to --model regularized") }
         let l = try loss.regularizedLoss()
         let (w, h) = (lambdaW ?? 5e-4, lambdaH ?? 5e-4)
+        if lambdaB != nil && !bias { throw InputError("--lambda-b needs --bias") }
+        let b = bias ? lambdaB ?? 5e-4 : nil
         if let counts {
             if K != nil || n != nil { throw InputError("--counts sets K and the samples per class; drop --K and --n") }
-            return .regularized(try RegularizedObjective(d: d ?? 5, counts: parseList(counts, "--counts") { Int($0) }, lambdaW: w, lambdaH: h, loss: l))
+            return .regularized(try RegularizedObjective(d: d ?? 5, counts: parseList(counts, "--counts") { Int($0) }, lambdaW: w, lambdaH: h, loss: l, lambdaB: b))
         }
-        return .regularized(try RegularizedObjective(K: K ?? 4, d: d ?? 5, n: n ?? 3, lambdaW: w, lambdaH: h, loss: l))
+        return .regularized(try RegularizedObjective(K: K ?? 4, d: d ?? 5, n: n ?? 3, lambdaW: w, lambdaH: h, loss: l, lambdaB: b))
     }
 
     /// The normalized model; `acceptingWeightDecay` lets `train`, which trains both models, take
@@ -63,7 +69,8 @@ struct ModelOptions: ParsableArguments {
         guard kind != .regularized else {
             throw InputError("--model regularized is not available in this command yet (it is in point, spectrum, optimize and verify)")
         }
-        let given = [("--lambda-w", lambdaW != nil), ("--lambda-h", lambdaH != nil)].filter(\.1).map(\.0)
+        if bias { throw InputError("--bias belongs to --model regularized") }
+        let given = [("--lambda-w", lambdaW != nil), ("--lambda-h", lambdaH != nil), ("--lambda-b", lambdaB != nil)].filter(\.1).map(\.0)
         guard given.isEmpty || acceptingWeightDecay else { throw InputError("\(given.joined(separator: ", ")) belong(s) to --model regularized") }
         let l = try loss.function()
         if let counts {

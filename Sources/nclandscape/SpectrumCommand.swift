@@ -110,7 +110,8 @@ enum TextTable {
         if let m = s.model {
             problem += [("tau, label smoothing", "\(m.tau), \(m.labelSmoothing)"), ("loss function", m.loss.name)]
         } else if let r = s.regularizedModel {
-            problem += [("model", "regularized (Euclidean)"), ("λ_W, λ_H", "\(r.lambdaW), \(r.lambdaH)"), ("loss function", r.loss.rawValue)]
+            problem += [("model", "regularized (Euclidean)" + (r.lambdaB.map { ", bias, λ_b = \($0)" } ?? "")), ("λ_W, λ_H", "\(r.lambdaW), \(r.lambdaH)"),
+                        ("loss function", r.loss.rawValue)]
         }
         let rows: [(String, String)] = problem + [
             ("loss", f(s.loss)),

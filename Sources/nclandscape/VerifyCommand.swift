@@ -154,7 +154,7 @@ struct VerifyCommand: ParsableCommand {
         try Validate.atLeast(jobs, 1, "--jobs")
         let seed = search.seed ?? 0
         let result = try LandscapeCensus.run(p, ansatz: search.noAnsatz ? [] : p.ansatzStarts(), randomStarts: starts, seed: seed, jobs: jobs) { rng in
-            (try? p.specialPoint(.random, rng: &rng)) ?? Matrix(rows: p.d, cols: p.K + p.N)
+            (try? p.specialPoint(.random, rng: &rng)) ?? p.emptyPoint()
         }
         let summary = CensusSummary(problem: p, result: result, randomStarts: starts, seed: seed)
         let dir = search.out ?? "results/runs/verify-regularized-\(p.loss.rawValue)-K\(p.K)-d\(p.d)-n\(p.counts[0])-lw\(p.lambdaW)-lh\(p.lambdaH)-seed\(seed)"

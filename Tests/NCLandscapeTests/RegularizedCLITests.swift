@@ -40,6 +40,24 @@ final class RegularizedCLITests: CommandLineTestCase {
         }
     }
 
+    /// With a bias (cross-entropy, λ_b > 0) the optimum keeps b = 0 and the value of the model
+    /// without bias; the point file carries b, and verify is benign.
+    func testBias() throws {
+        let p = dir + "/bias.json"
+        let made = try run(["point", "optimum"] + flags + ["--bias", "--lambda-b", "2e-2", "-o", p])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let file = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: p))) as? [String: Any])
+        XCTAssertEqual(file["b"] as? [Double], [0, 0, 0])
+        let v = try run(["verify"] + flags + ["--bias", "--lambda-b", "2e-2", "--starts", "8", "--jobs", "1", "--out", dir + "/vb", "--json"])
+        XCTAssertEqual(v.status, 0, v.stderr)
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(v.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(summary["verdict"] as? String, "benign")
+        let fStar = try XCTUnwrap(RegularizedObjective(K: 3, d: 4, n: 2, lambdaW: 5e-3, lambdaH: 1e-2).optimalLoss)
+        XCTAssertEqual(try XCTUnwrap(summary["fStar"] as? Double), fStar, accuracy: 1e-15 * fStar)
+        try assertRefused(["verify"] + flags + ["--bias", "--lambda-b", "0"], contains: "b → b + s·1")
+        try assertRefused(["verify"] + flags + ["--lambda-b", "1e-3"], contains: "--lambda-b needs --bias")
+    }
+
     func testMixedModelFlagsAreRefused() throws {
         try assertRefused(["verify", "--model", "regularized", "--tau", "2"], contains: "--tau")
         try assertRefused(["verify", "--lambda-w", "1e-3"], contains: "--model regularized")

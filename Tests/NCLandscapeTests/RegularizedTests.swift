@@ -4,15 +4,37 @@ import XCTest
 /// The regularized (Euclidean) unconstrained feature model through the generic analysis, and the
 /// manifold protocol's Euclidean and product instances.
 final class RegularizedTests: XCTestCase {
-    /// One model per loss, in the theorem's regime (d > K) and with the origin a strict saddle.
+    /// One model per loss, without and with bias, in the theorem's regime (d > K) and with the
+    /// origin a strict saddle.
     func problems() throws -> [RegularizedObjective] {
         [try RegularizedObjective(K: 3, d: 4, n: 2, lambdaW: 5e-3, lambdaH: 1e-2, loss: .crossEntropy),
-         try RegularizedObjective(K: 3, d: 4, n: 2, lambdaW: 5e-3, lambdaH: 1e-2, loss: .mse)]
+         try RegularizedObjective(K: 3, d: 4, n: 2, lambdaW: 5e-3, lambdaH: 1e-2, loss: .mse),
+         try RegularizedObjective(K: 3, d: 4, n: 2, lambdaW: 5e-3, lambdaH: 1e-2, loss: .crossEntropy, lambdaB: 2e-2),
+         try RegularizedObjective(K: 3, d: 4, n: 2, lambdaW: 5e-3, lambdaH: 1e-2, loss: .mse, lambdaB: 2e-2)]
     }
 
+    /// Gaussian entries (the pinned constant row of a bias model at 1).
     func randomPoint(_ p: RegularizedObjective, seed: UInt64, scale: Double = 0.7) -> Matrix {
         var rng = SeededGenerator(seed: seed)
-        return Matrix(rows: p.d, cols: p.K + p.N, columnMajor: rng.normals(p.d * (p.K + p.N)).map { scale * $0 })
+        var x = Matrix(rows: p.rows, cols: p.K + p.N, columnMajor: rng.normals(p.rows * (p.K + p.N)).map { scale * $0 })
+        for i in p.manifold.pinned { x.storage[i] = 1 }
+        return x
+    }
+
+    /// The Hessian in the manifold's frame by central differences of the Euclidean gradient along
+    /// each frame vector (the space is flat: `Hess f = P ∇²f P`), symmetrized.
+    func finiteDifferenceHessian(_ p: RegularizedObjective, at x: Matrix, h: Double = 1e-4) -> Matrix {
+        let frame = p.manifold.tangentBasis(at: x)
+        let n = frame.dimension
+        var fd = Matrix(rows: n, cols: n)
+        for c in 0 ..< n {
+            var e = [Double](repeating: 0, count: n); e[c] = 1
+            let v = frame.vector(from: e)
+            let dg = (1 / (2 * h)) * (p.firstOrder(at: x + h * v).euclideanGradient - p.firstOrder(at: x - h * v).euclideanGradient)
+            fd.setColumn(c, frame.coordinates(of: dg))
+        }
+        for j in 0 ..< n { for i in 0 ..< j { let s = 0.5 * (fd[i, j] + fd[j, i]); fd[i, j] = s; fd[j, i] = s } }
+        return fd
     }
 
     /// The dense Hessian the generic path assembles from Hessian-vector products against an
@@ -22,14 +44,8 @@ final class RegularizedTests: XCTestCase {
         for (i, p) in try problems().enumerated() {
             let x = randomPoint(p, seed: UInt64(3 + i))
             let (m, _) = p.denseHessian(at: x, firstOrder: p.firstOrder(at: x))
-            let n = p.hessianSize, h = 1e-4
-            var fd = Matrix(rows: n, cols: n)
-            for c in 0 ..< n {
-                var xp = x, xm = x
-                xp.storage[c] += h; xm.storage[c] -= h
-                let col = (1 / (2 * h)) * (p.firstOrder(at: xp).euclideanGradient - p.firstOrder(at: xm).euclideanGradient)
-                fd.setColumn(c, col.storage)
-            }
+            let fd = finiteDifferenceHessian(p, at: x)
+            XCTAssertEqual(m.rows, p.hessianSize)
             let scale = try LAPACK.eigenvalues(m).map(abs).max()!
             XCTAssertLessThan(Matrix.maxAbsDifference(m, fd), 1e-6 * scale, "\(p.loss)")
         }
@@ -40,7 +56,7 @@ final class RegularizedTests: XCTestCase {
         for (i, p) in try problems().enumerated() {
             let x = randomPoint(p, seed: UInt64(30 + i))
             let g = p.firstOrder(at: x).euclideanGradient
-            for c in stride(from: 0, to: p.hessianSize, by: 5) {
+            for c in stride(from: 0, to: x.storage.count, by: 5) where !p.manifold.pinned.contains(c) {
                 var xp = x, xm = x
                 xp.storage[c] += 1e-5; xm.storage[c] -= 1e-5
                 let fd = (p.loss(at: xp) - p.loss(at: xm)) / 2e-5
@@ -54,6 +70,8 @@ final class RegularizedTests: XCTestCase {
     /// the descents know nothing of the closed form, so agreement to 1e-9 checks both.
     func testClosedFormOptimumAgainstDescents() throws {
         for p in try problems() {
+            // MSE with a bias has no closed form here (the bias absorbs the targets' mean).
+            guard !(p.hasBias && p.loss == .mse) else { XCTAssertNil(p.optimum); continue }
             let opt = try XCTUnwrap(p.optimum)
             XCTAssertGreaterThan(opt.classifierNormSquared, 0, "regime with a nonzero minimizer")
             let x = try opt.point(p)
@@ -77,9 +95,12 @@ final class RegularizedTests: XCTestCase {
 
     /// `W = H = 0` is critical; its Hessian is `[[λ_W I, C], [Cᵀ, λ_H I]]` with `C: Ḣ ↦ Ḣ Gᵀ/N`,
     /// `σ_max(G)/N = 1/(K√n)` for both losses, so `λ_min = (λ_W+λ_H)/2 − √(((λ_W−λ_H)/2)² + 1/(K²n))`.
+    /// With a bias the origin's `b` block is decoupled and positive (`λ_b + Λ`), and for MSE its
+    /// critical `b = 1/(K(1+λ_b))·1` leaves `σ_max(G) = √n` (the `1` direction has `√n |1 − Kb|`).
     func testOriginIsTheSaddleThePaperPredicts() throws {
         for p in try problems() {
-            let x = Matrix(rows: p.d, cols: p.K + p.N)
+            var rng = SeededGenerator(seed: 0)
+            let x = try p.specialPoint(.origin, rng: &rng)
             let a = try LandscapeAnalyzer.analyze(p, at: x)
             let (lw, lh) = (p.lambdaW, p.lambdaH)
             let sigma2 = 1 / (Double(p.K * p.K) * Double(p.counts[0]))
@@ -106,6 +127,8 @@ final class RegularizedTests: XCTestCase {
     func testInvalidRegularizationIsRefused() {
         assertThrowsInput(try RegularizedObjective(K: 3, d: 4, n: 2, lambdaW: 0, lambdaH: 1e-2), contains: "--lambda-w")
         assertThrowsInput(try RegularizedObjective(K: 3, d: 4, n: 2, lambdaW: 1e-2, lambdaH: .nan), contains: "--lambda-h")
+        assertThrowsInput(try RegularizedObjective(K: 3, d: 4, n: 2, lambdaW: 1e-2, lambdaH: 1e-2, lambdaB: 0), contains: "b → b + s·1")
+        XCTAssertNoThrow(try RegularizedObjective(K: 3, d: 4, n: 2, lambdaW: 1e-2, lambdaH: 1e-2, loss: .mse, lambdaB: 0))
     }
 
     /// Euclidean space and a column product (sphere × Euclidean) satisfy the manifold contract:
@@ -142,21 +165,13 @@ extension RegularizedTests {
     func testCensusLabelsAgreeWithFiniteDifferenceHessian() throws {
         for p in try problems() {
             let r = try LandscapeCensus.run(p, ansatz: p.ansatzStarts(), randomStarts: 6, seed: 1, jobs: 1) { rng in
-                (try? p.specialPoint(.random, rng: &rng)) ?? Matrix(rows: p.d, cols: p.K + p.N)
+                (try? p.specialPoint(.random, rng: &rng)) ?? p.emptyPoint()
             }
             XCTAssertEqual(r.verdict, .benign, "\(p.loss)")
             XCTAssertGreaterThanOrEqual(r.points.count, 3, "optimum, a grouping and the origin at least, \(p.loss)")
             for q in r.points {
-                let x = Matrix(rows: p.d, cols: p.K + p.N, columnMajor: (q.classifiers + q.features).flatMap { $0 })
-                let n = p.hessianSize, h = 1e-4
-                var fd = Matrix(rows: n, cols: n)
-                for c in 0 ..< n {
-                    var xp = x, xm = x
-                    xp.storage[c] += h; xm.storage[c] -= h
-                    fd.setColumn(c, ((1 / (2 * h)) * (p.firstOrder(at: xp).euclideanGradient - p.firstOrder(at: xm).euclideanGradient)).storage)
-                }
-                for j in 0 ..< n { for i in 0 ..< j { let s = 0.5 * (fd[i, j] + fd[j, i]); fd[i, j] = s; fd[j, i] = s } }
-                let ev = try LAPACK.eigenvalues(fd)
+                let x = Matrix(rows: p.rows, cols: p.K + p.N, columnMajor: (q.classifiers + q.features).flatMap { $0 })
+                let ev = try LAPACK.eigenvalues(finiteDifferenceHessian(p, at: x))
                 // Zero threshold of the finite-difference spectrum: its error (1e-8 ‖M‖) times 100.
                 let tol = 1e-6 * max(abs(ev.first!), abs(ev.last!))
                 XCTAssertEqual(ev.filter { $0 < -tol }.count, q.index, "\(p.loss) point \(q.id) \(q.origin)")

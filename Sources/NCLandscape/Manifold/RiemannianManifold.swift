@@ -50,38 +50,70 @@ extension ProductOfSpheres: RiemannianManifold {
     public static func sphere(dimension d: Int) -> ProductOfSpheres { ProductOfSpheres(ambientDimension: d, count: 1) }
 }
 
-/// Euclidean space `R^{rows × cols}`: every map of `RiemannianManifold` is the identity or
-/// addition (`P_x = I`, `R_x(ξ) = x + ξ`, no Weingarten term), and the frame is the standard
-/// basis in column-major order.
+/// Euclidean space `R^{rows × cols}`, or the affine subspace of it where the entries `pinned`
+/// (column-major storage indices) keep their values: every map of `RiemannianManifold` is the
+/// identity, addition or zeroing the pinned entries (`P_x v` = `v` with pinned entries 0,
+/// `R_x(ξ) = x + ξ`, no Weingarten term: a flat space), and the frame is the standard basis of the
+/// free entries in column-major order. (Pinned entries carry the constant 1 that turns a bias
+/// into one more row: `Wᵀh + b = [W; bᵀ]ᵀ [h; 1]`.)
 public struct EuclideanSpace: RiemannianManifold, Equatable {
     public let rows: Int
     public let cols: Int
-    public init(rows: Int, cols: Int) {
+    /// Sorted storage indices held fixed.
+    public let pinned: [Int]
+    public init(rows: Int, cols: Int, pinned: [Int] = []) {
         precondition(rows >= 1 && cols >= 0)
         self.rows = rows; self.cols = cols
+        self.pinned = pinned.sorted()
+        precondition(self.pinned.allSatisfy { $0 >= 0 && $0 < rows * cols })
     }
 
-    public var dimension: Int { rows * cols }
-    public func project(_ x: Matrix, _ v: Matrix) -> Matrix { v }
-    public func retract(_ x: Matrix, _ xi: Matrix) -> Matrix { x + xi }
-    public func euclideanToRiemannianGradient(_ x: Matrix, _ egrad: Matrix) -> Matrix { egrad }
-    public func euclideanToRiemannianHessian(_ x: Matrix, egrad: Matrix, ehess: Matrix, direction xi: Matrix) -> Matrix { ehess }
-    public func tangentBasis(at x: Matrix) -> StandardFrame { StandardFrame(rows: rows, cols: cols) }
+    public var dimension: Int { rows * cols - pinned.count }
+    public func project(_ x: Matrix, _ v: Matrix) -> Matrix {
+        guard !pinned.isEmpty else { return v }
+        var out = v
+        for i in pinned { out.storage[i] = 0 }
+        return out
+    }
+    public func retract(_ x: Matrix, _ xi: Matrix) -> Matrix { x + project(x, xi) }
+    public func euclideanToRiemannianGradient(_ x: Matrix, _ egrad: Matrix) -> Matrix { project(x, egrad) }
+    public func euclideanToRiemannianHessian(_ x: Matrix, egrad: Matrix, ehess: Matrix, direction xi: Matrix) -> Matrix { project(x, ehess) }
+    public func tangentBasis(at x: Matrix) -> StandardFrame { StandardFrame(rows: rows, cols: cols, pinned: pinned) }
     public func randomTangent(at x: Matrix, using rng: inout SeededGenerator) -> Matrix {
-        let g = Matrix(rows: rows, cols: cols, columnMajor: rng.normals(rows * cols))
+        let g = project(x, Matrix(rows: rows, cols: cols, columnMajor: rng.normals(rows * cols)))
         return (1 / g.frobeniusNorm) * g
     }
     public func inner(_ a: Matrix, _ b: Matrix) -> Double { Vector.dot(a.storage, b.storage) }
     /// `‖x − y‖_F`.
     public func distance(_ x: Matrix, _ y: Matrix) -> Double { (x - y).frobeniusNorm }
 
-    /// The standard basis `E_11, E_21, …` of `R^{rows × cols}`: coordinates are the entries.
+    /// The standard basis `E_11, E_21, …` of the free entries: coordinates are those entries.
     public struct StandardFrame: TangentFrame {
         public let rows: Int
         public let cols: Int
-        public var dimension: Int { rows * cols }
-        public func coordinates(of v: Matrix) -> [Double] { v.storage }
-        public func vector(from s: [Double]) -> Matrix { Matrix(rows: rows, cols: cols, columnMajor: s) }
+        public var pinned: [Int] = []
+        public var dimension: Int { rows * cols - pinned.count }
+        public func coordinates(of v: Matrix) -> [Double] {
+            guard !pinned.isEmpty else { return v.storage }
+            var out: [Double] = []
+            out.reserveCapacity(dimension)
+            var p = 0
+            for i in 0 ..< rows * cols {
+                if p < pinned.count && pinned[p] == i { p += 1; continue }
+                out.append(v.storage[i])
+            }
+            return out
+        }
+        public func vector(from s: [Double]) -> Matrix {
+            guard !pinned.isEmpty else { return Matrix(rows: rows, cols: cols, columnMajor: s) }
+            var out = Matrix(rows: rows, cols: cols)
+            var p = 0, k = 0
+            for i in 0 ..< rows * cols {
+                if p < pinned.count && pinned[p] == i { p += 1; continue }
+                out.storage[i] = s[k]; k += 1
+            }
+            return out
+        }
     }
 }
 

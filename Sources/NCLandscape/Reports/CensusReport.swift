@@ -71,7 +71,7 @@ public enum CensusReport {
 
         | quantity | value |
         |---|---|
-        | model | regularized (Euclidean, weight decay, no bias), loss \(s.problem.loss.rawValue) |
+        | model | regularized (Euclidean, weight decay, \(s.problem.lambdaB.map { "bias, λ_b = \($0)" } ?? "no bias")), loss \(s.problem.loss.rawValue) |
         | K, d, counts | \(s.problem.K), \(s.problem.d), \(s.problem.counts.map(String.init).joined(separator: ",")) |
         | λ_W, λ_H | \(s.problem.lambdaW), \(s.problem.lambdaH) |
         | f* (closed form) | \(s.fStar.map { String(format: "%.12g", $0) } ?? "none (outside the closed form's range)")\(s.fStarArgument.map { ": " + $0 } ?? "") |

@@ -48,7 +48,7 @@ public enum EscapeReport {
         }
         guard let r = s.regularizedModel else { return [] }
         return [("K, d, N, counts", "\(r.K), \(r.d), \(r.counts.reduce(0, +)), \(counts)"),
-                ("model, λ_W, λ_H, loss", "regularized (Euclidean; ρ is a Euclidean distance), \(r.lambdaW), \(r.lambdaH), \(r.loss.rawValue)")]
+                ("model, λ_W, λ_H, loss", "regularized (Euclidean; ρ is a Euclidean distance\(r.lambdaB.map { "; bias, λ_b = \($0)" } ?? "")), \(r.lambdaW), \(r.lambdaH), \(r.loss.rawValue)")]
     }
 
     static func markdown(_ s: EscapeSummary) -> String {

@@ -172,7 +172,7 @@ public enum SpectrumReport {
     /// model kind, loss and λ_W, λ_H for the regularized one.
     public static func problemRows(_ s: SpectrumSummary) -> [(String, String)] {
         if let r = s.regularizedModel {
-            return [("model", "regularized (Euclidean, weight decay, no bias)"), ("loss", r.loss.rawValue),
+            return [("model", "regularized (Euclidean, weight decay, " + (r.lambdaB.map { "bias, λ_b = \($0)" } ?? "no bias") + ")"), ("loss", r.loss.rawValue),
                     ("λ_W, λ_H", "\(r.lambdaW), \(r.lambdaH)")]
         }
         guard let m = s.model else { return [] }

@@ -4,7 +4,9 @@ import Foundation
 public enum RegularizedSpecialPoint: String, CaseIterable, Sendable {
     /// The papers' global minimizer: collapse at the optimal scale (needs the closed form).
     case optimum
-    /// `W = H = 0`, critical for every loss.
+    /// `W = H = 0`, critical for every loss; with a bias, `b` at its critical value there: MSE
+    /// `b_k = (n_k/N)/(1 + λ_b)`, cross-entropy `b = 0` (exact for balanced classes; otherwise
+    /// Newton polishing moves `b`).
     case origin
     /// The optimum's classifiers with anti-aligned features `h_j = −c w_{y_j}`.
     case anti
@@ -25,7 +27,7 @@ extension RegularizedObjective {
     /// Classifiers `s · w_k` and features `sign · c s · w_{y_j}` from unit directions `w`.
     func aligned(_ w: Matrix, sign: Double) -> Matrix {
         let (s, c) = ansatzScale
-        var x = Matrix(rows: d, cols: K + N)
+        var x = emptyPoint()
         for k in 0 ..< K { for i in 0 ..< d { x[i, k] = s * w[i, k] } }
         for (j, y) in labels.enumerated() { for i in 0 ..< d { x[i, K + j] = sign * c * s * w[i, y] } }
         return x
@@ -38,7 +40,12 @@ extension RegularizedObjective {
                 throw InputError("no closed-form optimum here (it needs balanced classes and d ≥ K−1 for cross-entropy, d ≥ K for MSE)")
             }
             return try o.point(self)
-        case .origin: return Matrix(rows: d, cols: K + N)
+        case .origin:
+            var x = emptyPoint()
+            if hasBias && loss == .mse {
+                for k in 0 ..< K { x[d, k] = Double(counts[k]) / Double(N) / (1 + lambdaB) }
+            }
+            return x
         case .anti:
             let w = loss == .mse ? try RegularizedOptimum.orthonormal(K: K, d: d) : try SpecialPoints.simplexETF(K: K, d: d)
             return aligned(w, sign: -1)
@@ -48,7 +55,9 @@ extension RegularizedObjective {
             return aligned(w, sign: 1)
         case .random:
             let s = 1 / Double(d).squareRoot()
-            return Matrix(rows: d, cols: K + N, columnMajor: rng.normals(d * (K + N)).map { s * $0 })
+            var x = Matrix(rows: rows, cols: K + N, columnMajor: rng.normals(rows * (K + N)).map { s * $0 })
+            for i in manifold.pinned { x.storage[i] = 1 }
+            return x
         }
     }
 
@@ -126,11 +135,12 @@ public struct CensusPoint: Codable, Sendable {
     public var rank: Int
     public var classification: CriticalPointClass
     @NullEncodable public var classificationMargin: Double?
-    /// Mean `‖w_k‖` and mean `‖h_j‖`.
+    /// Mean `‖w_k‖` and mean `‖h_j‖` (without the bias row).
     public var classifierNorm: Double
     public var featureNorm: Double
     @NullEncodable public var nc1: Double?
     public var classifiers: [[Double]]
+    /// With a bias, each classifier vector ends with `b_k` and each feature with the constant 1.
     public var features: [[Double]]
 }
 
@@ -202,7 +212,8 @@ public enum LandscapeCensus {
                 continue
             }
             let a = f.analysis, x = f.point
-            func meanNorm(_ r: Range<Int>) -> Double { r.map { Vector.norm(x.column($0)) }.reduce(0, +) / Double(r.count) }
+            // Over the first d rows: a bias row (b_k, or the features' constant 1) is not part of w_k, h_j.
+            func meanNorm(_ r: Range<Int>) -> Double { r.map { Vector.norm(Array(x.column($0)[0 ..< p.d])) }.reduce(0, +) / Double(r.count) }
             let nc = try? NCMetrics.compute(model: p, point: x)
             points.append(CensusPoint(
                 id: points.count, origin: f.start.origin, hits: 1, origins: [f.start.origin: 1], loss: a.loss, gradientNorm: a.riemannianGradientNorm, index: a.index,

@@ -88,7 +88,10 @@ extension SpectrumCommand {
         guard !polish, eigenvectors == 0, polishedOutput == nil else {
             throw InputError("--method density takes no --polish, --eigenvectors or --polished-output")
         }
-        let (model, x, source) = try input.load()
+        let (loaded, source) = try input.loadProblem()
+        guard case let .normalized(model, x) = loaded else {
+            throw InputError("--method density (stochastic Lanczos quadrature) is implemented for the normalized model only")
+        }
         var o = SpectralDensity.Options()
         o.probes = probes; o.steps = steps; o.seed = spectrumMethod.seed; o.kernelWidth = kernelWidth
         let show = terminalProgress

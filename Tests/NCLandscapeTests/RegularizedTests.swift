@@ -180,3 +180,17 @@ extension RegularizedTests {
         }
     }
 }
+
+extension RegularizedTests {
+    /// `--jobs` changes only the speed of a census: the same points, bit for bit.
+    func testCensusDoesNotDependOnJobs() throws {
+        let p = try RegularizedObjective(K: 4, d: 5, n: 2, lambdaW: 5e-3, lambdaH: 1e-2)
+        let runs = try [1, 2].map { jobs in
+            try LandscapeCensus.run(p, ansatz: p.ansatzStarts(), randomStarts: 8, seed: 3, jobs: jobs) { rng in
+                (try? p.specialPoint(.random, rng: &rng)) ?? p.emptyPoint()
+            }
+        }
+        XCTAssertEqual(runs[0].points.map(\.loss), runs[1].points.map(\.loss))
+        XCTAssertEqual(runs[0].points.map(\.hits), runs[1].points.map(\.hits))
+    }
+}

@@ -161,6 +161,15 @@ public enum LandscapeCensus {
 
     public static func run<P: FeatureObjective>(_ p: P, ansatz: [SearchStart], randomStarts: Int, seed: UInt64, jobs: Int,
                                                 randomPoint: @escaping (inout SeededGenerator) -> Matrix) throws -> Result {
+        // Single-threaded BLAS whatever `jobs` is (as in `CriticalPointSearch`): OpenBLAS rounds
+        // differently at different thread counts, so --jobs then changes only the speed.
+        try BLASRuntime.singleThreaded(while: true) {
+            try census(p, ansatz: ansatz, randomStarts: randomStarts, seed: seed, jobs: jobs, randomPoint: randomPoint)
+        }
+    }
+
+    static func census<P: FeatureObjective>(_ p: P, ansatz: [SearchStart], randomStarts: Int, seed: UInt64, jobs: Int,
+                                            randomPoint: @escaping (inout SeededGenerator) -> Matrix) throws -> Result {
         let t0 = Stopwatch.now()
         var starts = ansatz
         for i in 0 ..< randomStarts {

@@ -8,6 +8,8 @@ struct NCLandscapeCommand: ParsableCommand {
         abstract: "Optimization landscape of neural collapse with normalized features (Yaras et al., NeurIPS 2022).",
         discussion: """
         Points live on the product of spheres (S^{d-1})^{K+N}: K unit classifiers and N unit features.
+        With --model regularized (point, spectrum, optimize, escape, verify) they are Euclidean, with weight
+        decay λ_W, λ_H and an optional bias (docs/formulas.md §8; docs/architecture.md).
         Start with `nclandscape point etf -o etf.json` and `nclandscape spectrum etf.json`.
         """,
         subcommands: [VerifyCommand.self, EnumerateCommand.self, SweepCommand.self, MergeCommand.self, PhaseCommand.self, TrainCommand.self, MetricsCommand.self, AnalyzeCommand.self, PointCommand.self, SpectrumCommand.self, SliceCommand.self, EscapeCommand.self, OptimizeCommand.self, BenchCommand.self, BLASInfoCommand.self]
@@ -30,7 +32,7 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("label-smoothing"), help: "Label smoothing ε in [0, 1) (cross-entropy and cosface). Default: 0.")
     var labelSmoothing: Double?
     @OptionGroup var loss: LossOptions
-    @Option(name: .customLong("model"), help: "normalized | regularized: unit classifiers and features on the product of spheres with temperature τ, or Euclidean ones with weight decay λ_W, λ_H and no temperature (docs/formulas.md §8; commands point, spectrum, optimize, verify). Default: normalized.")
+    @Option(name: .customLong("model"), help: "normalized | regularized: unit classifiers and features on the product of spheres with temperature τ, or Euclidean ones with weight decay λ_W, λ_H and no temperature (docs/formulas.md §8; commands point, spectrum, optimize, escape, verify). Default: normalized.")
     var kind: FeatureModelKind?
     @Option(name: .customLong("lambda-w"), help: "Regularized model: weight decay λ_W > 0 on the classifiers. Default: 5e-4.")
     var lambdaW: Double?
@@ -67,7 +69,7 @@ struct ModelOptions: ParsableArguments {
     /// --lambda-w and --lambda-h for its regularized runs.
     func model(acceptingWeightDecay: Bool = false) throws -> NormalizedFeatureModel {
         guard kind != .regularized else {
-            throw InputError("--model regularized is not available in this command yet (it is in point, spectrum, optimize and verify)")
+            throw InputError("--model regularized is not available in this command yet (it is in point, spectrum, optimize, escape and verify)")
         }
         if bias { throw InputError("--bias belongs to --model regularized") }
         let given = [("--lambda-w", lambdaW != nil), ("--lambda-h", lambdaH != nil), ("--lambda-b", lambdaB != nil)].filter(\.1).map(\.0)

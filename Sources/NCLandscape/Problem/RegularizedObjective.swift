@@ -181,7 +181,7 @@ public struct RegularizedObjective: GenericFeatureObjective, Equatable {
     public var saturationMarginHint: Double? { nil }
     public var problemDescription: ProblemDescription { .regularized(description) }
 
-    /// The closed-form global minimizers' description (docs/formulas.md §12), nil outside the
+    /// The closed-form global minimizers' description (docs/formulas.md §8), nil outside the
     /// range where it is proven: balanced classes, `d ≥ K−1` (cross-entropy) or `d ≥ K` (MSE).
     public var optimum: RegularizedOptimum? { RegularizedOptimum(self) }
 
@@ -195,7 +195,7 @@ public struct RegularizedObjective: GenericFeatureObjective, Equatable {
     public var theoremApplies: Bool { isBalanced && d > K }
 }
 
-/// The global minimizers of the regularized model and their value (docs/formulas.md §12),
+/// The global minimizers of the regularized model and their value (docs/formulas.md §8),
 /// balanced classes with `n` samples each, `c = √(λ_W/(nλ_H))`.
 ///
 /// Cross-entropy (`d ≥ K−1`): `WᵀW = t (K/(K−1))(I − 11ᵀ/K)`, `h_{k,i} = c w_k`; on that family

@@ -8,8 +8,7 @@ struct NCLandscapeCommand: ParsableCommand {
         abstract: "Optimization landscape of neural collapse with normalized features (Yaras et al., NeurIPS 2022).",
         discussion: """
         Points live on the product of spheres (S^{d-1})^{K+N}: K unit classifiers and N unit features.
-        With --model regularized (point, spectrum, optimize, escape, verify) they are Euclidean, with weight
-        decay λ_W, λ_H and an optional bias (docs/formulas.md §8; docs/architecture.md).
+        With --model regularized (point, spectrum, optimize, escape, verify) they are Euclidean, with weight decay λ_W, λ_H and an optional bias (docs/formulas.md §8; docs/architecture.md).
         Start with `nclandscape point etf -o etf.json` and `nclandscape spectrum etf.json`.
         """,
         subcommands: [VerifyCommand.self, EnumerateCommand.self, SweepCommand.self, MergeCommand.self, PhaseCommand.self, TrainCommand.self, MetricsCommand.self, AnalyzeCommand.self, PointCommand.self, SpectrumCommand.self, SliceCommand.self, EscapeCommand.self, OptimizeCommand.self, BenchCommand.self, BLASInfoCommand.self]

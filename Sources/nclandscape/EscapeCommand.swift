@@ -6,7 +6,7 @@ import NCLandscape
 struct StartPointOptions: ParsableArguments {
     @Option(name: .customLong("point"), help: "Start from this point JSON. Default: none (use --from).")
     var pointFile: String?
-    @Option(name: .customLong("from"), help: "Named start: total | anti | etf | random (built from --K --d --n/--counts --tau --label-smoothing and --seed).")
+    @Option(name: .customLong("from"), help: "Named start: total | anti | etf | random (built from --K --d --n/--counts --tau --label-smoothing and --seed); with --model regularized: optimum | origin | anti | total | random. Default: total (escape), random (optimize); origin for escape --model regularized.")
     var from: String?
     @Flag(name: .customLong("polish"), help: "Polish the start with Riemannian Newton first (always done for --from total/anti/etf).")
     var polish = false
@@ -14,6 +14,36 @@ struct StartPointOptions: ParsableArguments {
     var normalize = false
     @Option(name: .customLong("id"), help: "With --point critical_points.json (from verify or enumerate): the id of the point to start from. Default: none.")
     var id: Int?
+
+    /// Whether `--point` names a regularized point file.
+    var pointIsRegularized: Bool {
+        guard let pointFile, let data = try? PointFile.readData(pointFile),
+              case let .object(fields)? = try? StrictJSON.parse(data, what: "point JSON", source: pointFile) else { return false }
+        return fields.contains { $0.key == "model" }
+    }
+
+    /// The regularized start: `--point` (a regularized point file) or a named point
+    /// (`optimum | origin | anti | total | random`), Newton-polished for the named critical
+    /// configurations and with `--polish`.
+    func loadRegularized(model options: ModelOptions, seed: UInt64, defaultKind: RegularizedSpecialPoint) throws -> (RegularizedObjective, Matrix, String) {
+        if let pointFile {
+            if from != nil { throw InputError("give either --point or --from, not both") }
+            guard case let .regularized(p, x0) = try LoadedProblem.read(path: pointFile, normalize: normalize, id: id) else {
+                throw InputError("\(pointFile) is a normalized point; drop --model regularized")
+            }
+            return (p, polish ? try NewtonPolisher.polish(p, from: x0).point : x0, pointFile)
+        }
+        if id != nil { throw InputError("--id picks a point of --point critical_points.json") }
+        guard case let .regularized(p) = try options.problem() else { throw InputError("--model regularized expected") }
+        let name = from ?? defaultKind.rawValue
+        guard let kind = RegularizedSpecialPoint(rawValue: name) else {
+            throw InputError("unknown start '\(name)' for --model regularized; use one of: \(RegularizedSpecialPoint.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var rng = SeededGenerator(seed: seed)
+        var x = try p.specialPoint(kind, rng: &rng)
+        if kind != .random || polish { x = try NewtonPolisher.polish(p, from: x).point }
+        return (p, x, name)
+    }
 
     func load(model options: ModelOptions, seed: UInt64, defaultKind: String) throws -> (NormalizedFeatureModel, Matrix, String) {
         if let pointFile {
@@ -103,8 +133,17 @@ struct EscapeCommand: ParsableCommand {
 
     func run() throws {
         try memory.apply()
-        let dir = try requiredOut(out, command: "escape")
+        _ = try requiredOut(out, command: "escape")   // refused before any work
+        if model.kind == .regularized || start.pointIsRegularized {
+            let (p, x, source) = try start.loadRegularized(model: model, seed: seed, defaultKind: .origin)
+            return try study(p, saddle: x, source: source)
+        }
         let (m, x, source) = try start.load(model: model, seed: seed, defaultKind: "total")
+        try study(m, saddle: x, source: source)
+    }
+
+    func study<P: FeatureObjective>(_ m: P, saddle x: Matrix, source: String) throws {
+        let dir = try requiredOut(out, command: "escape")
         var config = EscapeConfiguration()
         config.radii = try parseList(radii, "--radii") { Double($0) }
         config.directions = try parseList(directions, "--directions") { EscapeDirection(rawValue: $0) }
@@ -154,8 +193,17 @@ struct OptimizeCommand: ParsableCommand {
 
     func run() throws {
         try memory.apply()
-        let dir = try requiredOut(out, command: "optimize")
+        _ = try requiredOut(out, command: "optimize")   // refused before any work
+        if model.kind == .regularized || start.pointIsRegularized {
+            let (p, x0, source) = try start.loadRegularized(model: model, seed: seed, defaultKind: .random)
+            return try optimize(p, from: x0, source: source)
+        }
         let (m, x0, source) = try start.load(model: model, seed: seed, defaultKind: "random")
+        try optimize(m, from: x0, source: source)
+    }
+
+    func optimize<P: FeatureObjective>(_ m: P, from x0: Matrix, source: String) throws {
+        let dir = try requiredOut(out, command: "optimize")
         let choice = optimizer
         try Validate.positive(step, "--step")
         try Validate.atLeast(maxIterations, 0, "--max-iterations")
@@ -164,7 +212,7 @@ struct OptimizeCommand: ParsableCommand {
         let opt = choice.make(step: step, seed: seed, perturbation: try perturbation.parameters())
         let r = opt.minimize(m, from: x0, criteria: StoppingCriteria(maxIterations: maxIterations, gradientTolerance: tolerance,
                                                                      recordEvery: recordEvery, recordMetrics: metrics), observer: nil)
-        let report = try OptimizationReport.make(model: m, result: r, optimizer: opt.name, source: source, seed: seed)
+        let report = OptimizationReport(try OptimizationOutcome.settle(m, result: r), optimizer: opt.name, source: source, seed: seed)
         try OptimizationReport.write(report, result: r, model: m, to: dir)
         print(String(format: "%@ from %@: %d iterations (%@), loss %.12g, ‖grad‖ %.3e; final point after Newton polishing: %@ (loss %.12g)",
                      opt.name, source, r.iterations, r.stopReason.rawValue, r.loss, r.gradientNorm, report.finalClassification.rawValue, report.polishedLoss))

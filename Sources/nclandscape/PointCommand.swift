@@ -9,9 +9,12 @@ struct PointCommand: ParsableCommand {
         discussion: """
         KIND is one of: etf (neural collapse: W a simplex ETF, h_j = w_{y_j}; needs d ≥ K−1),
         anti (h_j = −w_{y_j}), total (every column equal), random (uniform on the spheres).
+        With --model regularized: optimum (the papers' global minimizer, collapse at the optimal scale),
+        origin (W = H = 0), anti (the optimum's classifiers, features h_j = −c w_{y_j}), total (all
+        columns along one direction at the optimum's scale), random (Gaussian entries of variance 1/d).
         """)
 
-    @Argument(help: "etf | anti | total | random")
+    @Argument(help: "etf | anti | total | random (normalized); optimum | origin | anti | total | random (regularized)")
     var kind: String
     @OptionGroup var model: ModelOptions
     @Option(name: .customLong("seed"), help: "Seed of the random generator (random points, --rotate).")
@@ -27,6 +30,18 @@ struct PointCommand: ParsableCommand {
 
     func run() throws {
         try memory.apply()
+        if case let .regularized(p) = try model.problem() {
+            guard let k = RegularizedSpecialPoint(rawValue: kind) else {
+                throw InputError("unknown point kind '\(kind)' for --model regularized; use one of: \(RegularizedSpecialPoint.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard npyDir == nil else { throw InputError("--npy-dir writes the normalized model's arrays; it is not available for --model regularized") }
+            var rng = SeededGenerator(seed: seed)
+            var x = try p.specialPoint(k, rng: &rng)
+            if rotate { x = BLAS.product(.n, try SpecialPoints.randomOrthogonal(p.d, using: &rng), .n, x) }
+            let file = RegularizedPointFile(model: p, point: x)
+            if let output { try file.write(to: output) } else { print(try JSONOutput.string(file, pretty: false), terminator: "") }
+            return
+        }
         guard let k = SpecialPoint(rawValue: kind) else {
             throw InputError("unknown point kind '\(kind)'; use one of: \(SpecialPoint.allCases.map(\.rawValue).joined(separator: ", "))")
         }

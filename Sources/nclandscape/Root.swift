@@ -8,6 +8,7 @@ struct NCLandscapeCommand: ParsableCommand {
         abstract: "Optimization landscape of neural collapse with normalized features (Yaras et al., NeurIPS 2022).",
         discussion: """
         Points live on the product of spheres (S^{d-1})^{K+N}: K unit classifiers and N unit features.
+        With --model regularized (point, spectrum, optimize, escape, verify) they are Euclidean, with weight decay λ_W, λ_H and an optional bias (docs/formulas.md §8; docs/architecture.md).
         Start with `nclandscape point etf -o etf.json` and `nclandscape spectrum etf.json`.
         """,
         subcommands: [VerifyCommand.self, EnumerateCommand.self, SweepCommand.self, MergeCommand.self, PhaseCommand.self, TrainCommand.self, MetricsCommand.self, AnalyzeCommand.self, PointCommand.self, SpectrumCommand.self, SliceCommand.self, EscapeCommand.self, OptimizeCommand.self, BenchCommand.self, BLASInfoCommand.self]
@@ -30,11 +31,48 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("label-smoothing"), help: "Label smoothing ε in [0, 1) (cross-entropy and cosface). Default: 0.")
     var labelSmoothing: Double?
     @OptionGroup var loss: LossOptions
+    @Option(name: .customLong("model"), help: "normalized | regularized: unit classifiers and features on the product of spheres with temperature τ, or Euclidean ones with weight decay λ_W, λ_H and no temperature (docs/formulas.md §8; commands point, spectrum, optimize, escape, verify). Default: normalized.")
+    var kind: FeatureModelKind?
+    @Option(name: .customLong("lambda-w"), help: "Regularized model: weight decay λ_W > 0 on the classifiers. Default: 5e-4.")
+    var lambdaW: Double?
+    @Option(name: .customLong("lambda-h"), help: "Regularized model: weight decay λ_H > 0 on the features. Default: 5e-4.")
+    var lambdaH: Double?
+    @Flag(name: .customLong("bias"), help: "Regularized model: add a bias b ∈ R^K to the logits, Wᵀh + b (docs/formulas.md §8). Default: no bias.")
+    var bias = false
+    @Option(name: .customLong("lambda-b"), help: "Weight decay λ_b on the bias: with --bias (> 0 for cross-entropy, ≥ 0 for mse), and train's regularized runs. Default: 5e-4 with --bias, 0 in train.")
+    var lambdaB: Double?
 
     /// No model flag was given.
-    var isUnset: Bool { K == nil && d == nil && n == nil && counts == nil && tau == nil && labelSmoothing == nil && loss.isUnset }
+    var isUnset: Bool {
+        K == nil && d == nil && n == nil && counts == nil && tau == nil && labelSmoothing == nil && loss.isUnset
+            && kind == nil && lambdaW == nil && lambdaH == nil && !bias && lambdaB == nil
+    }
 
-    func model() throws -> NormalizedFeatureModel {
+    /// The problem the flags describe, whichever model.
+    func problem() throws -> ProblemChoice {
+        guard kind == .regularized else { return .normalized(try model()) }
+        let given = [("--tau", tau != nil), ("--label-smoothing", labelSmoothing != nil)].filter(\.1).map(\.0)
+        guard given.isEmpty else { throw InputError("\(given.joined(separator: ", ")) belong(s) to the normalized model, not to --model regularized") }
+        let l = try loss.regularizedLoss()
+        let (w, h) = (lambdaW ?? 5e-4, lambdaH ?? 5e-4)
+        if lambdaB != nil && !bias { throw InputError("--lambda-b needs --bias") }
+        let b = bias ? lambdaB ?? 5e-4 : nil
+        if let counts {
+            if K != nil || n != nil { throw InputError("--counts sets K and the samples per class; drop --K and --n") }
+            return .regularized(try RegularizedObjective(d: d ?? 5, counts: parseList(counts, "--counts") { Int($0) }, lambdaW: w, lambdaH: h, loss: l, lambdaB: b))
+        }
+        return .regularized(try RegularizedObjective(K: K ?? 4, d: d ?? 5, n: n ?? 3, lambdaW: w, lambdaH: h, loss: l, lambdaB: b))
+    }
+
+    /// The normalized model; `acceptingWeightDecay` lets `train`, which trains both models, take
+    /// --lambda-w and --lambda-h for its regularized runs.
+    func model(acceptingWeightDecay: Bool = false) throws -> NormalizedFeatureModel {
+        guard kind != .regularized else {
+            throw InputError("--model regularized is not available in this command yet (it is in point, spectrum, optimize, escape and verify)")
+        }
+        if bias { throw InputError("--bias belongs to --model regularized") }
+        let given = [("--lambda-w", lambdaW != nil), ("--lambda-h", lambdaH != nil), ("--lambda-b", lambdaB != nil)].filter(\.1).map(\.0)
+        guard given.isEmpty || acceptingWeightDecay else { throw InputError("\(given.joined(separator: ", ")) belong(s) to --model regularized") }
         let l = try loss.function()
         if let counts {
             if K != nil || n != nil { throw InputError("--counts sets K and the samples per class; drop --K and --n") }
@@ -47,8 +85,8 @@ struct ModelOptions: ParsableArguments {
 
 /// The loss function flags (docs/formulas.md §11), shared by every command that builds a problem.
 struct LossOptions: ParsableArguments {
-    @Option(name: .customLong("loss"), help: "cross-entropy | focal | cosface. Default: cross-entropy.")
-    var kind: LossFunction.Kind?
+    @Option(name: .customLong("loss"), help: "cross-entropy | focal | cosface (normalized model) | mse (regularized model). Default: cross-entropy.")
+    var kind: LossChoice?
     @Option(name: .customLong("gamma"), help: "Focal exponent γ ≥ 0 (focal only). Default: 2.")
     var gamma: Double?
     @Option(name: .customLong("margin"), help: "CosFace additive cosine margin m ∈ [0, 2] (cosface only). Default: 0.35.")
@@ -56,7 +94,33 @@ struct LossOptions: ParsableArguments {
 
     var isUnset: Bool { kind == nil && gamma == nil && margin == nil }
 
-    func function() throws -> LossFunction { try LossFunction.make(kind: kind ?? .crossEntropy, gamma: gamma, margin: margin) }
+    func function() throws -> LossFunction {
+        guard let k = kind?.normalized ?? (kind == nil ? .crossEntropy : nil) else {
+            throw InputError("--loss \(kind!.rawValue) is a loss of the regularized model (--model regularized)")
+        }
+        return try LossFunction.make(kind: k, gamma: gamma, margin: margin)
+    }
+
+    /// The regularized model's loss: cross-entropy or mse, no parameters.
+    func regularizedLoss() throws -> RegularizedLoss {
+        if gamma != nil || margin != nil { throw InputError("--gamma and --margin belong to the normalized model's focal and cosface losses") }
+        guard let l = RegularizedLoss(rawValue: (kind ?? .crossEntropy).rawValue) else {
+            throw InputError("--loss \(kind!.rawValue) is not available for --model regularized (cross-entropy | mse)")
+        }
+        return l
+    }
+}
+
+/// Every `--loss` value: the normalized model's losses and the regularized model's.
+enum LossChoice: String, ExpressibleByArgument, CaseIterable {
+    case crossEntropy = "cross-entropy", focal, cosface, mse
+    var normalized: LossFunction.Kind? { LossFunction.Kind(rawValue: rawValue) }
+}
+
+/// A problem of either model, to open with a generic function.
+enum ProblemChoice {
+    case normalized(NormalizedFeatureModel)
+    case regularized(RegularizedObjective)
 }
 
 /// Where a point comes from: a point JSON file, or NumPy arrays.
@@ -100,6 +164,15 @@ struct PointInputOptions: ParsableArguments {
         guard let p = pointFile else { throw InputError("no point given: pass a point JSON file, or --classifiers W.npy --features H.npy --labels y.npy") }
         let (m, x) = try PointFile.read(path: p, normalize: normalize, id: id)
         return (m, x, id.map { "\(p) (id \($0))" } ?? p)
+    }
+
+    /// Like `load`, but also takes a regularized point file.
+    func loadProblem() throws -> (problem: LoadedProblem, source: String) {
+        if let p = pointFile, featuresNPY == nil, classifiersNPY == nil, labelsNPY == nil, tau == nil, labelSmoothing == nil, loss.isUnset {
+            return (try LoadedProblem.read(path: p, normalize: normalize, id: id), id.map { "\(p) (id \($0))" } ?? p)
+        }
+        let (m, x, s) = try load()
+        return (.normalized(m, x), s)
     }
 }
 
@@ -193,5 +266,7 @@ enum SpectrumMethodChoice: String, ExpressibleByArgument, CaseIterable {
     var hessianMethod: HessianMethod? { HessianMethod(rawValue: rawValue) }
 }
 extension LossFunction.Kind: ExpressibleByArgument {}
+extension FeatureModelKind: ExpressibleByArgument {}
 extension CriticalPointClass: ExpressibleByArgument {}
 extension OptimizerChoice: ExpressibleByArgument {}
+

@@ -41,10 +41,18 @@ struct SpectrumCommand: ParsableCommand {
         try memory.apply()
         try Validate.atLeast(eigenvectors, 0, "--eigenvectors")
         try Validate.atLeast(top, 0, "--top")
-        let (model, x0, source) = try input.load()
+        if spectrumMethod.choice == .density { return try runDensity() }
+        let (loaded, source) = try input.loadProblem()
+        switch loaded {
+        case let .normalized(m, x): try analyze(m, at: x, source: source)
+        case let .regularized(p, x): try analyze(p, at: x, source: source)
+        }
+    }
+
+    /// Polish, analyse, certify where the model allows it, and print or write the summary.
+    func analyze<P: FeatureObjective>(_ model: P, at x0: Matrix, source: String) throws {
         var x = x0
         var polished: PolishResult? = nil
-        if spectrumMethod.choice == .density { return try runDensity() }
         var options = try spectrumMethod.analysisOptions(eigenvectors: eigenvectors)
         options.memoryBudgetBytes = MemoryBudget.current
         if polish {
@@ -57,17 +65,30 @@ struct SpectrumCommand: ParsableCommand {
                 note(String(format: "note: Newton polishing stopped at ‖grad‖ = %.3e after %d iterations", r.gradientNorm, r.iterations))
             }
         }
-        if let polishedOutput { try PointFile(model: model, point: x).write(to: polishedOutput) }
+        if let polishedOutput { try AnyPointFile.write(model, x, to: polishedOutput) }
         let analysis = try LandscapeAnalyzer.analyze(model, at: x, options: options)
         spectrumMethod.finishProgress(method: analysis.method)
-        let topPairs = try LandscapeAnalyzer.topEigenpairs(model, at: x, count: top, analysis: analysis, seed: spectrumMethod.seed)
+        let topPairs: [TopEigenpair]
+        if let normalized = model.structured {
+            topPairs = try LandscapeAnalyzer.topEigenpairs(normalized, at: x, count: top, analysis: analysis, seed: spectrumMethod.seed)
+        } else if top > 0 {
+            throw InputError("--top is implemented for the normalized model only (use --method dense: its summary lists every eigenvalue)")
+        } else {
+            topPairs = []
+        }
+        // Angles per column are distances on the spheres; the Euclidean model has no such reading.
+        let displacement = model.structured == nil ? nil : polished.map { _ in PolishDisplacement(from: x0, to: x) }
         var summary = SpectrumSummary(model: model, analysis: analysis, source: source, polish: polished,
-                                      polishDisplacement: polished.map { _ in PolishDisplacement(from: x0, to: x) }, top: topPairs)
+                                      polishDisplacement: displacement, top: topPairs)
         if let p = summary.polishDisplacement, p.isFar, json {
             note(String(format: "warning: polishing moved the point far from the input (mean %.3g rad, max %.3g rad per column): the spectrum describes a different critical point", p.meanAngle, p.maxAngle))
         }
-        if certify.wanted(model: model, method: analysis.method), analysis.classification != .notCritical {
-            summary.certification = try CertifiedDecision.decide(model, at: x, reference: model.optimalLoss)
+        if let normalized = model.structured {
+            if certify.wanted(model: normalized, method: analysis.method), analysis.classification != .notCritical {
+                summary.certification = try CertifiedDecision.decide(normalized, at: x, reference: normalized.optimalLoss)
+            }
+        } else if certify == .on {
+            throw InputError("--certify on: certificates are derived for the normalized model only")
         }
         if let out { try SpectrumReport.write(summary, to: out) }
         if json {
@@ -84,7 +105,10 @@ extension SpectrumCommand {
         guard !polish, eigenvectors == 0, polishedOutput == nil, top == 0 else {
             throw InputError("--method density takes no --polish, --eigenvectors, --top or --polished-output")
         }
-        let (model, x, source) = try input.load()
+        let (loaded, source) = try input.loadProblem()
+        guard case let .normalized(model, x) = loaded else {
+            throw InputError("--method density (stochastic Lanczos quadrature) is implemented for the normalized model only")
+        }
         var o = SpectralDensity.Options()
         o.probes = probes; o.steps = steps; o.seed = spectrumMethod.seed; o.kernelWidth = kernelWidth
         let show = terminalProgress
@@ -102,10 +126,14 @@ extension SpectrumCommand {
 enum TextTable {
     static func spectrum(_ s: SpectrumSummary) -> String {
         func f(_ v: Double?) -> String { v.map { String(format: "%.12g", $0) } ?? "—" }
-        let rows: [(String, String)] = [
-            ("K, d, N", "\(s.model.K), \(s.model.d), \(s.N)  (counts \(s.counts.map(String.init).joined(separator: ",")))"),
-            ("tau, label smoothing", "\(s.model.tau), \(s.model.labelSmoothing)"),
-            ("loss function", s.model.loss.name),
+        var problem: [(String, String)] = [("K, d, N", "\(s.K), \(s.d), \(s.N)  (counts \(s.counts.map(String.init).joined(separator: ",")))")]
+        if let m = s.model {
+            problem += [("tau, label smoothing", "\(m.tau), \(m.labelSmoothing)"), ("loss function", m.loss.name)]
+        } else if let r = s.regularizedModel {
+            problem += [("model", "regularized (Euclidean)" + (r.lambdaB.map { ", bias, λ_b = \($0)" } ?? "")), ("λ_W, λ_H", "\(r.lambdaW), \(r.lambdaH)"),
+                        ("loss function", r.loss.rawValue)]
+        }
+        let rows: [(String, String)] = problem + [
             ("loss", f(s.loss)),
             ("optimum f*", s.optimalLoss.map { f($0) } ?? "none proven (a search compares minimizers with the best loss found)"),
             ("lower bound", s.lossBound.map { f($0.value) + "   (" + $0.argument + ")" } ?? "none"),

@@ -7,9 +7,6 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train the normalized model (Riemannian GD) and the regularized model (GD) from the same seeded starts; compare NC1–NC3 over iterations.")
     @OptionGroup var model: ModelOptions
-    @Option(name: .customLong("lambda-w"), help: "Weight decay on W (regularized model).") var lambdaW: Double = 5e-4
-    @Option(name: .customLong("lambda-h"), help: "Weight decay on H.") var lambdaH: Double = 5e-4
-    @Option(name: .customLong("lambda-b"), help: "Weight decay on b.") var lambdaB: Double = 0
     @Option(name: .customLong("iterations"), help: "Iterations per run.") var iterations: Int = 2000
     @Option(name: .customLong("seeds"), help: "Random starts (seeds 0…S−1 derived from --seed).") var seeds: Int = 3
     @Option(name: .customLong("seed"), help: "Base seed.") var seed: UInt64 = 0
@@ -26,9 +23,11 @@ struct TrainCommand: ParsableCommand {
         try memory.apply()
         let dir = try requiredOut(out, command: "train")
         var c = TrainingConfiguration()
-        let m = try model.model()
+        // Both models are trained: the model flags build the normalized one, --lambda-w/--lambda-h
+        // (shared with --model regularized, same defaults) the regularized one.
+        let m = try model.model(acceptingWeightDecay: true)
         c.model = m.spec
-        c.lambdaW = lambdaW; c.lambdaH = lambdaH; c.lambdaB = lambdaB
+        c.lambdaW = model.lambdaW ?? 5e-4; c.lambdaH = model.lambdaH ?? 5e-4; c.lambdaB = model.lambdaB ?? 0
         c.iterations = iterations; c.seeds = seeds; c.seed = seed; c.momentum = momentum
         c.stepGrid = try parseList(steps, "--steps") { Double($0) }
         c.searchIterations = searchIterations

@@ -4,7 +4,7 @@ import NCLandscape
 
 /// Search settings shared by `enumerate` and `verify`.
 struct SearchOptions: ParsableArguments {
-    @Option(name: .customLong("starts"), help: "A fixed number of random starts (even ones: Newton from a random point, retried from early gradient-descent iterates, reaching saddles; odd ones: Riemannian trust-region descent then Newton, reaching minima); turns the adaptive coverage mode off. Default: adaptive (see --until-missing-mass).")
+    @Option(name: .customLong("starts"), help: "A fixed number of random starts (even ones: Newton from a random point, retried from early gradient-descent iterates, reaching saddles; odd ones: Riemannian trust-region descent then Newton, reaching minima); turns the adaptive coverage mode off. Default: adaptive (see --until-missing-mass); with --model regularized (verify only) always a fixed number, default 40.")
     var starts: Int?
     @Option(name: .customLong("until-missing-mass"), help: "Adaptive mode (the default): draw random starts in seeded batches until the descent starts' measured missing mass, max(Good–Turing f₁/S, rule of three 3/S), is at most this probability, or --max-starts are drawn. In (0, 1). Default: 0.01.")
     var untilMissingMass: Double?
@@ -128,6 +128,7 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         try memory.apply()
+        if case let .regularized(p) = try model.problem() { return try runRegularized(p) }
         let (m, config, result, dir) = try search.runSearch(command: "verify", model: model)
         let summary = VerifySummary(model: m, config: config, result: result)
         try VerifyReport.write(summary: summary, points: result.points, to: dir)
@@ -137,5 +138,29 @@ struct VerifyCommand: ParsableCommand {
         print("")
         print("verdict: \(summary.verdict.rawValue) — \(summary.message)")
         print(String(format: "%d tasks in %.2f s; report: %@/report.md", result.tasks.count, result.seconds, dir))
+    }
+
+    /// The census of the regularized model: ansatz and a fixed number of random starts, dense labels.
+    func runRegularized(_ p: RegularizedObjective) throws {
+        guard !search.resume, search.untilMissingMass == nil, search.maxStarts == nil, search.batch == nil, search.method == nil || search.method == .dense || search.method == .auto else {
+            throw InputError("--model regularized runs a fixed number of --starts with dense labels: --resume, --until-missing-mass, --max-starts, --batch and --method reduced/lanczos are the normalized model's")
+        }
+        let starts = search.starts ?? 40
+        try Validate.atLeast(starts, 0, "--starts")
+        let jobs = search.jobs ?? 2
+        try Validate.atLeast(jobs, 1, "--jobs")
+        let seed = search.seed ?? 0
+        let result = try LandscapeCensus.run(p, ansatz: search.noAnsatz ? [] : p.ansatzStarts(), randomStarts: starts, seed: seed, jobs: jobs) { rng in
+            (try? p.specialPoint(.random, rng: &rng)) ?? p.emptyPoint()
+        }
+        let summary = CensusSummary(problem: p, result: result, randomStarts: starts, seed: seed)
+        let dir = search.out ?? "results/runs/verify-regularized-\(p.loss.rawValue)-K\(p.K)-d\(p.d)-n\(p.counts[0])-lw\(p.lambdaW)-lh\(p.lambdaH)-seed\(seed)"
+        try CensusReport.write(summary, to: dir)
+        if json { print(try JSONOutput.string(summary), terminator: ""); return }
+        print("regularized \(p.loss.rawValue): K=\(p.K) d=\(p.d) counts=\(p.counts.map(String.init).joined(separator: ",")) λ_W=\(p.lambdaW) λ_H=\(p.lambdaH)  starts=\(starts) seed=\(seed)")
+        print(CensusReport.table(result.points))
+        print("")
+        print("verdict: \(summary.verdict.rawValue) — \(summary.message)")
+        print(String(format: "%d tasks in %.2f s; report: %@/report.md", result.tasks, result.seconds, dir))
     }
 }

@@ -66,24 +66,25 @@ extension StoppingCriteria {
 /// Called after every iteration with `(iteration, point, loss, ‖grad‖)`; return `false` to stop.
 public typealias IterationObserver = (Int, Matrix, Double, Double) -> Bool
 
-/// A first- or second-order method on the product of spheres (Manopt-style: it only uses the
-/// problem's loss, gradient and Hessian-vector products and the manifold's retraction).
+/// A first- or second-order method on a manifold (Manopt-style: it only uses the problem's
+/// loss, gradient and Hessian-vector products and the manifold's retraction), generic over the
+/// objective.
 public protocol RiemannianOptimizer: Sendable {
     var name: String { get }
-    func minimize(_ model: NormalizedFeatureModel, from x0: Matrix, criteria: StoppingCriteria,
-                  observer: IterationObserver?) -> OptimizationResult
+    func minimize<P: FeatureObjective>(_ model: P, from x0: Matrix, criteria: StoppingCriteria,
+                                       observer: IterationObserver?) -> OptimizationResult
 }
 
 /// The current iterate with the first-order data every method uses, computed together once.
 struct Iterate {
     let point: Matrix
-    let firstOrder: NormalizedFeatureModel.FirstOrder
+    let firstOrder: FeatureFirstOrder
     /// Riemannian gradient.
     let gradient: Matrix
     let gradientNorm: Double
     var loss: Double { firstOrder.loss }
 
-    init(_ model: NormalizedFeatureModel, at x: Matrix, firstOrder fo: NormalizedFeatureModel.FirstOrder? = nil) {
+    init<P: FeatureObjective>(_ model: P, at x: Matrix, firstOrder fo: FeatureFirstOrder? = nil) {
         point = x
         firstOrder = fo ?? model.firstOrder(at: x)
         gradient = model.manifold.euclideanToRiemannianGradient(x, firstOrder.euclideanGradient)
@@ -92,8 +93,8 @@ struct Iterate {
 }
 
 /// Shared bookkeeping: records, the observer, and the result.
-struct TrajectoryRecorder {
-    let model: NormalizedFeatureModel
+struct TrajectoryRecorder<P: FeatureObjective> {
+    let model: P
     let criteria: StoppingCriteria
     let observer: IterationObserver?
     var records: [IterationRecord] = []
@@ -133,8 +134,8 @@ public struct RiemannianGradientDescent: RiemannianOptimizer {
     }
     public init(rule: StepRule = .armijo(initial: 1)) { self.rule = rule }
 
-    public func minimize(_ model: NormalizedFeatureModel, from x0: Matrix, criteria: StoppingCriteria,
-                         observer: IterationObserver? = nil) -> OptimizationResult {
+    public func minimize<P: FeatureObjective>(_ model: P, from x0: Matrix, criteria: StoppingCriteria,
+                                              observer: IterationObserver? = nil) -> OptimizationResult {
         let man = model.manifold
         var rec = TrajectoryRecorder(model: model, criteria: criteria, observer: observer)
         var cur = Iterate(model, at: x0)
@@ -217,8 +218,8 @@ public struct PerturbedGradientDescent: RiemannianOptimizer {
         self.step = step; self.seed = seed; self.parameters = parameters
     }
 
-    public func minimize(_ model: NormalizedFeatureModel, from x0: Matrix, criteria: StoppingCriteria,
-                         observer: IterationObserver? = nil) -> OptimizationResult {
+    public func minimize<P: FeatureObjective>(_ model: P, from x0: Matrix, criteria: StoppingCriteria,
+                                              observer: IterationObserver? = nil) -> OptimizationResult {
         let man = model.manifold
         let (gradientThreshold, perturbationRadius) = (parameters.gradientThreshold, parameters.perturbationRadius)
         let (escapeSteps, requiredDecrease) = (parameters.escapeSteps, parameters.requiredDecrease)
@@ -263,3 +264,20 @@ import Glibc
 #else
 import Darwin
 #endif
+
+/// Where an optimizer run ended, settled: the end point Newton-polished and classified
+/// (`LandscapeAnalyzer.settle`), and the NC metrics of the optimizer's own last point.
+public struct OptimizationOutcome: Sendable {
+    public let result: OptimizationResult
+    public let polished: PolishResult
+    /// `not_critical` when polishing does not reach a critical point.
+    public let classification: CriticalPointClass
+    public let polishedLoss: Double
+    public let nc: NCMetrics
+
+    public static func settle<P: FeatureObjective>(_ model: P, result r: OptimizationResult) throws -> OptimizationOutcome {
+        let end = try LandscapeAnalyzer.settle(model, endPoint: r.point)
+        return OptimizationOutcome(result: r, polished: end.polished, classification: end.classification, polishedLoss: end.loss,
+                                   nc: try NCMetrics.compute(model: model, point: r.point))
+    }
+}

@@ -88,12 +88,13 @@ public struct SaddleDescription: Sendable {
 
     /// Analyzes `x` and extracts the `λ_min` eigenspace; eigenvalues within `1e−6 |λ_min|` of
     /// `λ_min` count as the same (total collapse: exactly multiple).
-    public init(model: NormalizedFeatureModel, point x: Matrix, method: HessianMethod = .auto) throws {
+    public init<P: FeatureObjective>(model: P, point x: Matrix, method: HessianMethod = .auto) throws {
         // One analysis: the complete-spectrum methods return the whole λ_min cluster; Lanczos,
         // which cannot know the multiplicity in advance, returns its six lowest converged pairs.
         let relative = 1e-6
         var opts = AnalysisOptions(method: method)
-        opts.method = LandscapeAnalyzer.resolve(method, model: model, point: x, options: opts)
+        // Method selection is the normalized model's (reduced, Lanczos); other objectives are dense.
+        opts.method = model.structured.map { LandscapeAnalyzer.resolve(method, model: $0, point: x, options: opts) } ?? .dense
         opts.lowestClusterRelativeTolerance = relative
         if opts.method == .lanczos { opts.eigenvectors = 6 }
         let a = try LandscapeAnalyzer.analyze(model, at: x, options: opts)
@@ -198,7 +199,10 @@ public struct EscapeSummary: Codable, Sendable {
     /// What "global" was judged against: the proven f*, `--reference-loss`, or the best run.
     @NullEncodable public var referenceLoss: Double?
     public var referenceSource: String
-    public var model: ModelDescription
+    /// The normalized problem (absent for the regularized model) …
+    public var model: ModelDescription?
+    /// … or the regularized one (absent for the normalized model).
+    public var regularizedModel: RegularizedDescription?
     public var counts: [Int]
     public var source: String
     public var seconds: Double
@@ -207,7 +211,7 @@ public struct EscapeSummary: Codable, Sendable {
 
 /// The saddle-escape study of docs/formulas.md §6.
 public enum SaddleEscapeStudy {
-    public static func run(model: NormalizedFeatureModel, saddle: SaddleDescription, config: EscapeConfiguration,
+    public static func run<P: FeatureObjective>(model: P, saddle: SaddleDescription, config: EscapeConfiguration,
                            source: String, progress: ((Int, Int) -> Void)? = nil) throws -> (EscapeSummary, [EscapeRun]) {
         try config.validate()
         if config.optimizer == .gd && config.step * saddle.lambdaMax >= 2 {
@@ -238,7 +242,7 @@ public enum SaddleEscapeStudy {
                     xi = man.randomTangent(at: saddle.point, using: &rng)
                 case .negativeCurvature:
                     let coef = saddle.eigenspace.count == 1 ? [rng.uniform() < 0.5 ? -1.0 : 1.0] : rng.normals(saddle.eigenspace.count)
-                    xi = Matrix(rows: model.d, cols: model.K + model.N)
+                    xi = Matrix(rows: saddle.point.rows, cols: saddle.point.cols)
                     for (c, v) in zip(coef, saddle.eigenspace) { xi = xi + c * v }
                     xi = (1 / xi.frobeniusNorm) * xi
                 }
@@ -290,7 +294,7 @@ public enum SaddleEscapeStudy {
         return (summary, runs)
     }
 
-    static func summarize(_ runs: [EscapeRun], model: NormalizedFeatureModel, saddle: SaddleDescription, config: EscapeConfiguration,
+    static func summarize<P: FeatureObjective>(_ runs: [EscapeRun], model: P, saddle: SaddleDescription, config: EscapeConfiguration,
                           lossDrop: Double, growth: Double, reference: Double?, referenceSource: String,
                           source: String, seconds: Double) -> EscapeSummary {
         var dirs: [String: EscapeDirectionSummary] = [:]
@@ -320,7 +324,8 @@ public enum SaddleEscapeStudy {
                              multiplicity: saddle.eigenspace.count, index: saddle.index, rho: config.rho, lossDrop: lossDrop,
                              step: config.step, optimizer: config.optimizer.rawValue, method: saddle.method, directions: dirs, table: table,
                              configuration: config, referenceLoss: reference, referenceSource: referenceSource,
-                             model: model.spec, counts: model.counts, source: source, seconds: seconds,
+                             model: model.structured?.spec, regularizedModel: (model as? RegularizedObjective)?.description,
+                             counts: model.counts, source: source, seconds: seconds,
                              software: SoftwareVersion.summary)
     }
 

@@ -16,8 +16,8 @@ public struct RiemannianTrustRegion: RiemannianOptimizer {
     public var name: String { "trust-region" }
     public init() {}
 
-    public func minimize(_ model: NormalizedFeatureModel, from x0: Matrix, criteria: StoppingCriteria,
-                         observer: IterationObserver? = nil) -> OptimizationResult {
+    public func minimize<P: FeatureObjective>(_ model: P, from x0: Matrix, criteria: StoppingCriteria,
+                                              observer: IterationObserver? = nil) -> OptimizationResult {
         let man = model.manifold
         var rec = TrajectoryRecorder(model: model, criteria: criteria, observer: observer)
         let maxRadius = maxRadiusFactor * Double(model.K + model.N).squareRoot()
@@ -29,7 +29,7 @@ public struct RiemannianTrustRegion: RiemannianOptimizer {
         while it < criteria.maxIterations {
             if criteria.converged(cur) { reason = .gradientTolerance; break }
             // The tangent Hessian operator (σ = 0 on normal directions, which tangent inputs do not have).
-            let op = TangentHessianOperator(model: model, at: cur.point, firstOrder: cur.firstOrder)
+            let op = model.ambientHessianOperator(at: cur.point, firstOrder: cur.firstOrder, normalShift: 0)
             var product = [Double](repeating: 0, count: op.dimension)
             let hess: (Matrix) -> Matrix = { v in
                 hvps += 1

@@ -134,6 +134,9 @@ public struct PointFile: Codable, Sendable {
     }
 
     static func checkKeys(_ fields: [(key: String, value: StrictJSON.Value)], source: String) throws {
+        if fields.contains(where: { $0.key == "model" }) {
+            throw InputError("\(source) is a point of the regularized model; this command analyses normalized points only (point, spectrum, optimize, escape and verify take both)")
+        }
         // A record (it has the record's loss value) may carry the record keys; a plain point file
         // may not: a misspelt optional key ("los", "labelSmothing") would otherwise be silently
         // replaced by its default.

@@ -107,10 +107,11 @@ public enum NewtonPolisher {
     /// independent of `N`. The result is accepted only if the full problem's gradient meets
     /// the tolerance; otherwise the full problem is polished from `x0`, densely when
     /// `m ≤ denseMaxSize` and matrix-free beyond. `tolerance` is relative to `γ`.
-    public static func polish(_ model: NormalizedFeatureModel, from x0: Matrix, tolerance: Double = ClassificationRule.roundingFactor,
-                              maxIterations: Int = 40, denseMaxSize: Int = defaultDenseMaxSize,
-                              progress: ((Int, Double) -> Void)? = nil) throws -> PolishResult {
-        if model.sampleWeights == nil, model.N > model.K,
+    public static func polish<P: FeatureObjective>(_ problem: P, from x0: Matrix, tolerance: Double = ClassificationRule.roundingFactor,
+                                                   maxIterations: Int = 40, denseMaxSize: Int = defaultDenseMaxSize,
+                                                   progress: ((Int, Double) -> Void)? = nil) throws -> PolishResult {
+        // The reduced problem is a capability of the normalized model only.
+        if let model = problem.structured, model.sampleWeights == nil, model.N > model.K,
            ReducedSpectrum.collapseDeviation(model: model, point: x0) <= collapseSnapTolerance {
             let (rm, xr) = try ReducedSpectrum.reducedProblem(model: model, point: x0)
             let r = try newton(rm, from: xr, tolerance: tolerance, maxIterations: maxIterations, method: "dense", step: pseudoInverseStep,
@@ -123,28 +124,28 @@ public enum NewtonPolisher {
                                     method: "reduced", hessianVectorProducts: nil)
             }
         }
-        if model.hessianSize <= denseMaxSize {
-            return try newton(model, from: x0, tolerance: tolerance, maxIterations: maxIterations, method: "dense", step: pseudoInverseStep,
+        if problem.hessianSize <= denseMaxSize {
+            return try newton(problem, from: x0, tolerance: tolerance, maxIterations: maxIterations, method: "dense", step: pseudoInverseStep,
                               progress: progress)
         }
-        let free = try newton(model, from: x0, tolerance: tolerance, maxIterations: maxIterations, method: "matrix-free", step: minresStep,
+        let free = try newton(problem, from: x0, tolerance: tolerance, maxIterations: maxIterations, method: "matrix-free", step: minresStep,
                               progress: progress)
         // Where MINRES's step is not good enough (a nearly singular Hessian off the orbit, whose
         // small eigenvalues the Krylov space resolves poorly) and a dense step still fits, the
         // exact pseudo-inverse step takes over from where MINRES stopped.
-        guard !free.converged, model.hessianSize <= denseFallbackMaxSize else { return free }
-        let dense = try newton(model, from: free.point, tolerance: tolerance, maxIterations: maxIterations, method: "dense",
+        guard !free.converged, problem.hessianSize <= denseFallbackMaxSize else { return free }
+        let dense = try newton(problem, from: free.point, tolerance: tolerance, maxIterations: maxIterations, method: "dense",
                                step: pseudoInverseStep, progress: progress)
         return dense.gradientNorm < free.gradientNorm || dense.converged ? dense : free
     }
 
     /// A Newton direction at `x` (tangent, ambient `d × (K+N)`) and the Hessian-vector products it used.
-    typealias StepRule = (NormalizedFeatureModel, Matrix, NormalizedFeatureModel.FirstOrder, Matrix) throws -> (Matrix, Int)
+    typealias StepRule<P> = (P, Matrix, FeatureFirstOrder, Matrix) throws -> (Matrix, Int)
 
     /// Pseudo-inverse step from the dense eigendecomposition of `M`.
-    static func pseudoInverseStep(_ model: NormalizedFeatureModel, _ x: Matrix, _ fo: NormalizedFeatureModel.FirstOrder,
-                                  _ grad: Matrix) throws -> (Matrix, Int) {
-        let hess = model.denseRiemannianHessian(at: x, firstOrder: fo)
+    static func pseudoInverseStep<P: FeatureObjective>(_ model: P, _ x: Matrix, _ fo: FeatureFirstOrder,
+                                                       _ grad: Matrix) throws -> (Matrix, Int) {
+        let hess = model.denseHessian(at: x, firstOrder: fo)
         var work = hess.matrix
         let eig = try LAPACK.eigen(destroying: &work)
         let vecs = eig.vectors!
@@ -162,26 +163,26 @@ public enum NewtonPolisher {
 
     /// Inexact Newton step: MINRES on `Hess s = −grad` through the tangent operator (normal
     /// directions get eigenvalue 1, so they stay decoupled), projected back onto the tangent space.
-    static func minresStep(_ model: NormalizedFeatureModel, _ x: Matrix, _ fo: NormalizedFeatureModel.FirstOrder,
-                           _ grad: Matrix) throws -> (Matrix, Int) {
+    static func minresStep<P: FeatureObjective>(_ model: P, _ x: Matrix, _ fo: FeatureFirstOrder,
+                                                _ grad: Matrix) throws -> (Matrix, Int) {
         // MINRES runs on (Hess/γ) s = −grad/γ, the same step: deep in saturation the Hessian's
         // entries are ~1e-250 and the recurrence's squared quantities would underflow. The
         // normal directions get eigenvalue γ, i.e. 1 after the scaling, and stay decoupled.
         let scale = fo.gradientScale > 0 && fo.gradientScale.isFinite ? fo.gradientScale : 1
-        let op = TangentHessianOperator(model: model, at: x, firstOrder: fo, normalShift: scale)
+        let op = model.ambientHessianOperator(at: x, firstOrder: fo, normalShift: scale)
         let forcing = min(0.1, (grad.frobeniusNorm / max(fo.gradientScale, .leastNormalMagnitude)).squareRoot())
         let r = MINRES.solve((-1 / scale * grad).storage, tolerance: forcing, maxIterations: maxKrylovIterations) { v, y in
             op.apply(v, into: &y)
             for i in 0 ..< y.count { y[i] /= scale }
         }
-        let s = model.manifold.project(x, Matrix(rows: model.d, cols: model.K + model.N, columnMajor: r.solution))
+        let s = model.manifold.project(x, Matrix(rows: x.rows, cols: x.cols, columnMajor: r.solution))
         return (s, r.iterations)
     }
 
     /// The Newton loop shared by every step rule: backtracking on `‖grad‖`, stop at the tolerance,
     /// at the floating-point floor, or when progress stalls.
-    static func newton(_ model: NormalizedFeatureModel, from x0: Matrix, tolerance: Double, maxIterations: Int,
-                       method: String, step rule: StepRule, progress: ((Int, Double) -> Void)? = nil) throws -> PolishResult {
+    static func newton<P: FeatureObjective>(_ model: P, from x0: Matrix, tolerance: Double, maxIterations: Int,
+                                            method: String, step rule: StepRule<P>, progress: ((Int, Double) -> Void)? = nil) throws -> PolishResult {
         let manifold = model.manifold
         var x = x0
         var fo = model.firstOrder(at: x)

@@ -239,7 +239,7 @@ public struct EigenvalueCluster: Codable, Sendable, Equatable {
 
 /// The analysis layer: consumes the model's Hessian and produces a `PointAnalysis`.
 public enum LandscapeAnalyzer {
-    public static func checkDenseFits(_ model: NormalizedFeatureModel, budget: Double) throws {
+    public static func checkDenseFits<P: FeatureObjective>(_ model: P, budget: Double) throws {
         let need = model.denseHessianBytes
         if need > budget {
             throw InputError("the dense Hessian (m = \(model.hessianSize)) needs \(MemoryBudget.readable(need)), over the \(MemoryBudget.readable(budget)) memory budget; use --method lanczos (or reduced at a collapsed point), or raise --memory-budget")
@@ -306,10 +306,18 @@ public enum LandscapeAnalyzer {
         return (.lanczos, "auto chose lanczos at m = \(m): \(why); \(estimate)")
     }
 
-    public static func analyze(_ model: NormalizedFeatureModel, at x: Matrix,
-                               options: AnalysisOptions = AnalysisOptions()) throws -> PointAnalysis {
+    /// Analyzes `x` for any objective: the normalized model's structured methods where it offers
+    /// them (`FeatureObjective.structured`), the dense Hessian from the objective otherwise.
+    public static func analyze<P: FeatureObjective>(_ problem: P, at x: Matrix,
+                                                    options: AnalysisOptions = AnalysisOptions()) throws -> PointAnalysis {
         if let t = options.lanczosTolerance { try Validate.positive(t, "--lanczos-tolerance") }
         try Validate.atLeast(options.eigenvectors, 0, "--eigenvectors")
+        guard let model = problem.structured else {
+            guard options.method == .auto || options.method == .dense else {
+                throw InputError("--method \(options.method.rawValue) uses the normalized model's structure (collapsed-point reduction, structured inertia); this model is analysed with --method dense or auto")
+            }
+            return try analyzeDense(problem, at: x, options: options)
+        }
         let (method, reason) = choose(options.method, model: model, point: x, options: options)
         var a: PointAnalysis
         switch method {
@@ -323,7 +331,7 @@ public enum LandscapeAnalyzer {
 
     /// Where an optimizer run ended, settled: Newton-polished, then classified (`not_critical`
     /// when polishing does not reach a critical point), with the polished point's loss.
-    public static func settle(_ model: NormalizedFeatureModel, endPoint x: Matrix, method: HessianMethod = .auto) throws
+    public static func settle<P: FeatureObjective>(_ model: P, endPoint x: Matrix, method: HessianMethod = .auto) throws
         -> (polished: PolishResult, classification: CriticalPointClass, loss: Double) {
         let polished = try NewtonPolisher.polish(model, from: x)
         let a = try analyze(model, at: polished.point, options: AnalysisOptions(method: method))
@@ -331,31 +339,31 @@ public enum LandscapeAnalyzer {
     }
 
     /// Refuses a point whose curvature is below what doubles hold (docs/formulas.md §9).
-    static func checkDoubleRange(_ model: NormalizedFeatureModel, _ fo: NormalizedFeatureModel.FirstOrder) throws {
+    static func checkDoubleRange<P: FeatureObjective>(_ model: P, _ fo: FeatureFirstOrder) throws {
         guard fo.beyondDoubleRange else { return }
         let rate = fo.curvatureDecayRate
         let rateText = rate == 1 ? "" : String(format: " × the loss's decay rate %.4g", rate)
         throw InputError(String(format: "every sample's logits are saturated beyond double precision at this point (smallest gap between the top two logits %.4g", fo.smallestLogitGap)
                          + rateText
                          + String(format: " > %.0f, so the loss's curvature, of order e^-%.0f ≈ 2e-283 or less, vanishes in floating point); second-order analysis needs a smaller τ (at the neural-collapse point the gap is τK/(K−1) = %.4g)",
-                                  NumericRange.maximumLogitGap, NumericRange.maximumLogitGap, model.maximalMargin))
+                                  NumericRange.maximumLogitGap, NumericRange.maximumLogitGap, model.saturationMarginHint ?? .nan))
     }
 
     /// The label from the shared rule, given what a spectrum method established.
-    static func classify(_ model: NormalizedFeatureModel, _ fo: NormalizedFeatureModel.FirstOrder, gradientNorm: Double,
+    static func classify<P: FeatureObjective>(_ model: P, _ fo: FeatureFirstOrder, gradientNorm: Double,
                          spectralNorm: Double, curvature: CurvatureEvidence, options: AnalysisOptions) -> CriticalPointClass {
         let critical = ClassificationRule.isCritical(gradientNorm: gradientNorm, spectralNorm: spectralNorm, gradientScale: fo.gradientScale)
         return ClassificationRule.classify(critical: critical, curvature: curvature, loss: fo.loss, bound: model.lossBound,
                                            reference: reference(model, options))
     }
 
-    static func reference(_ model: NormalizedFeatureModel, _ options: AnalysisOptions) -> Double? {
+    static func reference<P: FeatureObjective>(_ model: P, _ options: AnalysisOptions) -> Double? {
         model.optimalLoss ?? options.bestKnownLoss
     }
 
     /// Unit directions with their residuals `‖Hess v − λ v‖` from the full model's
     /// Hessian-vector product (an independent check of every method), and orthogonality.
-    static func certify(_ model: NormalizedFeatureModel, at x: Matrix, firstOrder fo: NormalizedFeatureModel.FirstOrder,
+    static func certify<P: FeatureObjective>(_ model: P, at x: Matrix, firstOrder fo: FeatureFirstOrder,
                         pairs: [(value: Double, direction: Matrix)]) -> ([EigenDirection], Double) {
         var out: [EigenDirection] = []
         for (lam, v0) in pairs {
@@ -370,18 +378,18 @@ public enum LandscapeAnalyzer {
         return (out, orth)
     }
 
-    static func analyzeDense(_ model: NormalizedFeatureModel, at x: Matrix, options: AnalysisOptions) throws -> PointAnalysis {
+    static func analyzeDense<P: FeatureObjective>(_ model: P, at x: Matrix, options: AnalysisOptions) throws -> PointAnalysis {
         try checkDenseFits(model, budget: options.memoryBudgetBytes)
         let fo = model.firstOrder(at: x)
         try checkDoubleRange(model, fo)
         let gradNorm = model.manifold.euclideanToRiemannianGradient(x, fo.euclideanGradient).frobeniusNorm
-        let hess = model.denseRiemannianHessian(at: x, firstOrder: fo)
+        let hess = model.denseHessian(at: x, firstOrder: fo)
         var work = hess.matrix
         let values = try LAPACK.eigenvalues(destroying: &work)
         let spectralNorm = max(abs(values.first ?? 0), abs(values.last ?? 0))
         let delta = ClassificationRule.zeroThreshold(spectralNorm: spectralNorm)
         let inertia = Inertia(eigenvalues: values, tolerance: delta)
-        let symmetry = try SymmetryAnalysis(point: x, basis: hess.basis)
+        let symmetry = try model.symmetry(at: x, basis: hess.basis)
 
         let isSaddleCandidate = (values.first ?? 0) < -delta
         var quotientMin: Double? = nil

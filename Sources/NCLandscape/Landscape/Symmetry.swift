@@ -24,16 +24,18 @@ public struct SymmetryAnalysis: Sendable {
 
     /// - Parameter columnScale: multiplies the tangent coordinates of column `c` (the reduced
     ///   problem at collapsed points represents a class's `n_k` features by one column scaled √n_k).
-    public init(point x: Matrix, basis: TangentBasis, columnScale: [Double]? = nil) throws {
-        let d = x.rows
-        rank = Self.numericalRank(singularValues: try LAPACK.singularValues(x))
+    /// - Parameter actingRows: `O(d)` acts on the first `d` rows only (default: all); the rank
+    ///   is that of those rows (a bias row, untouched by rotations, stays out).
+    public init<F: TangentFrame>(point x: Matrix, basis: F, columnScale: [Double]? = nil, actingRows: Int? = nil) throws {
+        let d = actingRows ?? x.rows
+        rank = Self.numericalRank(singularValues: try LAPACK.singularValues(d == x.rows ? x : Self.firstRows(x, d)))
         nullity = Self.nullity(d: d, rank: rank)
         // Orbit tangents for the basis Ω = E_ab − E_ba of so(d): (ΩX)_c = e_a x_c[b] − e_b x_c[a].
         let pairs = d * (d - 1) / 2
         var orbit = Matrix(rows: basis.dimension, cols: pairs)
         var col = 0
         for a in 0 ..< d { for b in (a + 1) ..< d {
-            var omegaX = Matrix(rows: d, cols: x.cols)
+            var omegaX = Matrix(rows: x.rows, cols: x.cols)
             for c in 0 ..< x.cols {
                 let w = columnScale?[c] ?? 1
                 omegaX[a, c] = w * x[b, c]; omegaX[b, c] = -w * x[a, c]
@@ -66,5 +68,12 @@ public struct SymmetryAnalysis: Sendable {
         var q = Matrix(rows: size, cols: size)
         for j in 0 ..< size { for i in 0 ..< size { q[i, j] = full[nu + i, nu + j] } }
         return q
+    }
+
+    /// The first `d` rows of `x`.
+    static func firstRows(_ x: Matrix, _ d: Int) -> Matrix {
+        var out = Matrix(rows: d, cols: x.cols)
+        for c in 0 ..< x.cols { for i in 0 ..< d { out[i, c] = x[i, c] } }
+        return out
     }
 }

@@ -204,7 +204,7 @@ public struct NCMetrics: Codable, Sendable, Equatable {
         return out
     }
     /// Metrics at a model point `X = [W H]`.
-    public static func compute(model: NormalizedFeatureModel, point x: Matrix) throws -> NCMetrics {
+    public static func compute<P: FeatureObjective>(model: P, point x: Matrix) throws -> NCMetrics {
         try compute(features: x.columns(model.featureColumns), labels: model.labels, K: model.K,
                     classifiers: x.columns(model.classifierColumns))
     }

@@ -32,8 +32,10 @@ extension ModelDescription {
     /// `h_j = w_{y_j}`.
     public var maximalMargin: Double {
         let top = tau * Double(K) / Double(K - 1)
-        if case let .cosface(m) = loss { return top - tau * m }
-        return top
+        switch loss {
+        case let .cosface(m): return top - tau * m
+        case .crossEntropy, .focal: return top
+        }
     }
 
     /// Entropy of the smoothed target, `H(t) = −Σ_k t_k log t_k` (Gibbs: `lse(z) − tᵀz ≥ H(t)`).
@@ -57,13 +59,27 @@ extension ModelDescription {
     /// tangent of `χ` at `−M` supports `χ` on the reachable mean margins `[−2τ, 2τ]` (checked
     /// numerically, `FocalLoss.tangentSupports`);
     /// attained by the ETF for `d ≥ K−1`. Otherwise, and for imbalanced classes, nil.
+    ///
+    /// Every loss states its bound here: the switch is exhaustive, so a new loss does not compile
+    /// until it says what its bound is (or that it has none), instead of falling through to
+    /// another loss's bound.
     public func provenBound() -> LossBound? {
-        if case let .focal(gamma) = loss {
-            guard isBalanced, FocalLoss.tangentSupports(K: K, margin: maximalMargin, gamma: gamma, reach: 2 * tau) else { return nil }
-            let a = Double(K - 1) * exp(-maximalMargin)
-            return LossBound(value: gamma == 0 ? log1p(a) : pow(a / (1 + a), gamma) * log1p(a), attained: d >= K - 1,
-                             argument: "balanced focal: χ(−M) with a tangent of χ supporting it on the reachable margins [−2τ, 2τ] (AM–GM, mean margin ≤ M; checked numerically), attained by the simplex ETF for d ≥ K−1")
+        switch loss {
+        case let .focal(gamma): return focalBound(gamma: gamma)
+        case .crossEntropy, .cosface: return shiftedSoftmaxBound()
         }
+    }
+
+    /// Focal loss: `χ(−M)` where its tangent supports `χ` on the reachable margins (see above).
+    func focalBound(gamma: Double) -> LossBound? {
+        guard isBalanced, FocalLoss.tangentSupports(K: K, margin: maximalMargin, gamma: gamma, reach: 2 * tau) else { return nil }
+        let a = Double(K - 1) * exp(-maximalMargin)
+        return LossBound(value: gamma == 0 ? log1p(a) : pow(a / (1 + a), gamma) * log1p(a), attained: d >= K - 1,
+                         argument: "balanced focal: χ(−M) with a tangent of χ supporting it on the reachable margins [−2τ, 2τ] (AM–GM, mean margin ≤ M; checked numerically), attained by the simplex ETF for d ≥ K−1")
+    }
+
+    /// Cross-entropy and CosFace (a cross-entropy with the target logit shifted by −τm).
+    func shiftedSoftmaxBound() -> LossBound? {
         let mu = smoothingMargin, top = maximalMargin
         let name = loss == .crossEntropy ? "" : " (CosFace margin shifts M by −τm)"
         if isBalanced {

@@ -104,34 +104,8 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
     public func classifiers(_ x: Matrix) -> ColumnSlice { ColumnSlice(x, classifierColumns) }
     public func features(_ x: Matrix) -> ColumnSlice { ColumnSlice(x, featureColumns) }
 
-    /// Everything first-order at a point: the loss's per-sample state, `G = ∇_Z ℓ`, loss and
-    /// Euclidean gradient, and the scales the scale-free tests need.
-    public struct FirstOrder: Sendable {
-        public let loss: Double
-        /// `K × N`: what the loss keeps for second order (softmax losses: the probabilities).
-        public let lossState: Matrix
-        /// `K × N`, `G = ∇_Z ℓ` per sample (cross-entropy: `P − T`).
-        public let residual: Matrix
-        /// `G diag(c)` (equal to `residual` without sample weights).
-        public let weightedResidual: Matrix
-        /// `d × (K+N)`: `[∇_W f, ∇_H f] = (τ/Z)[H Gᵀ, W G]`.
-        public let euclideanGradient: Matrix
-        /// `γ`: the 2-norm over columns of the summed magnitudes of the terms that make up each
-        /// column of the Euclidean gradient, `(τ/Z) Σ_k |G_kj|` for feature `j` and
-        /// `(τ/Z) Σ_j c_j |G_kj|` for classifier `k` (with the loss's cancellation-free
-        /// magnitudes). Rounding error in the gradient is a small multiple of `ε_mach γ`, so
-        /// `‖grad f‖/γ` says how far the gradient is from cancelling to rounding level, at any
-        /// temperature (docs/formulas.md §4).
-        public let gradientScale: Double
-        /// Smallest gap between a sample's largest and second-largest logit (saturation).
-        public let smallestLogitGap: Double
-        /// The loss's `SampleLoss.curvatureDecayRate`.
-        public let curvatureDecayRate: Double
-
-        /// Whether every sample's curvature, of order `e^{−r g}`, is below what doubles
-        /// resolve: it then vanishes in floating point (docs/formulas.md §9).
-        public var beyondDoubleRange: Bool { curvatureDecayRate * smallestLogitGap > NumericRange.maximumLogitGap }
-    }
+    /// Everything first-order at a point (shared with every feature objective).
+    public typealias FirstOrder = FeatureFirstOrder
 
     /// Loss and first derivatives through the saturation-safe per-sample loss.
     public func firstOrder(at x: Matrix) -> FirstOrder {
@@ -229,4 +203,34 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
 
     /// Bytes a dense analysis needs (the Hessian, a working copy and the quotient Hessian).
     public var denseHessianBytes: Double { MemoryEstimate.dense(m: hessianSize) }
+}
+
+/// Everything first-order at a point of an unconstrained feature model (`X = [W H]`, logits
+/// `Z = c WᵀH`): the loss's per-sample state, `G = ∇_Z ℓ`, loss and
+/// Euclidean gradient, and the scales the scale-free tests need.
+public struct FeatureFirstOrder: Sendable {
+    public let loss: Double
+    /// `K × N`: what the loss keeps for second order (softmax losses: the probabilities).
+    public let lossState: Matrix
+    /// `K × N`, `G = ∇_Z ℓ` per sample (cross-entropy: `P − T`).
+    public let residual: Matrix
+    /// `G diag(c)` (equal to `residual` without sample weights).
+    public let weightedResidual: Matrix
+    /// `d × (K+N)`: `[∇_W f, ∇_H f] = (τ/Z)[H Gᵀ, W G]`.
+    public let euclideanGradient: Matrix
+    /// `γ`: the 2-norm over columns of the summed magnitudes of the terms that make up each
+    /// column of the Euclidean gradient, `(τ/Z) Σ_k |G_kj|` for feature `j` and
+    /// `(τ/Z) Σ_j c_j |G_kj|` for classifier `k` (with the loss's cancellation-free
+    /// magnitudes). Rounding error in the gradient is a small multiple of `ε_mach γ`, so
+    /// `‖grad f‖/γ` says how far the gradient is from cancelling to rounding level, at any
+    /// temperature (docs/formulas.md §4).
+    public let gradientScale: Double
+    /// Smallest gap between a sample's largest and second-largest logit (saturation).
+    public let smallestLogitGap: Double
+    /// The loss's `SampleLoss.curvatureDecayRate`.
+    public let curvatureDecayRate: Double
+
+    /// Whether every sample's curvature, of order `e^{−r g}`, is below what doubles
+    /// resolve: it then vanishes in floating point (docs/formulas.md §9).
+    public var beyondDoubleRange: Bool { curvatureDecayRate * smallestLogitGap > NumericRange.maximumLogitGap }
 }

@@ -46,6 +46,17 @@ public enum EscapeReport {
             : "not fitted: escape times at fewer than two radii" + (radii.isEmpty ? "" : String(format: " (only r = %g)", radii[0]))
     }
 
+    /// The model's rows: sizes and τ, ε, loss (normalized) or λ_W, λ_H, loss (regularized).
+    static func problemRows(_ s: EscapeSummary) -> [(String, String)] {
+        let counts = s.counts.map(String.init).joined(separator: ",")
+        if let m = s.model {
+            return [("K, d, N, counts", "\(m.K), \(m.d), \(m.N), \(counts)"), ("τ, ε, loss", "\(m.tau), \(m.labelSmoothing), \(m.loss.name)")]
+        }
+        guard let r = s.regularizedModel else { return [] }
+        return [("K, d, N, counts", "\(r.K), \(r.d), \(r.counts.reduce(0, +)), \(counts)"),
+                ("model, λ_W, λ_H, loss", "regularized (Euclidean; ρ is a Euclidean distance\(r.lambdaB.map { "; bias, λ_b = \($0)" } ?? "")), \(r.lambdaW), \(r.lambdaH), \(r.loss.rawValue)")]
+    }
+
     static func markdown(_ s: EscapeSummary) -> String {
         var md = """
         # Saddle escape study
@@ -53,8 +64,7 @@ public enum EscapeReport {
         | quantity | value |
         |---|---|
         | saddle | `\(s.source)` |
-        | K, d, N, counts | \(s.model.K), \(s.model.d), \(s.model.N), \(s.counts.map(String.init).joined(separator: ",")) |
-        | τ, ε, loss | \(s.model.tau), \(s.model.labelSmoothing), \(s.model.loss.name) |
+        \(problemRows(s).map { "| \($0.0) | \($0.1) |" }.joined(separator: "\n"))
         | saddle loss f(x*) | \(String(format: "%.12g", s.saddleLoss)) |
         | λ_min (multiplicity), index, λ_max | \(String(format: "%.8g", s.lambdaMin)) (\(s.multiplicity)), \(s.index), \(String(format: "%.6g", s.lambdaMax)) |
         | optimizer, step η | \(s.optimizer), \(s.step) |

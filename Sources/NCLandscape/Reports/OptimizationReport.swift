@@ -18,22 +18,23 @@ public struct OptimizationReport: Codable, Sendable {
     public var nc: NCMetrics
     public var software: String
 
-    public static func make(model: NormalizedFeatureModel, result r: OptimizationResult, optimizer: String, source: String, seed: UInt64) throws -> OptimizationReport {
-        let end = try LandscapeAnalyzer.settle(model, endPoint: r.point)
-        return OptimizationReport(optimizer: optimizer, source: source, seed: seed, iterations: r.iterations, stopReason: r.stopReason,
-                                  loss: r.loss, gradientNorm: r.gradientNorm, hessianVectorProducts: r.hessianVectorProducts,
-                                  perturbations: r.perturbations, finalClassification: end.classification, polishedLoss: end.loss,
-                                  polishedGradientNorm: end.polished.gradientNorm, nc: try NCMetrics.compute(model: model, point: r.point),
-                                  software: SoftwareVersion.summary)
+    /// Renders a settled run (`OptimizationOutcome.settle` did the polishing and classifying).
+    public init(_ o: OptimizationOutcome, optimizer: String, source: String, seed: UInt64) {
+        let r = o.result
+        self.optimizer = optimizer; self.source = source; self.seed = seed
+        iterations = r.iterations; stopReason = r.stopReason; loss = r.loss; gradientNorm = r.gradientNorm
+        hessianVectorProducts = r.hessianVectorProducts; perturbations = r.perturbations
+        finalClassification = o.classification; polishedLoss = o.polishedLoss; polishedGradientNorm = o.polished.gradientNorm
+        nc = o.nc; software = SoftwareVersion.summary
     }
 
     /// `trajectory.csv`, `final.json` (the optimizer's last point, point JSON), `summary.json`.
-    public static func write(_ rep: OptimizationReport, result r: OptimizationResult, model: NormalizedFeatureModel, to dir: String) throws {
+    public static func write<P: FeatureObjective>(_ rep: OptimizationReport, result r: OptimizationResult, model: P, to dir: String) throws {
         var csv = "iteration,loss,gradient_norm,step,nc1,nc2,nc3\n"
         func o(_ v: Double?) -> String { v.map { "\($0)" } ?? "" }
         for x in r.records { csv += "\(x.iteration),\(x.loss),\(x.gradientNorm),\(x.step),\(o(x.nc1)),\(o(x.nc2)),\(o(x.nc3))\n" }
         try AtomicFile.write(csv, to: dir + "/trajectory.csv")
-        try PointFile(model: model, point: r.point).write(to: dir + "/final.json")
+        try AnyPointFile.write(model, r.point, to: dir + "/final.json")
         try AtomicFile.write(JSONOutput.encode(rep), to: dir + "/summary.json")
     }
 }

@@ -16,8 +16,12 @@ public struct SpectrumSummary: Codable, Sendable {
         public var classifier: Double
         public var features: Double
     }
-    /// The problem (K, d, τ, ε, loss, labels).
-    public var model: ModelDescription
+    /// The normalized problem (K, d, τ, ε, loss, labels); absent for the regularized model.
+    public var model: ModelDescription?
+    /// The regularized problem (K, d, counts, λ_W, λ_H, loss); absent for the normalized model.
+    public var regularizedModel: RegularizedDescription?
+    public var K: Int { model?.K ?? regularizedModel?.K ?? 0 }
+    public var d: Int { model?.d ?? regularizedModel?.d ?? 0 }
     public var N: Int
     public var counts: [Int]
     public var loss: Double
@@ -88,12 +92,16 @@ public struct SpectrumSummary: Codable, Sendable {
     /// The computer-assisted proof of the label (docs/formulas.md §14); null when not attempted.
     @NullEncodable public var certification: CertifiedDecision?
 
-    public init(model: NormalizedFeatureModel, analysis a: PointAnalysis, source: String, polish: PolishResult?,
-                polishDisplacement: PolishDisplacement? = nil, top: [TopEigenpair] = []) {
+    public init<P: FeatureObjective>(model: P, analysis a: PointAnalysis, source: String, polish: PolishResult?,
+                                     polishDisplacement: PolishDisplacement? = nil, top: [TopEigenpair] = []) {
         self.polishDisplacement = polishDisplacement
         methodReason = a.methodReason
         topEigenpairs = top
-        self.model = model.spec; N = model.N; counts = model.counts
+        switch model.problemDescription {
+        case let .normalized(m): self.model = m
+        case let .regularized(r): regularizedModel = r
+        }
+        N = model.N; counts = model.counts
         loss = a.loss; optimalLoss = a.optimalLoss; riemannianGradientNorm = a.riemannianGradientNorm
         lossBound = a.lossBound; gradientScale = a.gradientScale
         nonIsolated = a.nonIsolated; extraZeroEigenvalues = a.extraZeroEigenvalues
@@ -137,7 +145,7 @@ public struct SpectrumSummary: Codable, Sendable {
 
     /// Shares of an eigenspace with orthonormal basis `V`: `tr(VᵀP_class V)/dim = mean over the
     /// basis of the per-vector squared norms` — the same for every orthonormal basis of the space.
-    public static func classWeights(model: NormalizedFeatureModel, eigenspace: [Matrix]) -> [ClassWeight] {
+    public static func classWeights<P: FeatureObjective>(model: P, eigenspace: [Matrix]) -> [ClassWeight] {
         var out = (0 ..< model.K).map { ClassWeight(classIndex: $0, classifier: 0, features: 0) }
         for v in eigenspace {
             for w in classWeights(model: model, direction: v) {
@@ -149,7 +157,7 @@ public struct SpectrumSummary: Codable, Sendable {
     }
 
     /// `‖v_{w_k}‖²` and `Σ_{y_j = k} ‖v_{h_j}‖²` per class for a unit direction.
-    public static func classWeights(model: NormalizedFeatureModel, direction v: Matrix) -> [ClassWeight] {
+    public static func classWeights<P: FeatureObjective>(model: P, direction v: Matrix) -> [ClassWeight] {
         var out = (0 ..< model.K).map { ClassWeight(classIndex: $0, classifier: 0, features: 0) }
         for k in 0 ..< model.K { out[k].classifier = Vector.dot(v.column(k), v.column(k)) }
         for (j, y) in model.labels.enumerated() { let c = v.column(model.K + j); out[y].features += Vector.dot(c, c) }
@@ -178,6 +186,17 @@ public enum SpectrumReport {
 
     static func g(_ v: Double?) -> String { v.map { String(format: "%.12g", $0) } ?? "—" }
 
+    /// The model's own parameters as table rows: τ, loss and ε for the normalized model; the
+    /// model kind, loss and λ_W, λ_H for the regularized one.
+    public static func problemRows(_ s: SpectrumSummary) -> [(String, String)] {
+        if let r = s.regularizedModel {
+            return [("model", "regularized (Euclidean, weight decay, " + (r.lambdaB.map { "bias, λ_b = \($0)" } ?? "no bias") + ")"), ("loss", r.loss.rawValue),
+                    ("λ_W, λ_H", "\(r.lambdaW), \(r.lambdaH)")]
+        }
+        guard let m = s.model else { return [] }
+        return [("τ (temperature)", "\(m.tau)"), ("loss", m.loss.name), ("ε (label smoothing)", "\(m.labelSmoothing)")]
+    }
+
     public static func markdown(_ s: SpectrumSummary) -> String {
         var md = """
         # Hessian spectrum report
@@ -185,11 +204,9 @@ public enum SpectrumReport {
         | quantity | value |
         |---|---|
         | point | `\(s.source)` |
-        | K, d, N | \(s.model.K), \(s.model.d), \(s.N) |
+        | K, d, N | \(s.K), \(s.d), \(s.N) |
         | class counts n_k | \(s.counts.map(String.init).joined(separator: ", ")) |
-        | τ (temperature) | \(s.model.tau) |
-        | loss | \(s.model.loss.name) |
-        | ε (label smoothing) | \(s.model.labelSmoothing) |
+        \(problemRows(s).map { "| \($0.0) | \($0.1) |" }.joined(separator: "\n"))
         | loss f | \(g(s.loss)) |
         | proven optimum f* | \(s.optimalLoss.map { g($0) } ?? "none proven here (docs/formulas.md §3, §10)") |
         | proven lower bound | \(s.lossBound.map { "\(g($0.value)): \($0.argument)" } ?? "none") |

@@ -75,12 +75,13 @@ public struct VerifySummary: Codable, Sendable {
         spuriousMinimizerIds = pts.filter { $0.classValue == .spuriousLocalMinimizer }.map(\.id)
         degenerateIds = pts.filter { $0.classValue == .degenerate }.map(\.id)
         undeterminedIds = pts.filter { $0.classValue == .undetermined }.map(\.id)
-        if !spuriousMinimizerIds.isEmpty {
-            verdict = .spuriousMinimumFound
+        // The verdict is decided below the reports (`LandscapeVerdict`); this only words it.
+        verdict = LandscapeVerdict.decide(pts.map(\.classValue))
+        switch verdict {
+        case .spuriousMinimumFound:
             message = "found \(spuriousMinimizerIds.count) spurious local minimizer(s) among \(pts.count) distinct critical points: "
                 + spuriousMinimizerIds.map { id in String(format: "#%d (loss %.10g)", id, pts[id].loss) }.joined(separator: ", ")
-        } else if !degenerateIds.isEmpty || !undeterminedIds.isEmpty || !pts.contains(where: { $0.classValue.isMinimizer }) {
-            verdict = .inconclusive
+        case .inconclusive:
             var parts: [String] = []
             // A compact manifold has a global minimizer: a search that found none missed part of
             // the landscape, and "every point found is benign" would claim more than it checked.
@@ -98,8 +99,7 @@ public struct VerifySummary: Codable, Sendable {
                     + undeterminedIds.map { "#\($0)" }.joined(separator: ", "))
             }
             message = parts.joined(separator: "; ")
-        } else {
-            verdict = .benign
+        case .benign:
             message = "all \(pts.count) distinct critical points are global minimizers or strict saddles"
         }
         marginalIds = pts.filter(\.isMarginal).map(\.id)

@@ -11,7 +11,7 @@ public struct CriticalPointInvariants: Codable, Sendable, Equatable {
     /// Sorted eigenvalues of `X Xᵀ` (d × d), `X = [W H]`: sensitive to spread within classes.
     public var pointGram: [Double]
 
-    public init(model: NormalizedFeatureModel, point x: Matrix, loss: Double, index: Int) throws {
+    public init<P: FeatureObjective>(model: P, point x: Matrix, loss: Double, index: Int) throws {
         self.loss = loss
         self.index = index
         let w = x.columns(model.classifierColumns)

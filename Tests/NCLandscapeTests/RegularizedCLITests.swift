@@ -1,0 +1,74 @@
+import XCTest
+@testable import NCLandscape
+
+/// `--model regularized` through the command line: the papers' minimizer round-trips through a
+/// point file and `spectrum`, `verify` is benign in the theorem's regime with the closed-form
+/// optimum as its lowest point, and mixed-model flags are refused.
+final class RegularizedCLITests: CommandLineTestCase {
+    override var folderPrefix: String { "nclandscape-regularized-cli" }
+
+    let flags = ["--model", "regularized", "--K", "3", "--d", "4", "--n", "2", "--lambda-w", "5e-3", "--lambda-h", "1e-2"]
+
+    func testPointSpectrumAndVerify() throws {
+        let p = dir + "/opt.json"
+        let made = try run(["point", "optimum"] + flags + ["-o", p])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        // Methods and commands that are the normalized model's say so in one line.
+        try assertRefused(["spectrum", p, "--method", "lanczos"], contains: "dense or auto")
+        try assertRefused(["spectrum", p, "--method", "density"], contains: "normalized model only")
+        try assertRefused(["slice", p], contains: "regularized model")
+        let spec = try run(["spectrum", p, "--json"])
+        XCTAssertEqual(spec.status, 0, spec.stderr)
+        let s = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(spec.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(s["classification"] as? String, "global_minimizer")
+        XCTAssertNil(s["model"], "no normalized description for a regularized point")
+        XCTAssertEqual((s["regularizedModel"] as? [String: Any])?["lambdaW"] as? Double, 5e-3)
+        let fStar = try XCTUnwrap(RegularizedObjective(K: 3, d: 4, n: 2, lambdaW: 5e-3, lambdaH: 1e-2).optimalLoss)
+        // The file stores the point to 17 digits; the loss is recomputed from it (1e-14 relative).
+        XCTAssertEqual(try XCTUnwrap(s["loss"] as? Double), fStar, accuracy: 1e-14)
+
+        for loss in ["cross-entropy", "mse"] {
+            let out = dir + "/verify-\(loss)"
+            let v = try run(["verify"] + flags + ["--loss", loss, "--starts", "8", "--jobs", "1", "--out", out, "--json"])
+            XCTAssertEqual(v.status, 0, v.stderr)
+            let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(v.stdout.utf8)) as? [String: Any])
+            XCTAssertEqual(summary["verdict"] as? String, "benign", loss)
+            XCTAssertEqual(summary["theoremApplies"] as? Bool, true)
+            let points = try XCTUnwrap(summary["points"] as? [[String: Any]])
+            let best = try XCTUnwrap(points.first)
+            XCTAssertEqual(best["classification"] as? String, "global_minimizer", loss)
+            XCTAssertEqual(try XCTUnwrap(best["loss"] as? Double), try XCTUnwrap(summary["fStar"] as? Double), accuracy: 1e-12, loss)
+            // The origin is found and is a strict saddle (λ_W λ_H < 1/(K²n) here).
+            XCTAssertTrue(points.contains { ($0["origin"] as? String) == "origin" && ($0["classification"] as? String) == "strict_saddle" }, loss)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/report.md"))
+        }
+    }
+
+    /// With a bias (cross-entropy, λ_b > 0) the optimum keeps b = 0 and the value of the model
+    /// without bias; the point file carries b, and verify is benign.
+    func testBias() throws {
+        let p = dir + "/bias.json"
+        let made = try run(["point", "optimum"] + flags + ["--bias", "--lambda-b", "2e-2", "-o", p])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let file = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: p))) as? [String: Any])
+        XCTAssertEqual(file["b"] as? [Double], [0, 0, 0])
+        let v = try run(["verify"] + flags + ["--bias", "--lambda-b", "2e-2", "--starts", "8", "--jobs", "1", "--out", dir + "/vb", "--json"])
+        XCTAssertEqual(v.status, 0, v.stderr)
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(v.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(summary["verdict"] as? String, "benign")
+        let fStar = try XCTUnwrap(RegularizedObjective(K: 3, d: 4, n: 2, lambdaW: 5e-3, lambdaH: 1e-2).optimalLoss)
+        XCTAssertEqual(try XCTUnwrap(summary["fStar"] as? Double), fStar, accuracy: 1e-15 * fStar)
+        try assertRefused(["verify"] + flags + ["--bias", "--lambda-b", "0"], contains: "b → b + s·1")
+        try assertRefused(["verify"] + flags + ["--lambda-b", "1e-3"], contains: "--lambda-b needs --bias")
+    }
+
+    func testMixedModelFlagsAreRefused() throws {
+        try assertRefused(["verify", "--model", "regularized", "--tau", "2"], contains: "--tau")
+        try assertRefused(["verify", "--lambda-w", "1e-3"], contains: "--model regularized")
+        try assertRefused(["verify", "--model", "regularized", "--loss", "focal"], contains: "cross-entropy | mse")
+        try assertRefused(["verify", "--loss", "mse"], contains: "regularized")
+        try assertRefused(["point", "etf", "--model", "regularized"], contains: "optimum")
+        try assertRefused(["enumerate", "--model", "regularized"], contains: "not available in this command")
+        try assertRefused(["verify", "--model", "regularized", "--lambda-h", "0"], contains: "--lambda-h")
+    }
+}

@@ -16,7 +16,7 @@ final class RegularizedCLITests: CommandLineTestCase {
         // Methods and commands that are the normalized model's say so in one line.
         try assertRefused(["spectrum", p, "--method", "lanczos"], contains: "dense or auto")
         try assertRefused(["spectrum", p, "--method", "density"], contains: "normalized model only")
-        try assertRefused(["slice", p], contains: "regularized model")
+        try assertRefused(["slice", p, "--out", p + "-slice"], contains: "regularized model")
         let spec = try run(["spectrum", p, "--json"])
         XCTAssertEqual(spec.status, 0, spec.stderr)
         let s = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(spec.stdout.utf8)) as? [String: Any])

@@ -587,6 +587,8 @@ public enum LandscapeAnalyzer {
         let lowStart = unrestarted ? man.project(x, Matrix(rows: model.d, cols: model.K + model.N, columnMajor: rng.normals(n))).storage : []
         if unrestarted {
             let upperTop = lambdaMax + (top.residuals.first ?? 0)
+            // What the last check decided: the residual target it set, and whether the bracket held.
+            var residualGoal = Double.infinity, bracketed = false
             let plain = try LanczosTridiagonal.smallest(
                 start: lowStart, maxSteps: AnalysisOptions.unrestartedLanczosMaxSteps,
                 target: { theta, steps in
@@ -611,9 +613,10 @@ public enum LandscapeAnalyzer {
                     // against a target of 2e-11 while θ had moved by 1e-4 relative since step
                     // 100. The bracket costs a number of steps fixed by m alone (≈ 360 at
                     // m = 2.56·10⁷) and is a guarantee, not a convergence heuristic.
-                    if clearlyNotCritical && gap <= options.nonCriticalBracket * max(upperTop - theta, 0) { return .infinity }
                     let located = gap <= AnalysisOptions.nonCriticalRelativeGap * abs(theta)
-                    return (clearlyNotCritical && located ? AnalysisOptions.nonCriticalResidualTarget : AnalysisOptions.lanczosResidualTarget) * norm
+                    residualGoal = (clearlyNotCritical && located ? AnalysisOptions.nonCriticalResidualTarget : AnalysisOptions.lanczosResidualTarget) * norm
+                    bracketed = clearlyNotCritical && gap <= options.nonCriticalBracket * max(upperTop - theta, 0)
+                    return bracketed ? .infinity : residualGoal
                 },
                 keepBasis: basisCap >= 200 ? min(basisCap, AnalysisOptions.unrestartedLanczosMaxSteps) : 0,
                 apply: apply,
@@ -638,7 +641,7 @@ public enum LandscapeAnalyzer {
             }
             if !plain.converged {
                 notes.append(String(format: "unrestarted Lanczos stopped after %d steps with λ_min residual %.2e above its target", plain.products, r0))
-            } else if r0 > AnalysisOptions.lanczosResidualTarget * max(abs(lambdaMin), abs(lambdaMax)) {
+            } else if bracketed && r0 > residualGoal {
                 notes.append(String(format: "not critical: the λ_min run stopped once the random-start bound bracketed λ_min to %.0e of the spectral spread (λ_min residual %.2e; λ_min is reported, not used)",
                                     options.nonCriticalBracket, r0))
             }

@@ -284,7 +284,7 @@ final class ReliabilityTests: CommandLineTestCase {
             let h = try npy("H\(scale).npy", shape: [3, 2], doubles: hDir.map { $0 * scale })
             let o = try assertSucceeds(["spectrum", "--classifiers", wPath, "--features", h, "--labels", y, "--normalize", "--json"])
             let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(o.stdout.utf8)) as? [String: Any])
-            return try XCTUnwrap(obj["loss"] as? Double)
+            return try XCTUnwrap(obj["lossValue"] as? Double)
         }
         let reference = try loss(1)
         for scale in [1e-310, 1e308] {
@@ -368,14 +368,16 @@ final class ReliabilityTests: CommandLineTestCase {
         for f in [p, out + "/summary.json", out + "/run.json", sweep] { texts.append(try String(contentsOfFile: f, encoding: .utf8)) }
         texts += try String(contentsOfFile: out + "/tasks.jsonl", encoding: .utf8).split(separator: "\n").map(String.init)
         for t in texts {
-            XCTAssertTrue(t.hasPrefix("{\"schemaVersion\":1,") || t.hasPrefix("{\n  \"schemaVersion\" : 1,"), String(t.prefix(80)))
+            let v = JSONOutput.schemaVersion
+            XCTAssertTrue(t.hasPrefix("{\"schemaVersion\":\(v),") || t.hasPrefix("{\n  \"schemaVersion\" : \(v),"), String(t.prefix(80)))
         }
         let text = try String(contentsOfFile: p, encoding: .utf8)
-        try text.replacingOccurrences(of: "\"schemaVersion\":1", with: "\"schemaVersion\":2").write(toFile: dir + "/new.json", atomically: true, encoding: .utf8)
-        try assertRefused(["spectrum", dir + "/new.json"], contains: "newer nclandscape (schemaVersion 2")
-        try text.replacingOccurrences(of: "\"schemaVersion\":1,", with: "").write(toFile: dir + "/old.json", atomically: true, encoding: .utf8)
+        let v = JSONOutput.schemaVersion
+        try text.replacingOccurrences(of: "\"schemaVersion\":\(v)", with: "\"schemaVersion\":\(v + 1)").write(toFile: dir + "/new.json", atomically: true, encoding: .utf8)
+        try assertRefused(["spectrum", dir + "/new.json"], contains: "newer nclandscape (schemaVersion \(v + 1)")
+        try text.replacingOccurrences(of: "\"schemaVersion\":\(v),", with: "").write(toFile: dir + "/old.json", atomically: true, encoding: .utf8)
         _ = try assertSucceeds(["spectrum", dir + "/old.json", "--json"])
-        XCTAssertEqual(String(decoding: JSONOutput.versioned(Data("{}".utf8), pretty: false), as: UTF8.self), "{\"schemaVersion\":1}")
+        XCTAssertEqual(String(decoding: JSONOutput.versioned(Data("{}".utf8), pretty: false), as: UTF8.self), "{\"schemaVersion\":\(v)}")
     }
 
     func testJSONWithAByteOrderMarkIsRead() throws {

@@ -133,7 +133,7 @@ def analyze(W, H, y, tau=2.0, label_smoothing=0.0, loss="cross-entropy", gamma=N
             method="auto", memory_budget=None, binary=None):
     """Neural-collapse metrics of (W, H, y), then the landscape check at the normalized point.
 
-    Returns the toolkit's JSON: ``nc`` and ``ncNormalized`` (NC1–NC3, accuracy), ``loss``,
+    Returns the toolkit's JSON: ``nc`` and ``ncNormalized`` (NC1–NC3, accuracy), ``lossValue``,
     ``riemannianGradientNorm``, ``lambdaMin``, ``index``, ``classification``,
     ``distanceToCollapse``, the model description and the method used.
     ``method`` is ``auto``, ``dense``, ``reduced`` or ``lanczos``.

@@ -158,7 +158,9 @@ public enum JSONOutput {
     /// writes (reports, `--json` output, point files, every JSONL line). Arrays (such as
     /// `critical_points.json`) carry it in each entry's record only where the entry is written as
     /// a line. Readers refuse a version above their own, naming both.
-    public static let schemaVersion = 1
+    /// Version 2 spells every loss value `lossValue` (`loss` is always the loss function) and
+    /// every CSV column as its JSON key; version-1 files are still read (docs/schemas/README.md).
+    public static let schemaVersion = 2
 
     /// Refuses a `schemaVersion` newer than this build's (absent: a file from before versions).
     static func checkSchemaVersion(_ value: StrictJSON.Value?, source: String) throws {

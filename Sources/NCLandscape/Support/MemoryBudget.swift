@@ -90,7 +90,7 @@ public enum MemoryBudget {
                 while true {
                     consider(root + (p == "/" ? "" : p) + "/" + file, name)
                     if p == "/" || p.isEmpty { break }
-                    p = (p as NSString).deletingLastPathComponent
+                    p = PathText.parent(p)
                 }
             }
         }

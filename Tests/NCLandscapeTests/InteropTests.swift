@@ -60,6 +60,8 @@ final class InteropTests: CommandLineTestCase {
         ]
         let points = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: v + "/critical_points.json"))) as? [Any])
         outputs.append(("critical_points.json", points))
+        // Every entry of the array carries the version, as each line of the .jsonl does.
+        for p in points { XCTAssertEqual((p as? [String: Any])?["schemaVersion"] as? Int, JSONOutput.schemaVersion) }
         let expectValues = ["spectrum --json", "analyze --json", "slice summary.json", "optimize summary.json", "critical_points.json"]
         for (name, value) in outputs {
             let count = checkLossKeys(value, name)

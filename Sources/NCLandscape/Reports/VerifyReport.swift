@@ -194,7 +194,7 @@ public enum VerifyReport {
 
     public static func write(summary s: VerifySummary, points: [CriticalPointRecord], to dir: String) throws {
         try AtomicFile.write(JSONOutput.encode(s), to: dir + "/summary.json")
-        try AtomicFile.write(JSONOutput.encode(points, pretty: false), to: dir + "/critical_points.json")
+        try AtomicFile.write(JSONOutput.encodeArray(points), to: dir + "/critical_points.json")
         var csv = "id,classification,lossValue,riemannianGradientNorm,index,lambdaMin,lambdaMax,quotientLambdaMin,zeroEigenvalues,symmetryNullity,rank,nc1,nc2,nc3,accuracy,hits,origin,origins\n"
         for p in points {
             let origins = p.origins.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ";")

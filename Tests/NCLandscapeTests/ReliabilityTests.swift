@@ -260,6 +260,11 @@ final class ReliabilityTests: CommandLineTestCase {
         XCTAssertFalse(o.signaled)
         XCTAssertEqual(o.status, 1, o.stderr)
         XCTAssertTrue(o.stderr.contains("memory budget (80% of RLIMIT_AS"), o.stderr)
+        // `ulimit -d` (RLIMIT_DATA) alone is honoured the same way.
+        let d = try run([], shell: "ulimit -d 3000000 && exec \"$NCL\" verify --K 10 --d 11 --n 1000000 --method dense --starts 0 --out v")
+        XCTAssertFalse(d.signaled)
+        XCTAssertEqual(d.status, 1, d.stderr)
+        XCTAssertTrue(d.stderr.contains("memory budget (80% of RLIMIT_DATA"), d.stderr)
         XCTAssertTrue(MemoryBudget.limits.contains { $0.name == "physical memory" })
         XCTAssertLessThanOrEqual(MemoryBudget.defaultBytes, 0.8 * MemoryBudget.physicalBytes)
     }

@@ -392,4 +392,30 @@ final class ReliabilityTests: CommandLineTestCase {
         try (Data([0xEF, 0xBB, 0xBF]) + Data(contentsOf: URL(fileURLWithPath: p))).write(to: URL(fileURLWithPath: bom))
         _ = try assertSucceeds(["spectrum", bom, "--json"])
     }
+
+    /// A kernel forced with OPENBLAS_CORETYPE that the CPU cannot execute is one line and exit 1
+    /// (it died with SIGILL inside OpenBLAS: SkylakeX on an AVX2-only EPYC); a runnable one works.
+    func testUnrunnableForcedKernelIsOneLine() throws {
+        let noAVX512: Set<String> = ["avx", "avx2", "fma", "sse2"]
+        XCTAssertEqual(BLASRuntime.missingExtensions(coreType: "SkylakeX", flags: noAVX512),
+                       ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"])
+        XCTAssertEqual(BLASRuntime.missingExtensions(coreType: "haswell", flags: noAVX512), [])
+        XCTAssertEqual(BLASRuntime.missingExtensions(coreType: "Sandybridge", flags: ["sse2"]), ["avx"])
+        XCTAssertEqual(BLASRuntime.missingExtensions(coreType: "Prescott", flags: ["sse2"]), [], "unlisted kernels are not checked")
+        XCTAssertEqual(BLASRuntime.missingExtensions(coreType: "SkylakeX", flags: []), [], "no flags known: not checked")
+        let flags = BLASRuntime.cpuFlags()
+        let p = dir + "/p.json"
+        _ = try assertSucceeds(["point", "etf", "--K", "3", "--d", "3", "-o", p])
+        for core in ["SkylakeX", "Haswell", "Sandybridge"] {
+            let o = try run([], shell: "OPENBLAS_CORETYPE=\(core) exec \"$NCL\" spectrum '\(p)'")
+            XCTAssertFalse(o.signaled, core)
+            if BLASRuntime.missingExtensions(coreType: core, flags: flags).isEmpty {
+                XCTAssertEqual(o.status, 0, "\(core): \(o.stderr)")
+            } else {
+                XCTAssertEqual(o.status, 1, core)
+                XCTAssertEqual(o.stderr.split(separator: "\n").count, 1, o.stderr)
+                XCTAssertTrue(o.stderr.hasPrefix("Error: OPENBLAS_CORETYPE=\(core) needs CPU extensions"), o.stderr)
+            }
+        }
+    }
 }

@@ -17,7 +17,8 @@ public enum SliceDirection: String, Codable, CaseIterable, Sendable {
 /// exactly, at critical and non-critical points alike plus the gradient term `⟨grad f, ·⟩` of first order.
 public struct LossSlice: Codable, Sendable {
     /// JSON keys: the loss value is `lossValue` (the key `loss` names the loss function in every
-    /// file, as in the point files).
+    /// file, as in the point files). A new stored property must be listed here too, or it is not
+    /// written (docs/schemas/ then needs it as well).
     enum CodingKeys: String, CodingKey {
         case model, loss = "lossValue", coordinates, curves, surface, lambdaMin, seed, software
     }

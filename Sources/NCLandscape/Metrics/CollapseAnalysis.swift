@@ -2,7 +2,8 @@
 /// whether it sits near a saddle (`nclandscape analyze`).
 public struct CollapseAnalysis: Codable, Sendable {
     /// JSON keys: the loss value is `lossValue` (the key `loss` names the loss function in every
-    /// file, as in the point files).
+    /// file, as in the point files). A new stored property must be listed here too, or it is not
+    /// written (docs/schemas/ then needs it as well).
     enum CodingKeys: String, CodingKey {
         case model, nc, ncNormalized, loss = "lossValue", optimalLoss, riemannianGradientNorm, lambdaMin, index, classification, method, distanceToCollapse, distanceToCollapsePerColumn, notes
     }

@@ -3,7 +3,8 @@ import Foundation
 /// Summary of an `optimize` run.
 public struct OptimizationReport: Codable, Sendable {
     /// JSON keys: the loss value is `lossValue` (the key `loss` names the loss function in every
-    /// file, as in the point files).
+    /// file, as in the point files). A new stored property must be listed here too, or it is not
+    /// written (docs/schemas/ then needs it as well).
     enum CodingKeys: String, CodingKey {
         case optimizer, source, seed, iterations, stopReason, loss = "lossValue", gradientNorm, hessianVectorProducts, perturbations, finalClassification, polishedLoss, polishedGradientNorm, nc, software
     }

@@ -242,6 +242,8 @@ final class ReliabilityTests: CommandLineTestCase {
         try assertRefused(["escape", "--from", "total", "--K", "3", "--d", "3", "--jobs", big, "--out", dir + "/e"], contains: "--jobs")
         try assertRefused(["verify", "--K", "3", "--d", "3", "--starts", big, "--out", dir + "/v"], contains: "memory budget")
         try assertRefused(["sweep", "--K", "3", "--d", "3", "--starts", big, "--out", dir + "/s.jsonl"], contains: "memory budget")
+        try assertRefused(["enumerate", "--K", "3", "--d", "3", "--starts", "100000000000", "--out", dir + "/en"], contains: "memory budget")
+        try assertRefused(["enumerate", "--K", "3", "--d", "3", "--starts", "1e11", "--out", dir + "/en"], contains: "'1e11' is invalid for '--starts")
         try assertRefused(["escape", "--from", "total", "--K", "3", "--d", "3", "--seeds", "4611686018427387904", "--out", dir + "/e"], contains: "seeds")
         try assertRefused(["escape", "--from", "total", "--K", "3", "--d", "3", "--seeds", "100000000", "--memory-budget", "0.5", "--out", dir + "/e"], contains: "memory budget")
         try assertRefused(["train", "--K", "3", "--d", "3", "--seeds", "100000000", "--memory-budget", "0.5", "--out", dir + "/t"], contains: "memory budget")

@@ -21,7 +21,7 @@ def points(c, m):
         pts = load(os.path.join(c, "normalized-verify", "critical_points.json"))
         return [dict(cls=p["classification"], origins=p["origins"], loss=p["lossValue"], lmin=p["lambdaMin"], lmax=p["lambdaMax"], index=p["index"]) for p in pts]
     s = load(os.path.join(c, "regularized-verify.json"))
-    return [dict(cls=p["classification"], origins=p["origins"], loss=p["loss"], lmin=p["lambdaMin"], lmax=p["lambdaMax"], index=p["index"]) for p in s["points"]]
+    return [dict(cls=p["classification"], origins=p["origins"], loss=p.get("lossValue", p.get("loss")), lmin=p["lambdaMin"], lmax=p["lambdaMax"], index=p["index"]) for p in s["points"]]
 
 
 def group_saddle(pts, K):
@@ -79,12 +79,12 @@ for name in sorted(os.listdir(runs)):
         best = min(ok, key=lambda e: e["total"]) if ok else None
         row[m] = dict(
             verdict=v["verdict"], distinct=v["distinctCriticalPoints"], saddles=v["counts"]["strict_saddle"],
-            minimizers=v["counts"]["global_minimizer"], fStar=opt["loss"],
+            minimizers=v["counts"]["global_minimizer"], fStar=opt["lossValue"],
             lambdaMaxOptimum=L, quotientLambdaMinOptimum=opt["quotientLambdaMin"],
             conditionNumber=L / opt["quotientLambdaMin"],
-            total=dict(loss=tot["loss"], cls=tot["classification"], lambdaMin=tot["lambdaMin"], lambdaMax=tot["lambdaMax"], index=tot["index"],
+            total=dict(loss=tot["lossValue"], cls=tot["classification"], lambdaMin=tot["lambdaMin"], lambdaMax=tot["lambdaMax"], index=tot["index"],
                        ratioOwn=abs(tot["lambdaMin"]) / tot["lambdaMax"], ratioOptimum=abs(tot["lambdaMin"]) / L),
-            anti=dict(loss=anti["loss"], cls=anti["classification"], lambdaMin=anti["lambdaMin"], lambdaMax=anti["lambdaMax"], index=anti["index"],
+            anti=dict(loss=anti["lossValue"], cls=anti["classification"], lambdaMin=anti["lambdaMin"], lambdaMax=anti["lambdaMax"], index=anti["index"],
                       ratioOwn=abs(anti["lambdaMin"]) / max(anti["lambdaMax"], 1e-300), ratioOptimum=abs(anti["lambdaMin"]) / L),
             group=None if grp is None else dict(loss=grp["loss"], lambdaMin=grp["lmin"], lambdaMax=grp["lmax"], index=grp["index"],
                                                 ratioOwn=abs(grp["lmin"]) / grp["lmax"], ratioOptimum=abs(grp["lmin"]) / L),

@@ -6,9 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-# The Python tests need numpy and pytest; Debian's packages are installed when either is missing.
-if ! python3 -c "import numpy, pytest" >/dev/null 2>&1; then
-    NCL_PACKAGES=(python3 python3-numpy python3-pytest)
+# The Python tests need numpy, pytest and jsonschema (the output schemas in docs/schemas/);
+# Debian's packages are installed when one is missing.
+if ! python3 -c "import numpy, pytest, jsonschema" >/dev/null 2>&1; then
+    NCL_PACKAGES=(python3 python3-numpy python3-pytest python3-jsonschema)
     ncl_install_packages
 fi
 swift build --build-tests

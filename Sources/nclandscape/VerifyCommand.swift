@@ -102,7 +102,7 @@ struct EnumerateCommand: ParsableCommand {
     func run() throws {
         try memory.apply()
         let (_, _, result, dir) = try search.runSearch(command: "enumerate", model: model)
-        try AtomicFile.write(JSONOutput.encode(result.points, pretty: false), to: dir + "/critical_points.json")
+        try AtomicFile.write(JSONOutput.encodeArray(result.points), to: dir + "/critical_points.json")
         print(VerifyReport.table(result.points))
         for c in result.coverage { print(c.summary) }
         print("\(result.points.count) distinct critical points from \(result.tasks.count) tasks in \(String(format: "%.2f", result.seconds)) s; written to \(dir)")

@@ -13,6 +13,16 @@ if getenv("NCLANDSCAPE_KERNEL_RELAUNCHED") == nil, let core = BLASRuntime.recomm
     unsetenv("OPENBLAS_CORETYPE")
 }
 
+// A kernel forced through OPENBLAS_CORETYPE that this CPU cannot execute (SkylakeX on a CPU
+// without AVX-512) would die with SIGILL inside OpenBLAS at the first BLAS call: say so instead.
+if let core = BLASRuntime.userCoreType {
+    let missing = BLASRuntime.missingExtensions(coreType: core, flags: BLASRuntime.cpuFlags())
+    if !missing.isEmpty {
+        StandardError.write("Error: OPENBLAS_CORETYPE=\(core) needs CPU extensions this CPU lacks (\(missing.joined(separator: ", "))); unset it or choose a kernel this CPU runs\n")
+        exit(1)
+    }
+}
+
 // With stderr closed (`2>&-`) the next file opened would get descriptor 2, and error messages
 // would land in it (an output file, a log): hold descriptor 2 with /dev/null (opened for
 // writing, never replaced), as coreutils do.

@@ -79,4 +79,22 @@ final class FuzzTests: XCTestCase {
         }
         XCTAssertLessThan(accepted, 1000)
     }
+
+    /// Inputs found by scripts/fuzz.sh (libFuzzer), kept as regressions.
+    func testLibFuzzerFindings() throws {
+        // jsonl: a key holding an escaped newline ("seco\nd") in a damaged line that is not the
+        // last; the refusal quoted the decoded key and became two lines.
+        let path = NSTemporaryDirectory() + "/nclandscape-fuzz-finding-\(getpid()).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let good = #"{"schemaVersion":2,"gradientNorm":1e-19,"origin":"etf","outcome":"new","pointId":0,"seconds":0.1,"task":"ansatz:etf"}"#
+        let bad = #"{"schemaVersion":2,"gradientNorm":5e-15,"origin":"anti","seco\ndsnsatz:total"772}"#
+        try (good + "\n" + bad + "\n" + good + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try JSONLines.read(TaskRecord.self, path: path)) { e in
+            let m = (e as? InputError)?.message ?? "not an InputError: \(e)"
+            XCTAssertFalse(m.contains("\n"), m)
+            XCTAssertTrue(m.contains("line 2") && m.contains(#"seco\nd"#), m)
+        }
+        // Every InputError is one line, whatever it quotes.
+        XCTAssertEqual(InputError("a\nb\u{1}").message, #"a\nb\u{1}"#)
+    }
 }

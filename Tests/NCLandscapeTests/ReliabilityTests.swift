@@ -242,6 +242,8 @@ final class ReliabilityTests: CommandLineTestCase {
         try assertRefused(["escape", "--from", "total", "--K", "3", "--d", "3", "--jobs", big, "--out", dir + "/e"], contains: "--jobs")
         try assertRefused(["verify", "--K", "3", "--d", "3", "--starts", big, "--out", dir + "/v"], contains: "memory budget")
         try assertRefused(["sweep", "--K", "3", "--d", "3", "--starts", big, "--out", dir + "/s.jsonl"], contains: "memory budget")
+        try assertRefused(["enumerate", "--K", "3", "--d", "3", "--starts", "100000000000", "--out", dir + "/en"], contains: "memory budget")
+        try assertRefused(["enumerate", "--K", "3", "--d", "3", "--starts", "1e11", "--out", dir + "/en"], contains: "'1e11' is invalid for '--starts")
         try assertRefused(["escape", "--from", "total", "--K", "3", "--d", "3", "--seeds", "4611686018427387904", "--out", dir + "/e"], contains: "seeds")
         try assertRefused(["escape", "--from", "total", "--K", "3", "--d", "3", "--seeds", "100000000", "--memory-budget", "0.5", "--out", dir + "/e"], contains: "memory budget")
         try assertRefused(["train", "--K", "3", "--d", "3", "--seeds", "100000000", "--memory-budget", "0.5", "--out", dir + "/t"], contains: "memory budget")
@@ -260,6 +262,11 @@ final class ReliabilityTests: CommandLineTestCase {
         XCTAssertFalse(o.signaled)
         XCTAssertEqual(o.status, 1, o.stderr)
         XCTAssertTrue(o.stderr.contains("memory budget (80% of RLIMIT_AS"), o.stderr)
+        // `ulimit -d` (RLIMIT_DATA) alone is honoured the same way.
+        let d = try run([], shell: "ulimit -d 3000000 && exec \"$NCL\" verify --K 10 --d 11 --n 1000000 --method dense --starts 0 --out v")
+        XCTAssertFalse(d.signaled)
+        XCTAssertEqual(d.status, 1, d.stderr)
+        XCTAssertTrue(d.stderr.contains("memory budget (80% of RLIMIT_DATA"), d.stderr)
         XCTAssertTrue(MemoryBudget.limits.contains { $0.name == "physical memory" })
         XCTAssertLessThanOrEqual(MemoryBudget.defaultBytes, 0.8 * MemoryBudget.physicalBytes)
     }
@@ -284,7 +291,7 @@ final class ReliabilityTests: CommandLineTestCase {
             let h = try npy("H\(scale).npy", shape: [3, 2], doubles: hDir.map { $0 * scale })
             let o = try assertSucceeds(["spectrum", "--tau", "2", "--classifiers", wPath, "--features", h, "--labels", y, "--normalize", "--json"])
             let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(o.stdout.utf8)) as? [String: Any])
-            return try XCTUnwrap(obj["loss"] as? Double)
+            return try XCTUnwrap(obj["lossValue"] as? Double)
         }
         let reference = try loss(1)
         for scale in [1e-310, 1e308] {
@@ -376,14 +383,16 @@ final class ReliabilityTests: CommandLineTestCase {
         for f in [p, out + "/summary.json", out + "/run.json", sweep] { texts.append(try String(contentsOfFile: f, encoding: .utf8)) }
         texts += try String(contentsOfFile: out + "/tasks.jsonl", encoding: .utf8).split(separator: "\n").map(String.init)
         for t in texts {
-            XCTAssertTrue(t.hasPrefix("{\"schemaVersion\":1,") || t.hasPrefix("{\n  \"schemaVersion\" : 1,"), String(t.prefix(80)))
+            let v = JSONOutput.schemaVersion
+            XCTAssertTrue(t.hasPrefix("{\"schemaVersion\":\(v),") || t.hasPrefix("{\n  \"schemaVersion\" : \(v),"), String(t.prefix(80)))
         }
         let text = try String(contentsOfFile: p, encoding: .utf8)
-        try text.replacingOccurrences(of: "\"schemaVersion\":1", with: "\"schemaVersion\":2").write(toFile: dir + "/new.json", atomically: true, encoding: .utf8)
-        try assertRefused(["spectrum", dir + "/new.json"], contains: "newer nclandscape (schemaVersion 2")
-        try text.replacingOccurrences(of: "\"schemaVersion\":1,", with: "").write(toFile: dir + "/old.json", atomically: true, encoding: .utf8)
+        let v = JSONOutput.schemaVersion
+        try text.replacingOccurrences(of: "\"schemaVersion\":\(v)", with: "\"schemaVersion\":\(v + 1)").write(toFile: dir + "/new.json", atomically: true, encoding: .utf8)
+        try assertRefused(["spectrum", dir + "/new.json"], contains: "newer nclandscape (schemaVersion \(v + 1)")
+        try text.replacingOccurrences(of: "\"schemaVersion\":\(v),", with: "").write(toFile: dir + "/old.json", atomically: true, encoding: .utf8)
         _ = try assertSucceeds(["spectrum", dir + "/old.json", "--json"])
-        XCTAssertEqual(String(decoding: JSONOutput.versioned(Data("{}".utf8), pretty: false), as: UTF8.self), "{\"schemaVersion\":1}")
+        XCTAssertEqual(String(decoding: JSONOutput.versioned(Data("{}".utf8), pretty: false), as: UTF8.self), "{\"schemaVersion\":\(v)}")
     }
 
     func testJSONWithAByteOrderMarkIsRead() throws {
@@ -392,5 +401,31 @@ final class ReliabilityTests: CommandLineTestCase {
         let bom = dir + "/bom.json"
         try (Data([0xEF, 0xBB, 0xBF]) + Data(contentsOf: URL(fileURLWithPath: p))).write(to: URL(fileURLWithPath: bom))
         _ = try assertSucceeds(["spectrum", bom, "--json"])
+    }
+
+    /// A kernel forced with OPENBLAS_CORETYPE that the CPU cannot execute is one line and exit 1
+    /// (it died with SIGILL inside OpenBLAS: SkylakeX on an AVX2-only EPYC); a runnable one works.
+    func testUnrunnableForcedKernelIsOneLine() throws {
+        let noAVX512: Set<String> = ["avx", "avx2", "fma", "sse2"]
+        XCTAssertEqual(BLASRuntime.missingExtensions(coreType: "SkylakeX", flags: noAVX512),
+                       ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"])
+        XCTAssertEqual(BLASRuntime.missingExtensions(coreType: "haswell", flags: noAVX512), [])
+        XCTAssertEqual(BLASRuntime.missingExtensions(coreType: "Sandybridge", flags: ["sse2"]), ["avx"])
+        XCTAssertEqual(BLASRuntime.missingExtensions(coreType: "Prescott", flags: ["sse2"]), [], "unlisted kernels are not checked")
+        XCTAssertEqual(BLASRuntime.missingExtensions(coreType: "SkylakeX", flags: []), [], "no flags known: not checked")
+        let flags = BLASRuntime.cpuFlags()
+        let p = dir + "/p.json"
+        _ = try assertSucceeds(["point", "etf", "--K", "3", "--d", "3", "-o", p])
+        for core in ["SkylakeX", "Haswell", "Sandybridge"] {
+            let o = try run([], shell: "OPENBLAS_CORETYPE=\(core) exec \"$NCL\" spectrum '\(p)'")
+            XCTAssertFalse(o.signaled, core)
+            if BLASRuntime.missingExtensions(coreType: core, flags: flags).isEmpty {
+                XCTAssertEqual(o.status, 0, "\(core): \(o.stderr)")
+            } else {
+                XCTAssertEqual(o.status, 1, core)
+                XCTAssertEqual(o.stderr.split(separator: "\n").count, 1, o.stderr)
+                XCTAssertTrue(o.stderr.hasPrefix("Error: OPENBLAS_CORETYPE=\(core) needs CPU extensions"), o.stderr)
+            }
+        }
     }
 }

@@ -294,7 +294,7 @@ def analyze(W, H, y, tau, label_smoothing=0.0, loss="cross-entropy", gamma=None,
 
     ``tau`` is required: the temperature (logit scale s of a cosine classifier's s·cos θ) the
     network was trained with. Returns a dict: ``nc`` and ``ncNormalized`` (as ``metrics``),
-    ``loss``, ``optimalLoss``, ``riemannianGradientNorm``, ``lambdaMin``, ``index``,
+    ``lossValue``, ``optimalLoss``, ``riemannianGradientNorm``, ``lambdaMin``, ``index``,
     ``classification``, ``distanceToCollapse`` (NaN with ``distanceToCollapseUnavailable``
     saying why), the model and the method used. ``method`` is ``auto``, ``dense``, ``reduced``
     or ``lanczos``.
@@ -308,7 +308,7 @@ def analyze(W, H, y, tau, label_smoothing=0.0, loss="cross-entropy", gamma=None,
         for key in ("nc", "ncNormalized"):
             if key in r:
                 r[key] = _metrics_floats(r[key])
-        for key in ("loss", "optimalLoss", "riemannianGradientNorm", "lambdaMin", "distanceToCollapse", "distanceToCollapsePerColumn"):
+        for key in ("lossValue", "optimalLoss", "riemannianGradientNorm", "lambdaMin", "distanceToCollapse", "distanceToCollapsePerColumn"):
             if r.get(key) is None:
                 r[key] = float("nan")
         return r

@@ -27,8 +27,8 @@ def test_analyze_at_neural_collapse_is_the_global_minimizer():
     assert r["index"] == 0
     assert r["nc"]["nc1"] < 1e-12
     # f* of the balanced problem: log(1 + (K−1) exp(−τK/(K−1))).
-    assert r["loss"] == pytest.approx(np.log1p(3 * np.exp(-2.0 * 4 / 3)), rel=1e-12)
-    assert r["optimalLoss"] == pytest.approx(r["loss"], rel=1e-12)
+    assert r["lossValue"] == pytest.approx(np.log1p(3 * np.exp(-2.0 * 4 / 3)), rel=1e-12)
+    assert r["optimalLoss"] == pytest.approx(r["lossValue"], rel=1e-12)
 
 
 def test_anti_aligned_point_is_a_strict_saddle_and_losses_pass_through():

@@ -57,9 +57,9 @@ def test_slice_curves_are_arrays():
     W, H, y = random_point()
     r = nclandscape.slice(W, H, y, tau=2.0, directions=["random"], grid=11, span=0.2)
     curve = r["curves"][0]
-    assert isinstance(curve["losses"], np.ndarray) and len(curve["losses"]) == 11
+    assert isinstance(curve["lossValues"], np.ndarray) and len(curve["lossValues"]) == 11
     # The centre of the grid is the point itself.
-    assert curve["losses"][5] == pytest.approx(r["loss"], rel=1e-12)
+    assert curve["lossValues"][5] == pytest.approx(r["lossValue"], rel=1e-12)
 
 
 def test_verify_finds_a_benign_landscape_above_the_theorems_bound():

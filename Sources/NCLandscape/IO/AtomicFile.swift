@@ -23,7 +23,7 @@ public enum AtomicFile {
         if let target = danglingLinkTarget(path) {
             throw InputError("cannot use \(path) as a folder: it is a symbolic link to \(target), which does not exist")
         }
-        let parent = (path as NSString).deletingLastPathComponent
+        let parent = PathText.parent(path)
         if !parent.isEmpty && parent != path { try makeFolder(parent) }
         if mkdir(path, 0o755) != 0 && errno != EEXIST {
             throw InputError("cannot create the folder \(path): \(String(cString: strerror(errno)))")
@@ -51,12 +51,12 @@ public enum AtomicFile {
             guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: current) else {
                 throw InputError("cannot read the symbolic link \(current)")
             }
-            current = target.hasPrefix("/") ? target : ((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent(target)
+            current = target.hasPrefix("/") ? target : (PathText.parent(current) as NSString).appendingPathComponent(target)
             // A dangling link is written through (`cat > link` creates the target) when the
             // target's folder exists; otherwise say so rather than fail on a lock or temp file.
             var next = stat()
             if lstat(current, &next) != 0 {
-                let dir = (current as NSString).deletingLastPathComponent
+                let dir = PathText.parent(current)
                 var isDir: ObjCBool = false
                 guard dir.isEmpty || (FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) && isDir.boolValue) else {
                     throw InputError("cannot write \(path): it is a symbolic link to \(current), whose folder does not exist")
@@ -72,7 +72,7 @@ public enum AtomicFile {
     public static func canonicalOutput(_ path: String) throws -> String {
         let target = try resolvedOutput(path)
         // The file does not exist yet: canonicalize its folder.
-        let dir = (target as NSString).deletingLastPathComponent, name = (target as NSString).lastPathComponent
+        let dir = PathText.parent(target), name = (target as NSString).lastPathComponent
         if let real = realpath(dir.isEmpty ? "." : dir, nil) { defer { free(real) }; return String(cString: real) + "/" + name }
         return target
     }
@@ -124,7 +124,7 @@ public enum AtomicFile {
             var st = stat()
             guard lstat(current, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK,
                   let target = try? FileManager.default.destinationOfSymbolicLink(atPath: current) else { return false }
-            current = target.hasPrefix("/") ? target : ((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent(target)
+            current = target.hasPrefix("/") ? target : (PathText.parent(current) as NSString).appendingPathComponent(target)
         }
         return false
     }

@@ -158,10 +158,11 @@ public struct PointFile: Codable, Sendable {
 /// Shared JSON helpers (one encoder configuration for every output file).
 public enum JSONOutput {
     /// The version of the JSON this build writes: the first key of every top-level object it
-    /// writes (reports, `--json` output, point files, every JSONL line). Arrays (such as
-    /// `critical_points.json`) carry it in each entry's record only where the entry is written as
-    /// a line. Readers refuse a version above their own, naming both.
-    public static let schemaVersion = 1
+    /// writes (reports, `--json` output, point files, every JSONL line, and every entry of the
+    /// array `critical_points.json`). Readers refuse a version above their own, naming both.
+    /// Version 2 spells every loss value `lossValue` (`loss` is always the loss function) and
+    /// every CSV column as its JSON key; version-1 files are still read (docs/schemas/README.md).
+    public static let schemaVersion = 2
 
     /// Refuses a `schemaVersion` newer than this build's (absent: a file from before versions).
     static func checkSchemaVersion(_ value: StrictJSON.Value?, source: String) throws {
@@ -193,6 +194,18 @@ public enum JSONOutput {
         enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         var data = versioned(try enc.encode(value), pretty: pretty)
         data.append(0x0A)
+        return data
+    }
+
+    /// A JSON array whose every entry is an object carrying `schemaVersion` first (as each line
+    /// of the matching JSON-lines file does), so that any entry is itself a valid file.
+    public static func encodeArray<T: Encodable>(_ values: [T]) throws -> Data {
+        var data = Data("[".utf8)
+        for (i, v) in values.enumerated() {
+            if i > 0 { data.append(UInt8(ascii: ",")) }
+            data.append(try encode(v, pretty: false).dropLast())   // without its newline
+        }
+        data.append(contentsOf: Array("]\n".utf8))
         return data
     }
 

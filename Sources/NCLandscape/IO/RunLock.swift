@@ -9,7 +9,7 @@ public final class RunLock {
 
     /// Locks `path` (created if missing), or throws naming `output`.
     public init(path: String, output: String) throws {
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = PathText.parent(path)
         if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw InputError("cannot create the lock file \(path): \(String(cString: strerror(errno)))") }

@@ -16,6 +16,12 @@ public enum CriticalPointClass: String, Codable, CaseIterable, Sendable {
     public var isMinimizer: Bool { self == .globalMinimizer || self == .spuriousLocalMinimizer || self == .localMinimizer }
 }
 
+/// Interpolated into text (tables, CSV, messages) a class is spelled as in JSON
+/// (`global_minimizer`), never as the Swift case name (`globalMinimizer`).
+extension CriticalPointClass: CustomStringConvertible {
+    public var description: String { rawValue }
+}
+
 /// What the spectrum established about the second-order behaviour of a critical point.
 public struct CurvatureEvidence: Sendable {
     /// Proven negative curvature (`λ_min < −δ`, or an exact count below `−δ`).

@@ -16,6 +16,13 @@ public enum SliceDirection: String, Codable, CaseIterable, Sendable {
 /// retraction) so that `t` is arc length: the curve's second derivative at 0 is `uᵀ Hess f(x) u`
 /// exactly, at critical and non-critical points alike plus the gradient term `⟨grad f, ·⟩` of first order.
 public struct LossSlice: Codable, Sendable {
+    /// JSON keys: the loss value is `lossValue` (the key `loss` names the loss function in every
+    /// file, as in the point files). A new stored property must be listed here too, or it is not
+    /// written (docs/schemas/ then needs it as well).
+    enum CodingKeys: String, CodingKey {
+        case model, loss = "lossValue", coordinates, curves, surface, lambdaMin, seed, software
+    }
+
     public struct Curve: Codable, Sendable {
         public var direction: SliceDirection
         /// `uᵀ Hess f(x) u` from one Hessian-vector product.
@@ -26,6 +33,10 @@ public struct LossSlice: Codable, Sendable {
         /// picture shows, a second way to the Rayleigh quotient.
         public var secondDifference: Double
         public var losses: [Double]
+
+        enum CodingKeys: String, CodingKey {
+            case direction, rayleighQuotient, slope, secondDifference, losses = "lossValues"
+        }
     }
     public var model: ModelDescription
     public var loss: Double

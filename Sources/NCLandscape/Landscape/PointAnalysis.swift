@@ -14,6 +14,11 @@ public enum HessianMethod: String, Codable, CaseIterable, Sendable {
     case lanczos
 }
 
+/// Spelled as in JSON wherever it is interpolated into text.
+extension HessianMethod: CustomStringConvertible {
+    public var description: String { rawValue }
+}
+
 /// Options for analyzing one point.
 public struct AnalysisOptions: Sendable {
     /// Number of lowest eigenpairs to return (mapped back to `(Ẇ, Ḣ)`).

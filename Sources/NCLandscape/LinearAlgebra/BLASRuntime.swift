@@ -69,6 +69,24 @@ public enum BLASRuntime {
         return nil
     }
 
+    /// Instruction-set extensions an OpenBLAS kernel executes, by `OPENBLAS_CORETYPE` name
+    /// (case-insensitive); kernels not listed are not checked.
+    static let requiredExtensions: [String: [String]] = [
+        "skylakex": ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"],
+        "cooperlake": ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd", "avx512_bf16"],
+        "sapphirerapids": ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd", "avx512_bf16"],
+        "haswell": ["avx2", "fma"], "zen": ["avx2", "fma"],
+        "sandybridge": ["avx"],
+    ]
+
+    /// The extensions `coreType` needs that `flags` lacks (empty: runnable, unknown kernel, or
+    /// no flags known on this system). A kernel the CPU cannot execute kills the process with
+    /// SIGILL at the first BLAS call.
+    public static func missingExtensions(coreType: String, flags: Set<String>) -> [String] {
+        guard !flags.isEmpty, let needed = requiredExtensions[coreType.lowercased()] else { return [] }
+        return needed.filter { !flags.contains($0) }
+    }
+
     /// The recommendation for this process and machine (nil: keep what OpenBLAS chose, or the
     /// user already chose through `OPENBLAS_CORETYPE`).
     public static func recommendedCoreTypeHere() -> String? {

@@ -1,6 +1,13 @@
 /// How close a network's (normalized) last layer is to the model's global minimizer, and
 /// whether it sits near a saddle (`nclandscape analyze`).
 public struct CollapseAnalysis: Codable, Sendable {
+    /// JSON keys: the loss value is `lossValue` (the key `loss` names the loss function in every
+    /// file, as in the point files). A new stored property must be listed here too, or it is not
+    /// written (docs/schemas/ then needs it as well).
+    enum CodingKeys: String, CodingKey {
+        case model, nc, ncNormalized, loss = "lossValue", optimalLoss, riemannianGradientNorm, lambdaMin, index, classification, method, distanceToCollapse, distanceToCollapsePerColumn, notes
+    }
+
     /// The problem the landscape part uses (labels, τ, ε, loss).
     public var model: ModelDescription
     /// NC metrics of the vectors as given (unnormalized).

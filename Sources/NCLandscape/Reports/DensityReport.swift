@@ -29,7 +29,7 @@ public enum DensityReport {
 
     public static func write(_ d: SpectralDensity, source: String, to dir: String) throws {
         try AtomicFile.makeFolder(dir)
-        var csv = "lambda,density,cdf,cdf_lower,cdf_upper\n"
+        var csv = "lambda,density,cdf,cdfLower,cdfUpper\n"
         for i in d.grid.indices { csv += "\(d.grid[i]),\(d.density[i]),\(d.cdf[i]),\(d.cdfLower[i]),\(d.cdfUpper[i])\n" }
         try AtomicFile.write(csv, to: dir + "/density.csv")
         var nodes = "probe,node,weight\n"

@@ -7,14 +7,14 @@ public enum EscapeReport {
 
     public static func write(_ s: EscapeSummary, runs: [EscapeRun], to dir: String) throws {
         try AtomicFile.write(JSONOutput.encode(s), to: dir + "/summary.json")
-        var csv = "direction,radius,seed,overlap,outcome,escape_iteration,predicted_iteration,iterations,stop_reason,iterations_after_escape,final_loss,final_gradient_norm,final_classification,ends_at_global_minimizer,nc1,nc2,nc3\n"
+        var csv = "direction,radius,seed,overlap,outcome,escapeIteration,predictedIteration,iterations,stopReason,iterationsAfterEscape,finalLoss,finalGradientNorm,finalClassification,endsAtGlobalMinimizer,nc1,nc2,nc3\n"
         for r in runs {
             csv += "\(r.direction.rawValue),\(r.radius),\(r.seed),\(r.overlap),\(r.outcome.rawValue),\(r.escapeIteration.map(String.init) ?? ""),"
                 + "\(r.predictedIteration),\(r.iterations),\(r.stopReason.rawValue),\(r.iterationsAfterEscape),\(r.finalLoss),\(r.finalGradientNorm),"
                 + "\(r.finalClassification.rawValue),\(r.endsAtGlobalMinimizer),\(r.nc1),\(r.nc2),\(r.nc3)\n"
         }
         try AtomicFile.write(csv, to: dir + "/runs.csv")
-        var t = "direction,radius,median_measured,median_predicted,fraction_escaped,unmeasured,fraction_global\n"
+        var t = "direction,radius,medianMeasured,medianPredicted,fractionEscaped,unmeasured,fractionGlobal\n"
         for row in s.table {
             t += "\(row.direction.rawValue),\(row.radius),\(row.medianMeasured.map { "\($0)" } ?? ""),\(row.medianPredicted),\(row.fractionEscaped),\(row.unmeasured),\(row.fractionGlobal)\n"
         }

@@ -2,6 +2,13 @@ import Foundation
 
 /// Summary of an `optimize` run.
 public struct OptimizationReport: Codable, Sendable {
+    /// JSON keys: the loss value is `lossValue` (the key `loss` names the loss function in every
+    /// file, as in the point files). A new stored property must be listed here too, or it is not
+    /// written (docs/schemas/ then needs it as well).
+    enum CodingKeys: String, CodingKey {
+        case optimizer, source, seed, iterations, stopReason, loss = "lossValue", gradientNorm, hessianVectorProducts, perturbations, finalClassification, polishedLoss, polishedGradientNorm, nc, software
+    }
+
     public var optimizer: String
     public var source: String
     public var seed: UInt64
@@ -30,7 +37,7 @@ public struct OptimizationReport: Codable, Sendable {
 
     /// `trajectory.csv`, `final.json` (the optimizer's last point, point JSON), `summary.json`.
     public static func write<P: FeatureObjective>(_ rep: OptimizationReport, result r: OptimizationResult, model: P, to dir: String) throws {
-        var csv = "iteration,loss,gradient_norm,step,nc1,nc2,nc3\n"
+        var csv = "iteration,lossValue,gradientNorm,step,nc1,nc2,nc3\n"
         func o(_ v: Double?) -> String { v.map { "\($0)" } ?? "" }
         for x in r.records { csv += "\(x.iteration),\(x.loss),\(x.gradientNorm),\(x.step),\(o(x.nc1)),\(o(x.nc2)),\(o(x.nc3))\n" }
         try AtomicFile.write(csv, to: dir + "/trajectory.csv")

@@ -9,7 +9,7 @@ public enum SliceReport {
 
     public static func write(_ s: LossSlice, source: String, to dir: String) throws {
         try AtomicFile.makeFolder(dir)
-        var csv = "kind,direction,s,t,loss,excess\n"
+        var csv = "kind,direction,s,t,lossValue,excess\n"
         for c in s.curves {
             for (t, f) in zip(s.coordinates, c.losses) {
                 csv += "curve,\(c.direction.rawValue),\(t),0,\(f),\(f - s.loss)\n"

@@ -2,6 +2,13 @@ import Foundation
 
 /// The machine-readable summary of one analyzed point (the `spectrum --json` object).
 public struct SpectrumSummary: Codable, Sendable {
+    /// JSON keys: the loss value is `lossValue` (the key `loss` names the loss function in every
+    /// file, as in the point files). A new stored property must be listed here too, or it is not
+    /// written (docs/schemas/ then needs it as well).
+    enum CodingKeys: String, CodingKey {
+        case model, N, counts, loss = "lossValue", optimalLoss, lossBound, riemannianGradientNorm, gradientScale, eigenvalues, eigenvaluesComplete, lambdaMin, lambdaMax, quotientLambdaMin, zeroThreshold, inertia, inertiaExact, lambdaMinCertified, lambdaMinProbabilisticLowerBound, lambdaMinBoundFailureProbability, structuredCounts, index, rank, symmetryNullity, classification, classificationMargin, nonIsolated, extraZeroEigenvalues, method, hessianSize, hessianVectorProducts, collapseDeviation, notes, eigenvectorOrthogonalityError, eigenvectors, negativeCurvatureWeights, lambdaMinMultiplicity, eigenvalueClusters, polishIterations, polishMethod, polishGradientNorm, blas, source, certification
+    }
+
     public struct Direction: Codable, Sendable {
         public var eigenvalue: Double
         public var residual: Double

@@ -5,7 +5,7 @@ public enum TrainingReport {
     public static func write(_ s: TrainingSummary, runs: [TrainingRun], to dir: String) throws {
         try AtomicFile.write(JSONOutput.encode(s), to: dir + "/summary.json")
         for r in runs {
-            var csv = "iteration,loss,gradient_norm,nc1,nc2,nc3,accuracy\n"
+            var csv = "iteration,lossValue,gradientNorm,nc1,nc2,nc3,accuracy\n"
             for x in r.records { csv += "\(x.iteration),\(x.loss),\(x.gradientNorm),\(x.nc1),\(x.nc2),\(x.nc3),\(x.accuracy)\n" }
             try AtomicFile.write(csv, to: dir + "/\(r.model)-seed\(r.seed).csv")
         }

@@ -194,17 +194,17 @@ public enum VerifyReport {
 
     public static func write(summary s: VerifySummary, points: [CriticalPointRecord], to dir: String) throws {
         try AtomicFile.write(JSONOutput.encode(s), to: dir + "/summary.json")
-        try AtomicFile.write(JSONOutput.encode(points, pretty: false), to: dir + "/critical_points.json")
-        var csv = "id,classification,loss,riemannian_gradient_norm,index,lambda_min,lambda_max,quotient_lambda_min,zero_eigenvalues,symmetry_nullity,rank,nc1,nc2,nc3,accuracy,hits,origin,origins\n"
+        try AtomicFile.write(JSONOutput.encodeArray(points), to: dir + "/critical_points.json")
+        var csv = "id,classification,lossValue,riemannianGradientNorm,index,lambdaMin,lambdaMax,quotientLambdaMin,zeroEigenvalues,symmetryNullity,rank,nc1,nc2,nc3,accuracy,hits,origin,origins\n"
         for p in points {
             let origins = p.origins.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ";")
-            csv += "\(p.id),\(p.classification),\(p.loss),\(p.riemannianGradientNorm),\(p.index),\(p.lambdaMin),\(p.lambdaMax),"
+            csv += "\(p.id),\(p.classification.rawValue),\(p.loss),\(p.riemannianGradientNorm),\(p.index),\(p.lambdaMin),\(p.lambdaMax),"
                 + "\(p.quotientLambdaMin.map { "\($0)" } ?? ""),\(p.zeroEigenvalues.map(String.init) ?? ""),\(p.symmetryNullity),\(p.rank),"
                 + "\(p.nc.nc1),\(p.nc.nc2),\(p.nc.nc3),\(p.nc.accuracy ?? .nan),\(p.hits),\(p.origin),\(origins)\n"
         }
         try AtomicFile.write(csv, to: dir + "/critical_points.csv")
         var spectra = "id,classification,k,eigenvalue\n"
-        for p in points { for (k, v) in p.eigenvalues.enumerated() { spectra += "\(p.id),\(p.classification),\(k),\(v)\n" } }
+        for p in points { for (k, v) in p.eigenvalues.enumerated() { spectra += "\(p.id),\(p.classification.rawValue),\(k),\(v)\n" } }
         try AtomicFile.write(spectra, to: dir + "/spectra.csv")
         try AtomicFile.write(lossIndexPlot(points, fStar: s.fStar), to: dir + "/loss_vs_index.svg")
         var plots: [String] = ["loss_vs_index.svg"]

@@ -46,3 +46,31 @@ public struct CriticalPointInvariants: Codable, Sendable, Equatable {
             && close(classifierGram, o.classifierGram) && close(classMeanGram, o.classMeanGram) && close(pointGram, o.pointGram)
     }
 }
+
+/// JSON keys: the loss value is `lossValue`, as everywhere; records written before the names
+/// were unified (schemaVersion 1 and earlier, e.g. committed `critical_points.json.gz` files)
+/// spell it `loss` inside `invariants`, and are still read.
+extension CriticalPointInvariants {
+    enum CodingKeys: String, CodingKey { case lossValue, index, classifierGram, classMeanGram, pointGram, loss }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if c.contains(.lossValue), c.contains(.loss) {
+            throw DecodingError.dataCorruptedError(forKey: .loss, in: c, debugDescription: "both \"lossValue\" and its old name \"loss\"")
+        }
+        loss = try c.contains(.loss) ? c.decode(Double.self, forKey: .loss) : c.decode(Double.self, forKey: .lossValue)
+        index = try c.decode(Int.self, forKey: .index)
+        classifierGram = try c.decode([Double].self, forKey: .classifierGram)
+        classMeanGram = try c.decode([Double].self, forKey: .classMeanGram)
+        pointGram = try c.decode([Double].self, forKey: .pointGram)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(loss, forKey: .lossValue)
+        try c.encode(index, forKey: .index)
+        try c.encode(classifierGram, forKey: .classifierGram)
+        try c.encode(classMeanGram, forKey: .classMeanGram)
+        try c.encode(pointGram, forKey: .pointGram)
+    }
+}

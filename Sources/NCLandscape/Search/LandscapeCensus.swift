@@ -142,6 +142,13 @@ public struct CensusPoint: Codable, Sendable {
     public var classifiers: [[Double]]
     /// With a bias, each classifier vector ends with `b_k` and each feature with the constant 1.
     public var features: [[Double]]
+
+    /// A loss value is `lossValue` in every JSON output (`loss` names a loss function).
+    enum CodingKeys: String, CodingKey {
+        case id, origin, hits, origins, loss = "lossValue", gradientNorm, index, lambdaMin, lambdaMax, quotientLambdaMin,
+             zeroEigenvalues, symmetryNullity, rank, classification, classificationMargin, classifierNorm, featureNorm, nc1,
+             classifiers, features
+    }
 }
 
 /// A critical-point census for any feature objective: ansatz starts and random starts (even:

@@ -2,7 +2,9 @@
 /// that says what is wrong and, where there is one, what to do instead.
 public struct InputError: Error, CustomStringConvertible, Equatable {
     public let message: String
-    public init(_ message: String) { self.message = message }
+    /// Control characters in `message` (from a damaged file's key or header, quoted in the
+    /// message) are shown escaped, so every refusal is one line.
+    public init(_ message: String) { self.message = Self.printable(message) }
     public var description: String { message }
 }
 

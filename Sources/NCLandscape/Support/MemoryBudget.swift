@@ -16,24 +16,38 @@ public enum MemoryBudget {
     /// batch schedulers and containers set. An allocation past any of them kills the process with
     /// "failed to allocate", so the budget must come from the smallest, not from physical memory.
     public static var limits: [(name: String, bytes: Double)] {
-        var out: [(String, Double)] = [("physical memory", physicalBytes)]
         var rl = rlimit()
+        var addressSpace: Double? = nil, data: Double? = nil
         if getrlimit(Int32(RLIMIT_AS.rawValue), &rl) == 0, rl.rlim_cur != rlim_t.max {
-            out.append(("RLIMIT_AS (ulimit -v)", max(0, Double(rl.rlim_cur) - mappedBytes)))
+            addressSpace = max(0, Double(rl.rlim_cur) - mappedBytes)
         }
-        if getrlimit(Int32(RLIMIT_DATA.rawValue), &rl) == 0, rl.rlim_cur != rlim_t.max {
-            out.append(("RLIMIT_DATA (ulimit -d)", Double(rl.rlim_cur)))
-        }
-        if let c = cgroupLimit { out.append(c) }
+        if getrlimit(Int32(RLIMIT_DATA.rawValue), &rl) == 0, rl.rlim_cur != rlim_t.max { data = Double(rl.rlim_cur) }
+        return limits(physical: physicalBytes, addressSpaceHeadroom: addressSpace, data: data, cgroup: cgroupLimit())
+    }
+
+    /// The named limits from their values (nil: not set); separate from reading them so tests
+    /// can check which one wins.
+    static func limits(physical: Double, addressSpaceHeadroom: Double?, data: Double?,
+                       cgroup: (name: String, bytes: Double)?) -> [(name: String, bytes: Double)] {
+        var out: [(name: String, bytes: Double)] = [("physical memory", physical)]
+        if let addressSpaceHeadroom { out.append(("RLIMIT_AS (ulimit -v)", addressSpaceHeadroom)) }
+        if let data { out.append(("RLIMIT_DATA (ulimit -d)", data)) }
+        if let cgroup { out.append(cgroup) }
         return out
     }
 
     /// The default budget: 80% of the smallest limit (the rest for the runtime, the libraries and
     /// what the estimates leave out).
-    public static var defaultBytes: Double { 0.8 * (limits.map(\.bytes).min() ?? physicalBytes) }
+    public static var defaultBytes: Double { defaultBudget(limits).bytes }
 
     /// The limit the default budget comes from, for messages.
-    public static var defaultSource: String { limits.min { $0.bytes < $1.bytes }?.name ?? "physical memory" }
+    public static var defaultSource: String { defaultBudget(limits).source }
+
+    /// 80% of the smallest of `limits`, and that limit's name.
+    static func defaultBudget(_ limits: [(name: String, bytes: Double)]) -> (bytes: Double, source: String) {
+        guard let smallest = limits.min(by: { $0.bytes < $1.bytes }) else { return (0.8 * physicalBytes, "physical memory") }
+        return (0.8 * smallest.bytes, smallest.name)
+    }
 
     /// Virtual memory already mapped by this process (`/proc/self/statm`, first field).
     static var mappedBytes: Double {
@@ -43,16 +57,21 @@ public enum MemoryBudget {
     }
 
     /// The smallest memory limit of this process's cgroup and its ancestors, or nil when none is
-    /// set (or cgroups are not visible).
-    static var cgroupLimit: (name: String, bytes: Double)? {
-        guard let text = try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8) else { return nil }
-        var best: (String, Double)? = nil
+    /// set (or cgroups are not visible). `membership` is the text of `/proc/self/cgroup` and
+    /// `root` the cgroup file system's mount point; both are parameters so that tests can hand
+    /// in a fake hierarchy. v2 (`0::/path`) reads `memory.max` under `root` (and under
+    /// `root/unified`, the hybrid layout); v1 (`N:memory:/path`) reads `memory.limit_in_bytes`
+    /// under `root/memory`. `max` (v2) and v1's page-rounded 2⁶³ mean no limit.
+    static func cgroupLimit(membership: String? = try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8),
+                            root: String = "/sys/fs/cgroup") -> (name: String, bytes: Double)? {
+        guard let text = membership else { return nil }
+        var best: (name: String, bytes: Double)? = nil
         func consider(_ file: String, _ name: String) {
             guard let raw = try? String(contentsOfFile: file, encoding: .utf8) else { return }
             let t = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             // "max" (v2) or a page-rounded 2^63 (v1) mean no limit.
-            guard let v = Double(t), v < 0x1p62 else { return }
-            if best == nil || v < best!.1 { best = (name, v) }
+            guard let v = Double(t), v >= 0, v < 0x1p62 else { return }
+            if best == nil || v < best!.bytes { best = (name, v) }
         }
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
@@ -60,9 +79,9 @@ public enum MemoryBudget {
             let (controllers, path) = (parts[1], String(parts[2]))
             let roots: [(String, String, String)]
             if controllers.isEmpty {
-                roots = [("/sys/fs/cgroup", "memory.max", "cgroup memory.max"), ("/sys/fs/cgroup/unified", "memory.max", "cgroup memory.max")]
+                roots = [(root, "memory.max", "cgroup memory.max"), (root + "/unified", "memory.max", "cgroup memory.max")]
             } else if controllers.split(separator: ",").contains("memory") {
-                roots = [("/sys/fs/cgroup/memory", "memory.limit_in_bytes", "cgroup memory.limit_in_bytes")]
+                roots = [(root + "/memory", "memory.limit_in_bytes", "cgroup memory.limit_in_bytes")]
             } else { continue }
             for (root, file, name) in roots {
                 // The cgroup's folder and each ancestor's (a limit anywhere above applies too); in
@@ -71,7 +90,7 @@ public enum MemoryBudget {
                 while true {
                     consider(root + (p == "/" ? "" : p) + "/" + file, name)
                     if p == "/" || p.isEmpty { break }
-                    p = (p as NSString).deletingLastPathComponent
+                    p = PathText.parent(p)
                 }
             }
         }
@@ -83,7 +102,7 @@ public enum MemoryBudget {
 
     /// The default, read once (limits do not change during a run; reading /proc at every check
     /// would cost more than the check).
-    private static let startupDefault: (bytes: Double, source: String) = (defaultBytes, defaultSource)
+    private static let startupDefault: (bytes: Double, source: String) = defaultBudget(limits)
 
     /// The budget in force (`--memory-budget`, else the default).
     public static var current: Double {

@@ -53,7 +53,7 @@ final class InteropTests: CommandLineTestCase {
         let n = dir + "/npy/"
         var outputs: [(String, Any)] = [
             ("spectrum --json", try object(try ok(["spectrum", dir + "/anti.json", "--json"]).stdout)),
-            ("analyze --json", try object(try ok(["analyze", "--features", n + "H.npy", "--labels", n + "y.npy", "--classifiers", n + "W.npy", "--json"]).stdout)),
+            ("analyze --json", try object(try ok(["analyze", "--features", n + "H.npy", "--labels", n + "y.npy", "--classifiers", n + "W.npy", "--tau", "2", "--json"]).stdout)),
             ("slice summary.json", try objectFile(dir + "/sl/summary.json")),
             ("optimize summary.json", try objectFile(dir + "/opt/summary.json")),
             ("verify summary.json", try objectFile(v + "/summary.json")),

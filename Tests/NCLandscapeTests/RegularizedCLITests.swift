@@ -25,7 +25,7 @@ final class RegularizedCLITests: CommandLineTestCase {
         XCTAssertEqual((s["regularizedModel"] as? [String: Any])?["lambdaW"] as? Double, 5e-3)
         let fStar = try XCTUnwrap(RegularizedObjective(K: 3, d: 4, n: 2, lambdaW: 5e-3, lambdaH: 1e-2).optimalLoss)
         // The file stores the point to 17 digits; the loss is recomputed from it (1e-14 relative).
-        XCTAssertEqual(try XCTUnwrap(s["loss"] as? Double), fStar, accuracy: 1e-14)
+        XCTAssertEqual(try XCTUnwrap(s["lossValue"] as? Double), fStar, accuracy: 1e-14)
 
         for loss in ["cross-entropy", "mse"] {
             let out = dir + "/verify-\(loss)"
@@ -37,7 +37,7 @@ final class RegularizedCLITests: CommandLineTestCase {
             let points = try XCTUnwrap(summary["points"] as? [[String: Any]])
             let best = try XCTUnwrap(points.first)
             XCTAssertEqual(best["classification"] as? String, "global_minimizer", loss)
-            XCTAssertEqual(try XCTUnwrap(best["loss"] as? Double), try XCTUnwrap(summary["fStar"] as? Double), accuracy: 1e-12, loss)
+            XCTAssertEqual(try XCTUnwrap(best["lossValue"] as? Double), try XCTUnwrap(summary["fStar"] as? Double), accuracy: 1e-12, loss)
             // The origin is found and is a strict saddle (λ_W λ_H < 1/(K²n) here).
             XCTAssertTrue(points.contains { ($0["origin"] as? String) == "origin" && ($0["classification"] as? String) == "strict_saddle" }, loss)
             XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/report.md"))

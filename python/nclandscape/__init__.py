@@ -358,7 +358,7 @@ def density(W, H, y, tau, label_smoothing=0.0, loss="cross-entropy", gamma=None,
             args.append("--normalize")
         r = run(args)
         table = _read_csv(os.path.join(folder, "density.csv"))
-        r.update(grid=table["lambda"], density=table["density"], cdf=table["cdf"], cdfLower=table["cdf_lower"], cdfUpper=table["cdf_upper"])
+        r.update(grid=table["lambda"], density=table["density"], cdf=table["cdf"], cdfLower=table["cdfLower"], cdfUpper=table["cdfUpper"])
         return r
 
 

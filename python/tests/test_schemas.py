@@ -40,7 +40,7 @@ RUNS = [
     ("optimize", ["optimize", "--from", "random", "--K", "3", "--d", "3", "--max-iterations", "30", "--out", "opt"], ["opt/summary.json"]),
     ("point", None, ["opt/final.json"]),
     ("metrics", ["metrics", "--features", "npy/H.npy", "--labels", "npy/y.npy", "--classifiers", "npy/W.npy", "--json"], ["-"]),
-    ("analyze", ["analyze", "--features", "npy/H.npy", "--labels", "npy/y.npy", "--classifiers", "npy/W.npy", "--json"], ["-"]),
+    ("analyze", ["analyze", "--features", "npy/H.npy", "--labels", "npy/y.npy", "--classifiers", "npy/W.npy", "--tau", "2", "--json"], ["-"]),
     ("train", ["train", "--K", "3", "--d", "3", "--n", "2", "--seeds", "1", "--steps", "20", "--out", "tr"], ["tr/summary.json"]),
 ]
 

@@ -5,7 +5,7 @@ public struct CollapseAnalysis: Codable, Sendable {
     /// file, as in the point files). A new stored property must be listed here too, or it is not
     /// written (docs/schemas/ then needs it as well).
     enum CodingKeys: String, CodingKey {
-        case model, nc, ncNormalized, loss = "lossValue", optimalLoss, riemannianGradientNorm, lambdaMin, index, classification, method, distanceToCollapse, distanceToCollapsePerColumn, notes
+        case model, nc, ncNormalized, loss = "lossValue", optimalLoss, riemannianGradientNorm, lambdaMin, index, classification, method, distanceToCollapse, distanceToCollapsePerColumn, distanceToCollapseUnavailable, notes
     }
 
     /// The problem the landscape part uses (labels, τ, ε, loss).

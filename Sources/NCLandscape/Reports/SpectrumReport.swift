@@ -6,7 +6,7 @@ public struct SpectrumSummary: Codable, Sendable {
     /// file, as in the point files). A new stored property must be listed here too, or it is not
     /// written (docs/schemas/ then needs it as well).
     enum CodingKeys: String, CodingKey {
-        case model, N, counts, loss = "lossValue", optimalLoss, lossBound, riemannianGradientNorm, gradientScale, eigenvalues, eigenvaluesComplete, lambdaMin, lambdaMax, quotientLambdaMin, zeroThreshold, inertia, inertiaExact, lambdaMinCertified, lambdaMinProbabilisticLowerBound, lambdaMinBoundFailureProbability, structuredCounts, index, rank, symmetryNullity, classification, classificationMargin, nonIsolated, extraZeroEigenvalues, method, hessianSize, hessianVectorProducts, collapseDeviation, notes, eigenvectorOrthogonalityError, eigenvectors, negativeCurvatureWeights, lambdaMinMultiplicity, eigenvalueClusters, polishIterations, polishMethod, polishGradientNorm, blas, source, certification
+        case model, regularizedModel, N, counts, loss = "lossValue", optimalLoss, lossBound, riemannianGradientNorm, gradientScale, eigenvalues, eigenvaluesComplete, lambdaMin, lambdaMax, quotientLambdaMin, zeroThreshold, inertia, inertiaExact, lambdaMinCertified, lambdaMinProbabilisticLowerBound, lambdaMinBoundFailureProbability, structuredCounts, index, rank, symmetryNullity, classification, classificationMargin, nonIsolated, extraZeroEigenvalues, method, hessianSize, hessianVectorProducts, collapseDeviation, notes, eigenvectorOrthogonalityError, eigenvectors, negativeCurvatureWeights, lambdaMinMultiplicity, eigenvalueClusters, polishIterations, polishMethod, polishGradientNorm, polishDisplacement, methodReason, topEigenpairs, blas, source, certification
     }
 
     public struct Direction: Codable, Sendable {

@@ -38,11 +38,41 @@ public enum LAPACK {
     /// tight clusters (the symmetry zeros, the copies at collapsed points), where MRRR (`dsyevr`)
     /// spends most of its time refining representations: measured on the Newton polisher's
     /// m = 168 Hessians (K=6, d=8, n=3) it took 60% of a whole `verify` run in `dlaneg`/`dlar1v`.
+    ///
+    /// `dsyevd` can fail to converge (info > 0, in its secular-equation solver `dlaed4`) on
+    /// spectra with extremely tight clusters: a `verify` at K = 10, d = 16, n = 1, τ = 4 stopped on
+    /// info = 45 751 at m = 300. Up to `fallbackMaximumSize` the input is kept and the QR
+    /// algorithm (`dsyev`, slower but without that failure mode) takes over; above it the copy
+    /// would double a dense Hessian's memory, and the failure is reported.
     public static func eigen(destroying a: inout Matrix) throws -> SymmetricEigen {
         guard a.rows == a.cols else { throw LinearAlgebraError.dimensionMismatch("dsyevd needs a square matrix, got \(a.rows)×\(a.cols)") }
         if a.rows == 0 { return SymmetricEigen(values: [], vectors: Matrix(rows: 0, cols: 0)) }
         guard a.isFinite else { throw LinearAlgebraError.nonFiniteInput(routine: "dsyevd") }
-        return try syevd(&a, wantVectors: true)
+        guard a.rows <= fallbackMaximumSize else { return try syevd(&a, wantVectors: true) }
+        let backup = a
+        do {
+            if simulateDivideAndConquerFailure { throw LinearAlgebraError.computationFailed(routine: "dsyevd", info: 1, meaning: "simulated") }
+            return try syevd(&a, wantVectors: true)
+        } catch LinearAlgebraError.computationFailed(routine: "dsyevd", _, _) {
+            a = backup
+            return try syevQR(&a)
+        }
+    }
+
+    /// Largest matrix whose copy `eigen(destroying:)` keeps for its fallback (4000² doubles: 128 MB).
+    public static let fallbackMaximumSize = 4000
+    /// Tests only: make the next `dsyevd` calls in `eigen(destroying:)` fail as `dlaed4` can.
+    nonisolated(unsafe) static var simulateDivideAndConquerFailure = false
+
+    /// All eigenpairs by the implicit QL/QR algorithm (`dsyev`); `a` is overwritten.
+    static func syevQR(_ a: inout Matrix) throws -> SymmetricEigen {
+        let n = a.rows
+        var w = [Double](repeating: 0, count: n)
+        let info = a.storage.withUnsafeMutableBufferPointer {
+            LAPACKE_dsyev(LAPACK_COL_MAJOR, ch("V"), ch("L"), Int32(n), $0.baseAddress!, Int32(n), &w)
+        }
+        try LinearAlgebraError.check(info, "dsyev") { _ in "the QR eigensolver did not converge" }
+        return SymmetricEigen(values: w, vectors: a)
     }
 
     /// Eigenpairs with 0-based ascending indices `indices` (`dsyevr`, `range = I`): e.g. `0..<3`

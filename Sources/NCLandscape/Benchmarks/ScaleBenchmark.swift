@@ -196,7 +196,7 @@ public enum ScaleBenchmark {
                 }
                 let one = perThreads[1]!, two = perThreads[2]!
                 if base == nil { base = one }
-                emit(Line(name: "one product, 1 BLAS thread, against n = 50 (N-scaling; N/N₅₀ = \(n / 50))", K: 100, d: 512, n: n, m: model.hessianSize,
+                emit(Line(name: "one product, 1 BLAS thread, against n = 50 (N-scaling; N/N₅₀ = \(String(format: "%g", Double(n) / 50)))", K: 100, d: 512, n: n, m: model.hessianSize,
                           seconds: one, baselineSeconds: base, baseline: "n = 50, 1 thread", speedup: base! / one, maxEigenvalueDifference: nil,
                           lambdaMin: nil, index: nil, classification: "-", hessianVectorProducts: reps, blas: BLASRuntime.summary))
                 emit(Line(name: "one product, 2 BLAS threads, against 1 thread (thread scaling)", K: 100, d: 512, n: n, m: model.hessianSize,

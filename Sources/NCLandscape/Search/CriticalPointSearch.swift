@@ -120,6 +120,26 @@ public struct CriticalPointSearch {
     /// 15 of 20 reached strict saddles (losses 0.11–0.69) and later iterates the minimizer.
     public static let saddleSeekingSteps = [1, 2, 4, 8, 16, 32]
 
+    /// Newton from the gradient-descent iterates `saddleSeekingSteps` of one run from `start`, in
+    /// that order: the first polish that converges and the iterate it started from, or nil.
+    static func polishFromEarlyIterates<P: FeatureObjective>(_ problem: P, from start: Matrix,
+                                                             maxIterations: Int) throws -> (result: PolishResult, step: Int)? {
+        var iterates: [Int: Matrix] = [:]
+        let wanted = Set(saddleSeekingSteps)
+        _ = RiemannianGradientDescent(rule: .armijo(initial: 1)).minimize(
+            problem, from: start, criteria: StoppingCriteria(maxIterations: saddleSeekingSteps.last!, gradientTolerance: 0, recordEvery: 0)
+        ) { it, point, _, _ in
+            if wanted.contains(it) { iterates[it] = point }
+            return true
+        }
+        for t in saddleSeekingSteps {
+            guard let x = iterates[t] else { break }
+            let r = try NewtonPolisher.polish(problem, from: x, maxIterations: maxIterations)
+            if r.converged { return (r, t) }
+        }
+        return nil
+    }
+
     func evaluate(_ s: SearchStart, known: [(id: Int, invariants: CriticalPointInvariants)] = []) throws -> Candidate {
         let t0 = Stopwatch.now()
         var x = s.point
@@ -149,21 +169,9 @@ public struct CriticalPointSearch {
         }
         var descentSteps: Int? = s.seekSaddle && polished.converged ? 0 : nil
         if s.seekSaddle && !polished.converged {
-            let first = polished
-            var iterates: [Int: Matrix] = [:]
-            let wanted = Set(Self.saddleSeekingSteps)
-            _ = RiemannianGradientDescent(rule: .armijo(initial: 1)).minimize(
-                model, from: s.point, criteria: StoppingCriteria(maxIterations: Self.saddleSeekingSteps.last!, gradientTolerance: 0, recordEvery: 0)
-            ) { it, point, _, _ in
-                if wanted.contains(it) { iterates[it] = point }
-                return true
+            if let found = try Self.polishFromEarlyIterates(model, from: s.point, maxIterations: config.newtonIterations) {
+                polished = found.result; descentSteps = found.step
             }
-            for t in Self.saddleSeekingSteps {
-                guard let start = iterates[t] else { break }
-                let r = try NewtonPolisher.polish(model, from: start, maxIterations: config.newtonIterations)
-                if r.converged { polished = r; descentSteps = t; break }
-            }
-            if !polished.converged { polished = first }
         }
         // Converged means ‖grad‖ ≤ κγ, which passes the criticality test at any scale; a start
         // whose polishing stalled above it is recorded as not converged, without a spectrum.

@@ -199,19 +199,7 @@ public enum LandscapeCensus {
             if !r.converged && s.seekSaddle {
                 // As in `CriticalPointSearch`: Newton from early gradient-descent iterates, which
                 // pass close to saddles, when Newton from the random point itself stalls.
-                var iterates: [Int: Matrix] = [:]
-                let wanted = Set(CriticalPointSearch.saddleSeekingSteps)
-                _ = RiemannianGradientDescent(rule: .armijo(initial: 1)).minimize(
-                    p, from: s.point, criteria: StoppingCriteria(maxIterations: CriticalPointSearch.saddleSeekingSteps.last!, gradientTolerance: 0, recordEvery: 0)
-                ) { it, point, _, _ in
-                    if wanted.contains(it) { iterates[it] = point }
-                    return true
-                }
-                for t in CriticalPointSearch.saddleSeekingSteps {
-                    guard let start = iterates[t] else { break }
-                    let again = try NewtonPolisher.polish(p, from: start, maxIterations: 60)
-                    if again.converged { r = again; break }
-                }
+                if let found = try CriticalPointSearch.polishFromEarlyIterates(p, from: s.point, maxIterations: 60) { r = found.result }
             }
             guard r.converged else { return nil }
             let a = try LandscapeAnalyzer.analyze(p, at: r.point)

@@ -150,16 +150,19 @@ final class CertificateTests: XCTestCase {
         XCTAssertEqual(halved.status, .certified, "h = \(halved.kantorovichH ?? .nan)")
     }
 
-    /// A critical point with a zero eigenvalue beyond the symmetry (total collapse at d = 2,
-    /// degenerate at second order): the enclosure contains 0 at every precision tried.
-    func testDegeneratePointIsNotCertified() throws {
+    /// The total collapse at d = 2 (every column e₁, exactly critical) is a strict saddle
+    /// (λ_min = −2/3, twice) with one zero eigenvalue beyond the symmetry: the quotient's
+    /// enclosure contains 0 at every precision tried, so no existence proof; the two negative
+    /// eigenvalues enclosed away from 0 make it a saddle region instead, with index ≥ 2.
+    func testTotalCollapseIsASaddleRegionNotAFullCertificate() throws {
         let model = try NormalizedFeatureModel(K: 3, d: 2, n: 1, tau: 2)
         let total = try XCTUnwrap(AnsatzFamilies.starts(for: model).first { $0.origin == "total" }).point
         let d = try CertifiedDecision.decide(model, at: total, reference: model.optimalLoss)
-        XCTAssertEqual(d.certificate.status, .notCertified)
+        XCTAssertEqual(d.certificate.status, .saddleRegion)
         XCTAssertTrue(d.escalated)
         XCTAssertTrue(d.certificate.reason?.contains("contains 0") ?? false, d.certificate.reason ?? "")
-        XCTAssertNil(d.provenClass)
+        XCTAssertEqual(d.certificate.index, 2)
+        XCTAssertEqual(d.provenClass, .strictSaddle)
     }
 
     /// Where doubles cannot decide (K=3, d=2, n=3, τ=32: the double "critical point" sits in a

@@ -30,6 +30,7 @@ public struct CertifiedDecision: Codable, Sendable {
     public static func decide(_ model: NormalizedFeatureModel, at x: Matrix, reference: Double?,
                               escalate: Bool = true) throws -> CertifiedDecision {
         var out = CertifiedDecision(certificate: try Certifier.certify(model, at: DoubleDoubleMatrix(x), extended: false), escalated: false)
+        let doubleResult = out
         if out.certificate.status != .certified, escalate, ExtendedPrecision.unsupportedReason(model) == nil,
            model.hessianSize <= Certifier.maximumSize {
             // Double-double first; quad-double where the curvature is so small (β ≈ 1/λ_min) that
@@ -50,6 +51,12 @@ public struct CertifiedDecision: Codable, Sendable {
                 out.polished = q.point.rounded
             }
         }
+        // An escalation that proves nothing does not discard the double precision saddle region.
+        if doubleResult.certificate.status == .saddleRegion, out.certificate.status == .notCertified {
+            let why = out.certificate.reason
+            out = doubleResult
+            if let why { out.certificate.reason = (out.certificate.reason ?? "") + "; escalated: " + why }
+        }
         out.provenClass = provenClass(out.certificate, reference: reference)
         return out
     }
@@ -58,7 +65,7 @@ public struct CertifiedDecision: Codable, Sendable {
     /// the reference (spurious: a lower point exists), contains it (global, when the reference
     /// is the optimum or the best loss known), or no reference (local).
     public static func provenClass(_ c: LabelCertificate, reference: Double?) -> CriticalPointClass? {
-        guard c.status == .certified, let label = c.label else { return nil }
+        guard c.status != .notCertified, let label = c.label else { return nil }
         switch label {
         case .strictSaddle: return .strictSaddle
         case .localMinimizer:

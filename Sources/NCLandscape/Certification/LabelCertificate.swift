@@ -30,7 +30,13 @@ public struct DerivativeBounds: Codable, Sendable, Equatable {
 /// rounding error is bounded: a-posteriori for the eigen-decomposition (residual and
 /// orthogonality, Higham's product bounds), a-priori for the Hessian's assembly.
 public struct LabelCertificate: Codable, Sendable, Equatable {
-    public enum Status: String, Codable, Sendable { case certified, notCertified = "not_certified" }
+    /// `certified`: an exact critical point within `radius`, its label proven.
+    /// `saddleRegion`: no local minimizer within `radius` (every critical point there, if any, has
+    /// at least `index` negative Hessian eigenvalues); the existence of a critical point is not
+    /// proven (`reason` says why), typically because flat directions beyond the symmetry make the
+    /// quotient Hessian singular. It proves that the point is not a spurious minimizer.
+    /// `notCertified`: neither.
+    public enum Status: String, Codable, Sendable { case certified, saddleRegion = "saddle_region", notCertified = "not_certified" }
     public enum Label: String, Codable, Sendable {
         case strictSaddle = "strict_saddle"
         /// Nondegenerate modulo the symmetry: a strict local minimizer of the quotient.
@@ -64,6 +70,10 @@ public struct LabelCertificate: Codable, Sendable, Equatable {
     /// `certified strict saddle (index 4, r = 3e-13)`, `certified local minimizer (r = …)`, or
     /// `not certified: …`.
     public var summary: String {
+        if status == .saddleRegion, let radius {
+            return String(format: "certified saddle region: no local minimizer within r = %.2g (index ≥ %d there, %@); existence not proven: %@",
+                          radius, index ?? 1, precision, reason ?? "unknown")
+        }
         guard status == .certified, let label, let radius else { return "not certified: \(reason ?? "unknown")" }
         switch label {
         case .strictSaddle: return String(format: "certified strict saddle (index %d, r = %.2g, %@)", index ?? 0, radius, precision)
@@ -245,21 +255,26 @@ public enum Certifier {
         cert.eigenvalueErrorBound = errorBound
         cert.smallestQuotientEigenvalue = smallest
         let sigma = smallest - errorBound
+        // ‖F(0)‖: the gradient in the quotient chart, with its rounding error.
+        let f0 = zNorm * bNorm * (gradNorm + gradError)
+        // Where existence cannot be proven, a negative eigenvalue whose enclosure excludes 0 still
+        // proves that no local minimizer lies near (docs/formulas.md §14, saddle regions).
+        func saddleRegionOrNot(_ reason: String) -> LabelCertificate {
+            cert.reason = reason
+            return saddleRegion(cert, eigenvalues: lam, errorBound: errorBound, lipschitz: L, gradient: f0)
+        }
         guard sigma > 0 else {
             let digits = Int((16 + log10(max(errorBound / max(smallest, .leastNormalMagnitude), 1))).rounded(.up))
-            cert.reason = String(format: "an eigenvalue enclosure of M_⊥ contains 0 (min |λ̃| = %.3g ≤ error bound %.3g); deciding needs about %d significant digits in the Hessian",
-                                 smallest, errorBound, digits)
-            return cert
+            return saddleRegionOrNot(String(format: "an eigenvalue enclosure of M_⊥ contains 0 (min |λ̃| = %.3g ≤ error bound %.3g); deciding needs about %d significant digits in the Hessian",
+                                            smallest, errorBound, digits))
         }
         let beta = 1 / sigma
-        let f0 = zNorm * bNorm * (gradNorm + gradError)
         let eta = beta * f0
         let h = beta * L * eta
         cert.beta = beta; cert.eta = eta; cert.kantorovichH = h; cert.lipschitz = L
         guard h <= 0.5 else {
-            cert.reason = String(format: "Kantorovich h = βLη = %.3g > 1/2 (‖grad‖ = %.3g, β = %.3g, L = %.3g): the point is not close enough to a critical point for this curvature%@",
-                                 h, gradNorm, beta, L, extended ? "" : "; polishing in double-double may help")
-            return cert
+            return saddleRegionOrNot(String(format: "Kantorovich h = βLη = %.3g > 1/2 (‖grad‖ = %.3g, β = %.3g, L = %.3g): the point is not close enough to a critical point for this curvature%@",
+                                            h, gradNorm, beta, L, extended ? "" : "; polishing in double-double may help"))
         }
         // r = (1 − √(1−2h))/(βL) = 2η/(1 + √(1−2h)) (the second form has no cancellation).
         let radius = 2 * eta / (1 + (1 - 2 * h).squareRoot()) * (1 + 4 * u)
@@ -267,13 +282,11 @@ public enum Certifier {
         // when the orbit map's smallest singular value exceeds its change over the ball.
         let orbitMargin = symmetry.smallestOrbitSingularValue
         if symmetry.nullity > 0, !(2 * radius * Double(d).squareRoot() * bNorm < orbitMargin / 2) {
-            cert.reason = String(format: "the ball r = %.3g is not small next to the orbit map's smallest singular value %.3g", radius, orbitMargin)
-            return cert
+            return saddleRegionOrNot(String(format: "the ball r = %.3g is not small next to the orbit map's smallest singular value %.3g", radius, orbitMargin))
         }
         let enclosure = errorBound + L * radius
         guard smallest > enclosure else {
-            cert.reason = String(format: "over the ball r = %.3g an eigenvalue enclosure contains 0 (min |λ̃| = %.3g ≤ %.3g)", radius, smallest, enclosure)
-            return cert
+            return saddleRegionOrNot(String(format: "over the ball r = %.3g an eigenvalue enclosure contains 0 (min |λ̃| = %.3g ≤ %.3g)", radius, smallest, enclosure))
         }
         let negative = lam.filter { $0 < 0 }.count
         cert.status = .certified
@@ -286,6 +299,46 @@ public enum Certifier {
         cert.lossUpper = loss + lossSlack
         return cert
     }
+
+    /// The saddle-region certificate (docs/formulas.md §14): with `λ̃_1 + e < 0`, where `e` bounds
+    /// `|λ_i(M_⊥ at x) − λ̃_i|`, every critical point `v*` of the pulled-back `f̂ = f ∘ R_x` with
+    /// `‖v*‖ ≤ ρ = −(λ̃_1 + e)/(2L)` has `λ_i(∇²f̂(v*)|_{BZ}) ≤ λ̃_i + e + Lρ` (Weyl, and the
+    /// Lipschitz bound of `∇²f̂`), so at least `#{i : λ̃_i + e + Lρ < 0}` negative eigenvalues on
+    /// that subspace and hence on the whole tangent space (Cauchy interlacing): it is no local
+    /// minimizer of `f̂`, nor its image of `f` (`R_x` is a local diffeomorphism on the ball).
+    /// `ρ` is half the largest radius, so the bound on the ball keeps half of `λ̃_1 + e`.
+    ///
+    /// The ball is only worth stating when it plausibly contains the critical point the search
+    /// converged to. That is not proven (it is why the full certificate failed), so it is
+    /// required in the form a Morse–Bott critical set would satisfy: `ρ ≥ 100 ‖F(0)‖/σ`, where
+    /// `σ` is the smallest `|λ̃_i|` above the zero cluster (`max(e, 1e-8 max|λ̃|)`, the curvature
+    /// across the set), i.e. the
+    /// ball is 100 times the Newton distance to the set. A tiny negative eigenvalue at a nearly
+    /// critical point gives a ball too small for that, and no certificate.
+    static func saddleRegion(_ failed: LabelCertificate, eigenvalues lam: [Double], errorBound e: Double, lipschitz L: Double,
+                             gradient g: Double) -> LabelCertificate {
+        guard let lowest = lam.min(), lowest + e < 0, L > 0, L.isFinite, e.isFinite, g.isFinite else { return failed }
+        let rho = -(lowest + e) / (2 * L) * (1 - 4 * u)
+        // The set's own flat directions come out of the eigensolver as O(‖grad‖) numbers, not
+        // exact zeros: the zero cluster is what the classification threshold δ = 1e-8‖M‖ calls zero.
+        let zeroCluster = max(e, ClassificationRule.zeroRelativeThreshold * (lam.map(abs).max() ?? 0))
+        guard let sigma = lam.map(abs).filter({ $0 > zeroCluster }).min() else { return failed }
+        let newtonDistance = g / (sigma - e)
+        guard rho >= saddleRegionFactor * newtonDistance else { return failed }
+        var cert = failed
+        let ceiling = e + L * rho
+        cert.status = .saddleRegion
+        cert.label = .strictSaddle
+        cert.index = lam.filter { $0 + ceiling < 0 }.count
+        cert.radius = rho
+        cert.eigenvalueErrorBound = e
+        cert.lipschitz = L
+        cert.lossLower = nil; cert.lossUpper = nil
+        return cert
+    }
+
+    /// How many Newton distances the saddle region's ball must span.
+    public static let saddleRegionFactor = 100.0
 
     /// Point-local bounds on the magnitude of the Hessian's terms: `Ĉ₂ = 2τ²(1 + K/N) max_j σ_j +
     /// 2τ max_j ‖G_j‖/√N` with `σ_j = min(1/2, 2 s_j)` (`s_j` the probability mass off the top

@@ -317,13 +317,14 @@ public enum PhaseDiagram {
 
     /// One row per configuration: its search, its coverage and its verdict.
     static func coverageTable(_ results: [SweepResult]) -> String {
-        var md = "| configuration | verdict | random starts | descent classes | missing mass ≤ | target met | distinct points | certified labels |\n|---|---|---|---|---|---|---|---|\n"
+        var md = "| configuration | verdict | random starts | descent classes | missing mass ≤ | target met | distinct points | certified labels | saddle regions |\n|---|---|---|---|---|---|---|---|---|\n"
         for r in results.sorted(by: { $0.key < $1.key }) {
             let p = r.populations?.first { $0.origin == CoverageTarget.controllingOrigin(r.startMix ?? .descent) }
             md += "| \(r.key) | \(r.verdict.rawValue) | \(r.starts) | \(p.map { "\($0.classes)" } ?? "—") | "
                 + "\(r.missingMassBound.map(PopulationCoverage.percent) ?? "not measured") | "
                 + "\(r.coverageTargetMet.map { $0 ? "yes" : "**no** (cap)" } ?? "fixed starts") | \(r.distinctCriticalPoints) | "
-                + "\(r.certifiedPoints.map { "\($0) of \(r.certificationAttempted ?? 0) attempted" } ?? "not attempted") |\n"
+                + "\(r.certifiedPoints.map { "\($0) of \(r.certificationAttempted ?? 0) attempted" } ?? "not attempted") | "
+                + "\(r.saddleRegionPoints.map(String.init) ?? "—") |\n"
         }
         return md
     }

@@ -59,6 +59,9 @@ public struct VerifySummary: Codable, Sendable {
     public var coverageStatement: String
     /// Distinct points whose label a certificate proves, of those where one was attempted.
     public var certifiedPoints: Int
+    /// Distinct points proven to have no local minimizer within a radius (saddle regions: the
+    /// critical point's existence not proven, docs/formulas.md §14). Null in older summaries.
+    @NullEncodable public var saddleRegionPoints: Int?
     public var certificationAttempted: Int
     /// Points where the certificate decided a label the threshold δ did not (e.g. degenerate → spurious).
     public var decidedByCertificateIds: [Int]
@@ -116,12 +119,17 @@ public struct VerifySummary: Codable, Sendable {
         tasksNotConverged = r.tasks.filter { $0.outcome == .notCritical }.count
         coverage = Self.coverage(r.tasks)
         certifiedPoints = pts.filter { $0.stats.isCertified }.count
+        let regions = pts.filter { $0.stats.isSaddleRegion }.count
+        saddleRegionPoints = regions
         certificationAttempted = pts.filter { $0.certification != nil }.count
         decidedByCertificateIds = pts.filter { p in
             p.thresholdClassification.map { t in t != p.classification && CriticalPointSearch.decidesOtherwise(p.classification, threshold: t) } ?? false
         }.map(\.id)
         if certificationAttempted > 0 {
             message += "; \(certifiedPoints) of \(pts.count) labels certified (computer-assisted proofs: an exact critical point within r, its inertia proven)"
+            if regions > 0 {
+                message += ", \(regions) more proven saddle regions (no local minimizer within r; the critical point's existence not proven)"
+            }
             if !decidedByCertificateIds.isEmpty {
                 message += ", \(decidedByCertificateIds.count) of them decided where the threshold δ could not"
             }
@@ -262,8 +270,9 @@ public enum VerifyReport {
     /// `yes (r = 3e-13)`, `yes, quad-double (r = …)`, `no`, or `—` when not attempted.
     static func certificateCell(_ p: CriticalPointRecord) -> String {
         guard let c = p.certification else { return "—" }
-        guard c.certificate.status == .certified, let r = c.certificate.radius else { return "no" }
+        guard c.certificate.status != .notCertified, let r = c.certificate.radius else { return "no" }
         let prec = c.certificate.precision == "double" ? "" : c.certificate.precision + ", "
+        if c.certificate.status == .saddleRegion { return String(format: "saddle region (%@no minimizer within %.1e)", prec, r) }
         return String(format: "yes (%@r = %.1e)", prec, r)
     }
 
@@ -348,7 +357,9 @@ public enum VerifyReport {
         md += "`certificate`: a computer-assisted proof of the label (docs/formulas.md §14): an exact critical point lies within r of the listed one "
         md += "(Newton–Kantorovich on the slice transversal to the symmetry orbit), and every eigenvalue of its quotient Hessian is enclosed away from 0 "
         md += "(Weyl, with the eigensolver's, the products' and the assembly's rounding errors bounded). Where doubles cannot decide, the point is polished "
-        md += "and certified again with its gradient and Hessian in double-double, then quad-double. `no`: the bounds still straddle 0 (the point's "
+        md += "and certified again with its gradient and Hessian in double-double, then quad-double. `saddle region`: where existence cannot be proven "
+        md += "(flat directions beyond the symmetry make the quotient Hessian singular), a negative eigenvalue enclosed away from 0 proves that no local "
+        md += "minimizer lies within the stated radius: the point is not a spurious minimizer. `no`: the bounds still straddle 0 (the point's "
         md += "`certification.certificate.reason` in critical_points.json says why and what precision it would need); `—`: not attempted (Lanczos, focal loss, m > 2000).\n\n"
         md += "## Plots\n\n" + plots.map { "![\($0)](\($0))" }.joined(separator: "\n\n") + "\n\n"
         md += "Files: `summary.json`, `critical_points.json` (with the points), `critical_points.csv`, `spectra.csv`, `critical_points.jsonl` and `tasks.jsonl` (the resumable log).\n"

@@ -55,6 +55,8 @@ public struct CriticalPointStats: Codable, Sendable {
 
     /// Whether the label is proven (`certification.certificate.status == certified`).
     public var isCertified: Bool { certification?.certificate.status == .certified }
+    /// Proven to have no local minimizer within the certificate's radius, existence not proven.
+    public var isSaddleRegion: Bool { certification?.certificate.status == .saddleRegion }
 }
 
 /// One distinct critical point as stored in `critical_points.jsonl` / `.json`: its numbers, its

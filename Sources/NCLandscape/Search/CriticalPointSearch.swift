@@ -306,7 +306,7 @@ public struct CriticalPointSearch {
         if let id = c.knownClass, let match = points.first(where: { $0.id == id }) {
             rec.outcome = match.task == c.start.task ? .new : .duplicate; rec.pointId = id
         } else if var inv = c.invariants, var a = c.analysis, var x = c.point, var nc = c.metrics {
-            if let match = points.first(where: { $0.invariants.matches(inv) }) ?? Self.optimalSetMember(a, in: points) {
+            if let match = points.first(where: { $0.invariants.matches(inv) }) ?? Self.criticalSetMember(a, in: points) {
                 // A point whose line was written just before a crash, before its task's line, is
                 // re-found by that same task on resume: it is that task's new point, as in the
                 // uninterrupted run, not a duplicate.
@@ -352,14 +352,27 @@ public struct CriticalPointSearch {
         tasks.append(rec)
     }
 
-    /// Points whose loss meets a proven lower bound with flat directions beyond the symmetry lie
-    /// on one continuum of global minimizers (label smoothing at d ≥ K, §10): invariants differ
-    /// from member to member, so each would count as a new class and the search's missing mass
-    /// would never fall. For coverage they are one class, the optimal set, represented by the
-    /// first one found.
-    static func optimalSetMember(_ a: PointAnalysis, in points: [CriticalPointRecord]) -> CriticalPointRecord? {
-        guard a.classification == .globalMinimizer, a.nonIsolated, a.decidedByValue else { return nil }
-        return points.first { $0.classValue == .globalMinimizer && $0.nonIsolated && ClassificationRule.lossesAgree($0.loss, a.loss) }
+    /// Members of one non-isolated critical set count as one class for coverage (docs/formulas.md
+    /// §13). Their invariants differ from member to member, so each would be a new class and the
+    /// search's missing mass would never fall. `f` is real-analytic, hence constant on each
+    /// connected component of its critical set; two points are taken to share a set when:
+    /// - both meet a proven lower bound with flat directions beyond the symmetry (the continuum
+    ///   of global minimizers of label smoothing at d ≥ K, §10); or
+    /// - both are `degenerate` at the threshold (a zero eigenvalue beyond the symmetry and none
+    ///   negative) with the same index and agreeing losses (the minimizer-like continua at d < K),
+    ///   and the first one stayed undecided (a certificate that decided it speaks for that point
+    ///   alone, so a member of a decided set is certified on its own).
+    /// The set is represented by its first member found. Two distinct sets at one loss level
+    /// would be merged: the class count is then a lower bound, and the missing mass that of
+    /// reaching a new loss level among degenerate points.
+    static func criticalSetMember(_ a: PointAnalysis, in points: [CriticalPointRecord]) -> CriticalPointRecord? {
+        if a.classification == .globalMinimizer, a.nonIsolated, a.decidedByValue {
+            return points.first { $0.classValue == .globalMinimizer && $0.nonIsolated && ClassificationRule.lossesAgree($0.loss, a.loss) }
+        }
+        guard a.classification == .degenerate else { return nil }
+        return points.first {
+            $0.classValue == .degenerate && $0.index == a.index && ClassificationRule.lossesAgree($0.loss, a.loss)
+        }
     }
 
     /// Whether a proven class says more than the threshold did at second order: saddle against

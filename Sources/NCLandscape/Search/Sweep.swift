@@ -252,6 +252,8 @@ public struct SweepResult: Codable, Sendable {
     /// Distinct points whose label a certificate proves, and how many were attempted (null in
     /// older lines).
     @NullEncodable public var certifiedPoints: Int?
+    /// Distinct points proven saddle regions (no local minimizer within r, existence not proven).
+    @NullEncodable public var saddleRegionPoints: Int?
     @NullEncodable public var certificationAttempted: Int?
     /// Whether labels were certified (null in older lines, where none were).
     @NullEncodable public var certify: Bool?
@@ -297,7 +299,7 @@ public enum Sweep {
                            spuriousMinima: r.points.filter { $0.classValue == .spuriousLocalMinimizer }.map(\.pointFile),
                            degenerateLosses: r.points.filter { $0.classValue == .degenerate }.map(\.loss),
                            marginal: s.marginalIds.count, starts: r.starts, coverageTarget: config.coverage, coverageTargetMet: r.coverageTargetMet,
-                           populations: r.coverage, certifiedPoints: s.certifiedPoints, certificationAttempted: s.certificationAttempted,
+                           populations: r.coverage, certifiedPoints: s.certifiedPoints, saddleRegionPoints: s.saddleRegionPoints, certificationAttempted: s.certificationAttempted,
                            certify: config.certifies,
                            seed: grid.seed, startMix: grid.startMix,
                            seconds: Stopwatch.now() - t0)

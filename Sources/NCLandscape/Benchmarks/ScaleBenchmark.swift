@@ -171,6 +171,22 @@ public enum ScaleBenchmark {
             emit(Line(name: "one Hessian-vector product (random point)", K: K, d: d, n: n, m: model.hessianSize,
                       seconds: t / Double(reps), baselineSeconds: tg / Double(reps), baseline: "one WᵀH gemm", speedup: tg / t, maxEigenvalueDifference: nil,
                       lambdaMin: nil, index: nil, classification: "-", hessianVectorProducts: reps, blas: BLASRuntime.summary))
+            // The same product with single-precision workspaces and sgemm, against the double one
+            // timed just above (what `--product-precision single` buys per product).
+            let single = TangentHessianProduct<Float>(model: model, at: x, firstOrder: model.firstOrder(at: x), normalShift: 1)
+            var ys = [Double](repeating: 0, count: op.dimension)
+            single.apply(v, into: &ys)
+            let (_, ts) = Stopwatch.time { for _ in 0 ..< reps { single.apply(v, into: &ys) } }
+            // The change on a tangent vector (on `v` itself the exact σ-part in double hides it).
+            let tangent = model.manifold.project(x, Matrix(rows: d, cols: model.K + model.N, columnMajor: v)).storage
+            op.apply(tangent, into: &y)
+            single.apply(tangent, into: &ys)
+            var diff = 0.0
+            for i in y.indices { diff += (ys[i] - y[i]) * (ys[i] - y[i]) }
+            emit(Line(name: String(format: "one product in single precision (relative change %.1e)", diff.squareRoot() / StreamingVector.dot(y, y).squareRoot()),
+                      K: K, d: d, n: n, m: model.hessianSize,
+                      seconds: ts / Double(reps), baselineSeconds: t / Double(reps), baseline: "the double product", speedup: t / ts, maxEigenvalueDifference: nil,
+                      lambdaMin: nil, index: nil, classification: "-", hessianVectorProducts: reps, blas: BLASRuntime.summary))
         }
         if parts.contains("product-scaling") {
             // How one product's cost grows with N and with BLAS threads (docs/scaling.md): at

@@ -7,13 +7,7 @@ import Foundation
 public enum ExtendedPrecision {
     /// Why a model cannot be evaluated here (nil: it can).
     public static func unsupportedReason(_ model: NormalizedFeatureModel) -> String? {
-        if model.sampleWeights != nil { return "a weighted (reduced) model" }
-        // Exhaustive: a new loss states whether its third-derivative bound is derived, instead of
-        // being certified with cross-entropy's.
-        switch model.loss {
-        case .focal: return "the focal loss (no third-derivative bound derived for it)"
-        case .crossEntropy, .cosface: return nil
-        }
+        DerivativeBounds.unsupportedReason(model)
     }
 
     /// Loss, Riemannian gradient (`d × (K+N)`) and the gradient's term scale `γ` at a point whose

@@ -20,6 +20,10 @@ extension HessianMethod: CustomStringConvertible {
 }
 
 /// Options for analyzing one point.
+/// The precision of matrix-free Hessian-vector products: `auto` (single where the point is proven
+/// not critical and m ≥ 10⁶, else double), `double`, or `single` (refused where not proven safe).
+public enum ProductPrecision: String, Codable, Sendable, CaseIterable { case auto, double, single }
+
 public struct AnalysisOptions: Sendable {
     /// Number of lowest eigenpairs to return (mapped back to `(Ẇ, Ḣ)`).
     public var eigenvectors: Int = 0
@@ -62,6 +66,11 @@ public struct AnalysisOptions: Sendable {
     public var nonCriticalBracket = AnalysisOptions.defaultNonCriticalBracket
     /// Failure probability of the random-start λ_min bound reported where no exact count fits.
     public static let probabilisticBoundFailure = 1e-6
+    /// Precision of the Hessian-vector products in the matrix-free λ_min and λ_max runs.
+    public var productPrecision: ProductPrecision = .auto
+    /// `auto` uses single-precision products from this tangent dimension on (below it a product
+    /// takes milliseconds and double costs nothing worth saving).
+    public static let singlePrecisionMinimumSize = 1_000_000
     /// Receives a one-line status during long Lanczos runs (every 10 products).
     public var progress: (@Sendable (String) -> Void)? = nil
     public init(eigenvectors: Int = 0, bestKnownLoss: Double? = nil, method: HessianMethod = .auto) {
@@ -135,6 +144,11 @@ public struct PointAnalysis: Sendable {
     /// Lanczos with structured inertia: the counts at `±δ`, also when too close to call (nil
     /// for the complete methods, and where the counts were over their flop budget).
     public var structuredCounts: StructuredCounts? = nil
+    /// Lanczos: the precision its Hessian-vector products ran in (nil for the complete methods).
+    public var productPrecision: ProductPrecision? = nil
+    /// Single-precision products: ten times the measured `‖A_single v − A_double v‖/‖v‖`, added to
+    /// λ_min's residual and subtracted from its probabilistic lower bound (nil in double).
+    public var singlePrecisionErrorEstimate: Double? = nil
 
     /// Whether `λ_min` is proven to be the smallest eigenvalue: always for the complete spectra
     /// (`dense`, `reduced`); for Lanczos when structured inertia counted none below it.
@@ -513,6 +527,47 @@ public enum LandscapeAnalyzer {
                              notes: ["exact spectrum from a \(rs.r.rows)×\(rs.r.rows) reduced matrix and \(model.K) class blocks of size \(model.d - 1)"])
     }
 
+    /// Whether the matrix-free runs use single-precision products (docs/formulas.md §12): only at
+    /// a point proven not critical whatever its spectrum (`‖grad f‖ > max(ρ(C₂ + C₁), κγ)`, with
+    /// `C₂ + C₁ ≥ ‖Hess f‖₂` everywhere), where λ_min is reported and decides nothing; and only
+    /// on the unrestarted recurrence (no exact count to feed, no eigenvector to return).
+    static func usesSinglePrecision(_ model: NormalizedFeatureModel, gradientNorm: Double, gradientScale: Double,
+                                    recurrence: Bool, options: AnalysisOptions) throws -> Bool {
+        if options.productPrecision == .double { return false }
+        let proven: Bool
+        if DerivativeBounds.unsupportedReason(model) == nil {
+            let bound = DerivativeBounds(model: model).hessianNormBound
+            // A factor 2 covers the gradient norm's own rounding with room to spare.
+            proven = gradientNorm > 2 * max(ClassificationRule.criticalRadius * bound, ClassificationRule.roundingFactor * gradientScale)
+        } else { proven = false }
+        if options.productPrecision == .single {
+            guard proven, recurrence else {
+                throw InputError("--product-precision single: only where the point is proven not critical (‖grad‖ above what any Hessian allowed by the loss's derivative bounds makes critical), for cross-entropy and CosFace, and with the unrestarted λ_min recurrence (no structured inertia, --eigenvectors ≤ 1, no --lanczos-tolerance)")
+            }
+            return true
+        }
+        return proven && recurrence && model.hessianSize >= AnalysisOptions.singlePrecisionMinimumSize
+    }
+
+    /// `max ‖A_single v − A_double v‖/‖v‖` over `probes` random tangent vectors: what single
+    /// precision changes in a product, measured (an estimate of the operator error, not a bound).
+    static func singlePrecisionDiscrepancy(_ model: NormalizedFeatureModel, at x: Matrix, firstOrder fo: NormalizedFeatureModel.FirstOrder,
+                                           single: TangentHessianProduct<Float>, probes: Int, rng: inout SeededGenerator) -> Double {
+        let reference = TangentHessianProduct<Double>(model: model, at: x, firstOrder: fo, normalShift: single.normalShift)
+        let n = reference.dimension
+        var worst = 0.0
+        var yd = [Double](repeating: 0, count: n), ys = yd
+        for _ in 0 ..< probes {
+            let v = model.manifold.project(x, Matrix(rows: model.d, cols: model.K + model.N, columnMajor: rng.normals(n))).storage
+            reference.apply(v, into: &yd)
+            single.apply(v, into: &ys)
+            var diff = 0.0
+            for i in 0 ..< n { let t = ys[i] - yd[i]; diff += t * t }
+            worst = max(worst, diff.squareRoot() / StreamingVector.dot(v, v).squareRoot())
+        }
+        return worst
+    }
+
     static func analyzeLanczos(_ model: NormalizedFeatureModel, at x: Matrix, options: AnalysisOptions) throws -> PointAnalysis {
         let man = model.manifold
         // The basis is the largest allocation (at K = 100, d = 512, N = 5·10⁴ each vector is
@@ -530,7 +585,15 @@ public enum LandscapeAnalyzer {
         // Lanczos runs in ambient coordinates: the operator is P Hess P on the tangent space and
         // σ·I on the normal directions, with σ just above λ_max so those K+N extra eigenvalues sit
         // at the top of the spectrum and neither pollute λ_min nor widen the spectral interval.
-        let op = TangentHessianOperator(model: model, at: x, firstOrder: fo)
+        // Structured inertia is priced first: where it is affordable the runs feed exact counts,
+        // which need double-precision products.
+        let countCost = StructuredInertia.cost(model, shifts: 4)
+        let affordable = countCost <= options.structuredInertiaMaxFlops
+            && StructuredInertia.memory(model) <= MemoryBudget.current
+        let recurrence = !affordable && options.eigenvectors <= 1 && options.lanczosTolerance == nil
+        let single = try usesSinglePrecision(model, gradientNorm: gradNorm, gradientScale: fo.gradientScale, recurrence: recurrence, options: options)
+        let singleOp = single ? TangentHessianProduct<Float>(model: model, at: x, firstOrder: fo) : nil
+        let op: any AmbientHessianOperator = singleOp ?? TangentHessianProduct<Double>(model: model, at: x, firstOrder: fo)
         let apply: ([Double], inout [Double]) -> Void = { v, y in op.apply(v, into: &y) }
         var rng = SeededGenerator(seed: options.seed)
         /// `Lanczos <stage>: k Hessian-vector products` and `detail` every tenth product.
@@ -567,15 +630,23 @@ public enum LandscapeAnalyzer {
         // lower bound too, so the larger known value is used.
         let absoluteShift = 2 * max(abs(lambdaMax), abs(op.normalShift))
         // The counts at −δ, +δ, λ_min − ε and 100δ (below), priced before the run.
-        let countCost = StructuredInertia.cost(model, shifts: 4)
-        let affordable = countCost <= options.structuredInertiaMaxFlops
-            && StructuredInertia.memory(model) <= MemoryBudget.current
         let blocks = affordable ? HessianBlocks(model: model, point: x, firstOrder: fo) : nil
         let rank = try rankOf(x)
         let nu = SymmetryAnalysis.nullity(d: model.d, rank: rank)
         var notes: [String] = []
         var low = Lanczos.Result(values: [], vectors: [], residuals: [], matrixVectorProducts: 0, restarts: 0)
         var products = top.matrixVectorProducts
+        // Single precision: what it changes in a product, measured on two random tangent vectors
+        // against the double operator (its workspaces and three vectors fit in the ten-vector
+        // basis the memory check above reserved, which the recurrence does not use). The λ_min
+        // numbers are widened by ten times it (an estimate: a random vector sees the operator
+        // error's Frobenius average, not its norm).
+        var singleError = 0.0
+        if let singleOp {
+            var probes = SeededGenerator(seed: options.seed &+ 0x5151)
+            singleError = 10 * singlePrecisionDiscrepancy(model, at: x, firstOrder: fo, single: singleOp, probes: 2, rng: &probes)
+            products += 2
+        }
         var lambdaMin = Double.nan, r0 = Double.infinity, delta = 0.0, margin = 0.0
         var counts: [StructuredInertia.Count]? = nil
         var retries = 0
@@ -591,7 +662,7 @@ public enum LandscapeAnalyzer {
         var probabilisticBound: Double? = nil
         let lowStart = unrestarted ? man.project(x, Matrix(rows: model.d, cols: model.K + model.N, columnMajor: rng.normals(n))).storage : []
         if unrestarted {
-            let upperTop = lambdaMax + (top.residuals.first ?? 0)
+            let upperTop = lambdaMax + (top.residuals.first ?? 0) + singleError
             // What the last check decided: the residual target it set, and whether the bracket held.
             var residualGoal = Double.infinity, bracketed = false
             let plain = try LanczosTridiagonal.smallest(
@@ -630,7 +701,7 @@ public enum LandscapeAnalyzer {
                 } })
             products += plain.products
             lambdaMin = plain.value
-            r0 = plain.residual
+            r0 = plain.residual + singleError
             ritzCoefficients = plain.coefficients
             keptBasis = plain.basis
             delta = ClassificationRule.zeroThreshold(spectralNorm: max(abs(lambdaMin), abs(lambdaMax)))
@@ -640,9 +711,10 @@ public enum LandscapeAnalyzer {
             // its residual (an upper estimate) and solves b = ε(Λ − θ + b) for the bound's gap b.
             if let gap = LanczosTridiagonal.randomStartGap(theta: lambdaMin, top: upperTop, dimension: model.hessianSize,
                                                            steps: plain.products, failure: AnalysisOptions.probabilisticBoundFailure) {
-                probabilisticBound = lambdaMin - gap
-                notes.append(String(format: "no exact count fits: with probability ≥ 1 − %.0e over the random start, no eigenvalue lies below %.6g (λ_min − %.2e; Kuczyński–Woźniakowski, %d steps)",
-                                    AnalysisOptions.probabilisticBoundFailure, lambdaMin - gap, gap, plain.products))
+                probabilisticBound = lambdaMin - gap - singleError
+                notes.append(String(format: "no exact count fits: with probability ≥ 1 − %.0e over the random start, no eigenvalue lies below %.6g (λ_min − %.2e; Kuczyński–Woźniakowski, %d steps%@)",
+                                    AnalysisOptions.probabilisticBoundFailure, lambdaMin - gap - singleError, gap + singleError, plain.products,
+                                    single ? String(format: ", widened by the single-precision estimate %.1e", singleError) : ""))
             }
             if !plain.converged {
                 notes.append(String(format: "unrestarted Lanczos stopped after %d steps with λ_min residual %.2e above its target", plain.products, r0))
@@ -697,6 +769,10 @@ public enum LandscapeAnalyzer {
         }
         notes.insert(String(format: "Lanczos (%@): λ_min residual %.2e, λ_max residual %.2e, %d Hessian-vector products",
                             unrestarted ? "unrestarted recurrence" : "ARPACK dsaupd", r0, top.residuals.first ?? .nan, products), at: 0)
+        if single {
+            notes.insert(String(format: "products in single precision (the point is proven not critical, so λ_min decides nothing): ten times the measured change of a product, %.1e (%.1e of λ_max), is added to λ_min's residual and bound; --product-precision double for double products",
+                                singleError, singleError / max(abs(lambdaMax), .leastNormalMagnitude)), at: 1)
+        }
         var inertia = Inertia(negative: low.values.filter { $0 < -delta }.count, zero: -1, positive: -1)
         var exact = false
         var certified: Bool? = nil
@@ -755,7 +831,7 @@ public enum LandscapeAnalyzer {
         }
         let pairs = (0 ..< wanted).map { (low.values[$0], Matrix(rows: model.d, cols: model.K + model.N, columnMajor: low.vectors[$0])) }
         let (lowest, orth) = certify(model, at: x, firstOrder: fo, pairs: pairs)
-        return PointAnalysis(loss: fo.loss, riemannianGradientNorm: gradNorm, gradientScale: fo.gradientScale, lossBound: model.lossBound,
+        var result = PointAnalysis(loss: fo.loss, riemannianGradientNorm: gradNorm, gradientScale: fo.gradientScale, lossBound: model.lossBound,
                              eigenvalues: low.values + [lambdaMax], eigenvaluesComplete: false,
                              lambdaMin: lambdaMin, lambdaMax: lambdaMax, delta: delta, inertia: inertia, inertiaExact: exact,
                              rank: rank, symmetryNullity: nu, quotientLambdaMin: nil, classification: cls,
@@ -766,6 +842,9 @@ public enum LandscapeAnalyzer {
                              lambdaMinProbabilisticLowerBound: probabilisticBound,
                              lambdaMinBoundFailureProbability: probabilisticBound == nil ? nil : AnalysisOptions.probabilisticBoundFailure,
                              structuredCounts: structuredCounts)
+        result.productPrecision = single ? .single : .double
+        result.singlePrecisionErrorEstimate = single ? singleError : nil
+        return result
     }
 }
 

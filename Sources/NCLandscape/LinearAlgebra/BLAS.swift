@@ -104,6 +104,20 @@ public enum BLAS {
         }
     }
 
+    /// `C = α op(A) op(B)` on raw column-major storage (`dgemm`).
+    public static func gemm(_ opA: Op, _ opB: Op, m: Int, n: Int, k: Int, alpha: Double, _ a: UnsafePointer<Double>, lda: Int,
+                            _ b: UnsafePointer<Double>, ldb: Int, _ c: UnsafeMutablePointer<Double>, ldc: Int) {
+        if m == 0 || n == 0 { return }
+        cblas_dgemm(CblasColMajor, opA.cblas, opB.cblas, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+    }
+
+    /// `C = α op(A) op(B)` on raw column-major storage in single precision (`sgemm`).
+    public static func gemm(_ opA: Op, _ opB: Op, m: Int, n: Int, k: Int, alpha: Float, _ a: UnsafePointer<Float>, lda: Int,
+                            _ b: UnsafePointer<Float>, ldb: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if m == 0 || n == 0 { return }
+        cblas_sgemm(CblasColMajor, opA.cblas, opB.cblas, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+    }
+
     /// Convenience: `op(A) op(B)` as a new matrix.
     public static func product<A: BLASOperand, B: BLASOperand>(_ opA: Op, _ a: A, _ opB: Op, _ b: B,
                                                                alpha: Double = 1) -> Matrix {

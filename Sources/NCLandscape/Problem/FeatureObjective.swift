@@ -83,7 +83,7 @@ public protocol AmbientHessianOperator: AnyObject {
     func apply(_ v: [Double], into y: inout [Double])
 }
 
-extension TangentHessianOperator: AmbientHessianOperator {}
+extension TangentHessianProduct: AmbientHessianOperator {}
 
 extension FeatureObjective {
     public var classifierColumns: Range<Int> { 0 ..< K }

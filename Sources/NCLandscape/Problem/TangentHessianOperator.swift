@@ -20,8 +20,61 @@ import Foundation
 ///   `d × N` result instead of two; 12% faster than two calls at K = 100, d = 512, N = 5·10⁴).
 /// The three column passes (projection, logit curvature, Riemannian correction) split their
 /// columns over two threads when there are many (they are a quarter of a product at N = 10⁴).
+/// The workspaces and the three products are in `T`: `Double`, or `Float` for products at twice
+/// the `gemm` speed and half the memory where the eigenvalue they feed is only reported (a point
+/// proven not critical, docs/formulas.md §12); the vectors, the projections and the Riemannian
+/// correction stay in `Double`.
 /// Not thread-safe: one instance per thread.
-public final class TangentHessianOperator {
+public typealias TangentHessianOperator = TangentHessianProduct<Double>
+
+/// The precision of the three products of a `TangentHessianProduct`.
+public protocol ProductScalar: BinaryFloatingPoint, Sendable {
+    init(_ value: Double)
+    var asDouble: Double { get }
+    /// `C = α op(A) op(B)` (column-major, leading dimensions as given): `dgemm` or `sgemm`.
+    static func gemm(_ opA: Op, _ opB: Op, m: Int, n: Int, k: Int, alpha: Double, _ a: UnsafePointer<Self>, lda: Int,
+                     _ b: UnsafePointer<Self>, ldb: Int, _ c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// `Σ_{i<count} x[i] e[i]`, accumulated in `Double`.
+    static func dot(_ x: UnsafePointer<Double>, _ e: UnsafePointer<Self>, count: Int) -> Double
+    /// `"double"` or `"single"`.
+    static var precisionName: String { get }
+}
+
+extension Double: ProductScalar {
+    public var asDouble: Double { self }
+    public static func gemm(_ opA: Op, _ opB: Op, m: Int, n: Int, k: Int, alpha: Double, _ a: UnsafePointer<Double>, lda: Int,
+                            _ b: UnsafePointer<Double>, ldb: Int, _ c: UnsafeMutablePointer<Double>, ldc: Int) {
+        BLAS.gemm(opA, opB, m: m, n: n, k: k, alpha: alpha, a, lda: lda, b, ldb: ldb, c, ldc: ldc)
+    }
+    @inline(__always)
+    public static func dot(_ x: UnsafePointer<Double>, _ e: UnsafePointer<Double>, count: Int) -> Double {
+        StreamingVector.dot(x, e, count: count)
+    }
+    public static var precisionName: String { "double" }
+}
+
+extension Float: ProductScalar {
+    public var asDouble: Double { Double(self) }
+    public static func gemm(_ opA: Op, _ opB: Op, m: Int, n: Int, k: Int, alpha: Double, _ a: UnsafePointer<Float>, lda: Int,
+                            _ b: UnsafePointer<Float>, ldb: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+        BLAS.gemm(opA, opB, m: m, n: n, k: k, alpha: Float(alpha), a, lda: lda, b, ldb: ldb, c, ldc: ldc)
+    }
+    @inline(__always)
+    public static func dot(_ x: UnsafePointer<Double>, _ e: UnsafePointer<Float>, count: Int) -> Double {
+        var acc = SIMD4<Double>(repeating: 0)
+        var i = 0
+        while i + 4 <= count {
+            acc += SIMD4(x[i], x[i + 1], x[i + 2], x[i + 3]) * SIMD4(Double(e[i]), Double(e[i + 1]), Double(e[i + 2]), Double(e[i + 3]))
+            i += 4
+        }
+        var s = acc.sum()
+        while i < count { s += x[i] * Double(e[i]); i += 1 }
+        return s
+    }
+    public static var precisionName: String { "single" }
+}
+
+public final class TangentHessianProduct<T: ProductScalar> {
     public let model: NormalizedFeatureModel
     public let point: Matrix
     /// `x_cᵀ g_c` for every column.
@@ -29,15 +82,16 @@ public final class TangentHessianOperator {
     /// `σ`, the eigenvalue given to the `K+N` normal directions.
     public var normalShift: Double
     /// `2d × K`, column `k` = `(W_k; Ẇ_k)`.
-    private var classifierPair: Matrix
+    private var classifierPair: [T]
     /// `d × 2K`, `[Ẇ W]`: the same classifiers side by side, for `(∇_H f)˙`.
-    private var classifierSides: Matrix
+    private var classifierSides: [T]
     /// `2d × N`, column `j` = `(Ḣ_j; H_j)`.
-    private var featurePair: Matrix
+    private var featurePair: [T]
     /// `2K × N`, column `j` = `(G_j; Ġ_j)` with sample weights folded into `G` and `Ġ`.
-    private var residualPair: Matrix
-    private var zdot: Matrix
-    private var product: Matrix
+    private var residualPair: [T]
+    private var zdot: [T]
+    /// `d × (K+N)`: the Euclidean product.
+    private var product: [T]
     private var along: [Double]
     private let lossState: Matrix
     private let sampleLoss: any SampleLoss
@@ -53,16 +107,16 @@ public final class TangentHessianOperator {
         self.normalShift = normalShift
         lossState = fo.lossState
         sampleLoss = model.sampleLoss
-        classifierPair = Matrix(rows: 2 * d, cols: K)
-        classifierSides = Matrix(rows: d, cols: 2 * K)
-        for i in 0 ..< K * d { classifierSides.storage[K * d + i] = x.storage[i] }
-        featurePair = Matrix(rows: 2 * d, cols: N)
-        residualPair = Matrix(rows: 2 * K, cols: N)
-        for k in 0 ..< K { for i in 0 ..< d { classifierPair.storage[k * 2 * d + i] = x.storage[k * d + i] } }
-        for j in 0 ..< N { for i in 0 ..< d { featurePair.storage[j * 2 * d + d + i] = x.storage[(K + j) * d + i] } }
-        for j in 0 ..< N { for k in 0 ..< K { residualPair.storage[j * 2 * K + k] = fo.weightedResidual.storage[j * K + k] } }
-        zdot = Matrix(rows: K, cols: N)
-        product = Matrix(rows: d, cols: K + N)
+        classifierPair = [T](repeating: 0, count: 2 * d * K)
+        classifierSides = [T](repeating: 0, count: 2 * d * K)
+        for i in 0 ..< K * d { classifierSides[K * d + i] = T(x.storage[i]) }
+        featurePair = [T](repeating: 0, count: 2 * d * N)
+        residualPair = [T](repeating: 0, count: 2 * K * N)
+        for k in 0 ..< K { for i in 0 ..< d { classifierPair[k * 2 * d + i] = T(x.storage[k * d + i]) } }
+        for j in 0 ..< N { for i in 0 ..< d { featurePair[j * 2 * d + d + i] = T(x.storage[(K + j) * d + i]) } }
+        for j in 0 ..< N { for k in 0 ..< K { residualPair[j * 2 * K + k] = T(fo.weightedResidual.storage[j * K + k]) } }
+        zdot = [T](repeating: 0, count: K * N)
+        product = [T](repeating: 0, count: d * (K + N))
         along = [Double](repeating: 0, count: K + N)
     }
 
@@ -71,21 +125,30 @@ public final class TangentHessianOperator {
         let d = model.d, K = model.K, N = model.N
         precondition(v.count == dimension && y.count == dimension, "operator dimension")
         project(v)
-        BLAS.gemm(.t, classifierPair, .n, featurePair, alpha: model.tau, into: &zdot)
+        let tau = model.tau, scale = model.tau / model.lossNormalization
+        classifierPair.withUnsafeBufferPointer { cp in featurePair.withUnsafeBufferPointer { fp in
+            zdot.withUnsafeMutableBufferPointer { z in
+                T.gemm(.t, .n, m: K, n: N, k: 2 * d, alpha: tau, cp.baseAddress!, lda: 2 * d, fp.baseAddress!, ldb: 2 * d, z.baseAddress!, ldc: K)
+            }
+        } }
         logitCurvature()
-        let scale = model.tau / model.lossNormalization
-        BLAS.gemm(.n, MatrixView(featurePair, reshapedTo: d, 2 * N), .t, MatrixView(residualPair, reshapedTo: K, 2 * N),
-                  alpha: scale, into: &product, columns: 0 ..< K)
-        for k in 0 ..< K { for i in 0 ..< d { classifierSides.storage[k * d + i] = classifierPair.storage[k * 2 * d + d + i] } }
-        BLAS.gemm(.n, classifierSides, .n, residualPair, alpha: scale, into: &product, columns: K ..< K + N)
+        for k in 0 ..< K { for i in 0 ..< d { classifierSides[k * d + i] = classifierPair[k * 2 * d + d + i] } }
+        featurePair.withUnsafeBufferPointer { fp in residualPair.withUnsafeBufferPointer { rp in classifierSides.withUnsafeBufferPointer { cs in
+            product.withUnsafeMutableBufferPointer { e in
+                // [Ḣ; H] read as d × 2N times ([G; Ġ] read as K × 2N)ᵀ.
+                T.gemm(.n, .t, m: d, n: K, k: 2 * N, alpha: scale, fp.baseAddress!, lda: d, rp.baseAddress!, ldb: K, e.baseAddress!, ldc: d)
+                T.gemm(.n, .n, m: d, n: N, k: 2 * K, alpha: scale, cs.baseAddress!, lda: d, rp.baseAddress!, ldb: 2 * K,
+                       e.baseAddress! + K * d, ldc: d)
+            }
+        } } }
         finish(into: &y)
     }
 
     /// Where `(P v)_c` lives: the lower half of `classifierPair`'s column `c` for a classifier,
     /// the upper half of `featurePair`'s column `c − K` for a feature.
     @inline(__always)
-    private static func tangentSlot(_ c: Int, K: Int, d: Int, _ classifiers: UnsafeMutablePointer<Double>,
-                                    _ features: UnsafeMutablePointer<Double>) -> UnsafeMutablePointer<Double> {
+    private static func tangentSlot(_ c: Int, K: Int, d: Int, _ classifiers: UnsafeMutablePointer<T>,
+                                    _ features: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<T> {
         c < K ? classifiers + c * 2 * d + d : features + (c - K) * 2 * d
     }
 
@@ -93,7 +156,7 @@ public final class TangentHessianOperator {
     private func project(_ v: [Double]) {
         let d = model.d, K = model.K, columns = K + model.N
         point.storage.withUnsafeBufferPointer { xs in v.withUnsafeBufferPointer { vs in
-            classifierPair.storage.withUnsafeMutableBufferPointer { cp in featurePair.storage.withUnsafeMutableBufferPointer { fp in
+            classifierPair.withUnsafeMutableBufferPointer { cp in featurePair.withUnsafeMutableBufferPointer { fp in
                 along.withUnsafeMutableBufferPointer { al in
                     TwoThreads.split(columns, work: columns * d) { range in
                         for c in range {
@@ -101,7 +164,7 @@ public final class TangentHessianOperator {
                             let s = StreamingVector.dot(xs.baseAddress! + base, vs.baseAddress! + base, count: d)
                             al[c] = s
                             let dest = Self.tangentSlot(c, K: K, d: d, cp.baseAddress!, fp.baseAddress!)
-                            for i in 0 ..< d { dest[i] = vs[base + i] - s * xs[base + i] }
+                            for i in 0 ..< d { dest[i] = T(vs[base + i] - s * xs[base + i]) }
                         }
                     }
                 }
@@ -109,15 +172,20 @@ public final class TangentHessianOperator {
         } }
     }
 
-    /// `Ġ_j = c_j Λ_j ż_j` (`Λ_j` the loss's logit Hessian) into rows `K..<2K` of `residualPair`.
+    /// `Ġ_j = c_j Λ_j ż_j` (`Λ_j` the loss's logit Hessian) into rows `K..<2K` of `residualPair`,
+    /// through `Double` scratch (the loss works in `Double`; a copy of `K` numbers per sample).
     private func logitCurvature() {
         let K = model.K, N = model.N, weights = model.sampleWeights, labels = model.labels, loss = sampleLoss
-        lossState.storage.withUnsafeBufferPointer { p in zdot.storage.withUnsafeBufferPointer { z in
-            residualPair.storage.withUnsafeMutableBufferPointer { r in
+        lossState.storage.withUnsafeBufferPointer { p in zdot.withUnsafeBufferPointer { z in
+            residualPair.withUnsafeMutableBufferPointer { r in
                 TwoThreads.split(N, work: N * K) { range in
+                    let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 2 * K)
+                    defer { scratch.deallocate() }
                     for j in range {
-                        loss.hessianProduct(p.baseAddress! + j * K, label: labels[j], count: K, z.baseAddress! + j * K,
-                                            into: r.baseAddress! + j * 2 * K + K, scale: weights?[j] ?? 1)
+                        for k in 0 ..< K { scratch[k] = z[j * K + k].asDouble }
+                        loss.hessianProduct(p.baseAddress! + j * K, label: labels[j], count: K, scratch,
+                                            into: scratch + K, scale: weights?[j] ?? 1)
+                        for k in 0 ..< K { r[j * 2 * K + K + k] = T(scratch[K + k]) }
                     }
                 }
             }
@@ -128,18 +196,18 @@ public final class TangentHessianOperator {
     private func finish(into y: inout [Double]) {
         let d = model.d, K = model.K, columns = K + model.N
         let sigma = normalShift
-        point.storage.withUnsafeBufferPointer { xs in product.storage.withUnsafeBufferPointer { e in
-            classifierPair.storage.withUnsafeBufferPointer { cp in featurePair.storage.withUnsafeBufferPointer { fp in
+        point.storage.withUnsafeBufferPointer { xs in product.withUnsafeBufferPointer { e in
+            classifierPair.withUnsafeBufferPointer { cp in featurePair.withUnsafeBufferPointer { fp in
                 along.withUnsafeBufferPointer { al in curvature.withUnsafeBufferPointer { kc in
                     y.withUnsafeMutableBufferPointer { ys in
                         TwoThreads.split(columns, work: columns * d) { range in
                             for c in range {
                                 let base = c * d
-                                let t = StreamingVector.dot(xs.baseAddress! + base, e.baseAddress! + base, count: d)
+                                let t = T.dot(xs.baseAddress! + base, e.baseAddress! + base, count: d)
                                 let a = sigma * al[c] - t, k = kc[c]
                                 let pv = UnsafePointer(Self.tangentSlot(c, K: K, d: d, UnsafeMutablePointer(mutating: cp.baseAddress!),
                                                                         UnsafeMutablePointer(mutating: fp.baseAddress!)))
-                                for i in 0 ..< d { ys[base + i] = e[base + i] + a * xs[base + i] - k * pv[i] }
+                                for i in 0 ..< d { ys[base + i] = e[base + i].asDouble + a * xs[base + i] - k * pv[i].asDouble }
                             }
                         }
                     }

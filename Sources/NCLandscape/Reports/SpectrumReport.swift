@@ -6,7 +6,7 @@ public struct SpectrumSummary: Codable, Sendable {
     /// file, as in the point files). A new stored property must be listed here too, or it is not
     /// written (docs/schemas/ then needs it as well).
     enum CodingKeys: String, CodingKey {
-        case model, regularizedModel, N, counts, loss = "lossValue", optimalLoss, lossBound, riemannianGradientNorm, gradientScale, eigenvalues, eigenvaluesComplete, lambdaMin, lambdaMax, quotientLambdaMin, zeroThreshold, inertia, inertiaExact, lambdaMinCertified, lambdaMinProbabilisticLowerBound, lambdaMinBoundFailureProbability, structuredCounts, index, rank, symmetryNullity, classification, classificationMargin, nonIsolated, extraZeroEigenvalues, method, hessianSize, hessianVectorProducts, collapseDeviation, notes, eigenvectorOrthogonalityError, eigenvectors, negativeCurvatureWeights, lambdaMinMultiplicity, eigenvalueClusters, polishIterations, polishMethod, polishGradientNorm, polishDisplacement, methodReason, topEigenpairs, blas, source, certification
+        case model, regularizedModel, N, counts, loss = "lossValue", optimalLoss, lossBound, riemannianGradientNorm, gradientScale, eigenvalues, eigenvaluesComplete, lambdaMin, lambdaMax, quotientLambdaMin, zeroThreshold, inertia, inertiaExact, lambdaMinCertified, lambdaMinProbabilisticLowerBound, lambdaMinBoundFailureProbability, productPrecision, singlePrecisionErrorEstimate, structuredCounts, index, rank, symmetryNullity, classification, classificationMargin, nonIsolated, extraZeroEigenvalues, method, hessianSize, hessianVectorProducts, collapseDeviation, notes, eigenvectorOrthogonalityError, eigenvectors, negativeCurvatureWeights, lambdaMinMultiplicity, eigenvalueClusters, polishIterations, polishMethod, polishGradientNorm, polishDisplacement, methodReason, topEigenpairs, blas, source, certification
     }
 
     public struct Direction: Codable, Sendable {
@@ -56,6 +56,10 @@ public struct SpectrumSummary: Codable, Sendable {
     /// `1 − lambdaMinBoundFailureProbability` over Lanczos's random start (not a proof).
     @NullEncodable public var lambdaMinProbabilisticLowerBound: Double?
     @NullEncodable public var lambdaMinBoundFailureProbability: Double?
+    /// Lanczos: `double` or `single` Hessian-vector products (null for the complete methods).
+    @NullEncodable public var productPrecision: ProductPrecision?
+    /// Single precision: the estimate added to λ_min's residual and bound (null otherwise).
+    @NullEncodable public var singlePrecisionErrorEstimate: Double?
     /// Lanczos with structured inertia: the counts below `±δ` with their rounding estimate, also
     /// when that estimate exceeds `0.1δ` and `inertia` therefore does not use them (null otherwise).
     @NullEncodable public var structuredCounts: StructuredCounts?
@@ -116,6 +120,7 @@ public struct SpectrumSummary: Codable, Sendable {
         lambdaMinCertified = a.lambdaMinCertified
         lambdaMinProbabilisticLowerBound = a.lambdaMinProbabilisticLowerBound
         lambdaMinBoundFailureProbability = a.lambdaMinBoundFailureProbability
+        productPrecision = a.productPrecision; singlePrecisionErrorEstimate = a.singlePrecisionErrorEstimate
         structuredCounts = a.structuredCounts
         hessianVectorProducts = a.hessianVectorProducts; collapseDeviation = a.collapseDeviation; notes = a.notes
         lambdaMin = a.lambdaMin; lambdaMax = a.lambdaMax; quotientLambdaMin = a.quotientLambdaMin

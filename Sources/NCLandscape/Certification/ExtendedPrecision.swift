@@ -8,11 +8,11 @@ public enum ExtendedPrecision {
     /// Why a model cannot be evaluated here (nil: it can).
     public static func unsupportedReason(_ model: NormalizedFeatureModel) -> String? {
         if model.sampleWeights != nil { return "a weighted (reduced) model" }
-        // Exhaustive: a new loss states whether its third-derivative bound is derived, instead of
-        // being certified with cross-entropy's.
-        switch model.loss {
-        case .focal: return "the focal loss (no third-derivative bound derived for it)"
-        case .crossEntropy, .cosface: return nil
+        // Each loss states whether its third-derivative bound is derived (a requirement without
+        // a default), instead of being certified with cross-entropy's.
+        switch model.loss.definition.extendedPrecision {
+        case let .unsupported(reason): return reason
+        case .shiftedSoftmax: return nil
         }
     }
 
@@ -34,7 +34,8 @@ public enum ExtendedPrecision {
         let eps = model.labelSmoothing
         let off = T(eps / Double(K))
         var shift = T.zero
-        if case let .cosface(m) = model.loss { shift = -(tau * T(m)) }
+        // Only a non-zero margin shifts, so that cross-entropy adds nothing (as it always did).
+        if case let .shiftedSoftmax(m) = model.loss.definition.extendedPrecision, m != 0 { shift = -(tau * T(m)) }
         var g = [T](repeating: .zero, count: K * N)   // ∂ℓ/∂z, K × N
         var probabilities = [T](repeating: .zero, count: K * N)
         var total = T.zero

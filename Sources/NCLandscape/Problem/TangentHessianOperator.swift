@@ -111,12 +111,12 @@ public final class TangentHessianOperator {
 
     /// `Ġ_j = c_j Λ_j ż_j` (`Λ_j` the loss's logit Hessian) into rows `K..<2K` of `residualPair`.
     private func logitCurvature() {
-        let K = model.K, N = model.N, weights = model.sampleWeights, labels = model.labels, loss = sampleLoss
+        let K = model.K, N = model.N, weights = model.sampleWeights, labels = model.labels, loss = sampleLoss, stride = lossState.rows
         lossState.storage.withUnsafeBufferPointer { p in zdot.storage.withUnsafeBufferPointer { z in
             residualPair.storage.withUnsafeMutableBufferPointer { r in
                 TwoThreads.split(N, work: N * K) { range in
                     for j in range {
-                        loss.hessianProduct(p.baseAddress! + j * K, label: labels[j], count: K, z.baseAddress! + j * K,
+                        loss.hessianProduct(p.baseAddress! + j * stride, label: labels[j], count: K, z.baseAddress! + j * K,
                                             into: r.baseAddress! + j * 2 * K + K, scale: weights?[j] ?? 1)
                     }
                 }

@@ -11,6 +11,7 @@ public enum LossRegistry {
         CrossEntropyDefinition.self,
         CosFaceDefinition.self,
         FocalDefinition.self,
+        ArcFaceDefinition.self,
     ]
 
     /// The loss a model has when none is given.

@@ -10,7 +10,11 @@ are data (class names, origins, directions) become maps. Numbers are `number` (S
 as 1) or the strings NaN/Infinity/-Infinity that reports use for non-finite values. Review every
 draft before committing it: the samples show what was written, not what may be.
 """
-import glob, json, re, sys
+import glob, importlib.util, json, os, re, sys
+
+_spec = importlib.util.spec_from_file_location("loss_schema", os.path.join(os.path.dirname(os.path.abspath(__file__)), "loss-schema.py"))
+_loss_schema = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_loss_schema)
 
 # The library's public properties are what the writers encode (command-line options are not).
 SOURCES = glob.glob("Sources/NCLandscape/**/*.swift", recursive=True)
@@ -92,13 +96,8 @@ out = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title
 out.update(schema)
 out["$defs"] = {
     "real": {"anyOf": [{"type": "number"}, {"enum": ["NaN", "Infinity", "-Infinity"]}]},
-    # The loss function, as in point files: each parameter only with its kind.
-    "lossFunction": {"oneOf": [
-        {"type": "object", "properties": {"kind": {"const": "cross-entropy"}}, "required": ["kind"], "additionalProperties": False},
-        {"type": "object", "properties": {"kind": {"const": "focal"}, "gamma": {"type": "number", "minimum": 0}},
-         "required": ["kind", "gamma"], "additionalProperties": False},
-        {"type": "object", "properties": {"kind": {"const": "cosface"}, "margin": {"type": "number", "minimum": 0, "maximum": 2}},
-         "required": ["kind", "margin"], "additionalProperties": False},
-    ]},
+    # The loss function, as in point files: each parameter only with its kind (from the loss
+    # registry of the built binary, as scripts/loss-schema.py writes it into every schema).
+    "lossFunction": _loss_schema.definition(os.environ.get("NCLANDSCAPE_BIN", ".build/debug/nclandscape")),
 }
 print(json.dumps(out, indent=2, ensure_ascii=False))

@@ -11,7 +11,7 @@ struct NCLandscapeCommand: ParsableCommand {
         With --model regularized (point, spectrum, optimize, escape, verify) they are Euclidean, with weight decay λ_W, λ_H and an optional bias (docs/formulas.md §8; docs/architecture.md).
         Start with `nclandscape point etf -o etf.json` and `nclandscape spectrum etf.json`.
         """,
-        subcommands: [VerifyCommand.self, EnumerateCommand.self, SweepCommand.self, MergeCommand.self, PhaseCommand.self, TrainCommand.self, MetricsCommand.self, AnalyzeCommand.self, PointCommand.self, SpectrumCommand.self, SliceCommand.self, EscapeCommand.self, OptimizeCommand.self, BenchCommand.self, BLASInfoCommand.self]
+        subcommands: [VerifyCommand.self, EnumerateCommand.self, SweepCommand.self, MergeCommand.self, PhaseCommand.self, TrainCommand.self, MetricsCommand.self, AnalyzeCommand.self, PointCommand.self, SpectrumCommand.self, SliceCommand.self, EscapeCommand.self, OptimizeCommand.self, LossesCommand.self, BenchCommand.self, BLASInfoCommand.self]
     )
 }
 
@@ -28,7 +28,7 @@ struct ModelOptions: ParsableArguments {
     var counts: String?
     @Option(name: .customLong("tau"), help: "Temperature τ > 0. Default: 2.")
     var tau: Double?
-    @Option(name: .customLong("label-smoothing"), help: "Label smoothing ε in [0, 1) (cross-entropy and cosface). Default: 0.")
+    @Option(name: .customLong("label-smoothing"), help: ArgumentHelp("Label smoothing ε in [0, 1) (\(LossRegistry.smoothingKinds.joined(separator: ", "))). Default: 0."))
     var labelSmoothing: Double?
     @OptionGroup var loss: LossOptions
     @Option(name: .customLong("model"), help: "normalized | regularized: unit classifiers and features on the product of spheres with temperature τ, or Euclidean ones with weight decay λ_W, λ_H and no temperature (docs/formulas.md §8; commands point, spectrum, optimize, escape, verify). Default: normalized.")
@@ -84,37 +84,53 @@ struct ModelOptions: ParsableArguments {
 }
 
 /// The loss function flags (docs/formulas.md §11), shared by every command that builds a problem.
+/// The losses, their parameters and the help text come from `LossRegistry`; `--gamma` and
+/// `--margin` are shorthands for `--loss-parameter gamma=…` and `margin=…`, which reaches any
+/// parameter a loss declares.
 struct LossOptions: ParsableArguments {
-    @Option(name: .customLong("loss"), help: "cross-entropy | focal | cosface (normalized model) | mse (regularized model). Default: cross-entropy.")
-    var kind: LossChoice?
-    @Option(name: .customLong("gamma"), help: "Focal exponent γ ≥ 0 (focal only). Default: 2.")
+    @Option(name: .customLong("loss"), help: ArgumentHelp(LossRegistry.lossHelp + " | " + RegularizedLoss.allCases.map(\.rawValue).joined(separator: " | ") + " (regularized model). Default: cross-entropy. `nclandscape losses` lists them with their parameters."))
+    var kind: String?
+    @Option(name: .customLong("gamma"), help: ArgumentHelp(LossRegistry.parameterHelp("gamma") + "."))
     var gamma: Double?
-    @Option(name: .customLong("margin"), help: "CosFace additive cosine margin m ∈ [0, 2] (cosface only). Default: 0.35.")
+    @Option(name: .customLong("margin"), help: ArgumentHelp(LossRegistry.parameterHelp("margin") + "."))
     var margin: Double?
+    @Option(name: .customLong("loss-parameter"), help: ArgumentHelp("KEY=VALUE: any parameter of the loss by its key (repeatable; keys: \(LossRegistry.parameterKeys.joined(separator: ", "))). Default: none."))
+    var extra: [String] = []
 
-    var isUnset: Bool { kind == nil && gamma == nil && margin == nil }
+    /// The flags that are shorthands for a parameter key.
+    static let shorthands = ["gamma", "margin"]
+
+    var isUnset: Bool { kind == nil && gamma == nil && margin == nil && extra.isEmpty }
+
+    /// The parameter values given, by key; a key given twice is an error.
+    func parameters() throws -> [String: Double] {
+        var out: [String: Double] = [:]
+        for (key, value) in [("gamma", gamma), ("margin", margin)] { if let value { out[key] = value } }
+        for item in extra {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let v = Double(parts[1]) else { throw InputError("--loss-parameter takes KEY=VALUE with a number (got '\(item)')") }
+            guard out[parts[0]] == nil else { throw InputError("the loss parameter \(parts[0]) is given twice") }
+            out[parts[0]] = v
+        }
+        return out
+    }
 
     func function() throws -> LossFunction {
-        guard let k = kind?.normalized ?? (kind == nil ? .crossEntropy : nil) else {
-            throw InputError("--loss \(kind!.rawValue) is a loss of the regularized model (--model regularized)")
+        let k = kind ?? LossRegistry.defaultLoss.kind
+        if RegularizedLoss(rawValue: k) != nil, LossRegistry.definition(kind: k) == nil {
+            throw InputError("--loss \(k) is a loss of the regularized model (--model regularized)")
         }
-        return try LossFunction.make(kind: k, gamma: gamma, margin: margin)
+        return try LossFunction.make(kind: k, parameters: try parameters())
     }
 
     /// The regularized model's loss: cross-entropy or mse, no parameters.
     func regularizedLoss() throws -> RegularizedLoss {
-        if gamma != nil || margin != nil { throw InputError("--gamma and --margin belong to the normalized model's focal and cosface losses") }
-        guard let l = RegularizedLoss(rawValue: (kind ?? .crossEntropy).rawValue) else {
-            throw InputError("--loss \(kind!.rawValue) is not available for --model regularized (cross-entropy | mse)")
+        if !(try parameters()).isEmpty { throw InputError("--gamma, --margin and --loss-parameter belong to the normalized model's losses") }
+        guard let l = RegularizedLoss(rawValue: kind ?? RegularizedLoss.crossEntropy.rawValue) else {
+            throw InputError("--loss \(kind!) is not available for --model regularized (\(RegularizedLoss.allCases.map(\.rawValue).joined(separator: " | ")))")
         }
         return l
     }
-}
-
-/// Every `--loss` value: the normalized model's losses and the regularized model's.
-enum LossChoice: String, ExpressibleByArgument, CaseIterable {
-    case crossEntropy = "cross-entropy", focal, cosface, mse
-    var normalized: LossFunction.Kind? { LossFunction.Kind(rawValue: rawValue) }
 }
 
 /// A problem of either model, to open with a generic function.
@@ -147,7 +163,7 @@ struct PointInputOptions: ParsableArguments {
         if let pointFile {
             // A point JSON carries its model and vectors: anything that would silently be ignored is refused.
             let given = [("--classifiers", classifiersNPY != nil), ("--features", featuresNPY != nil), ("--labels", labelsNPY != nil),
-                         ("--tau", tau != nil), ("--label-smoothing", labelSmoothing != nil), ("--loss/--gamma/--margin", !loss.isUnset)]
+                         ("--tau", tau != nil), ("--label-smoothing", labelSmoothing != nil), ("--loss/--gamma/--margin/--loss-parameter", !loss.isUnset)]
                 .filter(\.1).map(\.0)
             guard given.isEmpty else {
                 throw InputError("give either a point JSON file or .npy inputs, not both: \(pointFile) carries its own model and vectors; drop \(given.joined(separator: ", "))")
@@ -268,9 +284,22 @@ enum SpectrumMethodChoice: String, ExpressibleByArgument, CaseIterable {
     case auto, dense, reduced, lanczos, density
     var hessianMethod: HessianMethod? { HessianMethod(rawValue: rawValue) }
 }
-extension LossFunction.Kind: ExpressibleByArgument {}
 extension FeatureModelKind: ExpressibleByArgument {}
 extension ProductPrecision: ExpressibleByArgument {}
 extension CriticalPointClass: ExpressibleByArgument {}
 extension OptimizerChoice: ExpressibleByArgument {}
 
+
+struct LossesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "losses",
+        abstract: "List the normalized model's losses (the registry): formula, parameters with defaults and ranges, label smoothing.")
+    @Flag(name: .customLong("json"), help: "Print the registry as JSON (one object per loss), for programs such as the Python wrapper.") var json = false
+    func run() throws {
+        if json { print(String(decoding: try JSONOutput.encode(LossRegistry.entries), as: UTF8.self), terminator: ""); return }
+        for e in LossRegistry.entries {
+            print("\(e.kind): \(e.summary)")
+            for p in e.parameters { print("  --\(p.key): \(p.help) (default \(LossFunction.format(p.defaultValue)))") }
+            print("  label smoothing: \(e.acceptsLabelSmoothing ? "yes" : "no"); default name \(e.defaultName)")
+        }
+    }
+}

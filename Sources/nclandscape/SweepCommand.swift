@@ -19,11 +19,12 @@ struct SweepCommand: ParsableCommand {
     @Option(name: .customLong("tau"), help: "Temperatures.") var tau: String = "2"
     @Option(name: .customLong("label-smoothing"), help: "Label smoothing values.") var labelSmoothing: String = "0"
     @Option(name: .customLong("imbalance"), help: "Majority/minority ratios (class 0 gets ratio·n samples; 1 = balanced).") var imbalance: String = "1"
-    @Option(name: .customLong("loss"), help: "Loss kinds: cross-entropy, focal, cosface (comma list; focal runs every --gamma, cosface every --margin).") var loss: String = "cross-entropy"
-    @Option(name: .customLong("gamma"), help: "Focal exponents γ (comma list, used with --loss focal).") var gamma: String = "2"
-    @Option(name: .customLong("margin"), help: "CosFace margins m (comma list, used with --loss cosface).") var margin: String = "0.35"
+    @Option(name: .customLong("loss"), help: ArgumentHelp("Loss kinds: \(LossRegistry.kinds.joined(separator: ", ")) (comma list; each runs every combination of its parameters' lists, a parameter without a list at its default).")) var loss: String = LossRegistry.defaultLoss.kind
+    @Option(name: .customLong("gamma"), help: ArgumentHelp("Comma list of gamma values. " + LossRegistry.parameterHelp("gamma") + ".")) var gamma: String?
+    @Option(name: .customLong("margin"), help: ArgumentHelp("Comma list of margin values. " + LossRegistry.parameterHelp("margin") + ".")) var margin: String?
+    @Option(name: .customLong("loss-parameter"), help: ArgumentHelp("KEY=V1,V2,…: a comma list of values for any loss parameter (repeatable; keys: \(LossRegistry.parameterKeys.joined(separator: ", "))). Default: none.")) var extra: [String] = []
     @Option(name: .customLong("counts"), help: "Explicit imbalanced counts, ';'-separated vectors, e.g. '5,1,1;4,2,1'. Default: none.") var counts: String?
-    @Option(name: .customLong("spec"), help: "JSON spec file with the keys K, d, n, tau, labelSmoothing, imbalance, counts, loss, gamma, margin, starts, untilMissingMass, maxStarts, batch, seed, startMix, certify (overrides the list flags). Default: none.") var spec: String?
+    @Option(name: .customLong("spec"), help: ArgumentHelp("JSON spec file with the keys \(SweepGrid.specKeys.joined(separator: ", ")) (overrides the list flags). Default: none.")) var spec: String?
     @Option(name: .customLong("starts"), help: "A fixed number of random starts per configuration (turns the adaptive mode off). Default: adaptive.") var starts: Int?
     @Option(name: .customLong("until-missing-mass"), help: "Adaptive mode (the default): per configuration, draw random starts in seeded batches until the descent starts' missing mass, max(Good–Turing f₁/S, 3/S), is at most this. Default: 0.01.") var untilMissingMass: Double?
     @Option(name: .customLong("max-starts"), help: "Adaptive mode: most random starts per configuration. Default: 4000.") var maxStarts: Int?
@@ -48,9 +49,16 @@ struct SweepCommand: ParsableCommand {
         g.labelSmoothing = try parseList(labelSmoothing, "--label-smoothing") { Double($0) }
         g.imbalance = try parseList(imbalance, "--imbalance") { Double($0) }
         if let counts { g.counts = try counts.split(separator: ";").map { try parseList(String($0), "--counts") { Int($0) } } }
-        g.loss = try parseList(loss, "--loss") { LossFunction.Kind(rawValue: $0) }
-        g.gamma = try parseList(gamma, "--gamma") { Double($0) }
-        g.margin = try parseList(margin, "--margin") { Double($0) }
+        g.loss = try parseList(loss, "--loss") { LossRegistry.definition(kind: $0)?.kind }
+        if let gamma { g.parameters["gamma"] = try parseList(gamma, "--gamma") { Double($0) } }
+        if let margin { g.parameters["margin"] = try parseList(margin, "--margin") { Double($0) } }
+        for item in extra {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw InputError("--loss-parameter takes KEY=V1,V2,… (got '\(item)')") }
+            guard g.parameters[parts[0]] == nil else { throw InputError("the loss parameter \(parts[0]) is given twice") }
+            guard LossRegistry.isParameterKey(parts[0]) else { throw InputError("\(parts[0]) is not a parameter of any loss (keys: \(LossRegistry.parameterKeys.joined(separator: ", ")))") }
+            g.parameters[parts[0]] = try parseList(parts[1], "--loss-parameter \(parts[0])") { Double($0) }
+        }
         g.starts = starts; g.seed = seed; g.startMix = startMix
         if starts != nil, untilMissingMass != nil || maxStarts != nil || batch != nil {
             throw InputError("--starts fixes the number of starts; it cannot be combined with --until-missing-mass, --max-starts or --batch (the adaptive mode)")

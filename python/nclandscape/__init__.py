@@ -31,7 +31,7 @@ import tempfile
 
 import numpy as np
 
-__all__ = ["analyze", "metrics", "spectrum", "density", "verify", "slice", "escape", "sweep", "phase",
+__all__ = ["analyze", "metrics", "spectrum", "density", "verify", "slice", "escape", "sweep", "phase", "losses",
            "NCLandscapeError", "find_binary", "set_binary", "checkout"]
 __version__ = "0.2.0"
 
@@ -167,14 +167,10 @@ class _Run:
             args += [flag, path]
         return args
 
-    def point_file(self, W, H, y, tau, label_smoothing, loss, gamma, margin):
+    def point_file(self, W, H, y, tau, label_smoothing, loss, params):
         """A point JSON for commands that take one (escape): unit rows are required there."""
         w, h, labels = _array(W, "W", "float").astype(np.float64), _array(H, "H", "float").astype(np.float64), _array(y, "y", "int")
-        spec = {"kind": loss}
-        if gamma is not None:
-            spec["gamma"] = float(gamma)
-        if margin is not None:
-            spec["margin"] = float(margin)
+        spec = {"kind": loss, **{k: float(v) for k, v in params.items()}}
         if w.ndim != 2 or h.ndim != 2 or w.shape[1] != h.shape[1]:
             raise NCLandscapeError(f"W and H must be 2-D with the same number of columns d (got {w.shape} and {h.shape})")
         point = {"K": int(w.shape[0]), "d": int(w.shape[1]), "tau": float(tau), "labelSmoothing": float(label_smoothing),
@@ -226,19 +222,47 @@ def _num(x):
     return repr(float(x))
 
 
-def _loss_args(loss, gamma, margin):
+_registries = {}
+
+
+def losses(binary=None):
+    """The normalized model's losses, as the binary's registry lists them (``nclandscape losses
+    --json``): a list of dicts with ``kind``, ``summary`` (the formula), ``parameters`` (each with
+    ``key``, ``defaultValue``, ``minimum``, ``maximum``, ``help``), ``acceptsLabelSmoothing`` and
+    ``defaultName``. A loss's parameters are keyword arguments of every function that takes
+    ``loss=``, by their keys (``nclandscape.verify(loss="focal", gamma=1)``).
+    """
+    exe = find_binary(binary)
+    if exe not in _registries:
+        with _Run(exe) as run:
+            _registries[exe] = run(["losses", "--json"])
+    return _registries[exe]
+
+
+def _loss_parameters(binary, function, given):
+    """The keyword arguments that are loss parameters (None: not given). A key no loss of the
+    registry takes is refused here, so that a misspelt argument is not swallowed."""
+    params = {k: v for k, v in given.items() if v is not None}
+    if params:
+        keys = {p["key"] for entry in losses(binary) for p in entry["parameters"]}
+        unknown = sorted(set(params) - keys)
+        if unknown:
+            raise TypeError(f"{function}() got unexpected keyword argument(s) {', '.join(unknown)} "
+                            f"(the losses' parameters are {', '.join(sorted(keys))}; see nclandscape.losses())")
+    return params
+
+
+def _loss_args(loss, params, values=_num):
     args = ["--loss", loss]
-    if gamma is not None:
-        args += ["--gamma", _num(gamma)]
-    if margin is not None:
-        args += ["--margin", _num(margin)]
+    for k in sorted(params):
+        args += ["--loss-parameter", f"{k}={values(params[k])}"]
     return args
 
 
-def _model_args(tau, label_smoothing, loss, gamma, margin):
+def _model_args(tau, label_smoothing, loss, params):
     if tau is None:
         raise NCLandscapeError("tau is required: give the temperature (logit scale) the network was trained with")
-    return ["--tau", _num(tau), "--label-smoothing", _num(label_smoothing)] + _loss_args(loss, gamma, margin)
+    return ["--tau", _num(tau), "--label-smoothing", _num(label_smoothing)] + _loss_args(loss, params)
 
 
 def _read_csv(path):
@@ -288,8 +312,8 @@ def metrics(H, y, W=None, normalize=False, binary=None):
         return _metrics_floats(run(args))
 
 
-def analyze(W, H, y, tau, label_smoothing=0.0, loss="cross-entropy", gamma=None, margin=None,
-            method="auto", memory_budget=None, binary=None):
+def analyze(W, H, y, tau, label_smoothing=0.0, loss="cross-entropy",
+            method="auto", memory_budget=None, binary=None, **loss_parameters):
     """NC metrics of (W, H, y), then the landscape check at the normalized point.
 
     ``tau`` is required: the temperature (logit scale s of a cosine classifier's s·cos θ) the
@@ -299,8 +323,9 @@ def analyze(W, H, y, tau, label_smoothing=0.0, loss="cross-entropy", gamma=None,
     saying why), the model and the method used. ``method`` is ``auto``, ``dense``, ``reduced``
     or ``lanczos``.
     """
+    params = _loss_parameters(binary, "analyze", loss_parameters)
     with _Run(binary) as run:
-        args = ["analyze"] + run.save(W=W, H=H, y=y) + _model_args(tau, label_smoothing, loss, gamma, margin)
+        args = ["analyze"] + run.save(W=W, H=H, y=y) + _model_args(tau, label_smoothing, loss, params)
         args += ["--method", method, "--json"]
         if memory_budget is not None:
             args += ["--memory-budget", _num(memory_budget)]
@@ -314,8 +339,8 @@ def analyze(W, H, y, tau, label_smoothing=0.0, loss="cross-entropy", gamma=None,
         return r
 
 
-def spectrum(W, H, y, tau, label_smoothing=0.0, loss="cross-entropy", gamma=None, margin=None,
-             method="auto", normalize=False, polish=False, top=0, eigenvectors=0, certify="auto", binary=None):
+def spectrum(W, H, y, tau, label_smoothing=0.0, loss="cross-entropy",
+             method="auto", normalize=False, polish=False, top=0, eigenvectors=0, certify="auto", binary=None, **loss_parameters):
     """Riemannian Hessian spectrum and class of the point (W, H) on the product of spheres.
 
     Rows must have unit norm unless ``normalize=True``. ``polish=True`` runs Riemannian Newton
@@ -324,8 +349,9 @@ def spectrum(W, H, y, tau, label_smoothing=0.0, loss="cross-entropy", gamma=None
     toolkit's summary with ``eigenvalues`` as a NumPy array (all of them for dense/reduced, the
     extreme ones for Lanczos: see ``eigenvaluesComplete``).
     """
+    params = _loss_parameters(binary, "spectrum", loss_parameters)
     with _Run(binary) as run:
-        args = ["spectrum"] + run.save(W=W, H=H, y=y) + _model_args(tau, label_smoothing, loss, gamma, margin)
+        args = ["spectrum"] + run.save(W=W, H=H, y=y) + _model_args(tau, label_smoothing, loss, params)
         args += ["--method", method, "--certify", certify, "--json", "--top", str(int(top)), "--eigenvectors", str(int(eigenvectors))]
         if normalize:
             args.append("--normalize")
@@ -339,17 +365,18 @@ def spectrum(W, H, y, tau, label_smoothing=0.0, loss="cross-entropy", gamma=None
         return r
 
 
-def density(W, H, y, tau, label_smoothing=0.0, loss="cross-entropy", gamma=None, margin=None,
-            probes=10, steps=80, seed=0, kernel_width=None, normalize=False, out=None, binary=None):
+def density(W, H, y, tau, label_smoothing=0.0, loss="cross-entropy",
+            probes=10, steps=80, seed=0, kernel_width=None, normalize=False, out=None, binary=None, **loss_parameters):
     """Eigenvalue density of the Riemannian Hessian by stochastic Lanczos quadrature.
 
     Returns the summary (``traceEstimate``, ``negativeCount`` with its interval, …) plus NumPy
     arrays ``grid``, ``density``, ``cdf``, ``cdfLower``, ``cdfUpper``. ``out`` keeps the report
     folder (density.csv/.svg, report.md); by default it is written to a temporary folder and removed.
     """
+    params = _loss_parameters(binary, "density", loss_parameters)
     with _Run(binary) as run:
         folder = out if out is not None else run.path("density")
-        args = ["spectrum"] + run.save(W=W, H=H, y=y) + _model_args(tau, label_smoothing, loss, gamma, margin)
+        args = ["spectrum"] + run.save(W=W, H=H, y=y) + _model_args(tau, label_smoothing, loss, params)
         args += ["--method", "density", "--probes", str(int(probes)), "--steps", str(int(steps)), "--seed", str(int(seed)),
                  "--out", folder, "--json"]
         if kernel_width is not None:
@@ -362,17 +389,18 @@ def density(W, H, y, tau, label_smoothing=0.0, loss="cross-entropy", gamma=None,
         return r
 
 
-def slice(W, H, y, tau, label_smoothing=0.0, loss="cross-entropy", gamma=None, margin=None,
-          directions=("lambda-min", "random"), span=0.5, grid=41, seed=0, method="auto", normalize=False, out=None, binary=None):
+def slice(W, H, y, tau, label_smoothing=0.0, loss="cross-entropy",
+          directions=("lambda-min", "random"), span=0.5, grid=41, seed=0, method="auto", normalize=False, out=None, binary=None, **loss_parameters):
     """Loss along geodesics from the point: 1-D curves per direction and a 2-D map for two directions.
 
     Returns the toolkit's summary; every list of numbers inside ``curves`` (and the 2-D map) is a
     NumPy array. ``out`` keeps the report folder (SVG, CSV); by default it is temporary.
     """
+    params = _loss_parameters(binary, "slice", loss_parameters)
     with _Run(binary) as run:
         folder = out if out is not None else run.path("slice")
         dirs = directions if isinstance(directions, str) else ",".join(directions)
-        args = ["slice"] + run.save(W=W, H=H, y=y) + _model_args(tau, label_smoothing, loss, gamma, margin)
+        args = ["slice"] + run.save(W=W, H=H, y=y) + _model_args(tau, label_smoothing, loss, params)
         args += ["--directions", dirs, "--span", _num(span), "--grid", str(int(grid)), "--seed", str(int(seed)),
                  "--method", method, "--out", folder, "--json"]
         if normalize:
@@ -394,8 +422,8 @@ def _arrays(value):
     return value
 
 
-def _search_args(K, d, n, counts, tau, label_smoothing, loss, gamma, margin, starts, seed, method):
-    args = ["--d", str(int(d)), "--tau", _num(tau), "--label-smoothing", _num(label_smoothing)] + _loss_args(loss, gamma, margin)
+def _search_args(K, d, n, counts, tau, label_smoothing, loss, params, starts, seed, method):
+    args = ["--d", str(int(d)), "--tau", _num(tau), "--label-smoothing", _num(label_smoothing)] + _loss_args(loss, params)
     if counts is not None:
         args += ["--counts", ",".join(str(int(c)) for c in counts)]
     else:
@@ -405,8 +433,8 @@ def _search_args(K, d, n, counts, tau, label_smoothing, loss, gamma, margin, sta
     return args + ["--seed", str(int(seed)), "--method", method]
 
 
-def verify(K=4, d=5, n=3, tau=2.0, counts=None, label_smoothing=0.0, loss="cross-entropy", gamma=None, margin=None,
-           starts=None, seed=0, method="auto", jobs=None, certify=True, out=None, force=False, resume=False, binary=None):
+def verify(K=4, d=5, n=3, tau=2.0, counts=None, label_smoothing=0.0, loss="cross-entropy",
+           starts=None, seed=0, method="auto", jobs=None, certify=True, out=None, force=False, resume=False, binary=None, **loss_parameters):
     """The main job on the unconstrained feature model: enumerate critical points, classify each,
     and give the verdict (``benign``, ``spurious_minimum_found`` or ``inconclusive``).
 
@@ -415,9 +443,10 @@ def verify(K=4, d=5, n=3, tau=2.0, counts=None, label_smoothing=0.0, loss="cross
     ``out`` keeps the report folder; by default it is temporary. An ``out`` that already holds a
     run is refused unless ``force=True`` (start over) or ``resume=True`` (continue it).
     """
+    params = _loss_parameters(binary, "verify", loss_parameters)
     with _Run(binary) as run:
         folder = out if out is not None else run.path("verify")
-        args = ["verify"] + _search_args(K, d, n, counts, tau, label_smoothing, loss, gamma, margin, starts, seed, method)
+        args = ["verify"] + _search_args(K, d, n, counts, tau, label_smoothing, loss, params, starts, seed, method)
         args += ["--out", folder, "--json"]
         if jobs is not None:
             args += ["--jobs", str(int(jobs))]
@@ -433,9 +462,9 @@ def verify(K=4, d=5, n=3, tau=2.0, counts=None, label_smoothing=0.0, loss="cross
         return r
 
 
-def escape(W=None, H=None, y=None, tau=None, label_smoothing=0.0, loss="cross-entropy", gamma=None, margin=None,
+def escape(W=None, H=None, y=None, tau=None, label_smoothing=0.0, loss="cross-entropy",
            start=None, K=4, d=5, n=3, point=None, point_id=None, radii=(1e-2, 1e-3, 1e-4), seeds=5, seed=0, step=0.5,
-           optimizer="gd", directions=None, jobs=None, out=None, binary=None):
+           optimizer="gd", directions=None, jobs=None, out=None, binary=None, **loss_parameters):
     """Escape from a saddle: perturbations of radius r, the iterations until the loss drops, the
     measured against the predicted slope, and where the runs end.
 
@@ -443,18 +472,19 @@ def escape(W=None, H=None, y=None, tau=None, label_smoothing=0.0, loss="cross-en
     ``etf``) of the model K, d, n, tau, or ``point`` (a point JSON or critical_points.json with
     ``point_id``). Returns the summary dict with ``runs`` (the per-run table as NumPy arrays).
     """
+    params = _loss_parameters(binary, "escape", loss_parameters)
     with _Run(binary) as run:
         folder = out if out is not None else run.path("escape")
         args = ["escape"]
         if W is not None or H is not None or y is not None:
             if W is None or H is None or y is None:
                 raise NCLandscapeError("escape from arrays needs W, H and y")
-            args += ["--point", run.point_file(W, H, y, tau if tau is not None else _missing_tau(), label_smoothing, loss, gamma, margin)]
+            args += ["--point", run.point_file(W, H, y, tau if tau is not None else _missing_tau(), label_smoothing, loss, params)]
         elif point is not None:
             args += ["--point", str(point)] + (["--id", str(int(point_id))] if point_id is not None else [])
         else:
             args += ["--from", start or "total", "--K", str(int(K)), "--d", str(int(d)), "--n", str(int(n))]
-            args += _model_args(tau if tau is not None else 2.0, label_smoothing, loss, gamma, margin)
+            args += _model_args(tau if tau is not None else 2.0, label_smoothing, loss, params)
         args += ["--radii", ",".join(_num(r) for r in radii), "--seeds", str(int(seeds)), "--seed", str(int(seed)),
                  "--step", _num(step), "--optimizer", optimizer, "--out", folder, "--json"]
         if directions is not None:
@@ -471,11 +501,14 @@ def _missing_tau():
 
 
 def sweep(out, K=(3, 4), d="2..K+2", n=(1,), tau=(2.0,), label_smoothing=(0.0,), imbalance=None, loss=None,
-          starts=None, seed=0, jobs=None, certify=True, binary=None):
+          starts=None, seed=0, jobs=None, certify=True, binary=None, **loss_parameters):
     """Run ``verify`` over a grid of configurations; results are appended to the JSONL file ``out``
     (resumable: finished configurations are skipped). Returns the list of result dicts in ``out``.
-    Lists may be Python sequences or the toolkit's text (``d="2..K+2"``).
+    Lists may be Python sequences or the toolkit's text (``d="2..K+2"``). ``loss`` lists kinds
+    (``nclandscape.losses()``); each loss parameter is a list of values by its key
+    (``gamma=(1, 2)``), a loss whose parameter has no list runs at its default.
     """
+    params = _loss_parameters(binary, "sweep", loss_parameters)
     def lst(v):
         return v if isinstance(v, str) else ",".join(str(x) for x in v)
 
@@ -486,6 +519,8 @@ def sweep(out, K=(3, 4), d="2..K+2", n=(1,), tau=(2.0,), label_smoothing=(0.0,),
             args += ["--imbalance", lst(imbalance)]
         if loss is not None:
             args += ["--loss", lst(loss)]
+        for k in sorted(params):
+            args += ["--loss-parameter", f"{k}={lst(params[k])}"]
         if starts is not None:
             args += ["--starts", str(int(starts))]
         if jobs is not None:

@@ -39,6 +39,24 @@ def test_anti_aligned_point_is_a_strict_saddle_and_losses_pass_through():
     assert r["model"]["loss"] == {"kind": "focal", "gamma": 2}
 
 
+def test_losses_come_from_the_registry():
+    # The wrapper lists no loss itself: it reads the binary's registry, and every loss with its
+    # default parameters reaches a model through analyze's keyword arguments.
+    registry = nclandscape.losses()
+    assert registry[0]["kind"] == "cross-entropy"
+    W, _, y = collapsed(K=3, d=4)
+    # A generic point (no feature parallel to a classifier), where every loss is smooth.
+    H = np.random.default_rng(5).normal(size=(len(y), 4))
+    H /= np.linalg.norm(H, axis=1, keepdims=True)
+    for entry in registry:
+        params = {p["key"]: p["defaultValue"] for p in entry["parameters"]}
+        r = nclandscape.analyze(W, H, y, tau=2.0, loss=entry["kind"], method="dense", **params)
+        assert r["model"]["loss"] == {"kind": entry["kind"], **params}
+    # A misspelt argument is not swallowed as a loss parameter.
+    with pytest.raises(TypeError, match="gama"):
+        nclandscape.analyze(W, H, y, tau=2.0, loss="focal", gama=2)
+
+
 def test_metrics_of_noisy_features():
     W, H, y = collapsed(K=3, d=6, n=10)
     rng = np.random.default_rng(1)

@@ -7,6 +7,7 @@ import glob
 import json
 import os
 import subprocess
+import sys
 
 import pytest
 
@@ -116,3 +117,31 @@ def test_schemas_refuse_added_and_renamed_keys(outputs):
             old = {("loss" if k == "lossValue" else k): x for k, x in doc.items() if k != "loss"}
             assert not v.is_valid(old), f"{name}: the old spelling loss = number passes"
     assert len(seen) >= 14
+
+
+def test_loss_function_definition_follows_the_registry():
+    """Every schema's $defs.lossFunction is what scripts/loss-schema.py derives from the binary's
+    loss registry: a loss added to the registry is described in every schema."""
+    p = subprocess.run([sys.executable, os.path.join(REPO, "scripts", "loss-schema.py"), "--check", nclandscape.find_binary()],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+
+
+def test_every_loss_of_the_registry_writes_valid_search_outputs(tmp_path):
+    """A small verify per loss of the registry (its defaults): the summary, the task lines and
+    the records match their schemas whatever the loss, including a loss's refusal of points
+    where it is not twice differentiable (recorded in the tasks and the summary)."""
+    binary = nclandscape.find_binary()
+    for entry in nclandscape.losses():
+        out = tmp_path / entry["kind"]
+        p = subprocess.run([binary, "verify", "--K", "2", "--d", "3", "--n", "1", "--tau", "2", "--starts", "2", "--jobs", "1",
+                            "--loss", entry["kind"], "--out", str(out), "--json"], capture_output=True, text=True, timeout=600)
+        assert p.returncode == 0, f"{entry['kind']}: {p.stderr}"
+        # A search whose every task ended without a distinct point writes no critical_points.jsonl.
+        def read(f):
+            return (out / f).read_text() if (out / f).exists() else ""
+        for name, text, f in [("verify-summary", p.stdout, "-"), ("task", read("tasks.jsonl"), "tasks.jsonl"),
+                              ("critical-point", read("critical_points.jsonl"), "critical_points.jsonl")]:
+            for doc in (documents(text, f) if text.strip() else []):
+                errors = sorted(jsonschema.Draft202012Validator(schema(name)).iter_errors(doc), key=str)
+                assert not errors, f"{entry['kind']} {f}: {errors[0].message} at {list(errors[0].absolute_path)}"

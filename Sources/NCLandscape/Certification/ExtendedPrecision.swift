@@ -28,7 +28,8 @@ public enum ExtendedPrecision {
         let eps = model.labelSmoothing
         let off = T(eps / Double(K))
         var shift = T.zero
-        if case let .cosface(m) = model.loss { shift = -(tau * T(m)) }
+        // Only a non-zero margin shifts, so that cross-entropy adds nothing (as it always did).
+        if case let .shiftedSoftmax(m) = model.loss.definition.extendedPrecision, m != 0 { shift = -(tau * T(m)) }
         var g = [T](repeating: .zero, count: K * N)   // ∂ℓ/∂z, K × N
         var probabilities = [T](repeating: .zero, count: K * N)
         var total = T.zero

@@ -98,7 +98,7 @@ enum KroneckerSchur {
                         coupling.p[local * q + i] = aj * aj * gg + sj * sj * zz
                     }
                     blocks.firstOrder.lossState.storage.withUnsafeBufferPointer { ps in
-                        let p = ps.baseAddress! + j * K
+                        let p = ps.baseAddress! + j * blocks.firstOrder.lossState.rows
                         diag.withUnsafeMutableBufferPointer { loss.hessianDiagonal(p, label: labels[j], count: K, into: $0.baseAddress!) }
                         factors.withUnsafeMutableBufferPointer { f in signs.withUnsafeMutableBufferPointer { s in
                             loss.hessianFactors(p, label: labels[j], count: K, into: f.baseAddress!, signs: s.baseAddress!)

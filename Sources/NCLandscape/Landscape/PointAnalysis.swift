@@ -357,6 +357,14 @@ public enum LandscapeAnalyzer {
         return (polished, a.classification, a.loss)
     }
 
+    /// Refuses a point where the loss is not twice differentiable (`SampleLoss.nonSmoothness`):
+    /// its Hessian is undefined there, and the numbers a spectrum would compute from the
+    /// formulas (infinite or rounding-dominated) must not become a classification.
+    static func checkTwiceDifferentiable<P: FeatureObjective>(_ model: P, _ fo: FeatureFirstOrder) throws {
+        guard let why = fo.notTwiceDifferentiable else { return }
+        throw InputError.notTwiceDifferentiable(loss: model.problemDescription.lossName, reason: why)
+    }
+
     /// Refuses a point whose curvature is below what doubles hold (docs/formulas.md §9).
     static func checkDoubleRange<P: FeatureObjective>(_ model: P, _ fo: FeatureFirstOrder) throws {
         guard fo.beyondDoubleRange else { return }
@@ -400,6 +408,7 @@ public enum LandscapeAnalyzer {
     static func analyzeDense<P: FeatureObjective>(_ model: P, at x: Matrix, options: AnalysisOptions) throws -> PointAnalysis {
         try checkDenseFits(model, budget: options.memoryBudgetBytes)
         let fo = model.firstOrder(at: x)
+        try checkTwiceDifferentiable(model, fo)
         try checkDoubleRange(model, fo)
         let gradNorm = model.manifold.euclideanToRiemannianGradient(x, fo.euclideanGradient).frobeniusNorm
         let hess = model.denseHessian(at: x, firstOrder: fo)
@@ -498,6 +507,7 @@ public enum LandscapeAnalyzer {
 
     static func analyzeReduced(_ model: NormalizedFeatureModel, at x: Matrix, options: AnalysisOptions) throws -> PointAnalysis {
         let fo = model.firstOrder(at: x)
+        try checkTwiceDifferentiable(model, fo)
         try checkDoubleRange(model, fo)
         let gradNorm = model.manifold.euclideanToRiemannianGradient(x, fo.euclideanGradient).frobeniusNorm
         let rs = try ReducedSpectrum(model: model, point: x)
@@ -579,6 +589,7 @@ public enum LandscapeAnalyzer {
         let spare = MemoryBudget.current - MemoryEstimate.lanczos(K: model.K, d: model.d, N: model.N, ncv: 0)
         let basisCap = max(minimalBasis, min(Int(spare / perVector) - 4, 1_000_000))
         let fo = model.firstOrder(at: x)
+        try checkTwiceDifferentiable(model, fo)
         try checkDoubleRange(model, fo)
         let gradNorm = man.euclideanToRiemannianGradient(x, fo.euclideanGradient).frobeniusNorm
         let n = model.d * (model.K + model.N)

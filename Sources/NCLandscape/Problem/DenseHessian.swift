@@ -51,12 +51,12 @@ public struct HessianBlocks {
         let bw = BLAS.product(.t, model.classifiers(x), .n, basis.blocks(model.featureColumns))
         self.bw = bw
         var rt = Matrix(rows: K, cols: N * q)
-        let loss = model.sampleLoss, labels = model.labels
+        let loss = model.sampleLoss, labels = model.labels, S = fo.lossState.rows
         fo.lossState.storage.withUnsafeBufferPointer { ps in bw.storage.withUnsafeBufferPointer { bs in
             rt.storage.withUnsafeMutableBufferPointer { out in
                 for col in 0 ..< N * q {
                     let j = col / q
-                    loss.hessianProduct(ps.baseAddress! + j * K, label: labels[j], count: K, bs.baseAddress! + col * K,
+                    loss.hessianProduct(ps.baseAddress! + j * S, label: labels[j], count: K, bs.baseAddress! + col * K,
                                         into: out.baseAddress! + col * K, scale: 1)
                 }
             }
@@ -80,7 +80,7 @@ public struct HessianBlocks {
             diagonal.storage.withUnsafeMutableBufferPointer { dg in factors.storage.withUnsafeMutableBufferPointer { fs in
                 signs.storage.withUnsafeMutableBufferPointer { ss in
                     for j in 0 ..< N {
-                        let p = ps.baseAddress! + j * K
+                        let p = ps.baseAddress! + j * firstOrder.lossState.rows
                         loss.hessianDiagonal(p, label: labels[j], count: K, into: dg.baseAddress! + j * K)
                         loss.hessianFactors(p, label: labels[j], count: K, into: fs.baseAddress! + j * K * rank,
                                             signs: ss.baseAddress! + j * rank)

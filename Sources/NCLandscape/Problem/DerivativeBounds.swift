@@ -29,11 +29,11 @@ public struct DerivativeBounds: Codable, Sendable, Equatable {
     /// Why no bound is derived for this model (nil: the bounds above hold).
     public static func unsupportedReason(_ model: NormalizedFeatureModel) -> String? {
         if model.sampleWeights != nil { return "a weighted (reduced) model" }
-        // Exhaustive: a new loss states whether its third-derivative bound is derived, instead of
-        // being certified with cross-entropy's.
-        switch model.loss {
-        case .focal: return "the focal loss (no third-derivative bound derived for it)"
-        case .crossEntropy, .cosface: return nil
+        // Each loss states whether its third-derivative bound is derived (a requirement without
+        // a default), instead of being certified with cross-entropy's.
+        switch model.loss.definition.extendedPrecision {
+        case let .unsupported(reason): return reason
+        case .shiftedSoftmax: return nil
         }
     }
 }

@@ -72,6 +72,11 @@ public enum ProblemDescription: Sendable, Equatable {
     public var kind: FeatureModelKind {
         switch self { case .normalized: return .normalized; case .regularized: return .regularized }
     }
+
+    /// The loss's name (`focal-g2`, `mse`).
+    public var lossName: String {
+        switch self { case let .normalized(m): return m.loss.name; case let .regularized(r): return r.loss.rawValue }
+    }
 }
 
 /// A linear operator on ambient vectors (column-major `rows × cols` entries) that matrix-free

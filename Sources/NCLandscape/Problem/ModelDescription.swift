@@ -1,89 +1,5 @@
 import Foundation
 
-/// Which per-sample loss of the logits, with its parameters (docs/formulas.md §11).
-/// JSON: `{"kind": "cross-entropy" | "focal" | "cosface", "gamma": γ, "margin": m}`, each
-/// parameter present only with its kind.
-public enum LossFunction: Sendable, Hashable {
-    /// `lse(z) − tᵀz` (label smoothing from the model description).
-    case crossEntropy
-    /// Focal loss `−(1 − p_y)^γ log p_y`, `γ ≥ 0` (γ = 0 is cross-entropy).
-    case focal(gamma: Double)
-    /// CosFace / AM-softmax: cross-entropy of the logits with the target one lowered by `τm`, `m ≥ 0`.
-    case cosface(margin: Double)
-
-    public enum Kind: String, Codable, CaseIterable, Sendable {
-        case crossEntropy = "cross-entropy", focal, cosface
-    }
-
-    public var kind: Kind {
-        switch self { case .crossEntropy: return .crossEntropy; case .focal: return .focal; case .cosface: return .cosface }
-    }
-
-    /// Short name for tables and file names: `cross-entropy`, `focal-g2`, `cosface-m0.35`.
-    public var name: String {
-        switch self {
-        case .crossEntropy: return "cross-entropy"
-        case let .focal(g): return "focal-g\(Self.format(g))"
-        case let .cosface(m): return "cosface-m\(Self.format(m))"
-        }
-    }
-
-    static func format(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : "\(v)" }
-
-    /// Builds and validates a loss from its kind and the parameters given for it; a parameter
-    /// that does not belong to the kind is an error, not silently ignored.
-    public static func make(kind: Kind, gamma: Double?, margin: Double?) throws -> LossFunction {
-        switch kind {
-        case .crossEntropy:
-            if gamma != nil { throw InputError("gamma belongs to the focal loss, not to cross-entropy") }
-            if margin != nil { throw InputError("margin belongs to the cosface loss, not to cross-entropy") }
-            return .crossEntropy
-        case .focal:
-            if margin != nil { throw InputError("margin belongs to the cosface loss, not to focal") }
-            let g = gamma ?? 2
-            guard g.isFinite, g >= 0 else { throw InputError("the focal exponent gamma must be finite and ≥ 0 (got \(g))") }
-            return .focal(gamma: g)
-        case .cosface:
-            if gamma != nil { throw InputError("gamma belongs to the focal loss, not to cosface") }
-            let m = margin ?? 0.35
-            guard m.isFinite, m >= 0, m <= 2 else { throw InputError("the cosface margin m must lie in [0, 2] (a cosine margin; got \(m))") }
-            return .cosface(margin: m)
-        }
-    }
-
-    /// The saturation-safe kernel for temperature `τ` and label smoothing `ε`.
-    public func kernel(tau: Double, labelSmoothing: Double) -> any SampleLoss {
-        switch self {
-        case .crossEntropy: return CrossEntropy(labelSmoothing: labelSmoothing)
-        case let .focal(g): return FocalLoss(gamma: g)
-        case let .cosface(m): return CrossEntropy(labelSmoothing: labelSmoothing, targetShift: -tau * m)
-        }
-    }
-}
-
-extension LossFunction: Codable {
-    enum CodingKeys: String, CodingKey { case kind, gamma, margin }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let kindText = try c.decode(String.self, forKey: .kind)
-        guard let kind = Kind(rawValue: kindText) else {
-            throw InputError("unknown loss kind \"\(kindText)\"; use one of: \(Kind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        // A key present with null is an error, not "use the default".
-        self = try Self.make(kind: kind, gamma: c.contains(.gamma) ? try c.decode(Double.self, forKey: .gamma) : nil,
-                             margin: c.contains(.margin) ? try c.decode(Double.self, forKey: .margin) : nil)
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(kind.rawValue, forKey: .kind)
-        switch self {
-        case .crossEntropy: break
-        case let .focal(g): try c.encode(g, forKey: .gamma)
-        case let .cosface(m): try c.encode(m, forKey: .margin)
-        }
-    }
-}
-
 /// The one description of a problem (docs/formulas.md §1): sizes, labels, temperature, label
 /// smoothing and loss. Point files, run manifests, critical-point records, sweep
 /// configurations and reports all carry this value, so a new parameter touches this type only.
@@ -167,8 +83,9 @@ public struct ModelDescription: Codable, Sendable, Hashable {
         guard labelSmoothing.isFinite, labelSmoothing >= 0, labelSmoothing < 1 else {
             throw InputError("label smoothing must lie in [0, 1) (got \(labelSmoothing))")
         }
-        if case .focal = loss, labelSmoothing != 0 {
-            throw InputError("the focal loss takes no label smoothing (got ε = \(labelSmoothing)); use cross-entropy or cosface with --label-smoothing")
+        if !loss.acceptsLabelSmoothing, labelSmoothing != 0 {
+            let smoothing = LossRegistry.definitions.filter { $0.acceptsLabelSmoothing }.map { $0.kind }
+            throw InputError("the \(loss.kind) loss takes no label smoothing (got ε = \(labelSmoothing)); use \(smoothing.joined(separator: " or ")) with --label-smoothing")
         }
         guard !labels.isEmpty else { throw InputError("there are no samples (N = 0)") }
         try SizeLimits.checkSampleCount(labels.count)

@@ -23,6 +23,8 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
     public let lossNormalization: Double
     /// The per-sample loss of the logits (docs/formulas.md §11), built once.
     public let sampleLoss: any SampleLoss
+    /// Numbers the loss keeps per sample (`SampleLoss.stateCount`): the rows of `lossState`.
+    public let stateCount: Int
     /// The proven lower bound on the loss (docs/formulas.md §3, §10, §11), computed once.
     public let lossBound: LossBound?
 
@@ -51,6 +53,7 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
         sampleWeights = nil
         lossNormalization = Double(spec.labels.count)
         sampleLoss = spec.loss.kernel(tau: spec.tau, labelSmoothing: spec.labelSmoothing)
+        stateCount = sampleLoss.stateCount(K: spec.K)
         lossBound = spec.provenBound()
     }
 
@@ -67,6 +70,7 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
         sampleWeights = weights
         lossNormalization = normalization
         sampleLoss = spec.loss.kernel(tau: spec.tau, labelSmoothing: spec.labelSmoothing)
+        stateCount = sampleLoss.stateCount(K: spec.K)
         // A weighted stand-in is never classified against bounds (they are the full problem's).
         lossBound = nil
     }
@@ -111,20 +115,25 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
     public func firstOrder(at x: Matrix) -> FirstOrder {
         precondition(x.rows == d && x.cols == K + N, "point must be \(d)×\(K + N)")
         let z = BLAS.product(.t, classifiers(x), .n, features(x), alpha: tau)   // K × N
-        var state = Matrix(rows: K, cols: N)
+        let S = stateCount
+        var state = Matrix(rows: S, cols: N)
         var g = Matrix(rows: K, cols: N)
         var magnitude = Matrix(rows: K, cols: N)
         var total = 0.0
         var gap = Double.infinity
+        var nonSmooth: String? = nil
         let loss = sampleLoss
         z.storage.withUnsafeBufferPointer { zs in state.storage.withUnsafeMutableBufferPointer { ps in
             g.storage.withUnsafeMutableBufferPointer { gs in magnitude.storage.withUnsafeMutableBufferPointer { ms in
                 for j in 0 ..< N {
                     let base = j * K
-                    let e = loss.evaluate(zs.baseAddress! + base, label: labels[j], count: K, state: ps.baseAddress! + base,
+                    let e = loss.evaluate(zs.baseAddress! + base, label: labels[j], count: K, state: ps.baseAddress! + j * S,
                                           gradient: gs.baseAddress! + base, magnitude: ms.baseAddress! + base)
                     total += weight(j) * e.value
                     gap = min(gap, e.logitGap)
+                    if nonSmooth == nil, let why = loss.nonSmoothness(ps.baseAddress! + j * S, label: labels[j], count: K) {
+                        nonSmooth = "sample \(j): \(why)"
+                    }
                 }
             } }
         } }
@@ -145,7 +154,7 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
         }
         return FirstOrder(loss: total / lossNormalization, lossState: state, residual: g, weightedResidual: gc, euclideanGradient: egrad,
                           gradientScale: scale * Vector.norm(columnSums), smallestLogitGap: gap,
-                          curvatureDecayRate: loss.curvatureDecayRate)
+                          curvatureDecayRate: loss.curvatureDecayRate, notTwiceDifferentiable: nonSmooth)
     }
 
     public func loss(at x: Matrix) -> Double { firstOrder(at: x).loss }
@@ -163,11 +172,11 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
         var zdot = BLAS.product(.t, ColumnSlice(v, classifierColumns), .n, features(x), alpha: tau)
         BLAS.gemm(.t, classifiers(x), .n, ColumnSlice(v, featureColumns), alpha: tau, beta: 1, into: &zdot)
         var gdot = Matrix(rows: K, cols: N)
-        let loss = sampleLoss
+        let loss = sampleLoss, S = fo.lossState.rows
         fo.lossState.storage.withUnsafeBufferPointer { p in zdot.storage.withUnsafeBufferPointer { z in
             gdot.storage.withUnsafeMutableBufferPointer { out in
                 for j in 0 ..< N {
-                    loss.hessianProduct(p.baseAddress! + j * K, label: labels[j], count: K, z.baseAddress! + j * K,
+                    loss.hessianProduct(p.baseAddress! + j * S, label: labels[j], count: K, z.baseAddress! + j * K,
                                         into: out.baseAddress! + j * K, scale: weight(j))
                 }
             }
@@ -210,7 +219,8 @@ public struct NormalizedFeatureModel: Sendable, Equatable {
 /// Euclidean gradient, and the scales the scale-free tests need.
 public struct FeatureFirstOrder: Sendable {
     public let loss: Double
-    /// `K × N`: what the loss keeps for second order (softmax losses: the probabilities).
+    /// `S × N` (`S = SampleLoss.stateCount(K:)`, `K` for the softmax losses): what the loss keeps
+    /// for second order; its first `K` rows are the softmax probabilities of the loss's logits.
     public let lossState: Matrix
     /// `K × N`, `G = ∇_Z ℓ` per sample (cross-entropy: `P − T`).
     public let residual: Matrix
@@ -229,6 +239,9 @@ public struct FeatureFirstOrder: Sendable {
     public let smallestLogitGap: Double
     /// The loss's `SampleLoss.curvatureDecayRate`.
     public let curvatureDecayRate: Double
+    /// Why the loss is not twice differentiable at this point (the first sample where it is not,
+    /// from `SampleLoss.nonSmoothness`); nil where it is. Second-order analysis refuses the point.
+    public var notTwiceDifferentiable: String? = nil
 
     /// Whether every sample's curvature, of order `e^{−r g}`, is below what doubles
     /// resolve: it then vanishes in floating point (docs/formulas.md §9).

@@ -108,13 +108,13 @@ public struct RegularizedObjective: GenericFeatureObjective, Equatable {
     public func firstOrder(at x: Matrix) -> FeatureFirstOrder {
         precondition(x.rows == rows && x.cols == K + N, "point must be \(rows)×\(K + N)")
         let z = BLAS.product(.t, classifiers(x), .n, features(x))   // K × N
-        var state = Matrix(rows: K, cols: N), g = Matrix(rows: K, cols: N), magnitude = Matrix(rows: K, cols: N)
+        let loss = sampleLoss, S = loss.stateCount(K: K)
+        var state = Matrix(rows: S, cols: N), g = Matrix(rows: K, cols: N), magnitude = Matrix(rows: K, cols: N)
         var total = 0.0, gap = Double.infinity
-        let loss = sampleLoss
         z.storage.withUnsafeBufferPointer { zs in state.storage.withUnsafeMutableBufferPointer { ps in
             g.storage.withUnsafeMutableBufferPointer { gs in magnitude.storage.withUnsafeMutableBufferPointer { ms in
                 for j in 0 ..< N {
-                    let e = loss.evaluate(zs.baseAddress! + j * K, label: labels[j], count: K, state: ps.baseAddress! + j * K,
+                    let e = loss.evaluate(zs.baseAddress! + j * K, label: labels[j], count: K, state: ps.baseAddress! + j * S,
                                           gradient: gs.baseAddress! + j * K, magnitude: ms.baseAddress! + j * K)
                     total += e.value
                     gap = min(gap, e.logitGap)
@@ -153,11 +153,11 @@ public struct RegularizedObjective: GenericFeatureObjective, Equatable {
         var zdot = BLAS.product(.t, ColumnSlice(v, classifierColumns), .n, features(x))
         BLAS.gemm(.t, classifiers(x), .n, ColumnSlice(v, featureColumns), alpha: 1, beta: 1, into: &zdot)
         var gdot = Matrix(rows: K, cols: N)
-        let loss = sampleLoss
+        let loss = sampleLoss, S = fo.lossState.rows
         fo.lossState.storage.withUnsafeBufferPointer { p in zdot.storage.withUnsafeBufferPointer { z in
             gdot.storage.withUnsafeMutableBufferPointer { out in
                 for j in 0 ..< N {
-                    loss.hessianProduct(p.baseAddress! + j * K, label: labels[j], count: K, z.baseAddress! + j * K,
+                    loss.hessianProduct(p.baseAddress! + j * S, label: labels[j], count: K, z.baseAddress! + j * K,
                                         into: out.baseAddress! + j * K, scale: 1)
                 }
             }

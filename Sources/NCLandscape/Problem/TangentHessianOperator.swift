@@ -175,7 +175,7 @@ public final class TangentHessianProduct<T: ProductScalar> {
     /// `Ġ_j = c_j Λ_j ż_j` (`Λ_j` the loss's logit Hessian) into rows `K..<2K` of `residualPair`,
     /// through `Double` scratch (the loss works in `Double`; a copy of `K` numbers per sample).
     private func logitCurvature() {
-        let K = model.K, N = model.N, weights = model.sampleWeights, labels = model.labels, loss = sampleLoss
+        let K = model.K, N = model.N, weights = model.sampleWeights, labels = model.labels, loss = sampleLoss, stride = lossState.rows
         lossState.storage.withUnsafeBufferPointer { p in zdot.withUnsafeBufferPointer { z in
             residualPair.withUnsafeMutableBufferPointer { r in
                 TwoThreads.split(N, work: N * K) { range in
@@ -183,7 +183,7 @@ public final class TangentHessianProduct<T: ProductScalar> {
                     defer { scratch.deallocate() }
                     for j in range {
                         for k in 0 ..< K { scratch[k] = z[j * K + k].asDouble }
-                        loss.hessianProduct(p.baseAddress! + j * K, label: labels[j], count: K, scratch,
+                        loss.hessianProduct(p.baseAddress! + j * stride, label: labels[j], count: K, scratch,
                                             into: scratch + K, scale: weights?[j] ?? 1)
                         for k in 0 ..< K { r[j * 2 * K + K + k] = T(scratch[K + k]) }
                     }

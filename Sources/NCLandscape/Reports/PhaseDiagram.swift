@@ -48,7 +48,7 @@ public enum PhaseDiagram {
             case .tau: return eq(c.tau)
             case .labelSmoothing: return eq(c.labelSmoothing)
             case .imbalance: return eq(PhaseDiagram.ratio(r))
-            case .loss: return c.loss.name == value || c.loss.kind.rawValue == value
+            case .loss: return c.loss.name == value || c.loss.kind == value
             case .starts: return eq(Double(r.starts))
             case .seed: return eq(Double(r.seed))
             }
@@ -76,11 +76,13 @@ public enum PhaseDiagram {
             "\(loss.name)-imb\(PhaseDiagram.fmt(imbalance))-eps\(PhaseDiagram.fmt(labelSmoothing))"
         }
 
-        static func order(_ l: LossFunction) -> (Int, Double) {
-            switch l { case .crossEntropy: return (0, 0); case let .cosface(m): return (1, m); case let .focal(g): return (2, g) }
-        }
+        /// Rows by the registry's order of losses, then by the parameter values.
+        static func order(_ l: LossFunction) -> (Int, [Double]) { (LossRegistry.rank(of: l.kind), l.definition.parameterValues) }
         public static func < (a: Regime, b: Regime) -> Bool {
-            (order(a.loss).0, order(a.loss).1, a.labelSmoothing, a.imbalance) < (order(b.loss).0, order(b.loss).1, b.labelSmoothing, b.imbalance)
+            let (ra, pa) = order(a.loss), (rb, pb) = order(b.loss)
+            if ra != rb { return ra < rb }
+            if pa != pb { return pa.lexicographicallyPrecedes(pb) }
+            return (a.labelSmoothing, a.imbalance) < (b.labelSmoothing, b.imbalance)
         }
     }
 
@@ -286,7 +288,10 @@ public enum PhaseDiagram {
             files.append("phase_smoothing_vs_tau.svg")
         }
         let plain = results.filter { ratio($0) == 1 && $0.config.labelSmoothing == 0 }
-        let losses = Array(Set(plain.map(\.config.loss))).sorted { Regime.order($0) < Regime.order($1) }
+        let losses = Array(Set(plain.map(\.config.loss))).sorted {
+            let (ra, pa) = Regime.order($0), (rb, pb) = Regime.order($1)
+            return ra != rb ? ra < rb : pa.lexicographicallyPrecedes(pb)
+        }
         if losses.count > 1 {
             let index = Dictionary(uniqueKeysWithValues: losses.enumerated().map { ($0.element, Double($0.offset)) })
             let names = Dictionary(uniqueKeysWithValues: losses.enumerated().map { (Double($0.offset), $0.element.name) })

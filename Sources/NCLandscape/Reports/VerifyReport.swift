@@ -26,7 +26,8 @@ public struct VerifySummary: Codable, Sendable {
         /// Reached a critical point: a new distinct one, or one found before.
         public var new: Int
         public var duplicate: Int
-        /// Did not converge, by the reason Newton stopped (`stalled`, `no_decrease`, `max_iterations`).
+        /// Did not converge, by the reason Newton stopped (`stalled`, `no_decrease`, `max_iterations`),
+        /// or converged where the loss is not twice differentiable (`not_twice_differentiable`).
         public var failed: [String: Int]
         /// Saddle-seeking random starts that converged only from a gradient-descent iterate.
         public var convergedAfterDescentSteps: Int
@@ -46,6 +47,11 @@ public struct VerifySummary: Codable, Sendable {
     public var marginalIds: [Int]
     public var tasks: Int
     public var tasksNotConverged: Int
+    /// Tasks whose polished point lies where the loss is not twice differentiable, so that no
+    /// second-order label exists (absent when there are none).
+    public var tasksNotTwiceDifferentiable: Int?
+    /// The first such refusal, "loss X is not twice differentiable at this point: …".
+    public var refusal: String?
     public var coverage: [Coverage]
     /// Random starts drawn (adaptive mode: as many as the coverage target needed).
     public var starts: Int
@@ -78,8 +84,11 @@ public struct VerifySummary: Codable, Sendable {
         spuriousMinimizerIds = pts.filter { $0.classValue == .spuriousLocalMinimizer }.map(\.id)
         degenerateIds = pts.filter { $0.classValue == .degenerate }.map(\.id)
         undeterminedIds = pts.filter { $0.classValue == .undetermined }.map(\.id)
-        // The verdict is decided below the reports (`LandscapeVerdict`); this only words it.
+        let refused = r.tasks.filter { $0.outcome == .notTwiceDifferentiable }
+        // The verdict is decided below the reports (`LandscapeVerdict`); this only words it. A
+        // point without a second-order label may be anything, so "benign" cannot be claimed.
         verdict = LandscapeVerdict.decide(pts.map(\.classValue))
+        if verdict == .benign && !refused.isEmpty { verdict = .inconclusive }
         switch verdict {
         case .spuriousMinimumFound:
             message = "found \(spuriousMinimizerIds.count) spurious local minimizer(s) among \(pts.count) distinct critical points: "
@@ -101,6 +110,9 @@ public struct VerifySummary: Codable, Sendable {
                 parts.append("\(undeterminedIds.count) of \(pts.count) distinct critical points are undetermined (no negative curvature found by Lanczos, index not certified): "
                     + undeterminedIds.map { "#\($0)" }.joined(separator: ", "))
             }
+            if let first = refused.first?.refusal {
+                parts.append("\(refused.count) of \(r.tasks.count) tasks converged where the loss is not twice differentiable, so those points have no second-order label (first: \(first))")
+            }
             message = parts.joined(separator: "; ")
         case .benign:
             message = "all \(pts.count) distinct critical points are global minimizers or strict saddles"
@@ -117,6 +129,8 @@ public struct VerifySummary: Codable, Sendable {
         theoremApplies = model.theoremApplies
         tasks = r.tasks.count
         tasksNotConverged = r.tasks.filter { $0.outcome == .notCritical }.count
+        tasksNotTwiceDifferentiable = refused.isEmpty ? nil : refused.count
+        refusal = refused.first?.refusal
         coverage = Self.coverage(r.tasks)
         certifiedPoints = pts.filter { $0.stats.isCertified }.count
         let regions = pts.filter { $0.stats.isSaddleRegion }.count
@@ -186,6 +200,7 @@ extension VerifySummary {
             case .new: by[family]!.new += 1
             case .duplicate: by[family]!.duplicate += 1
             case .notCritical: by[family]!.failed[t.polish?.rawValue ?? "unknown", default: 0] += 1
+            case .notTwiceDifferentiable: by[family]!.failed[TaskRecord.Outcome.notTwiceDifferentiable.rawValue, default: 0] += 1
             }
             if let s = t.descentSteps, s > 0 { by[family]!.convergedAfterDescentSteps += 1 }
         }

@@ -92,7 +92,11 @@ public struct CriticalPointRecord: Codable, Sendable {
 
 /// One finished search task (`tasks.jsonl`): what it reached.
 public struct TaskRecord: Codable, Sendable {
-    public enum Outcome: String, Codable, Sendable { case new, duplicate, notCritical = "not_critical" }
+    public enum Outcome: String, Codable, Sendable {
+        case new, duplicate, notCritical = "not_critical"
+        /// Polishing converged where the loss is not twice differentiable: no second-order label.
+        case notTwiceDifferentiable = "not_twice_differentiable"
+    }
     public var task: String
     public var origin: String
     public var outcome: Outcome
@@ -104,6 +108,9 @@ public struct TaskRecord: Codable, Sendable {
     /// Saddle-seeking starts: the gradient-descent iterate Newton converged from (0: the start
     /// itself), nil when none did or the start is not saddle seeking.
     public var descentSteps: Int? = nil
+    /// Outcome `not_twice_differentiable`: the refusal, "loss X is not twice differentiable at
+    /// this point: …" (absent otherwise).
+    public var refusal: String? = nil
 }
 
 /// Reads a JSON-lines file, skipping a torn final line left by an interrupted write (it has no

@@ -111,6 +111,8 @@ public struct CriticalPointSearch {
         let descentSteps: Int?
         /// A known class this point was recognized as before any spectrum was computed.
         var knownClass: Int? = nil
+        /// Why the point was not analyzed: the loss is not twice differentiable there.
+        var refusal: String? = nil
     }
 
     /// Saddle seeking from a random point: Newton from the point itself rarely converges (it
@@ -183,7 +185,16 @@ public struct CriticalPointSearch {
         // is that class (distinct critical points that agree in all four to 1e-10 and 1e-6 but
         // differ in index have not been seen), so its spectrum, metrics and certificate are not
         // recomputed. Most descent starts end at an already-known minimizer.
-        let loss = model.loss(at: polished.point)
+        let fo = model.firstOrder(at: polished.point)
+        // A point on the loss's non-smooth set has no Hessian: the task records the refusal and
+        // the search goes on (the label of such a point is not a second-order question).
+        if let why = fo.notTwiceDifferentiable {
+            var c = Candidate(start: s, point: nil, analysis: nil, metrics: nil, invariants: nil, gradientNorm: polished.gradientNorm,
+                              iterations: polished.iterations, seconds: Stopwatch.now() - t0, polish: polished.stop, descentSteps: descentSteps)
+            c.refusal = InputError.notTwiceDifferentiable(loss: model.loss.name, reason: why).message
+            return c
+        }
+        let loss = fo.loss
         let pre = try CriticalPointInvariants(model: model, point: polished.point, loss: loss, index: -1)
         if let k = known.first(where: { $0.invariants.matchesIgnoringIndex(pre) }) {
             var c = Candidate(start: s, point: polished.point, analysis: nil, metrics: nil, invariants: nil, gradientNorm: polished.gradientNorm,
@@ -303,7 +314,9 @@ public struct CriticalPointSearch {
     func merge(_ c: Candidate, into points: inout [CriticalPointRecord], tasks: inout [TaskRecord], persist: Bool) throws {
         var rec = TaskRecord(task: c.start.task, origin: c.start.origin, outcome: .notCritical, pointId: nil,
                              gradientNorm: c.gradientNorm, seconds: c.seconds, polish: c.polish, descentSteps: c.descentSteps)
-        if let id = c.knownClass, let match = points.first(where: { $0.id == id }) {
+        if let why = c.refusal {
+            rec.outcome = .notTwiceDifferentiable; rec.refusal = why
+        } else if let id = c.knownClass, let match = points.first(where: { $0.id == id }) {
             rec.outcome = match.task == c.start.task ? .new : .duplicate; rec.pointId = id
         } else if var inv = c.invariants, var a = c.analysis, var x = c.point, var nc = c.metrics {
             if let match = points.first(where: { $0.invariants.matches(inv) }) ?? Self.criticalSetMember(a, in: points) {

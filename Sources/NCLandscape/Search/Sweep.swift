@@ -68,8 +68,9 @@ public struct SweepConfiguration: Codable, Sendable {
     }
 }
 
-/// A grid of configurations (command-line lists or a JSON spec file with the same keys).
-public struct SweepGrid: Codable, Sendable {
+/// A grid of configurations (command-line lists or a JSON spec file with the same keys; the
+/// loss parameters' keys are the registry's, `LossRegistry.parameterKeys`).
+public struct SweepGrid: Decodable, Sendable {
     public var K: [Int] = [3]
     /// Integers or ranges relative to K: `"3"`, `"2..K+2"`, `"K-2..K+2"`, `"K"`.
     public var d: [String] = ["K+1"]
@@ -79,10 +80,11 @@ public struct SweepGrid: Codable, Sendable {
     public var imbalance: [Double] = [1]
     /// Explicit class counts, added to the grid for every d, τ and ε (K from the counts).
     public var counts: [[Int]] = []
-    /// Loss kinds; `focal` runs every `gamma`, `cosface` every `margin`.
-    public var loss: [LossFunction.Kind] = [.crossEntropy]
-    public var gamma: [Double] = [2]
-    public var margin: [Double] = [0.35]
+    /// Loss kinds (`LossRegistry.kinds`); each runs every combination of its parameters' values.
+    public var loss: [String] = [LossRegistry.defaultLoss.kind]
+    /// Values of each loss parameter by key (`gamma`, `margin`, …); a parameter without a list
+    /// runs at its loss's default.
+    public var parameters: [String: [Double]] = [:]
     /// A fixed number of random starts per configuration; nil (the default) runs the adaptive
     /// coverage mode with `untilMissingMass`, `maxStarts` and `batch`.
     public var starts: Int? = nil
@@ -95,14 +97,20 @@ public struct SweepGrid: Codable, Sendable {
     public var certify: Bool = true
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case K, d, n, tau, labelSmoothing, imbalance, counts, loss, gamma, margin, starts, untilMissingMass, maxStarts, batch, seed, startMix, certify }
+    enum CodingKeys: String, CodingKey, CaseIterable { case K, d, n, tau, labelSmoothing, imbalance, counts, loss, starts, untilMissingMass, maxStarts, batch, seed, startMix, certify }
+    /// Every key a spec may hold: the grid's own, with the loss parameters after `loss`.
+    public static var specKeys: [String] {
+        let own = CodingKeys.allCases.map(\.stringValue), at = own.firstIndex(of: "loss")! + 1
+        return Array(own[..<at]) + LossRegistry.parameterKeys + Array(own[at...])
+    }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let def = SweepGrid()
         // A typo in a spec must not silently fall back to a default.
-        let unknown = try decoder.container(keyedBy: AnyCodingKey.self).allKeys.map(\.stringValue).filter { CodingKeys(stringValue: $0) == nil }
+        let any = try decoder.container(keyedBy: AnyCodingKey.self)
+        let unknown = any.allKeys.map(\.stringValue).filter { CodingKeys(stringValue: $0) == nil && !LossRegistry.isParameterKey($0) }
         guard unknown.isEmpty else {
-            throw InputError("unknown key(s) \(unknown.sorted().joined(separator: ", ")); the keys are \(CodingKeys.allCases.map(\.stringValue).joined(separator: ", "))")
+            throw InputError("unknown key(s) \(unknown.sorted().joined(separator: ", ")); the keys are \(Self.specKeys.joined(separator: ", "))")
         }
         // Present keys must hold values: null is an error, not the default.
         func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T { c.contains(key) ? try c.decode(T.self, forKey: key) : fallback }
@@ -114,8 +122,9 @@ public struct SweepGrid: Codable, Sendable {
         imbalance = try value(.imbalance, def.imbalance)
         counts = try value(.counts, def.counts)
         loss = try value(.loss, def.loss)
-        gamma = try value(.gamma, def.gamma)
-        margin = try value(.margin, def.margin)
+        for key in any.allKeys where LossRegistry.isParameterKey(key.stringValue) {
+            parameters[key.stringValue] = try any.decode([Double].self, forKey: key)
+        }
         starts = try value(.starts, def.starts)
         untilMissingMass = try value(.untilMissingMass, def.untilMissingMass)
         maxStarts = try value(.maxStarts, def.maxStarts)
@@ -179,21 +188,26 @@ public struct SweepGrid: Codable, Sendable {
     /// The most values one `d` range may expand to.
     public static let maximumDValues = 100_000
 
-    /// The loss axis: every kind, focal with each `gamma`, cosface with each `margin`.
+    /// The loss axis: every kind, with every combination of its parameters' values (the last
+    /// parameter fastest).
     public func losses() throws -> [LossFunction] {
         var out: [LossFunction] = []
         for kind in loss {
-            switch kind {
-            case .crossEntropy: out.append(.crossEntropy)
-            case .focal: for g in gamma { out.append(try LossFunction.make(kind: .focal, gamma: g, margin: nil)) }
-            case .cosface: for m in margin { out.append(try LossFunction.make(kind: .cosface, gamma: nil, margin: m)) }
+            guard let def = LossRegistry.definition(kind: kind) else {
+                throw InputError("unknown loss kind \"\(kind)\"; use one of: \(LossRegistry.kinds.joined(separator: ", "))")
             }
+            var combinations: [[String: Double]] = [[:]]
+            for p in def.parameters {
+                let values = parameters[p.key] ?? [p.defaultValue]
+                combinations = combinations.flatMap { c in values.map { v in c.merging([p.key: v]) { $1 } } }
+            }
+            for c in combinations { out.append(try LossFunction.make(kind: kind, parameters: c)) }
         }
         return out
     }
 
-    /// All configurations in a fixed order (`d < 2` skipped; label smoothing skipped for focal,
-    /// which takes none), validated.
+    /// All configurations in a fixed order (`d < 2` skipped; label smoothing skipped for losses
+    /// that take none), validated.
     public func configurations() throws -> [SweepConfiguration] {
         var out: [SweepConfiguration] = []
         var seen = Set<String>()
@@ -204,7 +218,7 @@ public struct SweepGrid: Codable, Sendable {
         }
         let lossAxis = try losses()
         func smoothing(_ l: LossFunction) -> [Double] {
-            if case .focal = l { return labelSmoothing.contains(0) ? [0] : [] }
+            if !l.acceptsLabelSmoothing { return labelSmoothing.contains(0) ? [0] : [] }
             return labelSmoothing
         }
         for k in K {
@@ -262,6 +276,10 @@ public struct SweepResult: Codable, Sendable {
     /// the only mix those sweeps used).
     @NullEncodable public var startMix: StartMix?
     public var seconds: Double
+    /// Tasks that converged where the loss is not twice differentiable, and the first refusal
+    /// (absent when there are none; `VerifySummary.tasksNotTwiceDifferentiable`).
+    public var tasksNotTwiceDifferentiable: Int?
+    public var refusal: String?
 
     /// The search that produced this line: results with different settings are different results
     /// of the same configuration.
@@ -302,7 +320,8 @@ public enum Sweep {
                            populations: r.coverage, certifiedPoints: s.certifiedPoints, saddleRegionPoints: s.saddleRegionPoints, certificationAttempted: s.certificationAttempted,
                            certify: config.certifies,
                            seed: grid.seed, startMix: grid.startMix,
-                           seconds: Stopwatch.now() - t0)
+                           seconds: Stopwatch.now() - t0,
+                           tasksNotTwiceDifferentiable: s.tasksNotTwiceDifferentiable, refusal: s.refusal)
     }
 
     /// Parses `i/N`.

@@ -23,6 +23,9 @@ public struct CrossEntropy: SampleLoss, Equatable {
     }
 
     public var hessianFactorCount: Int { 1 }
+    public func stateCount(K: Int) -> Int { K }
+    /// `lse` of an affine function of the logits: analytic everywhere.
+    public func nonSmoothness(_ state: UnsafePointer<Double>, label y: Int, count K: Int) -> String? { nil }
 
     public func evaluate(_ z: UnsafePointer<Double>, label y: Int, count K: Int, state p: UnsafeMutablePointer<Double>,
                          gradient g: UnsafeMutablePointer<Double>, magnitude mag: UnsafeMutablePointer<Double>) -> SampleEvaluation {
@@ -70,4 +73,27 @@ public struct CrossEntropy: SampleLoss, Equatable {
         for a in 0 ..< K { factors[a] = p[a] }
         signs[0] = -1
     }
+}
+
+/// Cross-entropy with label smoothing, `ℓ = lse(z) − tᵀz` (docs/formulas.md §1, §10). Its bound
+/// is the shifted-softmax bound with no shift (`ModelDescription.shiftedSoftmaxBound`).
+public struct CrossEntropyDefinition: LossDefinition, Equatable {
+    public static let kind = "cross-entropy"
+    public static let summary = "lse(z) − tᵀz, t = (1−ε) e_y + (ε/K) 1 (label smoothing ε)"
+    public static let parameters: [LossParameter] = []
+    public static let acceptsLabelSmoothing = true
+
+    public init() {}
+    public init(validating values: [String: Double]) throws {}
+    public var parameterValues: [Double] { [] }
+
+    public func kernel(tau: Double, labelSmoothing: Double) -> any SampleLoss { CrossEntropy(labelSmoothing: labelSmoothing) }
+    public func collapsedMargin(K: Int, tau: Double) -> Double { tau * Double(K) / Double(K - 1) }
+    public func provenBound(for model: ModelDescription) -> ProvenBound { model.shiftedSoftmaxBound(note: "") }
+    public var extendedPrecision: ExtendedPrecisionSupport { .shiftedSoftmax(margin: 0) }
+}
+
+extension LossFunction {
+    /// Cross-entropy (with the model's label smoothing), the default loss.
+    public static let crossEntropy = LossFunction(CrossEntropyDefinition())
 }

@@ -18,6 +18,10 @@ public struct FocalLoss: SampleLoss, Equatable {
     public init(gamma: Double) { self.gamma = gamma }
 
     public var hessianFactorCount: Int { 2 }
+    public func stateCount(K: Int) -> Int { K }
+    /// `s = Σ_{k≠y} p_k` never reaches 0 at finite logits, so `s^γ` is smooth wherever it is
+    /// evaluated, for every γ ≥ 0.
+    public func nonSmoothness(_ state: UnsafePointer<Double>, label y: Int, count K: Int) -> String? { nil }
 
     /// Near saturation `(1 − p_y)^γ (−log p_y) ≈ e^{−(1+γ) g}`, and so is its curvature.
     public var curvatureDecayRate: Double { 1 + gamma }
@@ -137,4 +141,47 @@ public struct FocalLoss: SampleLoss, Equatable {
         }
         return true
     }
+}
+
+/// The focal loss as a loss of the model: exponent `γ ≥ 0`, no label smoothing.
+///
+/// Bound (balanced classes): `f ≥ χ(−M)`, `χ(u) = (a/(1+a))^γ log(1+a)`, `a = (K−1)e^u`,
+/// `M = τK/(K−1)`, when the tangent of `χ` at `−M` supports `χ` on the reachable mean margins
+/// `[−2τ, 2τ]` (checked numerically, `FocalLoss.tangentSupports`); attained by the ETF for
+/// `d ≥ K−1`. Otherwise, and for imbalanced classes, none.
+public struct FocalDefinition: LossDefinition, Equatable {
+    public static let kind = "focal"
+    public static let summary = "−(1 − p_y)^γ log p_y (Lin et al. 2017; γ = 0 is cross-entropy)"
+    public static let parameters = [LossParameter(key: "gamma", tag: "g", defaultValue: 2, minimum: 0, maximum: nil,
+                                                  help: "focal exponent γ ≥ 0")]
+    public static let acceptsLabelSmoothing = false
+
+    public let gamma: Double
+    public init(gamma: Double) { self.gamma = gamma }
+    public init(validating values: [String: Double]) throws {
+        let g = values["gamma"] ?? Self.parameters[0].defaultValue
+        guard g.isFinite, g >= 0 else { throw InputError("the focal exponent gamma must be finite and ≥ 0 (got \(g))") }
+        gamma = g
+    }
+    public var parameterValues: [Double] { [gamma] }
+
+    public func kernel(tau: Double, labelSmoothing: Double) -> any SampleLoss { FocalLoss(gamma: gamma) }
+    public func collapsedMargin(K: Int, tau: Double) -> Double { tau * Double(K) / Double(K - 1) }
+
+    public func provenBound(for model: ModelDescription) -> ProvenBound {
+        let M = model.maximalMargin, K = model.K
+        guard model.isBalanced else { return .none(reason: "imbalanced classes: no bound derived for the focal loss") }
+        guard FocalLoss.tangentSupports(K: K, margin: M, gamma: gamma, reach: 2 * model.tau) else {
+            return .none(reason: "the tangent of χ at −M does not support χ on the reachable margins [−2τ, 2τ]")
+        }
+        let a = Double(K - 1) * exp(-M)
+        return .bound(LossBound(value: gamma == 0 ? log1p(a) : pow(a / (1 + a), gamma) * log1p(a), attained: model.d >= K - 1,
+                                argument: "balanced focal: χ(−M) with a tangent of χ supporting it on the reachable margins [−2τ, 2τ] (AM–GM, mean margin ≤ M; checked numerically), attained by the simplex ETF for d ≥ K−1"))
+    }
+
+    public var extendedPrecision: ExtendedPrecisionSupport { .unsupported(reason: "the focal loss (no third-derivative bound derived for it)") }
+}
+
+extension LossFunction {
+    public static func focal(gamma: Double) -> LossFunction { LossFunction(FocalDefinition(gamma: gamma)) }
 }

@@ -2,7 +2,7 @@
 /// `f = (1/Z) Σ_j c_j ℓ(z_j, y_j)` with `z_j = τ Wᵀh_j` needs from a loss only its value, its
 /// logit gradient and products with its logit Hessian; everything else (Riemannian gradient,
 /// Hessian-vector products, dense blocks, reduced spectrum, structured inertia) is shared.
-/// A new loss is one type conforming to this protocol.
+/// A loss's kernel is one type conforming to this protocol, made by its `LossDefinition`.
 ///
 /// Every method must be saturation-safe: no O(1) − O(1) difference where the answer is tiny.
 public protocol SampleLoss: Sendable {
@@ -10,9 +10,20 @@ public protocol SampleLoss: Sendable {
     /// - `gradient`: `∇_z ℓ`;
     /// - `magnitude`: per entry, the size of the terms that make up that gradient entry (the
     ///   scale its rounding error is relative to; `|gradient|` where nothing cancels);
-    /// - `state`: `K` numbers from which `hessianProduct` works (softmax losses: `p`).
+    /// - `state`: `stateCount(K:)` numbers from which the second-order methods and
+    ///   `nonSmoothness` work (softmax losses: `p`).
     func evaluate(_ z: UnsafePointer<Double>, label y: Int, count K: Int, state: UnsafeMutablePointer<Double>,
                   gradient: UnsafeMutablePointer<Double>, magnitude: UnsafeMutablePointer<Double>) -> SampleEvaluation
+
+    /// How many numbers `evaluate` keeps per sample for second order (at least `K`: the first
+    /// `K` are the softmax probabilities of the loss's own logits, which saturation checks and
+    /// the certificates' magnitude bounds read).
+    func stateCount(K: Int) -> Int
+
+    /// Where the loss is not twice differentiable: nil where `ℓ` is `C²` around this sample's
+    /// logits, else the reason (completing "not twice differentiable at this point: …"). Second-
+    /// order analysis refuses such points instead of computing with undefined derivatives.
+    func nonSmoothness(_ state: UnsafePointer<Double>, label y: Int, count K: Int) -> String?
 
     /// `out = c ∇²_z ℓ v` from the stored `state`. `out` may alias `v`.
     func hessianProduct(_ state: UnsafePointer<Double>, label y: Int, count K: Int, _ v: UnsafePointer<Double>,
@@ -58,4 +69,12 @@ public enum NumericRange {
     /// `τ² p` built from them, stay normal numbers with full precision (subnormals start at
     /// `exp(−708)`). Beyond this gap in every sample the curvature is below what doubles hold.
     public static let maximumLogitGap = 650.0
+}
+
+extension InputError {
+    /// The refusal of second-order analysis at a point where `loss` is not twice
+    /// differentiable (`SampleLoss.nonSmoothness` gives `reason`).
+    public static func notTwiceDifferentiable(loss: String, reason: String) -> InputError {
+        InputError("loss \(loss) is not twice differentiable at this point: \(reason); its Hessian is undefined there, so no spectrum or second-order classification is computed")
+    }
 }

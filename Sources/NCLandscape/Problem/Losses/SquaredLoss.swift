@@ -8,6 +8,9 @@ public struct SquaredLoss: SampleLoss, Equatable {
 
     public var hessianFactorCount: Int { 0 }
     public var curvatureDecayRate: Double { 0 }
+    public func stateCount(K: Int) -> Int { K }
+    /// A polynomial: smooth everywhere.
+    public func nonSmoothness(_ state: UnsafePointer<Double>, label y: Int, count K: Int) -> String? { nil }
 
     public func evaluate(_ z: UnsafePointer<Double>, label y: Int, count K: Int, state: UnsafeMutablePointer<Double>,
                          gradient g: UnsafeMutablePointer<Double>, magnitude mag: UnsafeMutablePointer<Double>) -> SampleEvaluation {

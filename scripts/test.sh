@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs missing system packages and runs the test suite: `swift test` (debug build), then the
-# Python package's pytest suite against the freshly built binary, then two documentation checks.
-# The last line is the combined "N passed, N failed" of all three, counted test by test; a
+# Python package's pytest suite against the freshly built binary, then two documentation checks
+# and the layer check. The last line is the combined "N passed, N failed", counted test by test; a
 # crashed XCTest runner is said so on the line before and counted as at least one failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,12 +28,14 @@ status=${PIPESTATUS[0]}
 NCLANDSCAPE_BIN="$PWD/.build/debug/nclandscape" PYTHONPATH="$PWD/python${PYTHONPATH:+:$PYTHONPATH}" \
     python3 -m pytest -q -p no:cacheprovider python/tests 2>&1 | tee "$pylog"
 pystatus=${PIPESTATUS[0]}
-# Two quick documentation checks (about a second), each counted like a test: docs/cli.md must be
-# what the commands' --help prints now (regenerate with scripts/make-cli-docs.sh), and every
-# relative link and anchor in the Markdown must resolve.
+# Three quick checks (about a second), each counted like a test: docs/cli.md must be what the
+# commands' --help prints now (regenerate with scripts/make-cli-docs.sh), every relative link and
+# anchor in the Markdown must resolve, and no file of the library may name anything declared in
+# a layer above its own (docs/architecture.md says why this is a check, not one target per layer).
 docpassed=0; docfailed=0
 if scripts/make-cli-docs.sh --check .build/debug/nclandscape; then docpassed=$((docpassed + 1)); else docfailed=$((docfailed + 1)); fi
 if python3 scripts/check-docs.py; then docpassed=$((docpassed + 1)); else docfailed=$((docfailed + 1)); fi
+if python3 scripts/check-layers.py; then docpassed=$((docpassed + 1)); else docfailed=$((docfailed + 1)); fi
 set -e
 # Count the whole XCTest run from its per-test lines, not from an "Executed N tests" line: the
 # last of those belongs to whichever suite finished last, which after a crash is an earlier class.

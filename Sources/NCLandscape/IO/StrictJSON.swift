@@ -371,3 +371,12 @@ struct TreeDecoder: Decoder {
         func decode<T: Decodable>(_ type: T.Type) throws -> T { try decoder.decodeValue(type) }
     }
 }
+
+
+/// Any key, to list what an object holds.
+struct AnyCodingKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { self.intValue = intValue; stringValue = "\(intValue)" }
+}

@@ -239,3 +239,14 @@ struct PointerOperand: BLASOperand {
     init(_ base: UnsafeMutablePointer<Double>, rows: Int, cols: Int, ld: Int) { self.base = base; self.rows = rows; self.cols = cols; self.ld = ld }
     func withOperand<R>(_ body: (UnsafePointer<Double>, Int32) throws -> R) rethrows -> R { try body(UnsafePointer(base), Int32(max(ld, 1))) }
 }
+
+// The estimate needs the assembly's own sizes, so it sits with the assembly rather than with
+// the other estimates in Support (which the assembly's layer is above).
+extension MemoryEstimate {
+    /// Structured inertia by the Kronecker assembly with `shifts` counts in one pass: the blocks
+    /// (`3 K N q`), per shift `T` (`(Kd)²`) and the packed `Φ` sum, one tangent Schur complement
+    /// being factored, one chunk's buffers.
+    public static func kroneckerInertia(K: Int, d: Int, N: Int, shifts: Int, chunk: Int = 512) -> Double {
+        8 * 3 * Double(K) * Double(N) * Double(d - 1) + KroneckerSchur.memory(K: K, d: d, shifts: shifts, chunk: min(chunk, N))
+    }
+}

@@ -16,7 +16,15 @@ public struct LossBound: Codable, Sendable, Equatable {
     public var argument: String
 
     /// `|f − bound| ≤ lossRelativeTolerance · bound`: the point attains the bound.
-    public func isMet(by loss: Double) -> Bool { ClassificationRule.lossesAgree(loss, value) }
+    public func isMet(by loss: Double) -> Bool { Self.lossesAgree(loss, value) }
+
+    /// Losses agree when `|a − b| ≤ 1e−9 max(|a|, |b|)`. Losses are computed to ~1e−14 relative
+    /// (saturation-safe forms), and distinct critical points differ far more in practice —
+    /// at τ = 1e−6, where every loss is near log K, they still differ by O(τ) = 1e−6.
+    public static let lossRelativeTolerance = 1e-9
+    public static func lossesAgree(_ a: Double, _ b: Double) -> Bool {
+        abs(a - b) <= lossRelativeTolerance * max(abs(a), abs(b))
+    }
 }
 
 extension ModelDescription {

@@ -427,11 +427,3 @@ public enum Sweep {
         return byKey.count
     }
 }
-
-/// Any key, to list what an object holds.
-struct AnyCodingKey: CodingKey {
-    var stringValue: String
-    var intValue: Int?
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { self.intValue = intValue; stringValue = "\(intValue)" }
-}

@@ -164,11 +164,4 @@ public enum MemoryEstimate {
         let q = Double(d - 1), kq = Double(K) * q
         return 8 * (3 * Double(K) * Double(N) * q + 4 * kq * kq + 2 * kq * Double(min(chunk, N)) * q)
     }
-
-    /// Structured inertia by the Kronecker assembly with `shifts` counts in one pass: the blocks
-    /// (`3 K N q`), per shift `T` (`(Kd)²`) and the packed `Φ` sum, one tangent Schur complement
-    /// being factored, one chunk's buffers.
-    public static func kroneckerInertia(K: Int, d: Int, N: Int, shifts: Int, chunk: Int = 512) -> Double {
-        8 * 3 * Double(K) * Double(N) * Double(d - 1) + KroneckerSchur.memory(K: K, d: d, shifts: shifts, chunk: min(chunk, N))
-    }
 }

@@ -55,35 +55,6 @@ public struct RegularizedPointFile: Codable, Sendable {
     }
 }
 
-/// A problem and a point read from a file, whichever model it belongs to.
-public enum LoadedProblem {
-    case normalized(NormalizedFeatureModel, Matrix)
-    case regularized(RegularizedObjective, Matrix)
-
-    /// Reads a point file: a regularized one (`"model": "regularized"`) or any file `PointFile`
-    /// reads (normalized points and critical-point records).
-    public static func read(path: String, normalize: Bool = false, id: Int? = nil) throws -> LoadedProblem {
-        let data = try PointFile.readData(path)
-        if case let .object(fields) = try StrictJSON.parse(data, what: "point JSON", source: path),
-           let kind = fields.first(where: { $0.key == "model" })?.value {
-            guard case let .string(text) = kind, text == FeatureModelKind.regularized.rawValue else {
-                throw InputError("malformed point JSON \(path): \"model\" must be \"regularized\" (normalized point files have no \"model\" key)")
-            }
-            let unknown = fields.map(\.key).filter { !RegularizedPointFile.keys.contains($0) }
-            guard unknown.isEmpty else {
-                throw InputError("malformed point JSON \(path): unknown key(s) \(unknown.map { "\"\($0)\"" }.joined(separator: ", ")); the keys are \(RegularizedPointFile.keys.sorted().joined(separator: ", "))")
-            }
-            guard !normalize else { throw InputError("--normalize projects onto the spheres; a regularized point is Euclidean") }
-            guard id == nil else { throw InputError("--id picks an entry of critical_points.json; \(path) is a single point") }
-            try JSONOutput.checkSchemaVersion(fields.first { $0.key == "schemaVersion" }?.value, source: path)
-            let (p, x) = try StrictJSON.decode(RegularizedPointFile.self, from: data, what: "regularized point JSON", source: path).load()
-            return .regularized(p, x)
-        }
-        let (m, x) = try PointFile.read(path: path, normalize: normalize, id: id)
-        return .normalized(m, x)
-    }
-}
-
 /// Point files of either model.
 public enum AnyPointFile {
     /// `PointFile` for the normalized model, `RegularizedPointFile` for the regularized one.

@@ -28,25 +28,11 @@ final class ArcFaceTests: CommandLineTestCase {
             let x = model.manifold.randomPoint(using: &rng)
             XCTAssertNil(model.firstOrder(at: x).notTwiceDifferentiable, "model \(i): a random point is off the kink")
             let xi = model.manifold.randomTangent(at: x, using: &rng)
-            let fo = model.firstOrder(at: x)
-            let grad = model.manifold.euclideanToRiemannianGradient(x, fo.euclideanGradient)
-            let hxi = model.riemannianHessianVectorProduct(at: x, firstOrder: fo, direction: xi)
-            let g1 = model.manifold.inner(grad, xi), h2 = model.manifold.inner(xi, hxi)
             // One decade below DerivativeTests' steps: the third derivative grows like sin⁻⁵θ_y, so
             // with a sample at θ_y ≈ 0.3 the cubic regime only starts near t = 0.03 (from t = 0.1
             // the second-order slope was 2.84, then 2.95, 2.99, 3.00). Errors at t = 3e-4
             // (≥ ~1e-12) stay far above f's ~1e-15 roundoff.
-            let ts = [3e-2, 1e-2, 3e-3, 1e-3, 3e-4]
-            var e1: [Double] = [], e2: [Double] = []
-            for t in ts {
-                let ft = model.loss(at: model.manifold.retract(x, t * xi))
-                e1.append(abs(ft - fo.loss - t * g1))
-                e2.append(abs(ft - fo.loss - t * g1 - 0.5 * t * t * h2))
-            }
-            // ±0.15: the slopes of a smooth function between t = 0.1 and 1e-3 settle within a few
-            // hundredths of 2 and 3; a wrong term (e.g. ψ'' dropped) gives slope 2 for both.
-            for s in loglogSlopes(ts, e1) { XCTAssertEqual(s, 2, accuracy: 0.15, "gradient slope, model \(i)") }
-            for s in loglogSlopes(ts, e2) { XCTAssertEqual(s, 3, accuracy: 0.15, "Hessian slope, model \(i)") }
+            assertTaylorSlopes(model, at: x, direction: xi, steps: [3e-2, 1e-2, 3e-3, 1e-3, 3e-4], "model \(i)")
         }
     }
 

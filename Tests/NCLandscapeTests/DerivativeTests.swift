@@ -10,20 +10,8 @@ final class DerivativeTests: XCTestCase {
             var rng = SeededGenerator(seed: UInt64(10 + i))
             let x = model.manifold.randomPoint(using: &rng)
             let xi = model.manifold.randomTangent(at: x, using: &rng)
-            let fo = model.firstOrder(at: x)
-            let grad = model.manifold.euclideanToRiemannianGradient(x, fo.euclideanGradient)
-            let hxi = model.riemannianHessianVectorProduct(at: x, firstOrder: fo, direction: xi)
-            let g1 = model.manifold.inner(grad, xi), h2 = model.manifold.inner(xi, hxi)
             // Step sizes chosen so errors (≥ ~1e-9 at t = 1e-3) stay far above the ~1e-15 roundoff of f.
-            let ts = [1e-1, 3e-2, 1e-2, 3e-3, 1e-3]
-            var e1: [Double] = [], e2: [Double] = []
-            for t in ts {
-                let ft = model.loss(at: model.manifold.retract(x, t * xi))
-                e1.append(abs(ft - fo.loss - t * g1))
-                e2.append(abs(ft - fo.loss - t * g1 - 0.5 * t * t * h2))
-            }
-            for s in loglogSlopes(ts, e1) { XCTAssertEqual(s, 2, accuracy: 0.15, "gradient slope, model \(i)") }
-            for s in loglogSlopes(ts, e2) { XCTAssertEqual(s, 3, accuracy: 0.15, "Hessian slope, model \(i)") }
+            assertTaylorSlopes(model, at: x, direction: xi, steps: [1e-1, 3e-2, 1e-2, 3e-3, 1e-3], "model \(i)")
         }
     }
 

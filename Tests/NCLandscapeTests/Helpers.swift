@@ -10,6 +10,26 @@ func loglogSlopes(_ ts: [Double], _ errs: [Double]) -> [Double] {
     }
 }
 
+/// Taylor test along the retraction curve `t ↦ R_x(t ξ)`: the first-order remainder must fall like
+/// `t²` and the second-order one like `t³` (log-log slopes within ±0.15: a smooth function's slopes
+/// settle within a few hundredths over these steps; a wrong gradient or Hessian term gives slope 2
+/// for both). `steps` must keep the errors far above the loss's ~1e-15 roundoff.
+func assertTaylorSlopes(_ model: NormalizedFeatureModel, at x: Matrix, direction xi: Matrix, steps ts: [Double],
+                        _ message: String, file: StaticString = #filePath, line: UInt = #line) {
+    let fo = model.firstOrder(at: x)
+    let grad = model.manifold.euclideanToRiemannianGradient(x, fo.euclideanGradient)
+    let hxi = model.riemannianHessianVectorProduct(at: x, firstOrder: fo, direction: xi)
+    let g1 = model.manifold.inner(grad, xi), h2 = model.manifold.inner(xi, hxi)
+    var e1: [Double] = [], e2: [Double] = []
+    for t in ts {
+        let ft = model.loss(at: model.manifold.retract(x, t * xi))
+        e1.append(abs(ft - fo.loss - t * g1))
+        e2.append(abs(ft - fo.loss - t * g1 - 0.5 * t * t * h2))
+    }
+    for s in loglogSlopes(ts, e1) { XCTAssertEqual(s, 2, accuracy: 0.15, "gradient slope, \(message)", file: file, line: line) }
+    for s in loglogSlopes(ts, e2) { XCTAssertEqual(s, 3, accuracy: 0.15, "Hessian slope, \(message)", file: file, line: line) }
+}
+
 /// The Riemannian Hessian built one column at a time from Hessian-vector products: an
 /// independent route to the same matrix as the blockwise BLAS assembly.
 func hessianFromProducts(_ model: NormalizedFeatureModel, _ x: Matrix) -> Matrix {

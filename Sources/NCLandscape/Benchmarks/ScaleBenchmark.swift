@@ -173,7 +173,7 @@ public enum ScaleBenchmark {
                       lambdaMin: nil, index: nil, classification: "-", hessianVectorProducts: reps, blas: BLASRuntime.summary))
             // The same product with single-precision workspaces and sgemm, against the double one
             // timed just above (what `--product-precision single` buys per product).
-            let single = TangentHessianProduct<Float>(model: model, at: x, firstOrder: model.firstOrder(at: x), normalShift: 1)
+            let single = SinglePrecisionHessianOperator(model: model, at: x, firstOrder: model.firstOrder(at: x), normalShift: 1)
             var ys = [Double](repeating: 0, count: op.dimension)
             single.apply(v, into: &ys)
             let (_, ts) = Stopwatch.time { for _ in 0 ..< reps { single.apply(v, into: &ys) } }

@@ -562,8 +562,8 @@ public enum LandscapeAnalyzer {
     /// `max ‖A_single v − A_double v‖/‖v‖` over `probes` random tangent vectors: what single
     /// precision changes in a product, measured (an estimate of the operator error, not a bound).
     static func singlePrecisionDiscrepancy(_ model: NormalizedFeatureModel, at x: Matrix, firstOrder fo: NormalizedFeatureModel.FirstOrder,
-                                           single: TangentHessianProduct<Float>, probes: Int, rng: inout SeededGenerator) -> Double {
-        let reference = TangentHessianProduct<Double>(model: model, at: x, firstOrder: fo, normalShift: single.normalShift)
+                                           single: SinglePrecisionHessianOperator, probes: Int, rng: inout SeededGenerator) -> Double {
+        let reference = TangentHessianOperator(model: model, at: x, firstOrder: fo, normalShift: single.normalShift)
         let n = reference.dimension
         var worst = 0.0
         var yd = [Double](repeating: 0, count: n), ys = yd
@@ -603,8 +603,8 @@ public enum LandscapeAnalyzer {
             && StructuredInertia.memory(model) <= MemoryBudget.current
         let recurrence = !affordable && options.eigenvectors <= 1 && options.lanczosTolerance == nil
         let single = try usesSinglePrecision(model, gradientNorm: gradNorm, gradientScale: fo.gradientScale, recurrence: recurrence, options: options)
-        let singleOp = single ? TangentHessianProduct<Float>(model: model, at: x, firstOrder: fo) : nil
-        let op: any AmbientHessianOperator = singleOp ?? TangentHessianProduct<Double>(model: model, at: x, firstOrder: fo)
+        let singleOp = single ? SinglePrecisionHessianOperator(model: model, at: x, firstOrder: fo) : nil
+        let op: any AmbientHessianOperator = singleOp ?? TangentHessianOperator(model: model, at: x, firstOrder: fo)
         let apply: ([Double], inout [Double]) -> Void = { v, y in op.apply(v, into: &y) }
         var rng = SeededGenerator(seed: options.seed)
         /// `Lanczos <stage>: k Hessian-vector products` and `detail` every tenth product.

@@ -88,7 +88,6 @@ public protocol AmbientHessianOperator: AnyObject {
     func apply(_ v: [Double], into y: inout [Double])
 }
 
-extension TangentHessianProduct: AmbientHessianOperator {}
 
 extension FeatureObjective {
     public var classifierColumns: Range<Int> { 0 ..< K }

@@ -25,7 +25,32 @@ import Foundation
 /// proven not critical, docs/formulas.md §12); the vectors, the projections and the Riemannian
 /// correction stay in `Double`.
 /// Not thread-safe: one instance per thread.
-public typealias TangentHessianOperator = TangentHessianProduct<Double>
+/// The operator in double precision, behind a non-generic class: calls through
+/// `any AmbientHessianOperator` (Newton–MINRES, the trust region, Lanczos) reach the product
+/// specialized for `Double`. A generic class's protocol witness runs unspecialized code, one
+/// witness-table call per element: measured at CIFAR size, slower than the double product.
+public final class TangentHessianOperator: AmbientHessianOperator {
+    public let core: TangentHessianProduct<Double>
+    public init(model: NormalizedFeatureModel, at x: Matrix, firstOrder fo: NormalizedFeatureModel.FirstOrder, normalShift: Double = 0) {
+        core = TangentHessianProduct(model: model, at: x, firstOrder: fo, normalShift: normalShift)
+    }
+    public var model: NormalizedFeatureModel { core.model }
+    public var dimension: Int { core.dimension }
+    public var normalShift: Double { get { core.normalShift } set { core.normalShift = newValue } }
+    public func apply(_ v: [Double], into y: inout [Double]) { core.apply(v, into: &y) }
+}
+
+/// The operator with single-precision products (`sgemm`, half the workspace), for λ_min where it
+/// is only reported (docs/formulas.md §12); non-generic for the same reason as above.
+public final class SinglePrecisionHessianOperator: AmbientHessianOperator {
+    public let core: TangentHessianProduct<Float>
+    public init(model: NormalizedFeatureModel, at x: Matrix, firstOrder fo: NormalizedFeatureModel.FirstOrder, normalShift: Double = 0) {
+        core = TangentHessianProduct(model: model, at: x, firstOrder: fo, normalShift: normalShift)
+    }
+    public var dimension: Int { core.dimension }
+    public var normalShift: Double { get { core.normalShift } set { core.normalShift = newValue } }
+    public func apply(_ v: [Double], into y: inout [Double]) { core.apply(v, into: &y) }
+}
 
 /// The precision of the three products of a `TangentHessianProduct`.
 public protocol ProductScalar: BinaryFloatingPoint, Sendable {

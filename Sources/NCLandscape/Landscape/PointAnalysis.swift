@@ -573,7 +573,9 @@ public enum LandscapeAnalyzer {
             single.apply(v, into: &ys)
             var diff = 0.0
             for i in 0 ..< n { let t = ys[i] - yd[i]; diff += t * t }
-            worst = max(worst, diff.squareRoot() / StreamingVector.dot(v, v).squareRoot())
+            var vv = 0.0
+            for i in 0 ..< n { vv += v[i] * v[i] }
+            worst = max(worst, diff.squareRoot() / vv.squareRoot())
         }
         return worst
     }

@@ -6,11 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-swift build -c release --product nclandscape >&2
+# NCL_BIN_DIR: a folder with a release nclandscape built elsewhere (skips the build).
+bindir="${NCL_BIN_DIR:-}"
+if [[ -z "$bindir" ]]; then swift build -c release --product nclandscape >&2; bindir=.build/release; fi
 python3 -c "import numpy, sklearn" 2>/dev/null || python3 -m pip install -q numpy scikit-learn
 work=.build/tutorial
 rm -rf "$work"
-python3 scripts/docs-run.py docs/tutorial.md --workdir "$work" --bin .build/release
+python3 scripts/docs-run.py docs/tutorial.md --workdir "$work" --bin "$bindir"
 mkdir -p docs/tutorial
 rm -f docs/tutorial/*.svg
 cp "$work/escape/escape_time.svg" docs/tutorial/escape_time.svg

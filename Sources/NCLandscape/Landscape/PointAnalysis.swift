@@ -669,7 +669,7 @@ public enum LandscapeAnalyzer {
         // its products instead of a restarted one. Its vector is rebuilt from the Lanczos vectors,
         // kept where at least 200 fit the memory budget (at m = 1.3·10⁶: 10 MB each), else by a
         // second pass, paid only when a vector is needed (a strict saddle, or --eigenvectors 1).
-        let unrestarted = blocks == nil && options.eigenvectors <= 1 && options.lanczosTolerance == nil
+        let unrestarted = recurrence
         var ritzCoefficients: [Double] = []
         var keptBasis: [[Double]]? = nil
         var probabilisticBound: Double? = nil

@@ -61,6 +61,11 @@ public protocol ProductScalar: BinaryFloatingPoint, Sendable {
                      _ b: UnsafePointer<Self>, ldb: Int, _ c: UnsafeMutablePointer<Self>, ldc: Int)
     /// `Σ_{i<count} x[i] e[i]`, accumulated in `Double`.
     static func dot(_ x: UnsafePointer<Double>, _ e: UnsafePointer<Self>, count: Int) -> Double
+    /// `out = c ∇²_z ℓ z` for one sample (`K` entries) through the loss, which works in `Double`:
+    /// in place for `Double`, through `scratch` (`2K` doubles) for `Float`.
+    static func logitHessianProduct(_ loss: any SampleLoss, state: UnsafePointer<Double>, label: Int, count K: Int,
+                                    _ z: UnsafePointer<Self>, into out: UnsafeMutablePointer<Self>, scale c: Double,
+                                    scratch: UnsafeMutablePointer<Double>)
     /// `"double"` or `"single"`.
     static var precisionName: String { get }
 }
@@ -74,6 +79,12 @@ extension Double: ProductScalar {
     @inline(__always)
     public static func dot(_ x: UnsafePointer<Double>, _ e: UnsafePointer<Double>, count: Int) -> Double {
         StreamingVector.dot(x, e, count: count)
+    }
+    @inline(__always)
+    public static func logitHessianProduct(_ loss: any SampleLoss, state: UnsafePointer<Double>, label: Int, count K: Int,
+                                           _ z: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, scale c: Double,
+                                           scratch: UnsafeMutablePointer<Double>) {
+        loss.hessianProduct(state, label: label, count: K, z, into: out, scale: c)
     }
     public static var precisionName: String { "double" }
 }
@@ -95,6 +106,14 @@ extension Float: ProductScalar {
         var s = acc.sum()
         while i < count { s += x[i] * Double(e[i]); i += 1 }
         return s
+    }
+    @inline(__always)
+    public static func logitHessianProduct(_ loss: any SampleLoss, state: UnsafePointer<Double>, label: Int, count K: Int,
+                                           _ z: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, scale c: Double,
+                                           scratch: UnsafeMutablePointer<Double>) {
+        for k in 0 ..< K { scratch[k] = Double(z[k]) }
+        loss.hessianProduct(state, label: label, count: K, scratch, into: scratch + K, scale: c)
+        for k in 0 ..< K { out[k] = Float(scratch[K + k]) }
     }
     public static var precisionName: String { "single" }
 }
@@ -197,8 +216,7 @@ public final class TangentHessianProduct<T: ProductScalar> {
         } }
     }
 
-    /// `Ġ_j = c_j Λ_j ż_j` (`Λ_j` the loss's logit Hessian) into rows `K..<2K` of `residualPair`,
-    /// through `Double` scratch (the loss works in `Double`; a copy of `K` numbers per sample).
+    /// `Ġ_j = c_j Λ_j ż_j` (`Λ_j` the loss's logit Hessian) into rows `K..<2K` of `residualPair`.
     private func logitCurvature() {
         let K = model.K, N = model.N, weights = model.sampleWeights, labels = model.labels, loss = sampleLoss, stride = lossState.rows
         lossState.storage.withUnsafeBufferPointer { p in zdot.withUnsafeBufferPointer { z in
@@ -207,10 +225,8 @@ public final class TangentHessianProduct<T: ProductScalar> {
                     let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 2 * K)
                     defer { scratch.deallocate() }
                     for j in range {
-                        for k in 0 ..< K { scratch[k] = z[j * K + k].asDouble }
-                        loss.hessianProduct(p.baseAddress! + j * stride, label: labels[j], count: K, scratch,
-                                            into: scratch + K, scale: weights?[j] ?? 1)
-                        for k in 0 ..< K { r[j * 2 * K + K + k] = T(scratch[K + k]) }
+                        T.logitHessianProduct(loss, state: p.baseAddress! + j * stride, label: labels[j], count: K, z.baseAddress! + j * K,
+                                              into: r.baseAddress! + j * 2 * K + K, scale: weights?[j] ?? 1, scratch: scratch)
                     }
                 }
             }

@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-BIN="${NCL_BIN:-$(ncl_release_binary)}"   # NCL_BIN: a binary built elsewhere
+BIN="$(ncl_release_binary)"
 OUT="${1:-results/scale}"
 BUDGET="${2:-8}"
 LIMIT="${LIMIT:-1800}"

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-bin="${NCL_BIN:-$(ncl_release_binary)}"   # NCL_BIN: a binary built elsewhere
+bin="$(ncl_release_binary)"
 seeds="${SEEDS:-0 1 2 3 4 5 6 7 8 9}"
 out=results/coverage; mkdir -p "$out"
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT

@@ -6,9 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-# NCL_BIN_DIR: a folder with a release nclandscape built elsewhere (skips the build).
-bindir="${NCL_BIN_DIR:-}"
-if [[ -z "$bindir" ]]; then swift build -c release --product nclandscape >&2; bindir=.build/release; fi
+bindir="$(dirname "$(ncl_release_binary)")"
 python3 -c "import numpy, sklearn" 2>/dev/null || python3 -m pip install -q numpy scikit-learn
 work=.build/tutorial
 rm -rf "$work"

@@ -9,8 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-swift build -c release --product nclandscape >&2
-BIN=.build/release/nclandscape
+BIN="$(ncl_release_binary)"
 OUT=results/losses
 mkdir -p "$OUT"
 if [[ -f "$OUT/sweep.jsonl.gz" && ! -f "$OUT/sweep.jsonl" ]]; then gunzip -k "$OUT/sweep.jsonl.gz"; fi

@@ -12,8 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-# NCL_BIN: a release binary built elsewhere (skips the build).
-if [[ -n "${NCL_BIN:-}" ]]; then BIN="$NCL_BIN"; else swift build -c release --product nclandscape >&2; BIN=.build/release/nclandscape; fi
+BIN="$(ncl_release_binary)"
 OUT=results/phase
 mkdir -p "$OUT"
 if [[ -f "$OUT/sweep.jsonl.gz" && ! -f "$OUT/sweep.jsonl" ]]; then gunzip -k "$OUT/sweep.jsonl.gz"; fi

@@ -10,8 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-swift build -c release --product nclandscape >&2
-BIN=.build/release/nclandscape
+BIN="$(ncl_release_binary)"
 OUT=results/verify
 SEED="${SEED:-0}"
 mkdir -p "$OUT"

@@ -43,7 +43,10 @@ ncl_find_swift() {
 }
 
 # Builds the release command-line tool (build log on stderr) and prints its path.
+# The release binary, built here; NCL_BIN names one built elsewhere (e.g. while this tree's
+# binary is running), and skips the build.
 ncl_release_binary() {
+    if [[ -n "${NCL_BIN:-}" ]]; then echo "$NCL_BIN"; return; fi
     swift build -c release --product nclandscape >&2
     echo "$PWD/.build/release/nclandscape"
 }

@@ -145,4 +145,33 @@ final class CoverageTests: XCTestCase {
         XCTAssertEqual(capped.coverageTargetMet, false)
         XCTAssertTrue(VerifySummary(model: model, config: config, result: capped).message.contains("NOT met"))
     }
+
+    /// A search none of whose descents converges stops after `unmeasurableAfter` of them, not at
+    /// the cap, and says why. Descents are made to fail by allowing no Newton iteration after one
+    /// trust-region step (a random start is never critical after one step), so this holds for any
+    /// model; one converged start, or a rule that kept drawing, fails it.
+    func testSearchWithNoConvergedStartStopsEarly() throws {
+        let model = try NormalizedFeatureModel(K: 3, d: 4, n: 1, tau: 2)
+        var config = SearchConfiguration(starts: 0, seed: 0, jobs: 2, ansatz: false, startMix: .descent)
+        config.descentIterations = 1
+        config.newtonIterations = 0
+        config.coverage = try CoverageTarget(missingMass: 0.01, maxStarts: 4000, batch: 64)
+        let r = try CriticalPointSearch(model: model, config: config, directory: nil).run(resume: false)
+        XCTAssertEqual(r.starts, CoverageTarget.unmeasurableAfter)
+        XCTAssertEqual(r.coverageTargetMet, false)
+        let descent = try XCTUnwrap(r.coverage.first { $0.origin == "random-descent" })
+        XCTAssertEqual(descent.converged, 0)
+        XCTAssertNil(descent.missingMass)
+        let message = VerifySummary(model: model, config: config, result: r).message
+        XCTAssertTrue(message.contains("none of 256 random-descent starts converged"), message)
+        XCTAssertTrue(message.contains("stops there"), message)
+        // The rule itself: one converged start among 256, or fewer than 256 draws, keeps it going.
+        let t = config.coverage!
+        let none = PopulationCoverage(origin: "random-descent", outcomes: [Int?](repeating: nil, count: 256))
+        let one = PopulationCoverage(origin: "random-descent", outcomes: [0] + [Int?](repeating: nil, count: 255))
+        let early = PopulationCoverage(origin: "random-descent", outcomes: [Int?](repeating: nil, count: 192))
+        XCTAssertTrue(t.isUnmeasurable([none], mix: .descent))
+        XCTAssertFalse(t.isUnmeasurable([one], mix: .descent))
+        XCTAssertFalse(t.isUnmeasurable([early], mix: .descent))
+    }
 }

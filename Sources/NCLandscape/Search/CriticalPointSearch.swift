@@ -299,7 +299,7 @@ public struct CriticalPointSearch {
             guard let c = config.coverage else { break }
             let populations = PopulationCoverage.populations(tasks)
             if c.isMet(populations, mix: config.startMix) { met = true; break }
-            if starts >= c.maxStarts { met = false; break }
+            if starts >= c.maxStarts || c.isUnmeasurable(populations, mix: config.startMix) { met = false; break }
             let next = min(c.maxStarts, starts + c.batch)
             todo = (starts ..< next).map(PendingTask.random)
             starts = next

@@ -174,7 +174,10 @@ extension VerifySummary {
     static func coverageStatement(populations: [PopulationCoverage], mix: StartMix, target: CoverageTarget?, met: Bool?) -> String {
         let origin = CoverageTarget.controllingOrigin(mix)
         guard let p = populations.first(where: { $0.origin == origin }) else { return "no \(origin) starts, so no measured coverage" }
-        guard let gt = p.missingMass, let r3 = p.ruleOfThree else { return "none of \(p.draws) \(origin) starts converged, so no measured coverage" }
+        guard let gt = p.missingMass, let r3 = p.ruleOfThree else {
+            let stopped = target != nil && p.draws >= CoverageTarget.unmeasurableAfter && p.draws < (target?.maxStarts ?? 0)
+            return "none of \(p.draws) \(origin) starts converged, so no measured coverage" + (stopped ? "; the adaptive search stops there" : "")
+        }
         var text = String(format: "%d classes from %d %@ starts, missing mass ≤ %@ (Good–Turing f₁/S %@, rule of three 3/S %@)",
                           p.classes, p.draws, origin, PopulationCoverage.percent(p.missingMassBound),
                           PopulationCoverage.percent(gt), PopulationCoverage.percent(r3))

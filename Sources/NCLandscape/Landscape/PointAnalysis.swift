@@ -332,10 +332,20 @@ public enum LandscapeAnalyzer {
         if let t = options.lanczosTolerance { try Validate.positive(t, "--lanczos-tolerance") }
         try Validate.atLeast(options.eigenvectors, 0, "--eigenvectors")
         guard let model = problem.structured else {
-            guard options.method == .auto || options.method == .dense else {
-                throw InputError("--method \(options.method.rawValue) uses the normalized model's structure (collapsed-point reduction, structured inertia); this model is analysed with --method dense or auto")
+            switch options.method {
+            case .lanczos: return try analyzeQuotientLanczos(problem, at: x, options: options)
+            case .auto, .dense:
+                // auto: dense while it fits the memory budget (every eigenvalue, exact inertia),
+                // Lanczos on the quotient beyond.
+                if options.method == .auto, (try? checkDenseFits(problem, budget: options.memoryBudgetBytes)) == nil {
+                    var a = try analyzeQuotientLanczos(problem, at: x, options: options)
+                    a.methodReason = String(format: "the dense Hessian (m = %d, %.3g GB) is over the memory budget", problem.hessianSize, problem.denseHessianBytes / 1e9)
+                    return a
+                }
+                return try analyzeDense(problem, at: x, options: options)
+            default:
+                throw InputError("--method \(options.method.rawValue) uses the normalized model's structure (collapsed-point reduction, structured inertia); this model is analysed with --method dense, lanczos or auto")
             }
-            return try analyzeDense(problem, at: x, options: options)
         }
         let (method, reason) = choose(options.method, model: model, point: x, options: options)
         var a: PointAnalysis

@@ -15,7 +15,7 @@ struct SliceCommand: ParsableCommand {
     @OptionGroup var input: PointInputOptions
     @Option(name: .customLong("directions"), help: "One or two of lambda-min, random, gradient (comma-separated). Default: lambda-min,random.")
     var directions: String = "lambda-min,random"
-    @Option(name: .customLong("span"), help: "Half-width of the grid in radians of geodesic arc length, in (0, π]. Default: 0.5.")
+    @Option(name: .customLong("span"), help: "Half-width of the grid in geodesic arc length: radians in (0, π] for the normalized model, Euclidean length for a regularized point file. Default: 0.5.")
     var span: Double = 0.5
     @Option(name: .customLong("grid"), help: "Grid points per direction (odd, 3…401; the 2-D map costs grid² loss evaluations). Default: 41.")
     var grid: Int = 41
@@ -33,11 +33,18 @@ struct SliceCommand: ParsableCommand {
         try memory.apply()
         let dir = try requiredOut(out, command: "slice")
         let dirs = try parseList(directions, "--directions") { SliceDirection(rawValue: $0) }
-        let (model, x, source) = try input.load()
+        let (loaded, source) = try input.loadProblem()
         let show = terminalProgress
-        let slice = try LossSlice.compute(model: model, point: x, directions: dirs, span: span, grid: grid, seed: seed,
-                                          options: AnalysisOptions(method: method)) { done, total in
-            if done % 50 == 0 || done == total { show?("slice: \(done)/\(total) loss evaluations") }
+        func compute<P: FeatureObjective>(_ model: P, _ x: Matrix) throws -> LossSlice {
+            try LossSlice.compute(model: model, point: x, directions: dirs, span: span, grid: grid, seed: seed,
+                                  options: AnalysisOptions(method: method)) { done, total in
+                if done % 50 == 0 || done == total { show?("slice: \(done)/\(total) loss evaluations") }
+            }
+        }
+        let slice: LossSlice
+        switch loaded {
+        case let .normalized(m, x): slice = try compute(m, x)
+        case let .regularized(p, x): slice = try compute(p, x)
         }
         if show != nil { StandardError.write("\n") }
         try SliceReport.write(slice, source: source, to: dir)

@@ -41,4 +41,31 @@ final class SliceTests: XCTestCase {
         let y = model.manifold.exp(x, 3.0 * model.manifold.randomTangent(at: x, using: &rng))
         for c in 0 ..< y.cols { XCTAssertEqual(Vector.norm(y.column(c)), 1, accuracy: 1e-15) }
     }
+
+    /// The regularized model slices along straight lines (its geodesics): at the origin, a strict
+    /// saddle with λ_min in closed form, the λ_min curve's second difference is λ_min (up to O(h²)
+    /// terms), it goes down on both sides, and a span beyond π is
+    /// allowed (Euclidean length, no wrap-around); the JSON names the regularized model and no
+    /// normalized one.
+    func testRegularizedSliceFollowsStraightLines() throws {
+        let p = try RegularizedObjective(K: 3, d: 4, n: 2, lambdaW: 5e-3, lambdaH: 1e-2)
+        var rng = SeededGenerator(seed: 0)
+        let x = try p.specialPoint(.origin, rng: &rng)
+        let s = try LossSlice.compute(model: p, point: x, directions: [.lambdaMin, .random], span: 4, grid: 41, seed: 1)
+        let sigma2 = 1 / (9.0 * 2)
+        let expected = (5e-3 + 1e-2) / 2 - ((2.5e-3 * 2.5e-3) + sigma2).squareRoot()
+        XCTAssertEqual(try XCTUnwrap(s.lambdaMin), expected, accuracy: 1e-12)
+        let down = s.curves[0]
+        XCTAssertEqual(down.rayleighQuotient, expected, accuracy: 1e-12)
+        // h = 0.2: the loss is smooth with fourth derivatives O(1), so the error is ~h² = 4e-2 of
+        // |λ_min| ≈ 0.23 at most; 5e-2 relative still fails a curve that was not a straight line.
+        XCTAssertEqual(down.secondDifference / expected, 1, accuracy: 5e-2)
+        XCTAssertLessThan(down.losses.first!, s.loss)
+        XCTAssertLessThan(down.losses.last!, s.loss)
+        XCTAssertNil(s.model)
+        XCTAssertEqual(s.regularizedModel?.lambdaW, 5e-3)
+        let json = try JSONOutput.string(s, pretty: false)
+        XCTAssertFalse(json.contains("\"model\""), json)
+        XCTAssertTrue(json.contains("\"regularizedModel\""))
+    }
 }

@@ -20,7 +20,7 @@ public struct LossSlice: Codable, Sendable {
     /// file, as in the point files). A new stored property must be listed here too, or it is not
     /// written (docs/schemas/ then needs it as well).
     enum CodingKeys: String, CodingKey {
-        case model, loss = "lossValue", coordinates, curves, surface, lambdaMin, seed, software
+        case model, regularizedModel, loss = "lossValue", coordinates, curves, surface, lambdaMin, seed, software
     }
 
     public struct Curve: Codable, Sendable {
@@ -38,7 +38,9 @@ public struct LossSlice: Codable, Sendable {
             case direction, rayleighQuotient, slope, secondDifference, losses = "lossValues"
         }
     }
-    public var model: ModelDescription
+    /// The normalized model (omitted for a regularized one, which has `regularizedModel`).
+    public var model: ModelDescription?
+    public var regularizedModel: RegularizedDescription?
     public var loss: Double
     /// Grid `−span … span` with `grid` points (odd, so 0 is on it).
     public var coordinates: [Double]
@@ -51,13 +53,21 @@ public struct LossSlice: Codable, Sendable {
     public var seed: UInt64
     public var software: String
 
-    /// `span` is in radians of arc length (total geodesic length `‖(s, t)‖`); beyond π a column's
-    /// geodesic wraps around the sphere.
-    public static func compute(model: NormalizedFeatureModel, point x: Matrix, directions: [SliceDirection], span: Double, grid: Int,
-                               seed: UInt64, options: AnalysisOptions = AnalysisOptions(),
-                               progress: ((Int, Int) -> Void)? = nil) throws -> LossSlice {
+    /// The model's one-line description, whichever model it is.
+    public var modelSummary: String { model?.summary ?? regularizedModel?.summary ?? "unknown model" }
+    /// Arc length is in radians on the spheres, Euclidean length for the regularized model.
+    public var lengthUnit: String { regularizedModel == nil ? "radians" : "Euclidean distance" }
+
+    /// `span` is arc length (total geodesic length `‖(s, t)‖`): radians on the product of spheres,
+    /// where it is at most π (beyond, a column's geodesic wraps around its sphere), and Euclidean
+    /// length for the regularized model.
+    public static func compute<P: FeatureObjective>(model: P, point x: Matrix, directions: [SliceDirection], span: Double, grid: Int,
+                                                    seed: UInt64, options: AnalysisOptions = AnalysisOptions(),
+                                                    progress: ((Int, Int) -> Void)? = nil) throws -> LossSlice {
         try Validate.positive(span, "--span")
-        guard span <= Double.pi else { throw InputError("--span must be at most π (got \(span)): beyond it a geodesic wraps around the sphere") }
+        guard model.structured == nil || span <= Double.pi else {
+            throw InputError("--span must be at most π (got \(span)): beyond it a geodesic wraps around the sphere")
+        }
         guard grid >= 3, grid % 2 == 1 else { throw InputError("--grid must be an odd number ≥ 3, so that the point itself is on the grid (got \(grid))") }
         guard grid <= 401 else { throw InputError("--grid must be at most 401 (got \(grid)); the 2-D map evaluates grid² losses") }
         guard (1 ... 2).contains(directions.count) else { throw InputError("--directions takes one or two directions (got \(directions.count))") }
@@ -123,7 +133,12 @@ public struct LossSlice: Codable, Sendable {
             }
             surface = rows
         }
-        return LossSlice(model: model.spec, loss: fo.loss, coordinates: coords, curves: curves, surface: surface,
+        var normalized: ModelDescription? = nil, regularized: RegularizedDescription? = nil
+        switch model.problemDescription {
+        case let .normalized(m): normalized = m
+        case let .regularized(r): regularized = r
+        }
+        return LossSlice(model: normalized, regularizedModel: regularized, loss: fo.loss, coordinates: coords, curves: curves, surface: surface,
                          lambdaMin: lambdaMin, seed: seed, software: SoftwareVersion.summary)
     }
 }

@@ -29,6 +29,9 @@ public protocol RiemannianManifold: Sendable {
     func project(_ x: Matrix, _ v: Matrix) -> Matrix
     /// `R_x(ξ)`.
     func retract(_ x: Matrix, _ xi: Matrix) -> Matrix
+    /// The exponential map `Exp_x(ξ)`: the geodesic through `x` with velocity `ξ` at time 1, so
+    /// that `t ↦ Exp_x(t u)` is parametrized by arc length for a unit `u` (loss slices need that).
+    func exp(_ x: Matrix, _ xi: Matrix) -> Matrix
     func euclideanToRiemannianGradient(_ x: Matrix, _ egrad: Matrix) -> Matrix
     func euclideanToRiemannianHessian(_ x: Matrix, egrad: Matrix, ehess: Matrix, direction xi: Matrix) -> Matrix
     /// An orthonormal frame of `T_x M`.
@@ -76,6 +79,8 @@ public struct EuclideanSpace: RiemannianManifold, Equatable {
         return out
     }
     public func retract(_ x: Matrix, _ xi: Matrix) -> Matrix { x + project(x, xi) }
+    /// Straight lines are the geodesics: the retraction is the exponential map.
+    public func exp(_ x: Matrix, _ xi: Matrix) -> Matrix { retract(x, xi) }
     public func euclideanToRiemannianGradient(_ x: Matrix, _ egrad: Matrix) -> Matrix { project(x, egrad) }
     public func euclideanToRiemannianHessian(_ x: Matrix, egrad: Matrix, ehess: Matrix, direction xi: Matrix) -> Matrix { project(x, ehess) }
     public func tangentBasis(at x: Matrix) -> StandardFrame { StandardFrame(rows: rows, cols: cols, pinned: pinned) }
@@ -145,6 +150,10 @@ public struct ProductManifold<A: RiemannianManifold, B: RiemannianManifold>: Rie
     }
     public func retract(_ x: Matrix, _ xi: Matrix) -> Matrix {
         both(x, xi) { a, b, isFirst in isFirst ? first.retract(a, b) : second.retract(a, b) }
+    }
+    /// Geodesics of a product are products of geodesics.
+    public func exp(_ x: Matrix, _ xi: Matrix) -> Matrix {
+        both(x, xi) { a, b, isFirst in isFirst ? first.exp(a, b) : second.exp(a, b) }
     }
     public func euclideanToRiemannianGradient(_ x: Matrix, _ egrad: Matrix) -> Matrix {
         both(x, egrad) { a, b, isFirst in isFirst ? first.euclideanToRiemannianGradient(a, b) : second.euclideanToRiemannianGradient(a, b) }

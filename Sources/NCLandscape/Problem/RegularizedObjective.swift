@@ -26,6 +26,12 @@ public struct RegularizedDescription: Codable, Sendable, Equatable {
         self.K = K; self.d = d; self.counts = counts; self.lambdaW = lambdaW; self.lambdaH = lambdaH; self.loss = loss
         self.lambdaB = lambdaB
     }
+
+    /// One line for reports, like `ModelDescription.summary`.
+    public var summary: String {
+        "regularized K=\(K) d=\(d) N=\(counts.reduce(0, +)) counts=\(counts.map(String.init).joined(separator: ",")) λ_W=\(lambdaW) λ_H=\(lambdaH)"
+            + (lambdaB.map { " bias λ_b=\($0)" } ?? "") + " loss=\(loss.rawValue)"
+    }
 }
 
 /// The regularized (Euclidean) unconstrained feature model of Zhu et al. 2021 (cross-entropy) and

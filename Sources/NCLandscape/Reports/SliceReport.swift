@@ -44,7 +44,7 @@ public enum SliceReport {
     /// One curve per direction, `f − f(x)` against arc length, with the second-order model
     /// `⟨grad, u⟩ t + ½ uᵀMu t²` dashed.
     static func curves(_ s: LossSlice) -> String {
-        var chart = SVGChart(title: "Loss along geodesics from the point", xLabel: "arc length t (radians)", yLabel: "f(Exp_x(t u)) − f(x)")
+        var chart = SVGChart(title: "Loss along geodesics from the point", xLabel: "arc length t (\(s.lengthUnit))", yLabel: "f(Exp_x(t u)) − f(x)")
         for (i, c) in s.curves.enumerated() {
             let color = palette[i % palette.count]
             chart.series.append(.init(name: label(c.direction), color: color,
@@ -99,8 +99,8 @@ public enum SliceReport {
             svg += "<text x=\"\(ml + (Double(k) + 0.5) * cell)\" y=\"\(mt + size + 16)\" text-anchor=\"middle\">\(v)</text>\n"
             svg += "<text x=\"\(ml - 6)\" y=\"\(mt + size - (Double(k) + 0.5) * cell + 4)\" text-anchor=\"end\">\(v)</text>\n"
         }
-        svg += "<text x=\"\(ml + size / 2)\" y=\"\(mt + size + 36)\" text-anchor=\"middle\">s along the \(SVGChart.esc(label(s.curves[0].direction))) (radians)</text>\n"
-        svg += "<text transform=\"translate(\(ml - 50),\(mt + size / 2)) rotate(-90)\" text-anchor=\"middle\">t along the \(SVGChart.esc(label(s.curves[1].direction))) (radians)</text>\n"
+        svg += "<text x=\"\(ml + size / 2)\" y=\"\(mt + size + 36)\" text-anchor=\"middle\">s along the \(SVGChart.esc(label(s.curves[0].direction))) (\(s.lengthUnit))</text>\n"
+        svg += "<text transform=\"translate(\(ml - 50),\(mt + size / 2)) rotate(-90)\" text-anchor=\"middle\">t along the \(SVGChart.esc(label(s.curves[1].direction))) (\(s.lengthUnit))</text>\n"
         // Colour bar: ten bands each side.
         let bx = ml + size + 40, bh = size / 21
         svg += "<text x=\"\(bx)\" y=\"\(mt - 8)\">f − f(x)</text>\n"
@@ -119,9 +119,9 @@ public enum SliceReport {
 
     static func markdown(_ s: LossSlice, source: String, files: [String]) -> String {
         var md = "# Loss slice\n\n"
-        md += "Point: `\(source)` — \(s.model.summary). Loss f(x) = \(String(format: "%.12g", s.loss))"
+        md += "Point: `\(source)` — \(s.modelSummary). Loss f(x) = \(String(format: "%.12g", s.loss))"
         if let l = s.lambdaMin { md += String(format: ", λ_min = %.6g", l) }
-        md += ".\n\nGrid: \(s.coordinates.count) points per direction on [−\(SVGChart.fmt(s.coordinates.last!)), \(SVGChart.fmt(s.coordinates.last!))] radians of geodesic arc length; random direction seed \(s.seed).\n\n"
+        md += ".\n\nGrid: \(s.coordinates.count) points per direction on [−\(SVGChart.fmt(s.coordinates.last!)), \(SVGChart.fmt(s.coordinates.last!))] of geodesic arc length (\(s.lengthUnit)); random direction seed \(s.seed).\n\n"
         md += "| direction | ⟨grad f, u⟩ | uᵀ Hess f u | second difference at the smallest step | min of f − f(x) on the curve |\n|---|---|---|---|---|\n"
         for c in s.curves {
             md += String(format: "| %@ | %.4g | %.6g | %.6g | %.4g |\n", label(c.direction), c.slope, c.rayleighQuotient, c.secondDifference,

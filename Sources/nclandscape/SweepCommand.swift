@@ -177,6 +177,9 @@ struct PhaseCommand: ParsableCommand {
         panel per τ (cells pool only n); the theorem's regime (cross-entropy, balanced, ε = 0) is phase_theorem_regime.svg.
         Summary maps: imbalance against τ (cross-entropy, ε = 0), label smoothing against τ (cross-entropy, balanced) and
         loss against τ (balanced, ε = 0), each split by d ≥ K, d = K − 1, d < K − 1.
+        A regularized sweep (sweep --model regularized) gets phase.md with one row per configuration (verdict, distinct
+        points, minimizers, whether the closed-form optimum was found), phase.json and phase.csv with the same rows, and one
+        map per loss and λ_b of the verdict over d against λ_W, one panel per (K, λ_H). A file mixing the two models is refused.
         """)
     @Argument(help: "Sweep JSONL file.") var results: String
     @Option(name: .customLong("out"), help: "Output folder. Required: nothing is written into the current folder by default.") var out: String?
@@ -184,6 +187,13 @@ struct PhaseCommand: ParsableCommand {
     var selectors: [String] = []
     func run() throws {
         let out = try requiredOut(self.out, command: "phase")
+        if try SweepLineKind.single(path: results) == .regularized {
+            guard selectors.isEmpty else { throw InputError("--where selects normalized sweep lines; \(results) is a regularized sweep (its phase.md lists every configuration)") }
+            let rs = try JSONLines.read(RegularizedSweepResult.self, path: results)
+            let files = try RegularizedPhaseDiagram.write(rs, to: out, source: results)
+            print("wrote \(out)/phase.md, phase.json, phase.csv and \(files.count) diagrams")
+            return
+        }
         let rs = try JSONLines.read(SweepResult.self, path: results)
         guard !rs.isEmpty else { throw InputError("\(results) holds no sweep results") }
         let files = try PhaseDiagram.write(rs, to: out, source: results, selectors: try selectors.map(PhaseDiagram.Selector.init(parsing:)))

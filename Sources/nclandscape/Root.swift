@@ -31,7 +31,7 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("label-smoothing"), help: ArgumentHelp("Label smoothing ε in [0, 1) (\(LossRegistry.smoothingKinds.joined(separator: ", "))). Default: 0."))
     var labelSmoothing: Double?
     @OptionGroup var loss: LossOptions
-    @Option(name: .customLong("model"), help: "normalized | regularized: unit classifiers and features on the product of spheres with temperature τ, or Euclidean ones with weight decay λ_W, λ_H and no temperature (docs/formulas.md §8; commands point, spectrum, optimize, escape, verify, sweep, and phase of its sweep files). Default: normalized.")
+    @Option(name: .customLong("model"), help: "normalized | regularized: unit classifiers and features on the product of spheres with temperature τ, or Euclidean ones with weight decay λ_W, λ_H and no temperature (docs/formulas.md §8; commands point, spectrum, optimize, escape, verify, sweep). Default: normalized.")
     var kind: FeatureModelKind?
     @Option(name: .customLong("lambda-w"), help: "Regularized model: weight decay λ_W > 0 on the classifiers. Default: 5e-4.")
     var lambdaW: Double?

@@ -12,9 +12,7 @@ struct SweepCommand: ParsableCommand {
         Shardable: --shard i/N runs every N-th configuration starting at i; combine with `nclandscape merge`.
         Example Slurm array:  sbatch --array=0-15 --wrap 'nclandscape sweep --spec grid.json --shard $SLURM_ARRAY_TASK_ID/16 --out shard-$SLURM_ARRAY_TASK_ID.jsonl --jobs 1'
         Example GNU parallel:  parallel nclandscape sweep --spec grid.json --shard {}/8 --out shard-{}.jsonl --jobs 1 ::: 0 1 2 3 4 5 6 7
-        --model regularized sweeps the weight-decay model (docs/formulas.md §8) over --K, --d, --n, --lambda-w, --lambda-h
-        (and --lambda-b with --bias) and --loss cross-entropy,mse, each configuration a census with the ansatz starts and
-        --starts random starts (default 40), dense labels; its lines have their own format and go in their own file.
+        --model regularized sweeps the weight-decay model (docs/formulas.md §8) over --K, --d, --n, --lambda-w, --lambda-h (--lambda-b with --bias) and --loss cross-entropy,mse: each configuration is a census (the ansatz starts and --starts random starts, default 40, dense labels); its lines have their own format and their own file.
         Example:  nclandscape sweep --model regularized --K 3,4 --d K..K+2 --n 2 --lambda-w 5e-4,5e-3 --lambda-h 5e-4 --loss cross-entropy,mse --starts 16 --out reg.jsonl
         """)
     @Option(name: .customLong("model"), help: "normalized | regularized: the model every configuration runs (docs/formulas.md §8). Default: normalized.") var model: FeatureModelKind?

@@ -8,7 +8,7 @@ struct NCLandscapeCommand: ParsableCommand {
         abstract: "Optimization landscape of neural collapse with normalized features (Yaras et al., NeurIPS 2022).",
         discussion: """
         Points live on the product of spheres (S^{d-1})^{K+N}: K unit classifiers and N unit features.
-        With --model regularized (point, spectrum, optimize, escape, verify) they are Euclidean, with weight decay λ_W, λ_H and an optional bias (docs/formulas.md §8; docs/architecture.md).
+        With --model regularized (point, spectrum, optimize, escape, verify, sweep, phase) they are Euclidean, with weight decay λ_W, λ_H and an optional bias (docs/formulas.md §8; docs/architecture.md).
         Start with `nclandscape point etf -o etf.json` and `nclandscape spectrum etf.json`.
         """,
         subcommands: [VerifyCommand.self, EnumerateCommand.self, SweepCommand.self, MergeCommand.self, PhaseCommand.self, TrainCommand.self, MetricsCommand.self, AnalyzeCommand.self, PointCommand.self, SpectrumCommand.self, SliceCommand.self, EscapeCommand.self, OptimizeCommand.self, LossesCommand.self, BenchCommand.self, BLASInfoCommand.self]
@@ -31,7 +31,7 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("label-smoothing"), help: ArgumentHelp("Label smoothing ε in [0, 1) (\(LossRegistry.smoothingKinds.joined(separator: ", "))). Default: 0."))
     var labelSmoothing: Double?
     @OptionGroup var loss: LossOptions
-    @Option(name: .customLong("model"), help: "normalized | regularized: unit classifiers and features on the product of spheres with temperature τ, or Euclidean ones with weight decay λ_W, λ_H and no temperature (docs/formulas.md §8; commands point, spectrum, optimize, escape, verify). Default: normalized.")
+    @Option(name: .customLong("model"), help: "normalized | regularized: unit classifiers and features on the product of spheres with temperature τ, or Euclidean ones with weight decay λ_W, λ_H and no temperature (docs/formulas.md §8; commands point, spectrum, optimize, escape, verify, sweep). Default: normalized.")
     var kind: FeatureModelKind?
     @Option(name: .customLong("lambda-w"), help: "Regularized model: weight decay λ_W > 0 on the classifiers. Default: 5e-4.")
     var lambdaW: Double?
@@ -51,8 +51,7 @@ struct ModelOptions: ParsableArguments {
     /// The problem the flags describe, whichever model.
     func problem() throws -> ProblemChoice {
         guard kind == .regularized else { return .normalized(try model()) }
-        let given = [("--tau", tau != nil), ("--label-smoothing", labelSmoothing != nil)].filter(\.1).map(\.0)
-        guard given.isEmpty else { throw InputError("\(given.joined(separator: ", ")) belong(s) to the normalized model, not to --model regularized") }
+        try ModelFlags.refuse([("--tau", tau != nil), ("--label-smoothing", labelSmoothing != nil)], belongTo: ModelFlags.normalizedOnly)
         let l = try loss.regularizedLoss()
         let (w, h) = (lambdaW ?? 5e-4, lambdaH ?? 5e-4)
         if lambdaB != nil && !bias { throw InputError("--lambda-b needs --bias") }
@@ -68,11 +67,12 @@ struct ModelOptions: ParsableArguments {
     /// --lambda-w and --lambda-h for its regularized runs.
     func model(acceptingWeightDecay: Bool = false) throws -> NormalizedFeatureModel {
         guard kind != .regularized else {
-            throw InputError("--model regularized is not available in this command yet (it is in point, spectrum, optimize, escape and verify)")
+            throw InputError("--model regularized is not available in this command yet (it is in point, spectrum, optimize, escape, verify and sweep)")
         }
         if bias { throw InputError("--bias belongs to --model regularized") }
-        let given = [("--lambda-w", lambdaW != nil), ("--lambda-h", lambdaH != nil), ("--lambda-b", lambdaB != nil)].filter(\.1).map(\.0)
-        guard given.isEmpty || acceptingWeightDecay else { throw InputError("\(given.joined(separator: ", ")) belong(s) to --model regularized") }
+        if !acceptingWeightDecay {
+            try ModelFlags.refuse([("--lambda-w", lambdaW != nil), ("--lambda-h", lambdaH != nil), ("--lambda-b", lambdaB != nil)], belongTo: ModelFlags.regularizedOnly)
+        }
         let l = try loss.function()
         if let counts {
             if K != nil || n != nil { throw InputError("--counts sets K and the samples per class; drop --K and --n") }
@@ -80,6 +80,19 @@ struct ModelOptions: ParsableArguments {
                                               labelSmoothing: labelSmoothing ?? 0, loss: l)
         }
         return try NormalizedFeatureModel(K: K ?? 4, d: d ?? 5, n: n ?? 3, tau: tau ?? 2, labelSmoothing: labelSmoothing ?? 0, loss: l)
+    }
+}
+
+/// Refusals of flags given to the other model, shared by `ModelOptions` and `sweep` so that
+/// every command words them the same way.
+enum ModelFlags {
+    static let normalizedOnly = "the normalized model, not to --model regularized"
+    static let regularizedOnly = "--model regularized"
+
+    /// Throws one line naming every given flag of `flags` (name, given) and the model it is for.
+    static func refuse(_ flags: [(String, Bool)], belongTo owner: String) throws {
+        let given = flags.filter(\.1).map(\.0)
+        guard given.isEmpty else { throw InputError("\(given.joined(separator: ", ")) belong(s) to \(owner)") }
     }
 }
 
@@ -263,10 +276,10 @@ struct SpectrumMethodOptions: ParsableArguments {
 }
 
 /// Comma-separated values of one option, each converted or refused with the option's name.
-func parseList<T>(_ text: String, _ flag: String, _ convert: (String) -> T?) throws -> [T] {
+func parseList<T>(_ text: String, _ flag: String, _ convert: (String) throws -> T?) throws -> [T] {
     try text.split(separator: ",").map { s in
         let t = s.trimmingCharacters(in: .whitespaces)
-        guard let v = convert(t) else { throw InputError("\(flag): cannot read '\(t)'") }
+        guard let v = try convert(t) else { throw InputError("\(flag): cannot read '\(t)'") }
         return v
     }
 }

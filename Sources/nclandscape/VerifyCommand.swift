@@ -150,9 +150,7 @@ struct VerifyCommand: ParsableCommand {
         let jobs = search.jobs ?? 2
         try Validate.atLeast(jobs, 1, "--jobs")
         let seed = search.seed ?? 0
-        let result = try LandscapeCensus.run(p, ansatz: search.noAnsatz ? [] : p.ansatzStarts(), randomStarts: starts, seed: seed, jobs: jobs) { rng in
-            (try? p.specialPoint(.random, rng: &rng)) ?? p.emptyPoint()
-        }
+        let result = try p.census(randomStarts: starts, seed: seed, jobs: jobs, ansatz: !search.noAnsatz)
         let summary = CensusSummary(problem: p, result: result, randomStarts: starts, seed: seed)
         let dir = search.out ?? "results/runs/verify-regularized-\(p.loss.rawValue)-K\(p.K)-d\(p.d)-n\(p.counts[0])-lw\(p.lambdaW)-lh\(p.lambdaH)-seed\(seed)"
         try CensusReport.write(summary, to: dir)

@@ -114,11 +114,11 @@ final class NewUserTests: XCTestCase {
 
     /// A one-row panel's rotated axis title fits its height (it overlapped the panels above and below).
     func testOneRowPanelAxisTitleFits() {
-        let p = PhaseDiagram.panel([], title: "τ = 2", xLabel: "K (classes)", yLabel: "d (feature dimension)", xs: [3], ys: [2],
+        let p = PhaseDiagram.panel([SweepResult](), title: "τ = 2", xLabel: "K (classes)", yLabel: "d (feature dimension)", xs: [3], ys: [2],
                                    x: { Double($0.config.K) }, y: { Double($0.config.d) })
         XCTAssertFalse(p.svg.contains("d (feature dimension)"), p.svg)
         XCTAssertTrue(p.svg.contains("rotate(-90)\" text-anchor=\"middle\">d</text>"), p.svg)
-        let tall = PhaseDiagram.panel([], title: "τ = 2", xLabel: "K", yLabel: "d (feature dimension)", xs: [3], ys: Array(2 ... 8).map(Double.init),
+        let tall = PhaseDiagram.panel([SweepResult](), title: "τ = 2", xLabel: "K", yLabel: "d (feature dimension)", xs: [3], ys: Array(2 ... 8).map(Double.init),
                                       x: { Double($0.config.K) }, y: { Double($0.config.d) })
         XCTAssertTrue(tall.svg.contains("d (feature dimension)"))
     }

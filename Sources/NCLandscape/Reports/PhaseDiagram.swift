@@ -86,7 +86,7 @@ public enum PhaseDiagram {
         }
     }
 
-    static func cells(_ results: [SweepResult], x: (SweepResult) -> Double, y: (SweepResult) -> Double) -> [Double: [Double: Cell]] {
+    static func cells<R: SweepLine>(_ results: [R], x: (R) -> Double, y: (R) -> Double) -> [Double: [Double: Cell]] {
         var out: [Double: [Double: Cell]] = [:]
         for r in results {
             var c = out[x(r), default: [:]][y(r), default: Cell()]
@@ -108,9 +108,11 @@ public enum PhaseDiagram {
     /// One heat-map panel drawn at the origin: one rectangle per (x, y), colored by the worst
     /// verdict, labelled "benign/total". `boundaries` draws lines y = x + c (e.g. d = K + 1).
     /// `xs`/`ys` fix the axes so that panels of one figure line up.
-    static func panel(_ results: [SweepResult], title: String, xLabel: String, yLabel: String, xs: [Double], ys: [Double],
-                      x: (SweepResult) -> Double, y: (SweepResult) -> Double, yNames: [Double: String] = [:],
-                      boundaries: [(Double, String)] = []) -> (svg: String, width: Double, height: Double) {
+    /// `levels` draws horizontal lines under the first row with y ≥ level (e.g. d > K in a panel
+    /// of one K), styled like the boundaries of the same index.
+    static func panel<R: SweepLine>(_ results: [R], title: String, xLabel: String, yLabel: String, xs: [Double], ys: [Double],
+                                    x: (R) -> Double, y: (R) -> Double, yNames: [Double: String] = [:],
+                                    boundaries: [(Double, String)] = [], levels: [Double] = []) -> (svg: String, width: Double, height: Double) {
         let grid = cells(results, x: x, y: y)
         // The left margin fits the longest row label (≈ 6.5 px per character at this font size)
         // plus the rotated axis title, so names like "cosface-m0.35" are neither cut nor overlapped.
@@ -148,6 +150,12 @@ public enum PhaseDiagram {
             guard !pts.isEmpty else { continue }
             let dash = dashes[bi % dashes.count]
             svg += "<polyline points=\"\(pts.joined(separator: " "))\" fill=\"none\" stroke=\"#000\" stroke-width=\"2\"\(dash.isEmpty ? "" : " stroke-dasharray=\"\(dash)\"")/>\n"
+        }
+        for (bi, level) in levels.enumerated() {
+            guard let jj = ys.firstIndex(where: { $0 >= level }), jj > 0 else { continue }
+            let py = mt + Double(ys.count - jj) * ch - 1
+            let dash = dashes[bi % dashes.count]
+            svg += "<line x1=\"\(ml)\" y1=\"\(py)\" x2=\"\(ml + Double(xs.count) * cw - 2)\" y2=\"\(py)\" stroke=\"#000\" stroke-width=\"2\"\(dash.isEmpty ? "" : " stroke-dasharray=\"\(dash)\"")/>\n"
         }
         svg += "<text x=\"\(ml + Double(xs.count) * cw / 2)\" y=\"\(mt + Double(ys.count) * ch + 30)\" text-anchor=\"middle\">\(SVGChart.esc(xLabel))</text>\n"
         // The rotated axis title runs along the plot's height: on a one-row panel "d (feature

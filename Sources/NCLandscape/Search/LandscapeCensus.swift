@@ -95,6 +95,17 @@ extension RegularizedObjective {
     }
 }
 
+extension RegularizedObjective {
+    /// The regularized model's census (`verify --model regularized`, each configuration of a
+    /// regularized sweep): the ansatz starts (unless `ansatz` is false) and `randomStarts`
+    /// Gaussian starts of variance `1/d` drawn from `seed`, Newton-polished and labelled.
+    public func census(randomStarts: Int, seed: UInt64, jobs: Int, ansatz: Bool = true) throws -> LandscapeCensus.Result {
+        try LandscapeCensus.run(self, ansatz: ansatz ? ansatzStarts() : [], randomStarts: randomStarts, seed: seed, jobs: jobs) { rng in
+            (try? self.specialPoint(.random, rng: &rng)) ?? self.emptyPoint()
+        }
+    }
+}
+
 extension RegularizedOptimum {
     /// The first `K` standard basis vectors of `R^d` (needs `d ≥ K`).
     static func orthonormal(K: Int, d: Int) throws -> Matrix {

@@ -292,9 +292,6 @@ public struct SweepResult: Codable, Sendable {
     public var missingMassBound: Double? {
         populations?.first { $0.origin == CoverageTarget.controllingOrigin(startMix ?? .descent) }?.missingMassBound
     }
-    /// Configuration and search together: what identifies a line.
-    public var identity: String { key + "|" + searchSignature }
-
     /// The part that must agree between two runs of the same configuration (not the timing).
     public var resultFingerprint: String {
         let losses = [lowestLoss].compactMap { $0 }.map { String(format: "%.9f", $0) }
@@ -324,15 +321,11 @@ public enum Sweep {
                            tasksNotTwiceDifferentiable: s.tasksNotTwiceDifferentiable, refusal: s.refusal)
     }
 
-    /// Parses `i/N`.
     /// The configuration part of a key recomputed from the body: a line whose stored key differs
     /// has been edited or damaged.
-    static func checkConsistent(_ r: SweepResult, path: String) throws {
-        guard r.key == r.config.key else {
-            throw InputError("\(path): the line with key \(r.key) describes configuration \(r.config.key); the file was edited or is damaged")
-        }
-    }
+    static func checkConsistent(_ r: SweepResult, path: String) throws { try r.checkConsistent(path: path) }
 
+    /// Parses `i/N`.
     public static func parseShard(_ s: String) throws -> (Int, Int) {
         let p = s.split(separator: "/").compactMap { Int($0) }
         guard p.count == 2, p[1] >= 1, p[0] >= 0, p[0] < p[1] else { throw InputError("--shard must be i/N with 0 ≤ i < N (got \(s))") }
@@ -348,24 +341,39 @@ public enum Sweep {
         // Settings that would fail every configuration are refused once, up front.
         try Validate.jobs(jobs)
         for c in mine { try CriticalPointSearch.checkLimits(K: c.K, d: c.d, N: c.model.N, config: search) }
+        return try runResumable(mine, key: \.key, signature: grid.signature, output: output, jobs: jobs, progress: progress) { c in
+            try evaluate(c, grid: grid)
+        }
+    }
+
+    /// The resumable, shardable, parallel loop shared by every kind of sweep: under the output's
+    /// lock, repairs a torn last line, skips the configurations already finished (or recorded as
+    /// failed) with this search `signature`, evaluates the others on `jobs` workers and appends
+    /// each line the moment it is done. A configuration whose evaluation throws `InputError` is
+    /// recorded in `OUT.failed.jsonl` and reported at the end; returns every line of the file.
+    static func runResumable<Configuration, Line: SweepLine>(
+        _ mine: [Configuration], key: (Configuration) -> String, signature: String, output: String, jobs: Int,
+        progress: ((Int, Int, Double) -> Void)?, evaluate: (Configuration) throws -> Line) throws -> [Line] {
         let outputLock = try RunLock.file(output)
         defer { withExtendedLifetime(outputLock) {} }
-        try JSONLines.repairTail(SweepResult.self, path: output)
-        var results = try JSONLines.read(SweepResult.self, path: output)
-        for r in results { try checkConsistent(r, path: output) }
+        // Before the repair: a last line of the other model's kind does not decode as `Line` and
+        // would be dropped as damaged; refused here, the file is left as it was.
+        try SweepLineKind.check(path: output, holds: Line.kind)
+        try JSONLines.repairTail(Line.self, path: output)
+        var results = try JSONLines.read(Line.self, path: output)
+        for r in results { try r.checkConsistent(path: output) }
         // Finished means finished with this search (starts, seed, start mix): a rerun with another
         // seed computes its own lines instead of skipping.
-        let signature = grid.signature
         let done = Set(results.filter { $0.searchSignature == signature }.map(\.key))
         let failedBefore = try recordedFailures(output: output, signature: signature)
-        let todo = mine.filter { !done.contains($0.key) && failedBefore[$0.key] == nil }
+        let todo = mine.filter { !done.contains(key($0)) && failedBefore[key($0)] == nil }
         let t0 = Stopwatch.now()
         let lock = NSLock()
         var finished = 0
         var firstError: Error?
         // A configuration that cannot be evaluated (its model refused, say) does not stop the
         // others: it is recorded with its reason, and the failures are reported at the end.
-        var failures = mine.compactMap { failedBefore[$0.key] }
+        var failures = mine.compactMap { failedBefore[key($0)] }
         // Work-stealing over configurations: each worker appends its line the moment it
         // finishes, so a kill loses at most the configurations in flight.
         var next = 0
@@ -377,9 +385,9 @@ public enum Sweep {
                     let c = todo[next]; next += 1
                     lock.unlock()
                     do {
-                        let r: SweepResult
-                        do { r = try evaluate(c, grid: grid) } catch let e as InputError {
-                            let f = SweepFailure(key: c.key, searchSignature: signature, reason: e.message)
+                        let r: Line
+                        do { r = try evaluate(c) } catch let e as InputError {
+                            let f = SweepFailure(key: key(c), searchSignature: signature, reason: e.message)
                             lock.lock(); defer { lock.unlock() }
                             try JSONLines.append(f, to: try failuresPath(output))
                             failures.append(f)
@@ -402,21 +410,35 @@ public enum Sweep {
         return results
     }
 
-    /// Combines shard outputs; the same configuration twice must carry the same result.
+    /// Combines shard outputs; the same configuration twice must carry the same result. The
+    /// inputs must all be one model's sweep lines.
     public static func merge(inputs: [String], output: String) throws -> Int {
-        var byKey: [String: SweepResult] = [:]
+        var kinds = Set<FeatureModelKind>()
+        for path in inputs {
+            guard FileManager.default.fileExists(atPath: path) else { throw InputError("merge: \(path) does not exist") }
+            if let k = try SweepLineKind.single(path: path) { kinds.insert(k) }
+        }
+        guard kinds.count <= 1 else { throw InputError("merge: the inputs mix normalized and regularized sweep lines; merge each model's shards separately") }
+        switch kinds.first ?? .normalized {
+        case .normalized: return try mergeLines(SweepResult.self, inputs: inputs, output: output)
+        case .regularized: return try mergeLines(RegularizedSweepResult.self, inputs: inputs, output: output)
+        }
+    }
+
+    static func mergeLines<Line: SweepLine>(_ type: Line.Type, inputs: [String], output: String) throws -> Int {
+        var byKey: [String: Line] = [:]
         for path in inputs {
             guard FileManager.default.fileExists(atPath: path) else { throw InputError("merge: \(path) does not exist") }
             // A shard whose sweep still runs is incomplete: refuse rather than merge part of it.
             let reading = try RunLock.reading(path)
             defer { withExtendedLifetime(reading) {} }
-            let rs = try JSONLines.read(SweepResult.self, path: path)
+            let rs = try JSONLines.read(Line.self, path: path)
             guard !rs.isEmpty else { throw InputError("merge: \(path) holds no sweep results") }
             for r in rs {
-                try checkConsistent(r, path: path)
+                try r.checkConsistent(path: path)
                 if let old = byKey[r.identity] {
                     guard old.resultFingerprint == r.resultFingerprint else {
-                        throw InputError("merge: configuration \(r.key) (\(r.searchSignature)) appears with different results (\(old.verdict.rawValue) vs \(r.verdict.rawValue)); refusing to merge")
+                        throw InputError("merge: configuration \(r.key) (\(r.searchSignature)) appears with different results (\(old.verdictName) vs \(r.verdictName)); refusing to merge")
                     }
                 } else { byKey[r.identity] = r }
             }

@@ -13,10 +13,24 @@ final class RegularizedCLITests: CommandLineTestCase {
         let p = dir + "/opt.json"
         let made = try run(["point", "optimum"] + flags + ["-o", p])
         XCTAssertEqual(made.status, 0, made.stderr)
-        // Methods and commands that are the normalized model's say so in one line.
-        try assertRefused(["spectrum", p, "--method", "lanczos"], contains: "dense or auto")
+        // Methods that are the normalized model's say so in one line.
+        try assertRefused(["spectrum", p, "--method", "reduced"], contains: "dense, lanczos or auto")
         try assertRefused(["spectrum", p, "--method", "density"], contains: "normalized model only")
-        try assertRefused(["slice", p, "--out", p + "-slice"], contains: "regularized model")
+        // Lanczos on the quotient: at the optimum the first eigenvalue beyond the symmetry's zeros,
+        // the dense quotient's smallest eigenvalue (residual target 1e-9‖M‖).
+        let dense = try run(["spectrum", p, "--method", "dense", "--json"])
+        let lanczos = try run(["spectrum", p, "--method", "lanczos", "--json"])
+        XCTAssertEqual(lanczos.status, 0, lanczos.stderr)
+        let d = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(dense.stdout.utf8)) as? [String: Any])
+        let l = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(lanczos.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(l["method"] as? String, "lanczos")
+        XCTAssertEqual(l["classification"] as? String, "global_minimizer")
+        XCTAssertEqual(try XCTUnwrap(l["lambdaMin"] as? Double), try XCTUnwrap(d["quotientLambdaMin"] as? Double),
+                       accuracy: 1e-8 * (try XCTUnwrap(d["lambdaMax"] as? Double)))
+        // slice takes a regularized point file.
+        let sliced = try run(["slice", p, "--out", p + "-slice", "--json"])
+        XCTAssertEqual(sliced.status, 0, sliced.stderr)
+        XCTAssertTrue(sliced.stdout.contains("\"regularizedModel\""))
         let spec = try run(["spectrum", p, "--json"])
         XCTAssertEqual(spec.status, 0, spec.stderr)
         let s = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(spec.stdout.utf8)) as? [String: Any])

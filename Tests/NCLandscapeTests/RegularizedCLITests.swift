@@ -27,6 +27,8 @@ final class RegularizedCLITests: CommandLineTestCase {
         XCTAssertEqual(l["classification"] as? String, "global_minimizer")
         XCTAssertEqual(try XCTUnwrap(l["lambdaMin"] as? Double), try XCTUnwrap(d["quotientLambdaMin"] as? Double),
                        accuracy: 1e-8 * (try XCTUnwrap(d["lambdaMax"] as? Double)))
+        // Its basis is priced before it is allocated (36 × 18 doubles here, over a 1 KiB budget).
+        try assertRefused(["spectrum", p, "--method", "lanczos", "--memory-budget", "0.000001"], contains: "memory budget")
         // slice takes a regularized point file.
         let sliced = try run(["slice", p, "--out", p + "-slice", "--json"])
         XCTAssertEqual(sliced.status, 0, sliced.stderr)

@@ -27,6 +27,13 @@ extension LandscapeAnalyzer {
         guard nev >= 1, m >= 3 else {
             throw InputError("--method lanczos needs a Hessian larger than its symmetry orbit plus two (m = \(m), ν = \(nu)); use --method dense")
         }
+        // ARPACK keeps `ncv` basis vectors of length m; about ten more hold products, projections
+        // and the operator's temporaries. The smallest basis that works is checked before any
+        // allocation, and the basis is trimmed to what the budget holds.
+        let perVector = 8 * Double(m)
+        let minimalBasis = min(m, 2 * nev + 8)
+        try MemoryBudget.check(perVector * Double(minimalBasis + 10), for: "Lanczos on the quotient at m = \(m)")
+        let ncv = min(m, max(minimalBasis, min(max(2 * nev + 20, 60), Int(MemoryBudget.current / perVector) - 10)))
         var sigma = 0.0
         var products = 0
         let apply: ([Double], inout [Double]) -> Void = { c, y in
@@ -49,7 +56,7 @@ extension LandscapeAnalyzer {
         // the normalized model's Lanczos).
         let shift = 2 * max(abs(lambdaMax), abs(sigma))
         let low = try smallestEigenpairs(fixedTolerance: options.lanczosTolerance, start: rng.normals(m)) { tol, start in
-            try Lanczos.eigenpairs(dimension: m, count: nev, which: .smallestAlgebraic, tolerance: tol, start: start, shift: shift,
+            try Lanczos.eigenpairs(dimension: m, count: nev, which: .smallestAlgebraic, ncv: ncv, tolerance: tol, start: start, shift: shift,
                                    applyInPlace: apply)
         }.result
         guard let theta = low.values.first, let r0 = low.residuals.first else {

@@ -118,28 +118,28 @@ struct SweepCommand: ParsableCommand {
         try ModelFlags.refuse([("--lambda-w", lambdaW != nil), ("--lambda-h", lambdaH != nil), ("--bias", bias), ("--lambda-b", lambdaB != nil)],
                               belongTo: ModelFlags.regularizedOnly)
         let g = try grid()
-        let sh = try Sweep.parseShard(shard)
-        guard jobs >= 1 else { throw InputError("--jobs must be ≥ 1") }
-        if list {
-            for (i, c) in try g.configurations().enumerated() where i % sh.1 == sh.0 { print(c.key) }
-            return
+        try runSweep(keys: { try g.configurations().map(\.key) }) { out, sh in
+            try Sweep.run(grid: g, output: out, shard: sh, jobs: jobs, progress: Self.progress).map(\.verdict)
         }
-        let out = try requiredOut(self.out, command: "sweep")
-        let results = try Sweep.run(grid: g, output: out, shard: sh, jobs: jobs, progress: Self.progress)
-        print(Self.tally(results.map(\.verdict), out: out))
     }
 
     func runRegularized() throws {
         let g = try regularizedGrid()
+        try runSweep(keys: { try g.configurations().map(\.key) }) { out, sh in
+            try RegularizedSweep.run(grid: g, output: out, shard: sh, jobs: jobs, progress: Self.progress).map(\.verdict)
+        }
+    }
+
+    /// What both models' sweeps share: the shard, `--list`, the output file, the run, the tally.
+    func runSweep(keys: () throws -> [String], run: (String, (Int, Int)) throws -> [VerifySummary.Verdict]) throws {
         let sh = try Sweep.parseShard(shard)
         guard jobs >= 1 else { throw InputError("--jobs must be ≥ 1") }
         if list {
-            for (i, c) in try g.configurations().enumerated() where i % sh.1 == sh.0 { print(c.key) }
+            for (i, key) in try keys().enumerated() where i % sh.1 == sh.0 { print(key) }
             return
         }
         let out = try requiredOut(self.out, command: "sweep")
-        let results = try RegularizedSweep.run(grid: g, output: out, shard: sh, jobs: jobs, progress: Self.progress)
-        print(Self.tally(results.map(\.verdict), out: out))
+        print(Self.tally(try run(out, sh), out: out))
     }
 
     /// A progress line rewritten in place on a terminal.

@@ -253,21 +253,7 @@ public enum PhaseDiagram {
                 throw InputError("\(source): the key \(r.key) is not a plain name; the file was edited or is damaged")
             }
         }
-        // The same search of a configuration twice (shards merged by concatenation) is one
-        // result when the lines agree, and an error naming it when they do not.
-        var seen: [String: SweepResult] = [:]
-        var unique: [SweepResult] = []
-        for r in all.filter({ r in selectors.allSatisfy { $0.matches(r) } }) {
-            if let old = seen[r.identity] {
-                guard old.resultFingerprint == r.resultFingerprint else {
-                    throw InputError("\(source): configuration \(r.key) (\(r.searchSignature)) appears twice with different results (\(old.verdict.rawValue) vs \(r.verdict.rawValue))")
-                }
-                continue
-            }
-            seen[r.identity] = r
-            unique.append(r)
-        }
-        let results = unique
+        let results = try SweepResult.distinct(all.filter { r in selectors.allSatisfy { $0.matches(r) } }, source: source)
         guard !results.isEmpty else { throw InputError("no sweep result matches \(selectors.map(\.description).joined(separator: " "))") }
         // One line per configuration: several searches of one configuration would be counted twice.
         let searches = Set(results.map(\.searchSignature))

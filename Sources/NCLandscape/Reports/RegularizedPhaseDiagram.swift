@@ -80,19 +80,8 @@ public enum RegularizedPhaseDiagram {
     /// `dir`; returns the map file names. Refuses two lines of one configuration with different
     /// results, and two searches of one configuration (they would be counted twice).
     public static func write(_ all: [RegularizedSweepResult], to dir: String, source: String) throws -> [String] {
-        var seen: [String: RegularizedSweepResult] = [:]
-        var results: [RegularizedSweepResult] = []
-        for r in all {
-            try r.checkConsistent(path: source)
-            if let old = seen[r.identity] {
-                guard old.resultFingerprint == r.resultFingerprint else {
-                    throw InputError("\(source): configuration \(r.key) (\(r.searchSignature)) appears twice with different results (\(old.verdictName) vs \(r.verdictName))")
-                }
-                continue
-            }
-            seen[r.identity] = r
-            results.append(r)
-        }
+        for r in all { try r.checkConsistent(path: source) }
+        var results = try RegularizedSweepResult.distinct(all, source: source)
         if Set(results.map(\.key)).count != results.count {
             throw InputError("\(source) holds more than one search of some configurations (\(Set(results.map(\.searchSignature)).sorted().joined(separator: ", "))); phase one search at a time")
         }

@@ -24,6 +24,25 @@ extension SweepLine {
     public var identity: String { key + "|" + searchSignature }
     /// The verdict's name, for messages.
     public var verdictName: String { verdict.rawValue }
+
+    /// The lines with each identity once, in first-seen order: the same search of a
+    /// configuration twice (shards merged by concatenation) is one result when the lines agree,
+    /// and an error naming it when they do not.
+    public static func distinct(_ lines: [Self], source: String) throws -> [Self] {
+        var seen: [String: Self] = [:]
+        var unique: [Self] = []
+        for r in lines {
+            if let old = seen[r.identity] {
+                guard old.resultFingerprint == r.resultFingerprint else {
+                    throw InputError("\(source): configuration \(r.key) (\(r.searchSignature)) appears twice with different results (\(old.verdictName) vs \(r.verdictName))")
+                }
+                continue
+            }
+            seen[r.identity] = r
+            unique.append(r)
+        }
+        return unique
+    }
 }
 
 extension SweepResult: SweepLine {

@@ -184,7 +184,7 @@ enum CertifyChoice: String, ExpressibleByArgument, CaseIterable {
         switch self {
         case .off: return false
         case .on: return true
-        case .auto: return method != .lanczos && model.hessianSize <= Certifier.maximumSize && ExtendedPrecision.unsupportedReason(model) == nil
+        case .auto: return method != .lanczos && Certifier.applies(to: model)
         }
     }
 }

@@ -31,8 +31,8 @@ public struct CertifiedDecision: Codable, Sendable {
                               escalate: Bool = true) throws -> CertifiedDecision {
         var out = CertifiedDecision(certificate: try Certifier.certify(model, at: DoubleDoubleMatrix(x), extended: false), escalated: false)
         let doubleResult = out
-        if out.certificate.status != .certified, escalate, ExtendedPrecision.unsupportedReason(model) == nil,
-           model.hessianSize <= Certifier.maximumSize {
+        if out.certificate.status != .certified, escalate, Certifier.applies(to: model),
+           model.hessianSize <= Certifier.maximumSize || out.certificate.structure == .collapsedBlocks {
             // Double-double first; quad-double where the curvature is so small (β ≈ 1/λ_min) that
             // Kantorovich's h = β²L‖grad‖ needs a gradient below what 32 digits resolve.
             let p = try ExtendedPrecision.polish(model, from: DoubleDoubleMatrix(x))

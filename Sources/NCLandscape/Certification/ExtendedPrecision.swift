@@ -168,15 +168,33 @@ public enum ExtendedPrecision {
     public static func polish<T: ExtendedReal>(_ model: NormalizedFeatureModel, from start: ExtendedMatrix<T>, maxIterations: Int = 60) throws -> Polish<T> {
         if let why = unsupportedReason(model) { throw InputError("extended precision does not support \(why)") }
         var x = start.normalizedColumns()
+        // A collapsed start stays collapsed: its gradient is within-class symmetric, and the
+        // Newton step is solved on the problem with one representative per class (f restricted
+        // to the collapsed points), at a cost independent of N.
+        var collapsed: CollapsedSnap<T>? = nil
+        if model.N > model.K, let snap = CollapsedSnap(model, x) { x = snap.point; collapsed = snap }
         var ev = evaluate(model, at: x)
         let initial = ev.gradientNorm
         var it = 0
         var solver: QuotientNewtonSolver? = nil
+        let representative = collapsed == nil ? nil : try ReducedSpectrum.representativeModel(model)
         while it < maxIterations {
             // The factorization is reused while steps converge fast (near the critical point the
             // Hessian barely changes); it is refreshed after a slow or shortened step.
-            if solver == nil { solver = try QuotientNewtonSolver(model, at: x.rounded) }
-            let xi = solver!.step(for: ev.riemannianGradient.rounded)
+            let xi: Matrix
+            if let snap = collapsed, let rm = representative {
+                let reps = snap.representatives, K = model.K
+                let xd = x.rounded, g = ev.riemannianGradient.rounded
+                var xr = Matrix(rows: model.d, cols: 2 * K), gr = Matrix(rows: model.d, cols: 2 * K)
+                for k in 0 ..< K { xr.setColumn(k, xd.column(k)); xr.setColumn(K + k, xd.column(K + reps[k])); gr.setColumn(k, g.column(k)) }
+                // f_red(W, h) = f(W, h expanded), so ∇_{h_k} f_red sums class k's feature gradients.
+                for (j, y) in model.labels.enumerated() { for i in 0 ..< model.d { gr[i, K + y] += g[i, K + j] } }
+                if solver == nil { solver = try QuotientNewtonSolver(rm, at: xr) }
+                xi = ReducedSpectrum.expand(model: model, reducedPoint: solver!.step(for: gr))
+            } else {
+                if solver == nil { solver = try QuotientNewtonSolver(model, at: x.rounded) }
+                xi = solver!.step(for: ev.riemannianGradient.rounded)
+            }
             // Backtracking on ‖grad‖: far from the critical point of a flat valley (λ_min(M_⊥) ≈ 1e-11
             // against λ_max ≈ 60) the full step overshoots; halving it reaches the quadratic basin.
             var accepted: (ExtendedMatrix<T>, Evaluation<T>)? = nil

@@ -43,6 +43,16 @@ public struct LabelCertificate: Codable, Sendable, Equatable {
     public var precision: String
     /// Why it is not certified, with what it would take.
     @NullEncodable public var reason: String?
+    /// How the Hessian was split for the proof.
+    public enum Structure: String, Codable, Sendable {
+        /// The whole quotient Hessian, one dense matrix.
+        case dense
+        /// At a collapsed point: the within-class-symmetric block and one block per class
+        /// (repeated `n_k − 1` times), exact by the within-class permutation symmetry.
+        case collapsedBlocks = "collapsed_blocks"
+    }
+    /// nil in records written before the block route existed (they are all dense).
+    @NullEncodable public var structure: Structure? = .dense
 
     /// `certified strict saddle (index 4, r = 3e-13)`, `certified local minimizer (r = …)`, or
     /// `not certified: …`.
@@ -67,43 +77,41 @@ public enum Certifier {
     /// (`m` Hessian-vector products and an `m × m` congruence: seconds at m = 300).
     public static let extendedHessianMaximumSize = 300
     static let u = Double.ulpOfOne / 2
+
+    /// Whether a certificate can be attempted for this model: a loss with derived bounds, and a
+    /// dense proof within `maximumSize` — the whole Hessian, or at collapsed points (with more
+    /// samples than classes) the within-class-symmetric block of size `2K(d−1)`.
+    public static func applies(to model: NormalizedFeatureModel) -> Bool {
+        guard ExtendedPrecision.unsupportedReason(model) == nil else { return false }
+        return model.hessianSize <= maximumSize || (model.N > model.K && 2 * model.K * (model.d - 1) <= maximumSize)
+    }
     /// `γ_n = n u / (1 − n u)` (Higham, Accuracy and Stability, §3.1).
     static func gamma(_ n: Int) -> Double { let nu = Double(n) * u; return nu / (1 - nu) }
 
     /// Certifies the label of the critical point near `x` (double-double coordinates; a double
     /// point converts exactly). `lipschitzScale` only exists so tests can show a smaller `L`
-    /// changes the outcome.
+    /// changes the outcome; `collapsedBlocks: false` forces the dense proof at collapsed points
+    /// (tests compare the two).
     public static func certify<T: ExtendedReal>(_ model: NormalizedFeatureModel, at x0: ExtendedMatrix<T>, extended: Bool,
-                                                lipschitzScale: Double = 1) throws -> LabelCertificate {
+                                                lipschitzScale: Double = 1, collapsedBlocks: Bool = true) throws -> LabelCertificate {
         let bounds = DerivativeBounds(model: model)
         let L0 = bounds.lipschitz * lipschitzScale
         var cert = LabelCertificate(status: .notCertified, lipschitz: L0, precision: extended ? T.name : "double")
         if let why = ExtendedPrecision.unsupportedReason(model) { cert.reason = "no certificate for \(why)"; return cert }
+        let x = x0.normalizedColumns()
+        // At a collapsed point the proof splits into the within-class-symmetric block and one
+        // small block per class (docs/formulas.md §14): its cost no longer grows with N. The
+        // double-double Hessian (small m, escalated) keeps the dense route: it is the sharper one.
+        if collapsedBlocks, model.N > model.K, !(extended && model.hessianSize <= extendedHessianMaximumSize),
+           2 * model.K * (model.d - 1) <= maximumSize, let snap = CollapsedSnap(model, x) {
+            return try certifyCollapsed(model, snap: snap, extended: extended, bounds: bounds, L0: L0, cert: cert)
+        }
         guard model.hessianSize <= maximumSize else {
             cert.reason = "m = \(model.hessianSize) is above the dense certificate's limit \(maximumSize)"; return cert
         }
-        let x = x0.normalizedColumns()
-        let xd = x.rounded
         let K = model.K, N = model.N, d = model.d, m = model.hessianSize
-        // Gradient, and a bound on its rounding error: each entry sums K + d + N terms bounded
-        // by the gradient's term scale γ; in double-double each operation errs by ≤ 2⁻¹⁰⁴ relative.
-        let fo = model.firstOrder(at: xd)
-        let ops = K + N + d + 20
-        let gradNorm: Double, gradError: Double, loss: Double
-        if extended {
-            let ev = ExtendedPrecision.evaluate(model, at: x)
-            gradNorm = ev.gradientNorm
-            gradError = 4 * Double(ops) * T.unitRoundoff * (fo.gradientScale + bounds.c2 * Double(K + N).squareRoot())
-            loss = ev.loss.double
-        } else {
-            gradNorm = model.manifold.euclideanToRiemannianGradient(xd, fo.euclideanGradient).frobeniusNorm
-            gradError = 2 * gamma(ops) * fo.gradientScale
-            loss = fo.loss
-        }
-        // Distance from the exact point to the double point the Hessian is assembled at.
-        var displacement = 0.0
-        for i in 0 ..< x.storage.count { let t = (x.storage[i] - T(xd.storage[i])).double; displacement += t * t }
-        displacement = displacement.squareRoot() + 4 * u * Double(K + N).squareRoot() * (extended ? 0 : 1)
+        let ev = evaluate(model, at: x, extended: extended, bounds: bounds)
+        let xd = ev.xd, fo = ev.firstOrder
 
         let hess = model.denseRiemannianHessian(at: xd, firstOrder: fo)
         var ms = hess.matrix
@@ -115,23 +123,7 @@ public enum Certifier {
         let assembly = Double(m) * gamma(N + K + 4 * d + 50) * (local.c2 + local.c1)
         // Tangent basis: orthonormality defect and distance from the exact tangent space at x.
         let basis = hess.basis
-        var orthU = 0.0, tangency = T.zero
-        for c in 0 ..< K + N {
-            let block = basis.matrix.columns(c * (d - 1) ..< (c + 1) * (d - 1))
-            for a in 0 ..< d - 1 {
-                for b in 0 ..< d - 1 {
-                    var s = 0.0
-                    for i in 0 ..< d { s += block[i, a] * block[i, b] }
-                    let e = abs(s - (a == b ? 1 : 0)) + gamma(d) * 1.0
-                    orthU += e * e
-                }
-                var t = T.zero
-                for i in 0 ..< d { t += T(block[i, a]) * x[i, c] }
-                tangency += t * t
-            }
-        }
-        let omegaU = orthU.squareRoot()
-        let deltaU = T.sqrt(tangency).double * (1 + 1e-10)
+        let (omegaU, deltaU) = basisDefects(basis.matrix, d: d, point: x, columns: Array(0 ..< K + N))
         // Quotient by the symmetry.
         let symmetry = try SymmetryAnalysis(point: xd, basis: basis)
         guard symmetry.numericOrbitRank == symmetry.nullity else {
@@ -141,21 +133,17 @@ public enum Certifier {
         let z = try LAPACK.orthogonalComplement(of: symmetry.orbitBasis, dimension: m)
         let n = z.cols
         guard n > 0 else { cert.reason = "the quotient is empty"; return cert }
-        // ‖Z‖ ≤ √(1+ω_Z): Z is orthonormal only to rounding.
-        var ez = BLAS.product(.t, z, .n, z)
-        for i in 0 ..< n { ez[i, i] -= 1 }
-        let absZ = z.map(abs)
-        let omegaZ = ez.frobeniusNorm * (1 + 2 * u) + gamma(m + 1) * (1 + gamma(m)) * BLAS.product(.t, absZ, .n, absZ).frobeniusNorm
+        let omegaZ = orthonormalityDefect(z)
         let zNorm = (1 + omegaZ).squareRoot()
         // Each route gives the computed quotient spectrum λ̃, bounds ρ ≥ ‖AV − VΛ‖ and
         // ω_V ≥ ‖VᵀV − I‖, ‖B‖, the error terms that do not depend on L, and the factor of L
         // (the Hessian assembled away from the exact point).
-        let lam: [Double], rho: Double, omegaV: Double, bNorm: Double, otherErrors: Double, lipschitzFactor: Double
+        let enclosure: Enclosure, bNorm: Double, otherErrors: Double, lipschitzFactor: Double
         if extended && m <= extendedHessianMaximumSize {
             // The quotient Hessian in extended precision at the exact point, in the exactly tangent
             // basis B = P_x U: no assembly, basis or displacement error beyond its rounding.
-            let ev = ExtendedPrecision.evaluate(model, at: x)
-            let hd = ExtendedPrecision.hessian(model, at: x, evaluation: ev, basis: basis).matrix
+            let evx = ExtendedPrecision.evaluate(model, at: x)
+            let hd = ExtendedPrecision.hessian(model, at: x, evaluation: evx, basis: basis).matrix
             var aExt = [T](repeating: .zero, count: n * n)
             var hz = [T](repeating: .zero, count: m * n)
             for b in 0 ..< n { for i in 0 ..< m {
@@ -171,11 +159,10 @@ public enum Certifier {
             var ad = Matrix(rows: n, cols: n, columnMajor: aExt.map(\.double))
             let eig = try LAPACK.eigen(destroying: &ad)
             guard let v = eig.vectors else { cert.reason = "eigenvectors unavailable"; return cert }
-            lam = eig.values
             var r2 = T.zero, e2 = T.zero
             for j in 0 ..< n {
                 for i in 0 ..< n {
-                    var acc = -(T(v[i, j]) * T(lam[j]))
+                    var acc = -(T(v[i, j]) * T(eig.values[j]))
                     for k in 0 ..< n { acc += aExt[k * n + i] * T(v[k, j]) }
                     r2 += acc * acc
                     var o = T(i == j ? -1 : 0)
@@ -185,73 +172,202 @@ public enum Certifier {
             }
             let slack = 1 + 1e-20
             let absScale = Double(n * m) * 8 * T.unitRoundoff * (ms.frobeniusNorm + local.c2 + local.c1)
-            rho = T.sqrt(r2).double * slack + absScale
-            omegaV = T.sqrt(e2).double * slack + Double(n) * 8 * T.unitRoundoff
+            enclosure = Enclosure(values: eig.values, rho: T.sqrt(r2).double * slack + absScale,
+                                  omegaV: T.sqrt(e2).double * slack + Double(n) * 8 * T.unitRoundoff)
             bNorm = (1 + omegaU).squareRoot() + 4 * T.unitRoundoff
             let assemblyExtended = Double(m) * 4 * Double(N + K + 4 * d + 50) * T.unitRoundoff * (local.c2 + local.c1)
             otherErrors = zNorm * zNorm * assemblyExtended
             lipschitzFactor = 0
         } else {
-            let mz = BLAS.product(.n, ms, .n, z)
-            var a = BLAS.product(.t, z, .n, mz)
-            for j in 0 ..< n { for i in (j + 1) ..< n { a.storage[i * n + j] = a.storage[j * n + i] } }
-            let absM = ms.map(abs)
-            let productBound = (2 * gamma(m) + gamma(m) * gamma(m)) * (1 + gamma(m)) * (1 + gamma(m))
-                * BLAS.product(.t, absZ, .n, BLAS.product(.n, absM, .n, absZ)).frobeniusNorm
-            var work = a
-            let eig = try LAPACK.eigen(destroying: &work)
-            guard let v = eig.vectors else { cert.reason = "eigenvectors unavailable"; return cert }
-            lam = eig.values
-            // Residual R = A V − V Λ and orthogonality VᵀV − I, with their rounding bounds.
-            let av = BLAS.product(.n, a, .n, v)
-            var r = av
-            for j in 0 ..< n { for i in 0 ..< n { r.storage[j * n + i] -= v.storage[j * n + i] * lam[j] } }
-            var absVLam = v.map(abs)
-            for j in 0 ..< n { for i in 0 ..< n { absVLam.storage[j * n + i] *= abs(lam[j]) } }
-            let absV = v.map(abs)
-            var residualTerms = BLAS.product(.n, a.map(abs), .n, absV)
-            for i in 0 ..< residualTerms.storage.count { residualTerms.storage[i] += absVLam.storage[i] }
-            rho = r.frobeniusNorm * (1 + 2 * u) + gamma(n + 2) * (1 + gamma(n)) * residualTerms.frobeniusNorm
-            var e = BLAS.product(.t, v, .n, v)
-            for i in 0 ..< n { e[i, i] -= 1 }
-            omegaV = e.frobeniusNorm * (1 + 2 * u) + gamma(n + 1) * (1 + gamma(n)) * BLAS.product(.t, absV, .n, absV).frobeniusNorm
+            let (a, productBound) = congruence(ms, z)
+            guard let e = try enclose(a) else { cert.reason = "eigenvectors unavailable"; return cert }
+            enclosure = e
             // ‖B‖ ≤ √(1+ω_U) + δ_U.
             bNorm = (1 + omegaU).squareRoot() + deltaU
             let operatorNorm = (ms.frobeniusNorm + assembly) / (1 - omegaU - deltaU)
             let basisError = zNorm * zNorm * (2 * deltaU * bNorm + deltaU * deltaU) * operatorNorm
             otherErrors = productBound + zNorm * zNorm * assembly + basisError
-            lipschitzFactor = zNorm * zNorm * bNorm * bNorm * displacement
+            lipschitzFactor = zNorm * zNorm * bNorm * bNorm * ev.displacement
         }
-        guard omegaV < 0.5, omegaZ < 0.5, omegaU < 0.5 else {
-            cert.reason = String(format: "bases far from orthonormal (ω_V %.2g, ω_Z %.2g, ω_U %.2g)", omegaV, omegaZ, omegaU); return cert
+        guard enclosure.omegaV < 0.5, omegaZ < 0.5, omegaU < 0.5 else {
+            cert.reason = String(format: "bases far from orthonormal (ω_V %.2g, ω_Z %.2g, ω_U %.2g)", enclosure.omegaV, omegaZ, omegaU); return cert
         }
-        let lamMax = lam.map(abs).max() ?? 0
         let L = L0 * pow(bNorm * zNorm, 3)
-        let errorBound = (rho + 2 * omegaV * lamMax) / (1 - omegaV).squareRoot() + otherErrors + lipschitzFactor * L
-        let smallest = lam.map(abs).min() ?? 0
+        let block = SpectralBlock(values: enclosure.values, error: enclosure.eigenvalueError + otherErrors + lipschitzFactor * L, multiplicity: 1)
+        return conclude(cert, blocks: [block], L: L, evaluation: ev, chartFactor: zNorm * bNorm, bNorm: bNorm,
+                        symmetry: symmetry, d: d, extended: extended, bounds: bounds, snapDistance: 0)
+    }
+
+    /// The gradient, loss and rounding bounds at the certified point.
+    struct Evaluation {
+        var xd: Matrix
+        var firstOrder: NormalizedFeatureModel.FirstOrder
+        var gradNorm: Double
+        /// Bound on the rounding error of `gradNorm`.
+        var gradError: Double
+        var loss: Double
+        /// Distance from the exact point to the double point the Hessian is assembled at.
+        var displacement: Double
+        /// Operations per gradient entry (for the loss enclosure's rounding term).
+        var ops: Int
+        var unitRoundoff: Double
+    }
+
+    static func evaluate<T: ExtendedReal>(_ model: NormalizedFeatureModel, at x: ExtendedMatrix<T>, extended: Bool,
+                                          bounds: DerivativeBounds) -> Evaluation {
+        let K = model.K, N = model.N, d = model.d
+        let xd = x.rounded
+        // Gradient, and a bound on its rounding error: each entry sums K + d + N terms bounded
+        // by the gradient's term scale γ; in double-double each operation errs by ≤ 2⁻¹⁰⁴ relative.
+        let fo = model.firstOrder(at: xd)
+        let ops = K + N + d + 20
+        let gradNorm: Double, gradError: Double, loss: Double
+        if extended {
+            let ev = ExtendedPrecision.evaluate(model, at: x)
+            gradNorm = ev.gradientNorm
+            gradError = 4 * Double(ops) * T.unitRoundoff * (fo.gradientScale + bounds.c2 * Double(K + N).squareRoot())
+            loss = ev.loss.double
+        } else {
+            gradNorm = model.manifold.euclideanToRiemannianGradient(xd, fo.euclideanGradient).frobeniusNorm
+            gradError = 2 * gamma(ops) * fo.gradientScale
+            loss = fo.loss
+        }
+        var displacement = 0.0
+        for i in 0 ..< x.storage.count { let t = (x.storage[i] - T(xd.storage[i])).double; displacement += t * t }
+        displacement = displacement.squareRoot() + 4 * u * Double(K + N).squareRoot() * (extended ? 0 : 1)
+        return Evaluation(xd: xd, firstOrder: fo, gradNorm: gradNorm, gradError: gradError, loss: loss, displacement: displacement,
+                          ops: ops, unitRoundoff: extended ? T.unitRoundoff : u)
+    }
+
+    /// `ω_U ≥ ‖UᵀU − I‖_F` and `δ_U ≥ ‖(x_c x_cᵀ U_c)_c‖_F` (distance of the computed tangent
+    /// basis from the exact tangent spaces) over the basis blocks `b`, which belong to the
+    /// columns `columns[b]` of `x`.
+    static func basisDefects<T: ExtendedReal>(_ basis: Matrix, d: Int, point x: ExtendedMatrix<T>, columns: [Int]) -> (omega: Double, delta: Double) {
+        var orthU = 0.0, tangency = T.zero
+        for (b, c) in columns.enumerated() {
+            let block = basis.columns(b * (d - 1) ..< (b + 1) * (d - 1))
+            for a in 0 ..< d - 1 {
+                for e in 0 ..< d - 1 {
+                    var s = 0.0
+                    for i in 0 ..< d { s += block[i, a] * block[i, e] }
+                    let err = abs(s - (a == e ? 1 : 0)) + gamma(d) * 1.0
+                    orthU += err * err
+                }
+                var t = T.zero
+                for i in 0 ..< d { t += T(block[i, a]) * x[i, c] }
+                tangency += t * t
+            }
+        }
+        return (orthU.squareRoot(), T.sqrt(tangency).double * (1 + 1e-10))
+    }
+
+    /// `ω_Z ≥ ‖ZᵀZ − I‖_F` with the rounding of the product (so `‖Z‖ ≤ √(1+ω_Z)`).
+    static func orthonormalityDefect(_ z: Matrix) -> Double {
+        var ez = BLAS.product(.t, z, .n, z)
+        for i in 0 ..< z.cols { ez[i, i] -= 1 }
+        let absZ = z.map(abs)
+        return ez.frobeniusNorm * (1 + 2 * u) + gamma(z.rows + 1) * (1 + gamma(z.rows)) * BLAS.product(.t, absZ, .n, absZ).frobeniusNorm
+    }
+
+    /// `A = Zᵀ M Z` in double, and a bound on its rounding error (Higham's product bounds).
+    static func congruence(_ ms: Matrix, _ z: Matrix) -> (Matrix, Double) {
+        let m = ms.rows, n = z.cols
+        let mz = BLAS.product(.n, ms, .n, z)
+        var a = BLAS.product(.t, z, .n, mz)
+        for j in 0 ..< n { for i in (j + 1) ..< n { a.storage[i * n + j] = a.storage[j * n + i] } }
+        let absZ = z.map(abs)
+        let bound = (2 * gamma(m) + gamma(m) * gamma(m)) * (1 + gamma(m)) * (1 + gamma(m))
+            * BLAS.product(.t, absZ, .n, BLAS.product(.n, ms.map(abs), .n, absZ)).frobeniusNorm
+        return (a, bound)
+    }
+
+    /// A computed symmetric eigen-decomposition with `ρ ≥ ‖AV − VΛ‖_F` and `ω_V ≥ ‖VᵀV − I‖_F`,
+    /// rounding of both products included.
+    struct Enclosure {
+        var values: [Double]
+        var rho: Double
+        var omegaV: Double
+        /// Every eigenvalue of `A` lies within this of a computed one:
+        /// `(ρ + 2 ω_V max|λ̃|)/√(1 − ω_V)`.
+        var eigenvalueError: Double {
+            (rho + 2 * omegaV * (values.map(abs).max() ?? 0)) / (1 - omegaV).squareRoot()
+        }
+    }
+
+    /// nil when LAPACK returned no eigenvectors.
+    static func enclose(_ a: Matrix) throws -> Enclosure? {
+        let n = a.rows
+        var work = a
+        let eig = try LAPACK.eigen(destroying: &work)
+        guard let v = eig.vectors else { return nil }
+        let lam = eig.values
+        // Residual R = A V − V Λ and orthogonality VᵀV − I, with their rounding bounds.
+        var r = BLAS.product(.n, a, .n, v)
+        for j in 0 ..< n { for i in 0 ..< n { r.storage[j * n + i] -= v.storage[j * n + i] * lam[j] } }
+        let absV = v.map(abs)
+        var residualTerms = BLAS.product(.n, a.map(abs), .n, absV)
+        for j in 0 ..< n { for i in 0 ..< n { residualTerms.storage[j * n + i] += absV.storage[j * n + i] * abs(lam[j]) } }
+        let rho = r.frobeniusNorm * (1 + 2 * u) + gamma(n + 2) * (1 + gamma(n)) * residualTerms.frobeniusNorm
+        var e = BLAS.product(.t, v, .n, v)
+        for i in 0 ..< n { e[i, i] -= 1 }
+        let omegaV = e.frobeniusNorm * (1 + 2 * u) + gamma(n + 1) * (1 + gamma(n)) * BLAS.product(.t, absV, .n, absV).frobeniusNorm
+        return Enclosure(values: lam, rho: rho, omegaV: omegaV)
+    }
+
+    /// One invariant block of the quotient Hessian: computed eigenvalues, a bound on the distance
+    /// of each exact eigenvalue at the point to a computed one, and how often the block repeats.
+    struct SpectralBlock {
+        var values: [Double]
+        var error: Double
+        var multiplicity: Int
+    }
+
+    /// The proof's second half, shared by the dense and the block routes: Newton–Kantorovich on
+    /// the first block (the one that holds the slice: the whole quotient, or the
+    /// within-class-symmetric block), then Weyl on every block over the ball. `chartFactor` is
+    /// `‖Z‖‖B‖` (the gradient's norm in the slice chart); `snapDistance` is how far the point was
+    /// moved to make it exactly collapsed (added to the radius).
+    static func conclude(_ start: LabelCertificate, blocks: [SpectralBlock], L: Double, evaluation ev: Evaluation, chartFactor: Double,
+                         bNorm: Double, symmetry: SymmetryAnalysis, d: Int, extended: Bool, bounds: DerivativeBounds,
+                         snapDistance: Double) -> LabelCertificate {
+        var cert = start
+        let errorBound = blocks.map(\.error).max() ?? 0
+        let smallest = blocks.flatMap(\.values).map(abs).min() ?? 0
         cert.eigenvalueErrorBound = errorBound
         cert.smallestQuotientEigenvalue = smallest
-        let sigma = smallest - errorBound
+        var all: [Double] = []
+        for b in blocks { for v in b.values { all.append(contentsOf: repeatElement(v, count: b.multiplicity)) } }
         // ‖F(0)‖: the gradient in the quotient chart, with its rounding error.
-        let f0 = zNorm * bNorm * (gradNorm + gradError)
+        let f0 = chartFactor * (ev.gradNorm + ev.gradError)
         // Where existence cannot be proven, a negative eigenvalue whose enclosure excludes 0 still
         // proves that no local minimizer lies near (docs/formulas.md §14, saddle regions).
         func saddleRegionOrNot(_ reason: String) -> LabelCertificate {
             cert.reason = reason
-            return saddleRegion(cert, eigenvalues: lam, errorBound: errorBound, lipschitz: L, gradient: f0)
+            var region = saddleRegion(cert, eigenvalues: all, errorBound: errorBound, lipschitz: L, gradient: f0)
+            if region.status == .saddleRegion, snapDistance > 0 {
+                // The ball is about the collapsed point; about the given point it is smaller.
+                let r = (region.radius ?? 0) - snapDistance
+                guard r > 0 else { return cert }
+                region.radius = r
+            }
+            return region
         }
-        guard sigma > 0 else {
-            let digits = Int((16 + log10(max(errorBound / max(smallest, .leastNormalMagnitude), 1))).rounded(.up))
-            return saddleRegionOrNot(String(format: "an eigenvalue enclosure of M_⊥ contains 0 (min |λ̃| = %.3g ≤ error bound %.3g); deciding needs about %d significant digits in the Hessian",
-                                            smallest, errorBound, digits))
+        for b in blocks where b.multiplicity > 0 {
+            let small = b.values.map(abs).min() ?? .infinity
+            guard small > b.error else {
+                let digits = Int((16 + log10(max(b.error / max(small, .leastNormalMagnitude), 1))).rounded(.up))
+                return saddleRegionOrNot(String(format: "an eigenvalue enclosure of M_⊥ contains 0 (min |λ̃| = %.3g ≤ error bound %.3g); deciding needs about %d significant digits in the Hessian",
+                                                small, b.error, digits))
+            }
         }
-        let beta = 1 / sigma
+        let slice = blocks[0]
+        let beta = 1 / ((slice.values.map(abs).min() ?? .infinity) - slice.error)
         let eta = beta * f0
         let h = beta * L * eta
         cert.beta = beta; cert.eta = eta; cert.kantorovichH = h; cert.lipschitz = L
         guard h <= 0.5 else {
             return saddleRegionOrNot(String(format: "Kantorovich h = βLη = %.3g > 1/2 (‖grad‖ = %.3g, β = %.3g, L = %.3g): the point is not close enough to a critical point for this curvature%@",
-                                            h, gradNorm, beta, L, extended ? "" : "; polishing in double-double may help"))
+                                            h, ev.gradNorm, beta, L, extended ? "" : "; polishing in double-double may help"))
         }
         // r = (1 − √(1−2h))/(βL) = 2η/(1 + √(1−2h)) (the second form has no cancellation).
         let radius = 2 * eta / (1 + (1 - 2 * h).squareRoot()) * (1 + 4 * u)
@@ -261,19 +377,22 @@ public enum Certifier {
         if symmetry.nullity > 0, !(2 * radius * Double(d).squareRoot() * bNorm < orbitMargin / 2) {
             return saddleRegionOrNot(String(format: "the ball r = %.3g is not small next to the orbit map's smallest singular value %.3g", radius, orbitMargin))
         }
-        let enclosure = errorBound + L * radius
-        guard smallest > enclosure else {
-            return saddleRegionOrNot(String(format: "over the ball r = %.3g an eigenvalue enclosure contains 0 (min |λ̃| = %.3g ≤ %.3g)", radius, smallest, enclosure))
+        for b in blocks where b.multiplicity > 0 {
+            let small = b.values.map(abs).min() ?? .infinity
+            guard small > b.error + L * radius else {
+                return saddleRegionOrNot(String(format: "over the ball r = %.3g an eigenvalue enclosure contains 0 (min |λ̃| = %.3g ≤ %.3g)",
+                                                radius, small, b.error + L * radius))
+            }
         }
-        let negative = lam.filter { $0 < 0 }.count
+        let negative = all.filter { $0 < 0 }.count
         cert.status = .certified
         cert.label = negative > 0 ? .strictSaddle : .localMinimizer
         cert.index = negative
-        cert.radius = radius
-        let lossSlack = (gradNorm + gradError) * radius * bNorm + (bounds.c2 + 6 * bounds.c1) * radius * radius * bNorm * bNorm / 2
-            + 8 * Double(ops) * (extended ? T.unitRoundoff : u) * max(abs(loss), fo.gradientScale)
-        cert.lossLower = loss - lossSlack
-        cert.lossUpper = loss + lossSlack
+        cert.radius = radius + snapDistance
+        let lossSlack = (ev.gradNorm + ev.gradError) * radius * bNorm + (bounds.c2 + 6 * bounds.c1) * radius * radius * bNorm * bNorm / 2
+            + 8 * Double(ev.ops) * ev.unitRoundoff * max(abs(ev.loss), ev.firstOrder.gradientScale)
+        cert.lossLower = ev.loss - lossSlack
+        cert.lossUpper = ev.loss + lossSlack
         return cert
     }
 

@@ -117,28 +117,47 @@ public enum NewtonPolisher {
                                                    progress: ((Int, Double) -> Void)? = nil) throws -> PolishResult {
         // The reduced problem is a capability of the normalized model only.
         if let model = problem.structured, model.sampleWeights == nil, model.N > model.K,
-           ReducedSpectrum.collapseDeviation(model: model, point: x0) <= collapseSnapTolerance {
+           case let deviation = ReducedSpectrum.collapseDeviation(model: model, point: x0), deviation <= collapseSnapTolerance {
             let (rm, xr) = try ReducedSpectrum.reducedProblem(model: model, point: x0)
             // Only the full problem's gradient decides: Newton–MINRES on the reduced problem may
             // stop at its rounding floor (about 1e-12 γ at K = 10, d = 11), just above the tolerance
             // there, where the expanded point can already meet it. The reduced dense steps run only
             // when it does not, then the full problem. At K = 10, d = 11, n = 5 this took a
             // 200-start descent sweep without certificates from 8.0 s to 4.2 s, same 73 points.
-            func accept(_ r: PolishResult) -> PolishResult? {
-                let x = ReducedSpectrum.expand(model: model, reducedPoint: r.point)
+            func fullGradient(_ xr: Matrix) -> (Matrix, Double, Bool) {
+                let x = ReducedSpectrum.expand(model: model, reducedPoint: xr)
                 let fo = model.firstOrder(at: x)
                 let gn = model.manifold.euclideanToRiemannianGradient(x, fo.euclideanGradient).frobeniusNorm
-                guard gn <= tolerance * fo.gradientScale else { return nil }
+                return (x, gn, gn <= tolerance * fo.gradientScale)
+            }
+            // Each reduced Newton step checks the full gradient (O(N) next to the step's cost):
+            // a dense reduced step at K = 10, d = 11 costs 4–8 ms, and the reduced problem's own
+            // test can ask for steps the full one no longer needs.
+            let satisfied: (Matrix) -> Bool = { fullGradient($0).2 }
+            func accept(_ r: PolishResult) -> PolishResult? {
+                let (x, gn, ok) = fullGradient(r.point)
+                guard ok else { return nil }
                 return PolishResult(point: x, iterations: r.iterations, gradientNorm: gn, converged: true, stop: .converged, history: r.history,
                                     method: "reduced", hessianVectorProducts: r.hessianVectorProducts)
             }
             let r = try solve(rm, from: xr, tolerance: tolerance, maxIterations: maxIterations, denseMaxSize: min(denseMaxSize, reducedDenseMaxSize),
-                              denseFallback: false, progress: progress)
+                              denseFallback: false, satisfied: satisfied, progress: progress)
             if let done = accept(r) { return done }
-            if !r.converged, r.method == "matrix-free", rm.hessianSize <= denseFallbackMaxSize,
-               let done = accept(try newton(rm, from: r.point, tolerance: tolerance, maxIterations: maxIterations, method: "dense",
-                                            step: pseudoInverseStep, progress: progress)) {
-                return done
+            var last = r
+            if !r.converged, r.method == "matrix-free", rm.hessianSize <= denseFallbackMaxSize {
+                last = try newton(rm, from: r.point, tolerance: tolerance, maxIterations: maxIterations, method: "dense",
+                                  step: pseudoInverseStep, satisfied: satisfied, progress: progress)
+                if let done = accept(last) { return done }
+            }
+            // From an exactly collapsed start, the full problem's dense steps would repeat the
+            // reduced dense steps that just failed (the gradient is within-class symmetric, and the
+            // exact Newton step does not depend on the coordinates, up to orbit directions), at
+            // N-fold cost: seven group-ansatz starts took 165 ms each that way at K = 10, d = 11,
+            // n = 5. Newton–MINRES on the full problem is not coordinate-free (its inexact steps
+            // differ) and is cheap, so it still runs: one of those starts converges with it.
+            if deviation == 0, last.method == "dense", !last.converged, problem.hessianSize > denseMaxSize {
+                return try solve(problem, from: x0, tolerance: tolerance, maxIterations: maxIterations, denseMaxSize: denseMaxSize,
+                                 denseFallback: false, progress: progress)
             }
         }
         return try solve(problem, from: x0, tolerance: tolerance, maxIterations: maxIterations, denseMaxSize: denseMaxSize, progress: progress)
@@ -148,13 +167,14 @@ public enum NewtonPolisher {
     /// Newton–MINRES, finished with dense steps where MINRES does not converge and a dense step
     /// still fits (`denseFallbackMaxSize`).
     static func solve<P: FeatureObjective>(_ problem: P, from x0: Matrix, tolerance: Double, maxIterations: Int, denseMaxSize: Int,
-                                           denseFallback: Bool = true, progress: ((Int, Double) -> Void)?) throws -> PolishResult {
+                                           denseFallback: Bool = true, satisfied: ((Matrix) -> Bool)? = nil,
+                                           progress: ((Int, Double) -> Void)?) throws -> PolishResult {
         if problem.hessianSize <= denseMaxSize {
             return try newton(problem, from: x0, tolerance: tolerance, maxIterations: maxIterations, method: "dense", step: pseudoInverseStep,
-                              progress: progress)
+                              satisfied: satisfied, progress: progress)
         }
         let free = try newton(problem, from: x0, tolerance: tolerance, maxIterations: maxIterations, method: "matrix-free", step: minresStep,
-                              progress: progress)
+                              satisfied: satisfied, progress: progress)
         // Where MINRES's step is not good enough (a nearly singular Hessian off the orbit, whose
         // small eigenvalues the Krylov space resolves poorly) and a dense step still fits, the
         // exact pseudo-inverse step takes over from where MINRES stopped.
@@ -205,9 +225,11 @@ public enum NewtonPolisher {
     }
 
     /// The Newton loop shared by every step rule: backtracking on `‖grad‖`, stop at the tolerance,
-    /// at the floating-point floor, or when progress stalls.
+    /// at the floating-point floor, when progress stalls, or when `satisfied` accepts the point
+    /// (the reduced problem stops as soon as the full problem's gradient is small enough).
     static func newton<P: FeatureObjective>(_ model: P, from x0: Matrix, tolerance: Double, maxIterations: Int,
-                                            method: String, step rule: StepRule<P>, progress: ((Int, Double) -> Void)? = nil) throws -> PolishResult {
+                                            method: String, step rule: StepRule<P>, satisfied: ((Matrix) -> Bool)? = nil,
+                                            progress: ((Int, Double) -> Void)? = nil) throws -> PolishResult {
         let manifold = model.manifold
         var x = x0
         var fo = model.firstOrder(at: x)
@@ -239,6 +261,7 @@ public enum NewtonPolisher {
             // No step decreases ‖grad‖: we are at the floating-point floor (or the model's
             // pseudo-inverse direction is useless here); stop rather than loop.
             if !accepted { stop = .noDecrease; break }
+            if let satisfied, satisfied(x) { break }
             // Far from any critical point the damped steps only creep (a local minimum of
             // ‖grad‖ that is not critical): give up when ten iterations gained less than 2×.
             // Linear convergence at degenerate points halves ‖grad‖ per step, so it passes.

@@ -401,10 +401,9 @@ public struct CriticalPointSearch {
     /// re-analyzes it where it landed.
     static let movedTolerance = 1e-8
 
-    /// Whether a certificate is attempted: dense or reduced spectra, a loss with derived bounds,
-    /// and a Hessian small enough for the dense proof.
+    /// Whether a certificate is attempted: dense or reduced spectra, and `Certifier.applies`.
     public static func certifiable(_ model: NormalizedFeatureModel, method: HessianMethod) -> Bool {
-        method != .lanczos && model.hessianSize <= Certifier.maximumSize && ExtendedPrecision.unsupportedReason(model) == nil
+        method != .lanczos && Certifier.applies(to: model)
     }
 
     /// Fills hits and origins from the task log and settles every nondegenerate minimizer as

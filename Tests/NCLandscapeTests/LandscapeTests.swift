@@ -123,6 +123,41 @@ final class LandscapeTests: XCTestCase {
         }
     }
 
+    /// Dense Newton steps that keep their eigendecomposition while the point barely moves: from
+    /// 1e-4 off the anti-aligned saddle, with reuse within 1e-3, one factorization serves every
+    /// step (a Hessian 1e-4 off still contracts the gradient ~1e4-fold per step) and the end point
+    /// is the one fresh factorizations reach. A factorization kept at any distance from 1e-2 off
+    /// makes a step fail; the loop must then refactorize instead of stopping, and end no worse
+    /// than the run without that retry.
+    func testReusedFactorizationConvergesAndRefreshesWhenItFails() throws {
+        // A nondegenerate saddle (K = 3, d = 4 would be degenerate: a flat direction beyond the
+        // symmetry, where no Newton variant converges quadratically).
+        let model = try NormalizedFeatureModel(K: 4, d: 5, n: 2, tau: 2)
+        var rng = SeededGenerator(seed: 3)
+        let anti = try NewtonPolisher.polish(model, from: try SpecialPoints.make(.anti, model: model, rng: &rng)).point
+        let dir = model.manifold.randomTangent(at: anti, using: &rng)
+        let tol = ClassificationRule.roundingFactor
+        let near = model.manifold.retract(anti, (1e-4 / dir.frobeniusNorm) * dir)
+        let fresh = try NewtonPolisher.newton(model, from: near, tolerance: tol, maxIterations: 40, method: "dense", step: NewtonPolisher.pseudoInverseStep)
+        let rule = NewtonPolisher.ReusedPseudoInverse<NormalizedFeatureModel>(reuseDistance: 1e-3)
+        let kept = try NewtonPolisher.newton(model, from: near, tolerance: tol, maxIterations: 40, method: "dense", step: rule.step, review: rule.review)
+        XCTAssertTrue(fresh.converged); XCTAssertTrue(kept.converged)
+        XCTAssertEqual(rule.factorizations, 1)
+        XCTAssertGreaterThanOrEqual(kept.iterations, 2)
+        // Both end at the same critical point, up to the orbit: same loss to rounding.
+        XCTAssertEqual(model.loss(at: kept.point), model.loss(at: fresh.point), accuracy: 1e-13)
+
+        let far = model.manifold.retract(anti, (1e-2 / dir.frobeniusNorm) * dir)
+        let stale = NewtonPolisher.ReusedPseudoInverse<NormalizedFeatureModel>(reuseDistance: .infinity)
+        let retried = try NewtonPolisher.newton(model, from: far, tolerance: tol, maxIterations: 40, method: "dense", step: stale.step, review: stale.review)
+        XCTAssertGreaterThan(stale.factorizations, 1, "a step from the first factorization must have failed and been retried")
+        let noRetry = NewtonPolisher.ReusedPseudoInverse<NormalizedFeatureModel>(reuseDistance: .infinity)
+        let stuck = try NewtonPolisher.newton(model, from: far, tolerance: tol, maxIterations: 40, method: "dense", step: noRetry.step)
+        XCTAssertEqual(noRetry.factorizations, 1)
+        XCTAssertEqual(stuck.stop, .noDecrease)
+        XCTAssertLessThan(retried.gradientNorm, stuck.gradientNorm)
+    }
+
     func testClassificationRules() {
         let c = ClassificationRule.classify
         let negative = CurvatureEvidence(negativeCurvature: true, quotientPositive: nil)

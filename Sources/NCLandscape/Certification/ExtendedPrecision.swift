@@ -7,7 +7,9 @@ import Foundation
 public enum ExtendedPrecision {
     /// Why a model cannot be evaluated here (nil: it can).
     public static func unsupportedReason(_ model: NormalizedFeatureModel) -> String? {
-        DerivativeBounds.unsupportedReason(model)
+        if let why = DerivativeBounds.unsupportedReason(model) { return why }
+        if case let .unsupported(reason) = model.loss.definition.extendedPrecision { return reason }
+        return nil
     }
 
     /// Loss, Riemannian gradient (`d × (K+N)`) and the gradient's term scale `γ` at a point whose

@@ -78,11 +78,12 @@ public enum Certifier {
     public static let extendedHessianMaximumSize = 300
     static let u = Double.ulpOfOne / 2
 
-    /// Whether a certificate can be attempted for this model: a loss with derived bounds, and a
+    /// Whether a certificate can be attempted for this model: a loss with derived bounds (the
+    /// escalation to extended precision also needs the loss's extended kernel), and a
     /// dense proof within `maximumSize` — the whole Hessian, or at collapsed points (with more
     /// samples than classes) the within-class-symmetric block of size `2K(d−1)`.
     public static func applies(to model: NormalizedFeatureModel) -> Bool {
-        guard ExtendedPrecision.unsupportedReason(model) == nil else { return false }
+        guard DerivativeBounds.unsupportedReason(model) == nil else { return false }
         return model.hessianSize <= maximumSize || (model.N > model.K && 2 * model.K * (model.d - 1) <= maximumSize)
     }
     /// `γ_n = n u / (1 − n u)` (Higham, Accuracy and Stability, §3.1).
@@ -97,7 +98,8 @@ public enum Certifier {
         let bounds = DerivativeBounds(model: model)
         let L0 = bounds.lipschitz * lipschitzScale
         var cert = LabelCertificate(status: .notCertified, lipschitz: L0, precision: extended ? T.name : "double")
-        if let why = ExtendedPrecision.unsupportedReason(model) { cert.reason = "no certificate for \(why)"; return cert }
+        if let why = DerivativeBounds.unsupportedReason(model) { cert.reason = "no certificate for \(why)"; return cert }
+        if extended, let why = ExtendedPrecision.unsupportedReason(model) { cert.reason = "no extended-precision certificate for \(why)"; return cert }
         let x = x0.normalizedColumns()
         // At a collapsed point the proof splits into the within-class-symmetric block and one
         // small block per class (docs/formulas.md §14): its cost no longer grows with N. The
@@ -437,20 +439,26 @@ public enum Certifier {
     public static let saddleRegionFactor = 100.0
 
     /// Point-local bounds on the magnitude of the Hessian's terms: `Ĉ₂ = 2τ²(1 + K/N) max_j σ_j +
-    /// 2τ max_j ‖G_j‖/√N` with `σ_j = min(1/2, 2 s_j)` (`s_j` the probability mass off the top
-    /// logit, which bounds `‖diag p − ppᵀ‖`), and `Ĉ₁ = max_c ‖∇_c f‖` (the Riemannian term).
+    /// 2τ max_j ‖G_j‖/√N` with `σ_j ≥ ‖∇²ℓ_j‖` from `LogitDerivativeBounds.localHessianBound`
+    /// (`min(1/2, 2 s_j)` for cross-entropy, `s_j` the probability mass off the top logit, which
+    /// bounds `‖diag p − ppᵀ‖`; focal adds its `1 − p_y` factors), and `Ĉ₁ = max_c ‖∇_c f‖`
+    /// (the Riemannian term).
     static func localMagnitudes(_ model: NormalizedFeatureModel, _ fo: NormalizedFeatureModel.FirstOrder) -> (c1: Double, c2: Double) {
         let K = model.K, N = model.N, t = model.tau
+        let logit = DerivativeBounds.logitBounds(model)
         var sigma = 0.0, gmax = 0.0
         for j in 0 ..< N {
             var top = 0
             for k in 1 ..< K where fo.lossState[k, j] > fo.lossState[top, j] { top = k }
-            var off = 0.0, g2 = 0.0
+            var off = 0.0, offLabel = 0.0, g2 = 0.0
+            let y = model.labels[j]
             for k in 0 ..< K {
                 if k != top { off += fo.lossState[k, j] }
+                if k != y { offLabel += fo.lossState[k, j] }
                 g2 += fo.residual[k, j] * fo.residual[k, j]
             }
-            sigma = max(sigma, min(0.5, 2 * off))
+            // Rounded sums of a few ulps' relative error: the 1e-12 slack below covers them.
+            sigma = max(sigma, logit.localHessianBound(offTop: off, offLabel: min(1, offLabel)))
             gmax = max(gmax, g2.squareRoot())
         }
         let c2 = 2 * t * t * (1 + Double(K) / Double(N)) * sigma + 2 * t * gmax / Double(N).squareRoot()

@@ -562,7 +562,7 @@ public enum LandscapeAnalyzer {
         } else { proven = false }
         if options.productPrecision == .single {
             guard proven, recurrence else {
-                throw InputError("--product-precision single: only where the point is proven not critical (‖grad‖ above what any Hessian allowed by the loss's derivative bounds makes critical), for cross-entropy and CosFace, and with the unrestarted λ_min recurrence (no structured inertia, --eigenvectors ≤ 1, no --lanczos-tolerance)")
+                throw InputError("--product-precision single: only where the point is proven not critical (‖grad‖ above what any Hessian allowed by the loss's derivative bounds makes critical), for losses with derivative bounds (cross-entropy, CosFace, focal), and with the unrestarted λ_min recurrence (no structured inertia, --eigenvectors ≤ 1, no --lanczos-tolerance)")
             }
             return true
         }

@@ -146,6 +146,10 @@ public struct ArcFaceDefinition: LossDefinition, Equatable {
     public var extendedPrecision: ExtendedPrecisionSupport {
         .unsupported(reason: "the ArcFace loss (no third-derivative bound derived for it)")
     }
+    /// Not twice differentiable at θ_y = 0, so no global bound.
+    public var derivativeBounds: DerivativeBoundSupport {
+        .unsupported(reason: "the ArcFace loss (no third-derivative bound derived for it)")
+    }
 }
 
 extension LossFunction {

@@ -26,6 +26,7 @@ public struct CosFaceDefinition: LossDefinition, Equatable {
         model.shiftedSoftmaxBound(note: " (CosFace margin shifts M by −τm)")
     }
     public var extendedPrecision: ExtendedPrecisionSupport { .shiftedSoftmax(margin: margin) }
+    public var derivativeBounds: DerivativeBoundSupport { .bounded(.logSumExp) }
 }
 
 extension LossFunction {

@@ -91,6 +91,7 @@ public struct CrossEntropyDefinition: LossDefinition, Equatable {
     public func collapsedMargin(K: Int, tau: Double) -> Double { tau * Double(K) / Double(K - 1) }
     public func provenBound(for model: ModelDescription) -> ProvenBound { model.shiftedSoftmaxBound(note: "") }
     public var extendedPrecision: ExtendedPrecisionSupport { .shiftedSoftmax(margin: 0) }
+    public var derivativeBounds: DerivativeBoundSupport { .bounded(.logSumExp) }
 }
 
 extension LossFunction {

@@ -179,7 +179,8 @@ public struct FocalDefinition: LossDefinition, Equatable {
                                 argument: "balanced focal: χ(−M) with a tangent of χ supporting it on the reachable margins [−2τ, 2τ] (AM–GM, mean margin ≤ M; checked numerically), attained by the simplex ETF for d ≥ K−1"))
     }
 
-    public var extendedPrecision: ExtendedPrecisionSupport { .unsupported(reason: "the focal loss (no third-derivative bound derived for it)") }
+    public var extendedPrecision: ExtendedPrecisionSupport { .unsupported(reason: "the focal loss in extended precision (no double-double kernel)") }
+    public var derivativeBounds: DerivativeBoundSupport { .bounded(.focal(gamma: gamma)) }
 }
 
 extension LossFunction {

@@ -30,8 +30,56 @@ public enum ProvenBound: Sendable {
     }
 }
 
+/// Bounds on a per-sample loss's derivatives in its logits `z`, valid for every `z ∈ R^K`
+/// (docs/formulas.md §14): `‖∇ℓ‖ ≤ a₁`, `‖∇²ℓ‖₂ ≤ a₂`, `|∇³ℓ[u,u,u]| ≤ a₃‖u‖³`. They give the
+/// model's `C₁, C₂, C₃` and the Lipschitz bound behind every certificate.
+public struct LogitDerivativeBounds: Sendable, Equatable {
+    public var a1: Double
+    public var a2: Double
+    public var a3: Double
+    /// The focal exponent whose local Hessian bound applies (0: the log-sum-exp family).
+    public var focalGamma: Double
+
+    /// Cross-entropy (with label smoothing) and CosFace: the log-sum-exp of (shifted) logits minus
+    /// a target average, `‖p − t‖ ≤ 2`, `‖diag p − ppᵀ‖ ≤ 1/2`, `|E_p[(u − ū)³]| ≤ ‖u‖³`.
+    public static let logSumExp = LogitDerivativeBounds(a1: 2, a2: 0.5, a3: 1, focalGamma: 0)
+
+    /// Focal loss `ℓ = φ(s)`, `s = log p_y`, `φ(s) = −(1 − e^s)^γ s`: with `q = 1 − p_y`,
+    /// `‖∇s‖ ≤ √2 q`, `‖∇²s‖ ≤ 1/2`, `|∇³s[u,u,u]| ≤ ‖u‖³` and `p_y(−log p_y) ≤ q`, the chain rule
+    /// gives `|φ′| ≤ (1+γ) q^γ`, `|φ″| q² ≤ γ(|γ−1| + 3) q^{γ+1}` and
+    /// `|φ‴| q³ ≤ γ|γ−1|(|γ−2|+3) + γ(|γ−1|+2) + 2γ(|γ−1|+1)`, so `a₁ = √2(1+γ)`,
+    /// `a₂ = 2γ(|γ−1|+3) + (1+γ)/2` and
+    /// `a₃ = 2√2[γ|γ−1|(|γ−2|+3) + γ(|γ−1|+2) + 2γ(|γ−1|+1)] + (3√2/2)γ(|γ−1|+3) + (1+γ)`
+    /// (docs/formulas.md §14). γ = 0 gives cross-entropy's `a₂`, `a₃` (and `a₁ = √2`).
+    public static func focal(gamma g: Double) -> LogitDerivativeBounds {
+        let r2 = 2.0.squareRoot(), g1 = abs(g - 1), g2 = abs(g - 2)
+        return LogitDerivativeBounds(a1: r2 * (1 + g), a2: 2 * g * (g1 + 3) + (1 + g) / 2,
+                                     a3: 2 * r2 * (g * g1 * (g2 + 3) + g * (g1 + 2) + 2 * g * (g1 + 1)) + 1.5 * r2 * g * (g1 + 3) + (1 + g),
+                                     focalGamma: g)
+    }
+
+    /// A bound on `‖∇²ℓ‖₂` at one sample, from its probability mass `offTop` off the top logit
+    /// and `offLabel = 1 − p_y` (both sums, never differences): `‖diag p − ppᵀ‖ ≤ min(1/2, 2s)`,
+    /// and for focal `2γ(|γ−1|+3) q^{γ+1} + (1+γ) q^γ min(1/2, 2s)`. At saturation it keeps the
+    /// certificates' assembly bound on the Hessian's own scale.
+    public func localHessianBound(offTop s: Double, offLabel q: Double) -> Double {
+        let lse = min(0.5, 2 * s)
+        let g = focalGamma
+        guard g > 0 else { return lse }
+        return min(a2, 2 * g * (abs(g - 1) + 3) * pow(q, g + 1) + (1 + g) * pow(q, g) * lse)
+    }
+}
+
+/// Whether certificates (docs/formulas.md §14) cover a loss: its logit derivative bounds, or why not.
+public enum DerivativeBoundSupport: Sendable, Equatable {
+    case bounded(LogitDerivativeBounds)
+    /// The phrase completes "no certificate for …".
+    case unsupported(reason: String)
+}
+
 /// Whether the double-double evaluation behind the certificates (docs/formulas.md §14) covers a
-/// loss. It implements one family, cross-entropy with label smoothing of the logits with the
+/// loss (the escalation to extended precision; a certificate in double needs only
+/// `DerivativeBoundSupport`). It implements one family, cross-entropy with label smoothing of the logits with the
 /// target one lowered by `τ·margin`, for which the third-derivative bounds are derived.
 public enum ExtendedPrecisionSupport: Sendable, Equatable {
     case shiftedSoftmax(margin: Double)
@@ -72,6 +120,8 @@ public protocol LossDefinition: Sendable {
     func provenBound(for model: ModelDescription) -> ProvenBound
     /// Whether certificates can evaluate this loss in extended precision.
     var extendedPrecision: ExtendedPrecisionSupport { get }
+    /// The logit derivative bounds certificates need, or why there are none.
+    var derivativeBounds: DerivativeBoundSupport { get }
 }
 
 /// A loss with its parameters: a value of one of the registry's `LossDefinition`s.

@@ -67,7 +67,7 @@ struct ModelOptions: ParsableArguments {
     /// --lambda-w and --lambda-h for its regularized runs.
     func model(acceptingWeightDecay: Bool = false) throws -> NormalizedFeatureModel {
         guard kind != .regularized else {
-            throw InputError("--model regularized is not available in this command yet (it is in point, spectrum, optimize, escape, verify and sweep)")
+            throw InputError("--model regularized is not available in this command yet (it is in point, spectrum, optimize, escape, verify, enumerate, sweep and phase)")
         }
         if bias { throw InputError("--bias belongs to --model regularized") }
         if !acceptingWeightDecay {

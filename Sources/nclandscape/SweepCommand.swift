@@ -181,14 +181,13 @@ struct PhaseCommand: ParsableCommand {
         """)
     @Argument(help: "Sweep JSONL file.") var results: String
     @Option(name: .customLong("out"), help: "Output folder. Required: nothing is written into the current folder by default.") var out: String?
-    @Option(name: .customLong("where"), help: "Keep only results with key=value (repeatable; keys K, d, n, tau, labelSmoothing or eps, imbalance, loss — a kind like cosface or a name like cosface-m0.35 —, starts, seed). Default: all.")
+    @Option(name: .customLong("where"), help: "Keep only results with key=value (repeatable; keys K, d, n, loss — a kind like cosface or a name like cosface-m0.35, or cross-entropy/mse in a regularized sweep —, starts, seed; normalized sweeps also tau, labelSmoothing or eps, imbalance; regularized sweeps lambdaW, lambdaH, lambdaB (or lambda-w, lambda-h, lambda-b; lambdaB=none: no bias)). Default: all.")
     var selectors: [String] = []
     func run() throws {
         let out = try requiredOut(self.out, command: "phase")
         if try SweepLineKind.single(path: results) == .regularized {
-            guard selectors.isEmpty else { throw InputError("--where selects normalized sweep lines; \(results) is a regularized sweep (its phase.md lists every configuration)") }
             let rs = try JSONLines.read(RegularizedSweepResult.self, path: results)
-            let files = try RegularizedPhaseDiagram.write(rs, to: out, source: results)
+            let files = try RegularizedPhaseDiagram.write(rs, to: out, source: results, selectors: try selectors.map(PhaseDiagram.Selector.init(parsing:)))
             print("wrote \(out)/phase.md, phase.json, phase.csv and \(files.count) diagrams")
             return
         }

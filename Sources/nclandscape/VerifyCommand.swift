@@ -69,6 +69,24 @@ struct SearchOptions: ParsableArguments {
         return (m, try configuration(), try directory(command: command, model: m))
     }
 
+    /// The census of the regularized model (`verify` and `enumerate`): the ansatz families and a
+    /// fixed number of random starts, dense labels; written as `summary.json` and `report.md`.
+    func runCensus(_ p: RegularizedObjective, command: String) throws -> (CensusSummary, LandscapeCensus.Result, String) {
+        guard !resume, untilMissingMass == nil, maxStarts == nil, batch == nil, method == nil || method == .dense || method == .auto else {
+            throw InputError("--model regularized runs a fixed number of --starts with dense labels: --resume, --until-missing-mass, --max-starts, --batch and --method reduced/lanczos are the normalized model's")
+        }
+        let starts = self.starts ?? 40
+        try Validate.atLeast(starts, 0, "--starts")
+        let jobs = self.jobs ?? 2
+        try Validate.atLeast(jobs, 1, "--jobs")
+        let seed = self.seed ?? 0
+        let dir = out ?? "results/runs/\(command)-regularized-\(p.loss.rawValue)-K\(p.K)-d\(p.d)-n\(p.counts[0])-lw\(p.lambdaW)-lh\(p.lambdaH)-seed\(seed)"
+        let result = try p.census(randomStarts: starts, seed: seed, jobs: jobs, ansatz: !noAnsatz)
+        let summary = CensusSummary(problem: p, result: result, randomStarts: starts, seed: seed)
+        try CensusReport.write(summary, to: dir)
+        return (summary, result, dir)
+    }
+
     func runSearch(command: String, model options: ModelOptions) throws -> (NormalizedFeatureModel, SearchConfiguration, EnumerationResult, String) {
         let (model, config, dir) = try plan(command: command, model: options)
         let search = CriticalPointSearch(model: model, config: config, directory: dir)
@@ -101,6 +119,12 @@ struct EnumerateCommand: ParsableCommand {
 
     func run() throws {
         try memory.apply()
+        if case let .regularized(p) = try model.problem() {
+            let (summary, result, dir) = try search.runCensus(p, command: "enumerate")
+            print(CensusReport.table(result.points))
+            print("\(summary.distinctCriticalPoints) distinct critical points from \(result.tasks) tasks in \(String(format: "%.2f", result.seconds)) s; census written to \(dir)/summary.json and report.md")
+            return
+        }
         let (_, _, result, dir) = try search.runSearch(command: "enumerate", model: model)
         try AtomicFile.write(JSONOutput.encodeArray(result.points), to: dir + "/critical_points.json")
         print(VerifyReport.table(result.points))
@@ -142,20 +166,9 @@ struct VerifyCommand: ParsableCommand {
 
     /// The census of the regularized model: ansatz and a fixed number of random starts, dense labels.
     func runRegularized(_ p: RegularizedObjective) throws {
-        guard !search.resume, search.untilMissingMass == nil, search.maxStarts == nil, search.batch == nil, search.method == nil || search.method == .dense || search.method == .auto else {
-            throw InputError("--model regularized runs a fixed number of --starts with dense labels: --resume, --until-missing-mass, --max-starts, --batch and --method reduced/lanczos are the normalized model's")
-        }
-        let starts = search.starts ?? 40
-        try Validate.atLeast(starts, 0, "--starts")
-        let jobs = search.jobs ?? 2
-        try Validate.atLeast(jobs, 1, "--jobs")
-        let seed = search.seed ?? 0
-        let result = try p.census(randomStarts: starts, seed: seed, jobs: jobs, ansatz: !search.noAnsatz)
-        let summary = CensusSummary(problem: p, result: result, randomStarts: starts, seed: seed)
-        let dir = search.out ?? "results/runs/verify-regularized-\(p.loss.rawValue)-K\(p.K)-d\(p.d)-n\(p.counts[0])-lw\(p.lambdaW)-lh\(p.lambdaH)-seed\(seed)"
-        try CensusReport.write(summary, to: dir)
+        let (summary, result, dir) = try search.runCensus(p, command: "verify")
         if json { print(try JSONOutput.string(summary), terminator: ""); return }
-        print("regularized \(p.loss.rawValue): K=\(p.K) d=\(p.d) counts=\(p.counts.map(String.init).joined(separator: ",")) λ_W=\(p.lambdaW) λ_H=\(p.lambdaH)  starts=\(starts) seed=\(seed)")
+        print("regularized \(p.loss.rawValue): K=\(p.K) d=\(p.d) counts=\(p.counts.map(String.init).joined(separator: ",")) λ_W=\(p.lambdaW) λ_H=\(p.lambdaH)  starts=\(summary.randomStarts) seed=\(summary.seed)")
         print(CensusReport.table(result.points))
         print("")
         print("verdict: \(summary.verdict.rawValue) — \(summary.message)")

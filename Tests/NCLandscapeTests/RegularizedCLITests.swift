@@ -78,13 +78,31 @@ final class RegularizedCLITests: CommandLineTestCase {
         try assertRefused(["verify"] + flags + ["--lambda-b", "1e-3"], contains: "--lambda-b needs --bias")
     }
 
+    /// `enumerate --model regularized` runs the census verify runs (same points, same seed), writes
+    /// its summary and report, and refuses the normalized model's adaptive flags.
+    func testEnumerateRunsTheCensus() throws {
+        let flags = ["--model", "regularized", "--K", "3", "--d", "4", "--n", "2", "--lambda-w", "5e-3", "--lambda-h", "1e-2", "--starts", "6", "--jobs", "1"]
+        let e = try run(["enumerate"] + flags + ["--out", dir + "/en"])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        XCTAssertTrue(e.stdout.contains("distinct critical points from"), e.stdout)
+        let v = try run(["verify"] + flags + ["--out", dir + "/ve", "--json"])
+        XCTAssertEqual(v.status, 0, v.stderr)
+        let en = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/en/summary.json"))) as? [String: Any])
+        let ve = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(v.stdout.utf8)) as? [String: Any])
+        let losses = { (o: [String: Any]) in (o["points"] as? [[String: Any]] ?? []).compactMap { $0["lossValue"] as? Double } }
+        XCTAssertFalse(losses(en).isEmpty)
+        XCTAssertEqual(losses(en), losses(ve))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/en/report.md"))
+        try assertRefused(["enumerate"] + flags + ["--until-missing-mass", "0.01"], contains: "fixed number of --starts")
+    }
+
     func testMixedModelFlagsAreRefused() throws {
         try assertRefused(["verify", "--model", "regularized", "--tau", "2"], contains: "--tau")
         try assertRefused(["verify", "--lambda-w", "1e-3"], contains: "--model regularized")
         try assertRefused(["verify", "--model", "regularized", "--loss", "focal"], contains: "cross-entropy | mse")
         try assertRefused(["verify", "--loss", "mse"], contains: "regularized")
         try assertRefused(["point", "etf", "--model", "regularized"], contains: "optimum")
-        try assertRefused(["enumerate", "--model", "regularized"], contains: "not available in this command")
+        try assertRefused(["train", "--model", "regularized", "--out", dir + "/tr"], contains: "not available in this command")
         try assertRefused(["verify", "--model", "regularized", "--lambda-h", "0"], contains: "--lambda-h")
     }
 }

@@ -62,7 +62,15 @@ final class RegularizedSweepCLITests: CommandLineTestCase {
             let svg = try String(contentsOfFile: phase + "/" + name, encoding: .utf8)
             XCTAssertEqual(svg.components(separatedBy: ">1/1<").count - 1, 2, name)
         }
-        try assertRefused(["phase", out, "--out", dir + "/p2", "--where", "K=3"], contains: "--where")
+        // --where selects regularized lines by their own keys: one loss and one λ_W leave one row.
+        let sel = try run(["phase", out, "--out", dir + "/p2", "--where", "loss=mse", "--where", "lambda-w=0.005", "--where", "lambdaB=none"])
+        XCTAssertEqual(sel.status, 0, sel.stderr)
+        let selected = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/p2/phase.json"))) as? [[String: Any]])
+        XCTAssertEqual(selected.map { $0["key"] as? String }, ["reg-K3-d4-n2-lw0.005-lh0.01-mse"])
+        XCTAssertTrue(try String(contentsOfFile: dir + "/p2/phase.md", encoding: .utf8).contains("where `loss=mse`, `lambdaW=0.005`, `lambdaB=none`"))
+        // The other model's keys, and a selection that matches nothing, are refused in one line.
+        try assertRefused(["phase", out, "--out", dir + "/p3", "--where", "tau=2"], contains: "a key of normalized sweeps")
+        try assertRefused(["phase", out, "--out", dir + "/p3", "--where", "K=4"], contains: "no sweep result matches K=4")
     }
 
     func testOtherModelsFlagsAreRefused() throws {

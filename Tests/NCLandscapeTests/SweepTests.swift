@@ -116,6 +116,9 @@ final class SweepTests: XCTestCase {
         let only = try PhaseDiagram.write(rs, to: out + "-sel", source: "test", selectors: [try PhaseDiagram.Selector(parsing: "imbalance=3")])
         XCTAssertEqual(only, ["phase_cross-entropy-imb3-eps0.svg"])
         assertThrowsInput(try PhaseDiagram.Selector(parsing: "colour=red"), contains: "unknown key")
+        // A regularized sweep's key on normalized lines is refused, not silently matching nothing.
+        assertThrowsInput(try PhaseDiagram.write(rs, to: out + "-reg", source: "test", selectors: [try PhaseDiagram.Selector(parsing: "lambda-w=0.01")]),
+                          contains: "a key of regularized sweeps")
         assertThrowsInput(try PhaseDiagram.write(rs, to: out + "-none", source: "test", selectors: [try PhaseDiagram.Selector(parsing: "K=99")]),
                           contains: "no sweep result matches")
     }

@@ -33,6 +33,7 @@ RUNS = [
     ("task", None, ["v/tasks.jsonl"]),
     ("run", None, ["v/run.json"]),
     ("critical-point", ["enumerate", "--K", "3", "--d", "3", "--n", "1", "--starts", "2", "--out", "en"], ["en/critical_points.json"]),
+    ("verify-summary", ["enumerate", "--model", "regularized", "--K", "3", "--d", "4", "--n", "1", "--starts", "2", "--jobs", "1", "--out", "enr"], ["enr/summary.json"]),
     ("run", None, ["en/run.json"]),
     ("sweep-line", ["sweep", "--K", "2,3", "--d", "2", "--tau", "8", "--loss", "focal", "--gamma", "50", "--starts", "2", "--out", "sw.jsonl"], ["sw.jsonl"]),
     ("sweep-failure", None, ["sw.jsonl.failed.jsonl"]),

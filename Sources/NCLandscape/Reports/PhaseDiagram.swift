@@ -18,29 +18,63 @@ public enum PhaseDiagram {
 
     public struct Cell { public var total = 0; public var benign = 0; public var inconclusive = 0; public var spurious = 0; public var worst = 0 }
 
-    /// A filter on sweep results: `key=value` with keys K, d, n, tau, labelSmoothing (or eps),
-    /// imbalance, loss (a kind such as `cosface`, or a full name such as `cosface-m0.35`).
+    /// A filter on sweep results: `key=value` with keys K, d, n, loss (a kind such as `cosface`,
+    /// or a full name such as `cosface-m0.35`; `cross-entropy` or `mse` for the regularized model),
+    /// starts, seed, and the model's own: tau, labelSmoothing (or eps), imbalance for the
+    /// normalized model, lambdaW, lambdaH, lambdaB (or lambda-w, lambda-h, lambda-b) for the
+    /// regularized one.
     public struct Selector: Sendable, CustomStringConvertible {
-        public enum Key: String, CaseIterable, Sendable { case K, d, n, tau, labelSmoothing, imbalance, loss, starts, seed }
+        public enum Key: String, CaseIterable, Sendable { case K, d, n, tau, labelSmoothing, imbalance, loss, starts, seed, lambdaW, lambdaH, lambdaB }
+        static let normalizedOnly: Set<Key> = [.tau, .labelSmoothing, .imbalance]
+        static let regularizedOnly: Set<Key> = [.lambdaW, .lambdaH, .lambdaB]
+        static let aliases = ["eps": "labelSmoothing", "lambda-w": "lambdaW", "lambda-h": "lambdaH", "lambda-b": "lambdaB"]
         public let key: Key
         public let value: String
 
         public init(parsing text: String) throws {
             let parts = text.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, !parts[1].isEmpty else { throw InputError("--where: expected key=value, got '\(text)'") }
-            let name = parts[0] == "eps" ? "labelSmoothing" : parts[0]
+            let name = Self.aliases[parts[0]] ?? parts[0]
             guard let k = Key(rawValue: name) else {
-                throw InputError("--where: unknown key '\(parts[0])'; use one of \(Key.allCases.map(\.rawValue).joined(separator: ", ")) (or eps)")
+                throw InputError("--where: unknown key '\(parts[0])'; use one of \(Key.allCases.map(\.rawValue).joined(separator: ", ")) (or eps, lambda-w, lambda-h, lambda-b)")
             }
-            if k != .loss, Double(parts[1]) == nil { throw InputError("--where \(k.rawValue): '\(parts[1])' is not a number") }
+            // lambdaB=none selects the configurations without a bias.
+            if k != .loss, !(k == .lambdaB && parts[1] == "none"), Double(parts[1]) == nil {
+                throw InputError("--where \(k.rawValue): '\(parts[1])' is not a number")
+            }
             key = k; value = parts[1]
+        }
+
+        /// Refuses, in one line, a key the file's model does not have.
+        public static func check(_ selectors: [Selector], regularized: Bool) throws {
+            let foreign = selectors.filter { (regularized ? normalizedOnly : regularizedOnly).contains($0.key) }
+            guard foreign.isEmpty else {
+                throw InputError("--where \(foreign.map(\.key.rawValue).joined(separator: ", ")): a key of \(regularized ? "normalized" : "regularized") sweeps, and this file is a \(regularized ? "regularized" : "normalized") sweep")
+            }
+        }
+
+        func eq(_ a: Double) -> Bool { abs(a - Double(value)!) <= 1e-12 * max(1, abs(a)) }
+
+        public func matches(_ r: RegularizedSweepResult) -> Bool {
+            let c = r.config
+            switch key {
+            case .K: return eq(Double(c.K))
+            case .d: return eq(Double(c.d))
+            case .n: return eq(Double(c.n))
+            case .lambdaW: return eq(c.lambdaW)
+            case .lambdaH: return eq(c.lambdaH)
+            case .lambdaB: return value == "none" ? c.lambdaB == nil : c.lambdaB.map(eq) ?? false
+            case .loss: return c.loss.rawValue == value
+            case .starts: return eq(Double(r.census.randomStarts))
+            case .seed: return eq(Double(r.census.seed))
+            case .tau, .labelSmoothing, .imbalance: return false
+            }
         }
 
         public var description: String { "\(key.rawValue)=\(value)" }
 
         public func matches(_ r: SweepResult) -> Bool {
             let c = r.config
-            func eq(_ a: Double) -> Bool { abs(a - Double(value)!) <= 1e-12 * max(1, abs(a)) }
             switch key {
             case .K: return eq(Double(c.K))
             case .d: return eq(Double(c.d))
@@ -51,6 +85,7 @@ public enum PhaseDiagram {
             case .loss: return c.loss.name == value || c.loss.kind == value
             case .starts: return eq(Double(r.starts))
             case .seed: return eq(Double(r.seed))
+            case .lambdaW, .lambdaH, .lambdaB: return false
             }
         }
     }
@@ -253,6 +288,7 @@ public enum PhaseDiagram {
                 throw InputError("\(source): the key \(r.key) is not a plain name; the file was edited or is damaged")
             }
         }
+        try Selector.check(selectors, regularized: false)
         let results = try SweepResult.distinct(all.filter { r in selectors.allSatisfy { $0.matches(r) } }, source: source)
         guard !results.isEmpty else { throw InputError("no sweep result matches \(selectors.map(\.description).joined(separator: " "))") }
         // One line per configuration: several searches of one configuration would be counted twice.

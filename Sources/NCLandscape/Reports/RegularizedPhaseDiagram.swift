@@ -79,9 +79,12 @@ public enum RegularizedPhaseDiagram {
     /// Writes `phase.md`, `phase.json`, `phase.csv`, the maps and the counterexample points into
     /// `dir`; returns the map file names. Refuses two lines of one configuration with different
     /// results, and two searches of one configuration (they would be counted twice).
-    public static func write(_ all: [RegularizedSweepResult], to dir: String, source: String) throws -> [String] {
+    public static func write(_ all: [RegularizedSweepResult], to dir: String, source: String,
+                             selectors: [PhaseDiagram.Selector] = []) throws -> [String] {
         for r in all { try r.checkConsistent(path: source) }
-        var results = try RegularizedSweepResult.distinct(all, source: source)
+        try PhaseDiagram.Selector.check(selectors, regularized: true)
+        var results = try RegularizedSweepResult.distinct(all.filter { r in selectors.allSatisfy { $0.matches(r) } }, source: source)
+        guard !results.isEmpty else { throw InputError("no sweep result matches \(selectors.map(\.description).joined(separator: " "))") }
         if Set(results.map(\.key)).count != results.count {
             throw InputError("\(source) holds more than one search of some configurations (\(Set(results.map(\.searchSignature)).sorted().joined(separator: ", "))); phase one search at a time")
         }
@@ -97,7 +100,8 @@ public enum RegularizedPhaseDiagram {
         try AtomicFile.write(JSONOutput.encodeArray(rows), to: dir + "/phase.json")
         try AtomicFile.write(csv(rows), to: dir + "/phase.csv")
         let counterexamples = try writeCounterexamples(results, to: dir)
-        try AtomicFile.write(markdown(results, rows: rows, files: files, counterexamples: counterexamples, source: source), to: dir + "/phase.md")
+        try AtomicFile.write(markdown(results, rows: rows, files: files, counterexamples: counterexamples, source: source, selectors: selectors),
+                             to: dir + "/phase.md")
         return files
     }
 
@@ -152,13 +156,15 @@ public enum RegularizedPhaseDiagram {
         return out
     }
 
-    static func markdown(_ results: [RegularizedSweepResult], rows: [Row], files: [String], counterexamples: [String: [String]], source: String) -> String {
+    static func markdown(_ results: [RegularizedSweepResult], rows: [Row], files: [String], counterexamples: [String: [String]], source: String,
+                         selectors: [PhaseDiagram.Selector] = []) -> String {
         func g(_ v: Double?) -> String { v.map { String(format: "%.10g", $0) } ?? "—" }
         var by: [String: Int] = [:]
         for r in results { by[r.verdictName, default: 0] += 1 }
         let inside = results.filter(\.census.theoremApplies)
         let closed = rows.filter { $0.closedFormOptimumFound != nil }
-        var md = "# Phase diagram of the regularized model\n\nFrom `\(source)`: \(results.count) configurations — "
+        var md = "# Phase diagram of the regularized model\n\nFrom `\(source)`" + (selectors.isEmpty ? "" : " where " + selectors.map { "`\($0)`" }.joined(separator: ", "))
+            + ": \(results.count) configurations — "
         md += by.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + ".\n\n"
         md += "Inside the theorems' assumptions (balanced, d > K; Zhu et al. 2021 for cross-entropy, Zhou et al. 2022 for MSE): "
         md += "\(inside.count) configurations, \(inside.filter { $0.verdict == .benign }.count) benign. "

@@ -106,14 +106,14 @@ extension SpectrumCommand {
             throw InputError("--method density takes no --polish, --eigenvectors, --top or --polished-output")
         }
         let (loaded, source) = try input.loadProblem()
-        guard case let .normalized(model, x) = loaded else {
-            throw InputError("--method density (stochastic Lanczos quadrature) is implemented for the normalized model only")
-        }
         var o = SpectralDensity.Options()
         o.probes = probes; o.steps = steps; o.seed = spectrumMethod.seed; o.kernelWidth = kernelWidth
         let show = terminalProgress
-        let d = try SpectralDensity.estimate(model: model, point: x, options: o) { done, total in
-            show?("stochastic Lanczos quadrature: probe \(done)/\(total)")
+        let report: (Int, Int) -> Void = { done, total in show?("stochastic Lanczos quadrature: probe \(done)/\(total)") }
+        let d: SpectralDensity
+        switch loaded {
+        case let .normalized(model, x): d = try SpectralDensity.estimate(model: model, point: x, options: o, progress: report)
+        case let .regularized(p, x): d = try SpectralDensity.estimate(model: p, point: x, options: o, progress: report)
         }
         if show != nil { StandardError.write("\n") }
         // A report folder only where --out names one: nothing is written into the caller's folder.

@@ -51,6 +51,43 @@ final class DensityTests: XCTestCase {
     }
 }
 
+/// The density on the regularized model (Euclidean space, and with a bias the pinned entries):
+/// checked against its exact dense spectrum like the normalized one, at a random point and at
+/// the closed-form minimizer (no negative eigenvalue: the stated count's interval must include 0).
+final class RegularizedDensityTests: XCTestCase {
+    func testRegularizedDensityMatchesDenseSpectrum() throws {
+        for p in [try RegularizedObjective(K: 4, d: 6, n: 6, lambdaW: 5e-3, lambdaH: 1e-2, loss: .crossEntropy),
+                  try RegularizedObjective(K: 4, d: 6, n: 6, lambdaW: 5e-3, lambdaH: 1e-2, loss: .crossEntropy, lambdaB: 2e-2)] {
+            var rng = SeededGenerator(seed: 4)
+            var x = Matrix(rows: p.manifold.rows, cols: p.manifold.cols, columnMajor: (0 ..< p.manifold.rows * p.manifold.cols).map { _ in 0.7 * rng.normal() })
+            for i in p.manifold.pinned { x.storage[i] = 1 }
+            for point in [x, try XCTUnwrap(p.optimum).point(p)] {
+                let exact = try LandscapeAnalyzer.analyze(p, at: point, options: AnalysisOptions(method: .dense)).eigenvalues
+                var o = SpectralDensity.Options()
+                o.probes = 10; o.steps = 60; o.seed = 1
+                let d = try SpectralDensity.estimate(model: p, point: point, options: o)
+                XCTAssertNil(d.model)
+                XCTAssertEqual(d.regularizedModel, p.description)
+                XCTAssertEqual(d.dimension, exact.count)
+                let m = Double(exact.count)
+                func F(_ t: Double) -> Double { Double(exact.filter { $0 <= t }.count) / m }
+                for t in d.grid {
+                    let c = d.cdfInterval(at: t)
+                    XCTAssertLessThanOrEqual(c.lower, F(t) + 1e-12, "t = \(t)")
+                    XCTAssertGreaterThanOrEqual(c.upper, F(t) - 1e-12, "t = \(t)")
+                }
+                let trace = exact.reduce(0, +)
+                XCTAssertLessThan(abs(d.traceEstimate - trace), 4 * d.traceStandardError + 1e-9 * abs(trace))
+                XCTAssertGreaterThanOrEqual(d.lowestNode, exact.first! - 1e-10)
+                XCTAssertLessThanOrEqual(d.highestNode, exact.last! + 1e-10)
+                let negatives = Double(exact.filter { $0 < -1e-9 * exact.map(abs).max()! }.count)
+                XCTAssertLessThanOrEqual(d.negativeCountLower, negatives + 1e-9)
+                XCTAssertGreaterThanOrEqual(d.negativeCountUpper, negatives - 1e-9)
+            }
+        }
+    }
+}
+
 final class ReportedInertiaTests: XCTestCase {
     /// Zero eigenvalues beyond ν are a statement about critical points: 0 at the ETF, null at a
     /// random (non-critical) point, where the count minus ν was negative.

@@ -25,7 +25,9 @@ public struct SpectralDensity: Codable, Sendable {
         /// `zᵀ M z`.
         public var quadraticForm: Double
     }
-    public var model: ModelDescription
+    /// The normalized model (nil for a regularized one, which has `regularizedModel`).
+    public var model: ModelDescription?
+    public var regularizedModel: RegularizedDescription?
     /// `m`, the tangent dimension.
     public var dimension: Int
     public var probes: Int
@@ -75,27 +77,33 @@ public struct SpectralDensity: Codable, Sendable {
         }
     }
 
-    public static func estimate(model: NormalizedFeatureModel, point x: Matrix, options: Options = Options(),
-                                progress: ((Int, Int) -> Void)? = nil) throws -> SpectralDensity {
+    public var modelSummary: String { model?.summary ?? regularizedModel?.summary ?? "unknown model" }
+
+    /// Any objective with Hessian-vector products: the probes live in the tangent space (the whole
+    /// space for the regularized model, less its pinned entries), and the operator is the
+    /// objective's projected Hessian with the normal directions at 0.
+    public static func estimate<P: FeatureObjective>(model: P, point x: Matrix, options: Options = Options(),
+                                                     progress: ((Int, Int) -> Void)? = nil) throws -> SpectralDensity {
         try options.validate()
         let t0 = Stopwatch.now()
         let fo = model.firstOrder(at: x)
         let m = model.hessianSize
-        let n = model.d * (model.K + model.N)
+        let rows = model.manifold.rows, cols = model.manifold.cols
+        let n = rows * cols
         let k = min(options.steps, m)
         // The basis: k ambient vectors; kept (full reorthogonalization) when it fits in half the budget.
         let basisBytes = 8 * Double(k + 1) * Double(n)
         let full = basisBytes <= 0.5 * MemoryBudget.current
-        try MemoryBudget.check(MemoryEstimate.lanczos(K: model.K, d: model.d, N: model.N, ncv: full ? k + 1 : 4),
+        try MemoryBudget.check(MemoryEstimate.lanczos(K: model.K, d: rows, N: cols - model.K, ncv: full ? k + 1 : 4),
                                for: "stochastic Lanczos quadrature (m = \(m), \(full ? k + 1 : 4) vectors of length \(n))")
-        let op = TangentHessianOperator(model: model, at: x, firstOrder: fo, normalShift: 0)
+        let op = model.ambientHessianOperator(at: x, firstOrder: fo, normalShift: 0)
         var rng = SeededGenerator(seed: options.seed)
         var results: [Probe] = []
         var products = 0
         for p in 0 ..< options.probes {
             var r = [Double](repeating: 0, count: n)
             for i in 0 ..< n { r[i] = (rng.next() & 1) == 0 ? -1 : 1 }
-            let z = model.manifold.project(x, Matrix(rows: model.d, cols: model.K + model.N, columnMajor: r)).storage
+            let z = model.manifold.project(x, Matrix(rows: rows, cols: cols, columnMajor: r)).storage
             let zz = Vector.dot(z, z)
             let lz = try LanczosTridiagonal.run(start: z, steps: k, reorthogonalize: full) { v, y in op.apply(v, into: &y) }
             products += lz.products
@@ -103,13 +111,13 @@ public struct SpectralDensity: Codable, Sendable {
             results.append(Probe(nodes: t.values, weights: t.firstComponents.map { zz * $0 * $0 }, quadraticForm: zz * lz.alpha[0]))
             progress?(p + 1, options.probes)
         }
-        return summarize(model: model, probes: results, steps: k, options: options, full: full, products: products,
-                         seconds: Stopwatch.now() - t0)
+        return summarize(problem: model.problemDescription, dimension: m, probes: results, steps: k, options: options, full: full,
+                         products: products, seconds: Stopwatch.now() - t0)
     }
 
-    static func summarize(model: NormalizedFeatureModel, probes: [Probe], steps: Int, options: Options, full: Bool,
+    static func summarize(problem: ProblemDescription, dimension: Int, probes: [Probe], steps: Int, options: Options, full: Bool,
                           products: Int, seconds: Double) -> SpectralDensity {
-        let m = Double(model.hessianSize)
+        let m = Double(dimension)
         let P = Double(probes.count)
         let forms = probes.map(\.quadraticForm)
         let trace = forms.reduce(0, +) / P
@@ -134,7 +142,12 @@ public struct SpectralDensity: Codable, Sendable {
         let c = grid.map(cdfAt)
         // "Below zero": the count at the largest double below 0.
         let neg = cdfAt(-Double.leastNonzeroMagnitude)
-        return SpectralDensity(model: model.spec, dimension: model.hessianSize, probes: probes.count, steps: steps, seed: options.seed,
+        var normalized: ModelDescription? = nil, regularized: RegularizedDescription? = nil
+        switch problem {
+        case let .normalized(d): normalized = d
+        case let .regularized(r): regularized = r
+        }
+        return SpectralDensity(model: normalized, regularizedModel: regularized, dimension: dimension, probes: probes.count, steps: steps, seed: options.seed,
                                fullReorthogonalization: full, traceEstimate: trace, traceStandardError: (traceVar / P).squareRoot(),
                                lowestNode: lo, highestNode: hi, kernelWidth: width, grid: grid, density: density,
                                cdf: c.map(\.estimate), cdfLower: c.map(\.lower), cdfUpper: c.map(\.upper),

@@ -7,7 +7,9 @@ import Foundation
 public enum DensityReport {
     /// The JSON summary without the per-probe nodes (those go to `nodes.csv` and `density.json`).
     public struct Summary: Codable, Sendable {
-        public var model: ModelDescription
+        /// The normalized model; a regularized point has `regularizedModel` instead.
+        public var model: ModelDescription?
+        public var regularizedModel: RegularizedDescription?
         public var dimension: Int, probes: Int, steps: Int
         public var seed: UInt64
         public var fullReorthogonalization: Bool
@@ -19,7 +21,7 @@ public enum DensityReport {
         public var seconds: Double
         public var software: String
         public init(_ d: SpectralDensity) {
-            model = d.model; dimension = d.dimension; probes = d.probes; steps = d.steps; seed = d.seed
+            model = d.model; regularizedModel = d.regularizedModel; dimension = d.dimension; probes = d.probes; steps = d.steps; seed = d.seed
             fullReorthogonalization = d.fullReorthogonalization; traceEstimate = d.traceEstimate; traceStandardError = d.traceStandardError
             lowestNode = d.lowestNode; highestNode = d.highestNode; negativeCount = d.negativeCount
             negativeCountLower = d.negativeCountLower; negativeCountUpper = d.negativeCountUpper; kernelWidth = d.kernelWidth
@@ -93,7 +95,7 @@ public enum DensityReport {
     }
 
     static func markdown(_ d: SpectralDensity, source: String) -> String {
-        var md = "# Hessian eigenvalue density\n\nPoint: `\(source)` — \(d.model.summary).\n\n```\n\(text(d))\n```\n\n"
+        var md = "# Hessian eigenvalue density\n\nPoint: `\(source)` — \(d.modelSummary).\n\n```\n\(text(d))\n```\n\n"
         md += "Stochastic Lanczos quadrature: each probe is a Rademacher vector projected on the tangent space; its Lanczos "
         md += "nodes and weights are a Gauss quadrature of the spectrum seen from that vector. The CDF's stated interval is the "
         md += "quadrature's Chebyshev–Markov–Stieltjes brackets averaged over probes, widened by three standard errors of the "

@@ -15,7 +15,13 @@ final class RegularizedCLITests: CommandLineTestCase {
         XCTAssertEqual(made.status, 0, made.stderr)
         // Methods that are the normalized model's say so in one line.
         try assertRefused(["spectrum", p, "--method", "reduced"], contains: "dense, lanczos or auto")
-        try assertRefused(["spectrum", p, "--method", "density"], contains: "normalized model only")
+        // The stochastic density runs on it and names the regularized model (RegularizedDensityTests
+        // checks its numbers against the dense spectrum).
+        let density = try run(["spectrum", p, "--method", "density", "--json", "--probes", "6", "--steps", "40"])
+        XCTAssertEqual(density.status, 0, density.stderr)
+        let ds = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(density.stdout.utf8)) as? [String: Any])
+        XCTAssertNotNil(ds["regularizedModel"] as? [String: Any])
+        XCTAssertNil(ds["model"])
         // Lanczos on the quotient: at the optimum the first eigenvalue beyond the symmetry's zeros,
         // the dense quotient's smallest eigenvalue (residual target 1e-9‖M‖).
         let dense = try run(["spectrum", p, "--method", "dense", "--json"])

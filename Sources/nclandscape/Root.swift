@@ -67,7 +67,10 @@ struct ModelOptions: ParsableArguments {
     /// --lambda-w and --lambda-h for its regularized runs.
     func model(acceptingWeightDecay: Bool = false) throws -> NormalizedFeatureModel {
         guard kind != .regularized else {
-            throw InputError("--model regularized is not available in this command yet (it is in point, spectrum, optimize, escape, verify, enumerate, sweep and phase)")
+            if acceptingWeightDecay {
+                throw InputError("train runs both models side by side (the regularized one with --lambda-w and --lambda-h); --model does not select one")
+            }
+            throw InputError("--model regularized is not available in this command (it is in point, spectrum, optimize, escape, slice, verify, enumerate, sweep and phase)")
         }
         if bias { throw InputError("--bias belongs to --model regularized") }
         if !acceptingWeightDecay {

@@ -108,7 +108,7 @@ final class RegularizedCLITests: CommandLineTestCase {
         try assertRefused(["verify", "--model", "regularized", "--loss", "focal"], contains: "cross-entropy | mse")
         try assertRefused(["verify", "--loss", "mse"], contains: "regularized")
         try assertRefused(["point", "etf", "--model", "regularized"], contains: "optimum")
-        try assertRefused(["train", "--model", "regularized", "--out", dir + "/tr"], contains: "not available in this command")
+        try assertRefused(["train", "--model", "regularized", "--out", dir + "/tr"], contains: "runs both models side by side")
         try assertRefused(["verify", "--model", "regularized", "--lambda-h", "0"], contains: "--lambda-h")
     }
 }

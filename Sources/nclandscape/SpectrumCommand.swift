@@ -26,7 +26,7 @@ struct SpectrumCommand: ParsableCommand {
     var out: String?
     @Option(name: .customLong("polished-output"), help: "Write the polished point as point JSON here. Default: none.")
     var polishedOutput: String?
-    @Option(name: .customLong("certify"), help: "auto | on | off: prove the label (an exact critical point within a stated radius, and the inertia of its quotient Hessian, with every rounding error bounded; escalates to double-double where double cannot decide). auto: on for cross-entropy, CosFace and focal (losses with derivative bounds) up to m = 2000, or at collapsed points up to 2K(d−1) = 2000, when the spectrum is dense or reduced; the double-double escalation covers cross-entropy and CosFace. Default: auto.")
+    @Option(name: .customLong("certify"), help: "auto | on | off: prove the label (an exact critical point within a stated radius, and the inertia of its quotient Hessian, with every rounding error bounded; escalates to double-double where double cannot decide). auto: on for cross-entropy, CosFace and focal (losses with derivative bounds) up to m = 2000, or at collapsed points up to 2K(d−1) = 2000, when the spectrum is dense or reduced. Default: auto.")
     var certify: CertifyChoice = .auto
     @OptionGroup var memory: MemoryOptions
     @OptionGroup var spectrumMethod: SpectrumMethodOptions

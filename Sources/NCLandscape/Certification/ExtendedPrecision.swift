@@ -1,7 +1,7 @@
 import Foundation
 
 /// The loss and Riemannian gradient in double-double (docs/formulas.md §14), for the losses
-/// whose certificate bounds are derived: cross-entropy with label smoothing, and CosFace.
+/// whose certificate bounds are derived: cross-entropy with label smoothing, CosFace and focal.
 /// The same saturation-safe forms as in double (§9): `1 − p_y` is the sum of the other
 /// probabilities, never a difference.
 public enum ExtendedPrecision {
@@ -21,6 +21,9 @@ public enum ExtendedPrecision {
         let probabilities: [T]
         let residual: [T]
         let euclideanGradient: ExtendedMatrix<T>
+        /// Focal loss only (empty otherwise), per sample: `c₁`, `β` and `s = 1 − p_y` of
+        /// `∇²ℓ = c₁(diag p − ppᵀ) + β uuᵀ`, `u = p − e_y` (the double kernel's factors).
+        var focal: [(c1: T, beta: T, s: T)] = []
         public var gradientNorm: Double { riemannianGradient.frobeniusNorm }
     }
 
@@ -32,6 +35,9 @@ public enum ExtendedPrecision {
         var shift = T.zero
         // Only a non-zero margin shifts, so that cross-entropy adds nothing (as it always did).
         if case let .shiftedSoftmax(m) = model.loss.definition.extendedPrecision, m != 0 { shift = -(tau * T(m)) }
+        var focalGamma: Double? = nil
+        if case let .focal(g) = model.loss.definition.extendedPrecision { focalGamma = g }
+        var focal: [(c1: T, beta: T, s: T)] = []
         var g = [T](repeating: .zero, count: K * N)   // ∂ℓ/∂z, K × N
         var probabilities = [T](repeating: .zero, count: K * N)
         var total = T.zero
@@ -51,6 +57,16 @@ public enum ExtendedPrecision {
             var rest = T.zero
             for k in 0 ..< K { e[k] = k == r ? .one : T.exp(z[k] - z[r]); if k != r { rest += e[k] } }
             let sum = T.one + rest
+            if let gamma = focalGamma {
+                let f = focalSample(e: e, rest: rest, sum: sum, z: z, top: r, label: y, gamma: gamma)
+                total += f.value
+                focal.append((f.c1, f.beta, f.s))
+                for k in 0 ..< K {
+                    probabilities[j * K + k] = e[k] / sum
+                    g[j * K + k] = f.c1 * (k == y ? -f.s : e[k] / sum)
+                }
+                continue
+            }
             // ℓ = log S + (1−ε)(z_r − z_y) + (ε/K) Σ_k (z_r − z_k): non-negative terms.
             var value = T.log(sum) + T(1 - eps) * (z[r] - z[y])
             if eps > 0 { for k in 0 ..< K { value += off * (z[r] - z[k]) } }
@@ -82,7 +98,37 @@ public enum ExtendedPrecision {
             for i in 0 ..< d { grad[i, c] -= dot * x[i, c] }
         }
         return Evaluation(loss: total / T(Double(N)), riemannianGradient: grad, probabilities: probabilities,
-                          residual: g, euclideanGradient: euclidean)
+                          residual: g, euclideanGradient: euclidean, focal: focal)
+    }
+
+    /// One focal sample in extended precision, with the double kernel's saturation-safe forms:
+    /// `s = Σ_{k≠y} p_k` (a sum), `L = −log p_y` as `log1p(rest)` when `y` is the top logit (Kahan's
+    /// `log(u)·x/(u − 1)`, `u = 1 + x`, exact to the working precision even when `u` rounds to 1),
+    /// else `log S + z_r − z_y`; `ℓ = s^γ L`, `c₁ = s^γ(1 + γ p_y L/s)`,
+    /// `β = γ p_y s^{γ−1}(2 − L + (γ−1) p_y L/s)`.
+    static func focalSample<T: ExtendedReal>(e: [T], rest: T, sum: T, z: [T], top r: Int, label y: Int, gamma: Double)
+        -> (value: T, c1: T, beta: T, s: T) {
+        let K = e.count
+        let py = e[y] / sum
+        var s = T.zero
+        for k in 0 ..< K where k != y { s += e[k] / sum }
+        let L: T
+        if r == y {
+            let u = T.one + rest, du = u - T.one
+            L = du.double == 0 ? rest : T.log(u) * rest / du
+        } else {
+            L = T.log(sum) + (z[r] - z[y])
+        }
+        let g = T(gamma)
+        guard s.double > 0 else {
+            // s underflowed: ℓ, c₁ = 0; β = 2γ only at γ = 1 (s^{γ−1} = 1), else 0 (as in double).
+            return (.zero, .zero, gamma == 1 ? T(2 * gamma) * py : .zero, .zero)
+        }
+        let ratio = L / s
+        let sg = T.exp(g * T.log(s))
+        let c1 = sg * (T.one + g * py * ratio)
+        let beta = g * py * (sg / s) * (T(2) - L + T(gamma - 1) * py * ratio)
+        return (sg * L, c1, beta, s)
     }
 
     /// The Riemannian Hessian-vector product `P_c(∇²f[ξ])_c − (x_cᵀ∇_c f) ξ_c` in double-double,
@@ -101,11 +147,20 @@ public enum ExtendedPrecision {
                 for i in 0 ..< d { s += xi[i, k] * x[i, K + j] + x[i, k] * xi[i, K + j] }
                 zdot[k] = tau * s
             }
+            // Focal: ∇²ℓ ż = c₁ (diag p − ppᵀ) ż + β u (uᵀż), uᵀż = Σ_{l≠y} p_l (ż_l − ż_y).
+            var uz = T.zero
+            let y = model.labels[j]
+            if !ev.focal.isEmpty { for l in 0 ..< K where l != y { uz += ev.probabilities[j * K + l] * (zdot[l] - zdot[y]) } }
             for k in 0 ..< K {
                 // Ġ_kj = p_k Σ_l p_l (ż_k − ż_l)
                 var acc = T.zero
                 for l in 0 ..< K where l != k { acc += ev.probabilities[j * K + l] * (zdot[k] - zdot[l]) }
-                let gdot = scale * (ev.probabilities[j * K + k] * acc)
+                var gdot = scale * (ev.probabilities[j * K + k] * acc)
+                if !ev.focal.isEmpty {
+                    let f = ev.focal[j]
+                    let uk = k == y ? -f.s : ev.probabilities[j * K + k]
+                    gdot = scale * (f.c1 * (ev.probabilities[j * K + k] * acc) + f.beta * uk * uz)
+                }
                 let gk = scale * ev.residual[j * K + k]
                 for i in 0 ..< d {
                     // (∇_W f)˙ = (τ/N)(Ḣ Gᵀ + H Ġᵀ), (∇_H f)˙ = (τ/N)(Ẇ G + W Ġ)

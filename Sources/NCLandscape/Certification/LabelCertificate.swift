@@ -79,7 +79,8 @@ public enum Certifier {
     static let u = Double.ulpOfOne / 2
 
     /// Whether a certificate can be attempted for this model: a loss with derived bounds (the
-    /// escalation to extended precision also needs the loss's extended kernel), and a
+    /// escalation to extended precision also needs the loss's extended kernel; ArcFace has
+    /// neither), and a
     /// dense proof within `maximumSize` — the whole Hessian, or at collapsed points (with more
     /// samples than classes) the within-class-symmetric block of size `2K(d−1)`.
     public static func applies(to model: NormalizedFeatureModel) -> Bool {

@@ -179,7 +179,7 @@ public struct FocalDefinition: LossDefinition, Equatable {
                                 argument: "balanced focal: χ(−M) with a tangent of χ supporting it on the reachable margins [−2τ, 2τ] (AM–GM, mean margin ≤ M; checked numerically), attained by the simplex ETF for d ≥ K−1"))
     }
 
-    public var extendedPrecision: ExtendedPrecisionSupport { .unsupported(reason: "the focal loss in extended precision (no double-double kernel)") }
+    public var extendedPrecision: ExtendedPrecisionSupport { .focal(gamma: gamma) }
     public var derivativeBounds: DerivativeBoundSupport { .bounded(.focal(gamma: gamma)) }
 }
 

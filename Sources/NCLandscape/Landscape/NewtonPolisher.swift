@@ -263,11 +263,18 @@ public enum NewtonPolisher {
         let scale = fo.gradientScale > 0 && fo.gradientScale.isFinite ? fo.gradientScale : 1
         let op = model.ambientHessianOperator(at: x, firstOrder: fo, normalShift: scale)
         let forcing = min(0.1, (grad.frobeniusNorm / max(fo.gradientScale, .leastNormalMagnitude)).squareRoot())
-        let r = MINRES.solve((-1 / scale * grad).storage, tolerance: forcing, maxIterations: maxKrylovIterations) { v, y in
+        // The step lives in the quotient by the O(d) orbit: the gradient is orthogonal to the
+        // orbit tangents (f is invariant) up to rounding, and their near-null curvature would
+        // let MINRES grow the step along them; both are projected out.
+        let orbit = try? OrbitProjector(point: x, actingRows: model.d)
+        var rhs = (-1 / scale) * grad
+        if let orbit { rhs = rhs - orbit.project(rhs) }
+        let r = MINRES.solve(rhs.storage, tolerance: forcing, maxIterations: maxKrylovIterations) { v, y in
             op.apply(v, into: &y)
             for i in 0 ..< y.count { y[i] /= scale }
         }
-        let s = model.manifold.project(x, Matrix(rows: x.rows, cols: x.cols, columnMajor: r.solution))
+        var s = model.manifold.project(x, Matrix(rows: x.rows, cols: x.cols, columnMajor: r.solution))
+        if let orbit { s = s - orbit.project(s) }
         return (s, r.iterations)
     }
 

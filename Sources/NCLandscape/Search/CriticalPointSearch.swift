@@ -374,13 +374,22 @@ public struct CriticalPointSearch {
     /// - both are `degenerate` at the threshold (a zero eigenvalue beyond the symmetry and none
     ///   negative) with the same index and agreeing losses (the minimizer-like continua at d < K),
     ///   and the first one stayed undecided (a certificate that decided it speaks for that point
-    ///   alone, so a member of a decided set is certified on its own).
+    ///   alone, so a member of a decided set is certified on its own); or
+    /// - both are strict saddles on a non-isolated critical set (a zero eigenvalue beyond the
+    ///   symmetry) with the same index and agreeing losses: at K = 10, d = 11 the saddles at loss
+    ///   log K form such a set, and Newton from different starts lands on different members of it.
     /// The set is represented by its first member found. Two distinct sets at one loss level
     /// would be merged: the class count is then a lower bound, and the missing mass that of
     /// reaching a new loss level among degenerate points.
     static func criticalSetMember(_ a: PointAnalysis, in points: [CriticalPointRecord]) -> CriticalPointRecord? {
         if a.classification == .globalMinimizer, a.nonIsolated, a.decidedByValue {
             return points.first { $0.classValue == .globalMinimizer && $0.nonIsolated && ClassificationRule.lossesAgree($0.loss, a.loss) }
+        }
+        if a.classification == .strictSaddle, (a.extraZeroEigenvalues ?? 0) > 0 {
+            return points.first {
+                $0.classValue == .strictSaddle && ($0.stats.extraZeroEigenvalues ?? 0) > 0 && $0.index == a.index
+                    && ClassificationRule.lossesAgree($0.loss, a.loss)
+            }
         }
         guard a.classification == .degenerate else { return nil }
         return points.first {

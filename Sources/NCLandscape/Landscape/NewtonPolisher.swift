@@ -75,8 +75,8 @@ public struct PolishResult: Sendable {
 /// Three ways to compute the step, picked by size: the symmetry-reduced problem at collapsed
 /// starts, the dense eigendecomposition up to `denseMaxSize`, and beyond it MINRES on
 /// Hessian-vector products (inexact Newton: relative residual `min(0.1, √(‖grad‖/γ))`, so the
-/// convergence is superlinear; MINRES from 0 stays in the Hessian's range, which approximates
-/// the pseudo-inverse step on the orbit's kernel).
+/// convergence is superlinear; the right-hand side and the step are projected off the `O(d)`
+/// orbit tangents, the pseudo-inverse step's kernel, which rounding would otherwise let grow).
 public enum NewtonPolisher {
     /// Within-class spread below which a start is treated as collapsed and polished on the
     /// reduced problem.

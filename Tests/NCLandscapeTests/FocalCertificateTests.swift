@@ -102,17 +102,11 @@ final class FocalCertificateTests: XCTestCase {
         for (K, d, n, tau, gamma) in [(3, 2, 2, 8.0, 2.0), (4, 3, 1, 2.0, 0.5), (3, 4, 2, 0.5, 5.0)] {
             let model = try NormalizedFeatureModel(K: K, d: d, n: n, tau: tau, loss: .focal(gamma: gamma))
             XCTAssertNil(DerivativeBounds.unsupportedReason(model))
-            let b = DerivativeBounds(model: model)
-            var worst = (0.0, 0.0, 0.0)
-            for _ in 0 ..< 20 {
-                let x = model.manifold.randomPoint(using: &rng)
-                let v = model.manifold.randomTangent(at: x, using: &rng)
-                let xi = (1 / v.frobeniusNorm) * v
+            let worst = worstDerivativeRatios(model, rng: &rng) { x, xi in
                 let h = 1e-2
                 func f(_ t: Double) -> Double { model.loss(at: model.manifold.retract(x, t * xi)) }
                 let (m2, m1, z0, p1, p2) = (f(-2 * h), f(-h), f(0), f(h), f(2 * h))
-                let d1 = (p1 - m1) / (2 * h), d2 = (p1 + m1 - 2 * z0) / (h * h), d3 = (p2 - 2 * p1 + 2 * m1 - m2) / (2 * h * h * h)
-                worst = (max(worst.0, abs(d1) / b.c1), max(worst.1, abs(d2) / (b.c2 + 6 * b.c1)), max(worst.2, abs(d3) / b.lipschitz))
+                return ((p1 - m1) / (2 * h), (p1 + m1 - 2 * z0) / (h * h), (p2 - 2 * p1 + 2 * m1 - m2) / (2 * h * h * h))
             }
             XCTAssertLessThanOrEqual(worst.0, 1, "C₁ at K=\(K) γ=\(gamma)")
             XCTAssertLessThanOrEqual(worst.1, 1, "C₂ at K=\(K) γ=\(gamma)")

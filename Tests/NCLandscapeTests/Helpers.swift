@@ -64,3 +64,19 @@ func assertThrowsInput(_ expr: @autoclosure () throws -> Any, contains text: Str
         XCTAssertTrue("\(error)".contains(text), "error '\(error)' does not mention '\(text)'", file: file, line: line)
     }
 }
+
+/// The worst ratios `|f′|/C₁`, `|f″|/(C₂ + 6C₁)` and `|f‴|/L` of the derivatives along
+/// retraction curves `t ↦ R_x(tξ)` to the model's derivative bounds, over `count` random points
+/// and unit tangents; `derivatives(x, ξ)` returns the three derivatives at `t = 0`.
+func worstDerivativeRatios(_ model: NormalizedFeatureModel, count: Int = 20, rng: inout SeededGenerator,
+                           derivatives: (Matrix, Matrix) -> (Double, Double, Double)) -> (Double, Double, Double) {
+    let b = DerivativeBounds(model: model)
+    var worst = (0.0, 0.0, 0.0)
+    for _ in 0 ..< count {
+        let x = model.manifold.randomPoint(using: &rng)
+        let v = model.manifold.randomTangent(at: x, using: &rng)
+        let (d1, d2, d3) = derivatives(x, (1 / v.frobeniusNorm) * v)
+        worst = (max(worst.0, abs(d1) / b.c1), max(worst.1, abs(d2) / (b.c2 + 6 * b.c1)), max(worst.2, abs(d3) / b.lipschitz))
+    }
+    return worst
+}

@@ -31,7 +31,7 @@ public struct CertifiedDecision: Codable, Sendable {
                               escalate: Bool = true) throws -> CertifiedDecision {
         var out = CertifiedDecision(certificate: try Certifier.certify(model, at: DoubleDoubleMatrix(x), extended: false), escalated: false)
         let doubleResult = out
-        if out.certificate.status != .certified, escalate, Certifier.applies(to: model), ExtendedPrecision.unsupportedReason(model) == nil,
+        if out.certificate.status != .certified, escalate, ExtendedPrecision.unsupportedReason(model) == nil,
            model.hessianSize <= Certifier.maximumSize || out.certificate.structure == .collapsedBlocks {
             // Double-double first; quad-double where the curvature is so small (β ≈ 1/λ_min) that
             // Kantorovich's h = β²L‖grad‖ needs a gradient below what 32 digits resolve.

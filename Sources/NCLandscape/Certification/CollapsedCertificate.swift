@@ -12,8 +12,7 @@ struct CollapsedSnap<T: ExtendedReal> {
     /// `ReducedSpectrum.collapseTolerance` of its class's first one.
     init?(_ model: NormalizedFeatureModel, _ x: ExtendedMatrix<T>) {
         let K = model.K, d = model.d
-        var reps = [Int](repeating: -1, count: K)
-        for (j, y) in model.labels.enumerated() where reps[y] < 0 { reps[y] = j }
+        let reps = ReducedSpectrum.representatives(model)
         guard !reps.contains(-1) else { return nil }
         var p = x, total = 0.0
         for (j, y) in model.labels.enumerated() where j != reps[y] {
@@ -53,8 +52,7 @@ extension Certifier {
         let x = snap.point
         let ev = evaluate(model, at: x, extended: extended, bounds: bounds)
         let columns = Array(0 ..< K) + snap.representatives.map { K + $0 }
-        var xr = Matrix(rows: d, cols: 2 * K)
-        for (b, c) in columns.enumerated() { xr.setColumn(b, ev.xd.column(c)) }
+        let xr = ReducedSpectrum.representativePoint(ev.xd, model: model, representatives: snap.representatives)
         // R: the representative problem's Hessian (weight n_k, loss divided by N), scaled by
         // n_k^{-1/2} on both sides of class k's feature coordinates.
         let rm = try ReducedSpectrum.representativeModel(model)

@@ -155,11 +155,13 @@ public enum ExtendedPrecision {
                 // Ġ_kj = p_k Σ_l p_l (ż_k − ż_l)
                 var acc = T.zero
                 for l in 0 ..< K where l != k { acc += ev.probabilities[j * K + l] * (zdot[k] - zdot[l]) }
-                var gdot = scale * (ev.probabilities[j * K + k] * acc)
-                if !ev.focal.isEmpty {
+                let softmax = ev.probabilities[j * K + k] * acc
+                let gdot: T
+                if ev.focal.isEmpty {
+                    gdot = scale * softmax
+                } else {
                     let f = ev.focal[j]
-                    let uk = k == y ? -f.s : ev.probabilities[j * K + k]
-                    gdot = scale * (f.c1 * (ev.probabilities[j * K + k] * acc) + f.beta * uk * uz)
+                    gdot = scale * (f.c1 * softmax + f.beta * (k == y ? -f.s : ev.probabilities[j * K + k]) * uz)
                 }
                 let gk = scale * ev.residual[j * K + k]
                 for i in 0 ..< d {
@@ -240,12 +242,9 @@ public enum ExtendedPrecision {
             // Hessian barely changes); it is refreshed after a slow or shortened step.
             let xi: Matrix
             if let snap = collapsed, let rm = representative {
-                let reps = snap.representatives, K = model.K
-                let xd = x.rounded, g = ev.riemannianGradient.rounded
-                var xr = Matrix(rows: model.d, cols: 2 * K), gr = Matrix(rows: model.d, cols: 2 * K)
-                for k in 0 ..< K { xr.setColumn(k, xd.column(k)); xr.setColumn(K + k, xd.column(K + reps[k])); gr.setColumn(k, g.column(k)) }
+                let xr = ReducedSpectrum.representativePoint(x.rounded, model: model, representatives: snap.representatives)
                 // f_red(W, h) = f(W, h expanded), so ∇_{h_k} f_red sums class k's feature gradients.
-                for (j, y) in model.labels.enumerated() { for i in 0 ..< model.d { gr[i, K + y] += g[i, K + j] } }
+                let gr = ReducedSpectrum.classSums(ev.riemannianGradient.rounded, model: model)
                 if solver == nil { solver = try QuotientNewtonSolver(rm, at: xr) }
                 xi = ReducedSpectrum.expand(model: model, reducedPoint: solver!.step(for: gr))
             } else {

@@ -80,12 +80,18 @@ public enum Certifier {
 
     /// Whether a certificate can be attempted for this model: a loss with derived bounds (the
     /// escalation to extended precision also needs the loss's extended kernel; ArcFace has
-    /// neither), and a
-    /// dense proof within `maximumSize` — the whole Hessian, or at collapsed points (with more
-    /// samples than classes) the within-class-symmetric block of size `2K(d−1)`.
+    /// neither), and a dense proof within `maximumSize` — the whole Hessian, or at collapsed
+    /// points the within-class-symmetric block (`blockProofFits`).
     public static func applies(to model: NormalizedFeatureModel) -> Bool {
         guard DerivativeBounds.unsupportedReason(model) == nil else { return false }
-        return model.hessianSize <= maximumSize || (model.N > model.K && 2 * model.K * (model.d - 1) <= maximumSize)
+        return model.hessianSize <= maximumSize || blockProofFits(model)
+    }
+
+    /// Whether the block proof of collapsed points can apply: more samples than classes (else
+    /// there are no class blocks to split off) and the within-class-symmetric block of size
+    /// `2K(d−1)` within `maximumSize`.
+    static func blockProofFits(_ model: NormalizedFeatureModel) -> Bool {
+        model.N > model.K && 2 * model.K * (model.d - 1) <= maximumSize
     }
     /// `γ_n = n u / (1 − n u)` (Higham, Accuracy and Stability, §3.1).
     static func gamma(_ n: Int) -> Double { let nu = Double(n) * u; return nu / (1 - nu) }
@@ -105,8 +111,8 @@ public enum Certifier {
         // At a collapsed point the proof splits into the within-class-symmetric block and one
         // small block per class (docs/formulas.md §14): its cost no longer grows with N. The
         // double-double Hessian (small m, escalated) keeps the dense route: it is the sharper one.
-        if collapsedBlocks, model.N > model.K, !(extended && model.hessianSize <= extendedHessianMaximumSize),
-           2 * model.K * (model.d - 1) <= maximumSize, let snap = CollapsedSnap(model, x) {
+        if collapsedBlocks, blockProofFits(model), !(extended && model.hessianSize <= extendedHessianMaximumSize),
+           let snap = CollapsedSnap(model, x) {
             return try certifyCollapsed(model, snap: snap, extended: extended, bounds: bounds, L0: L0, cert: cert)
         }
         guard model.hessianSize <= maximumSize else {

@@ -133,12 +133,8 @@ public struct LossSlice: Codable, Sendable {
             }
             surface = rows
         }
-        var normalized: ModelDescription? = nil, regularized: RegularizedDescription? = nil
-        switch model.problemDescription {
-        case let .normalized(m): normalized = m
-        case let .regularized(r): regularized = r
-        }
-        return LossSlice(model: normalized, regularizedModel: regularized, loss: fo.loss, coordinates: coords, curves: curves, surface: surface,
+        let problem = model.problemDescription
+        return LossSlice(model: problem.normalized, regularizedModel: problem.regularized, loss: fo.loss, coordinates: coords, curves: curves, surface: surface,
                          lambdaMin: lambdaMin, seed: seed, software: SoftwareVersion.summary)
     }
 }

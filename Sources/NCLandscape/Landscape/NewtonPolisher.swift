@@ -213,11 +213,11 @@ public enum NewtonPolisher {
         let reuseDistance: Double
         private var cached: (point: Matrix, vectors: Matrix, values: [Double], basis: P.Space.Frame)?
         private var reused = false
+        /// `‖grad‖` after over before the last step from a fresh factorization.
+        private var freshRatio = 1.0
         /// Eigendecompositions computed so far.
         private(set) var factorizations = 0
         init(reuseDistance: Double = 1e-6) { self.reuseDistance = reuseDistance }
-        /// `‖grad‖` after over before the last step from a fresh factorization.
-        private var freshRatio = 1.0
         /// Reviews the step just taken (`ratio` = `‖grad‖` after over before; nil when no step
         /// decreased it). A kept factorization is dropped when its step failed or did clearly
         /// worse than fresh ones did (ratio above `max(2 × fresh ratio, 0.01)`): on a rounding
@@ -313,10 +313,10 @@ public enum NewtonPolisher {
             }
             history.append(gn)
             progress?(it, gn)
-            // No step decreases ‖grad‖: we are at the floating-point floor (or the model's
-            // pseudo-inverse direction is useless here); stop rather than loop.
             // A step from a kept factorization that fails is retried with a fresh one.
             if let review, review(accepted ? gn / before : nil) { history.removeLast(); it -= 1; continue }
+            // No step decreases ‖grad‖: we are at the floating-point floor (or the model's
+            // pseudo-inverse direction is useless here); stop rather than loop.
             if !accepted { stop = .noDecrease; break }
             if let satisfied, satisfied(x) { break }
             // Far from any critical point the damped steps only creep (a local minimum of

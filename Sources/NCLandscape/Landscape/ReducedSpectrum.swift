@@ -31,12 +31,38 @@ public struct ReducedSpectrum: Sendable {
     /// First sample of each class.
     let representatives: [Int]
 
+    /// The first sample `r(k)` of each class (−1 for a class without samples).
+    static func representatives(_ model: NormalizedFeatureModel) -> [Int] {
+        var first = [Int](repeating: -1, count: model.K)
+        for (j, y) in model.labels.enumerated() where first[y] < 0 { first[y] = j }
+        return first
+    }
+
+    /// `[W, x_{K+r(0)} … x_{K+r(K−1)}]`: the classifier columns and each class's representative
+    /// feature column, taken as they are.
+    static func representativePoint(_ x: Matrix, model: NormalizedFeatureModel, representatives reps: [Int]) -> Matrix {
+        let K = model.K
+        var xr = Matrix(rows: x.rows, cols: 2 * K)
+        for k in 0 ..< K { xr.setColumn(k, x.column(k)); xr.setColumn(K + k, x.column(K + reps[k])) }
+        return xr
+    }
+
+    /// `[W, Σ_{y_j = 0} v_j … Σ_{y_j = K−1} v_j]`: the classifier columns and each class's sum of
+    /// feature columns — the representative problem's gradient from the full one's (`f_red(W, h) =
+    /// f(W, h expanded)`), and the unnormalized class means.
+    static func classSums(_ v: Matrix, model: NormalizedFeatureModel) -> Matrix {
+        let K = model.K
+        var out = Matrix(rows: v.rows, cols: 2 * K)
+        for k in 0 ..< K { out.setColumn(k, v.column(k)) }
+        for (j, y) in model.labels.enumerated() { for i in 0 ..< v.rows { out[i, K + y] += v[i, K + j] } }
+        return out
+    }
+
     /// `max_j ‖h_j − h_{r(y_j)}‖` with `r(k)` the first sample of class `k`.
     public static func collapseDeviation(model: NormalizedFeatureModel, point x: Matrix) -> Double {
-        var first = [Int](repeating: -1, count: model.K)
+        let first = representatives(model)
         var dev = 0.0
-        for (j, y) in model.labels.enumerated() {
-            if first[y] < 0 { first[y] = j; continue }
+        for (j, y) in model.labels.enumerated() where first[y] != j {
             var s = 0.0
             for i in 0 ..< model.d { let t = x[i, model.K + j] - x[i, model.K + first[y]]; s += t * t }
             dev = max(dev, s.squareRoot())
@@ -55,12 +81,7 @@ public struct ReducedSpectrum: Sendable {
     /// `N`) and its point `[W, μ_0 … μ_{K−1}]`, `μ_k` the normalized mean of class `k`'s features
     /// (equal to each of them at a collapsed point).
     public static func reducedProblem(model: NormalizedFeatureModel, point x: Matrix) throws -> (NormalizedFeatureModel, Matrix) {
-        let K = model.K, d = model.d
-        let rm = try Self.representativeModel(model)
-        var xr = Matrix(rows: d, cols: 2 * K)
-        for k in 0 ..< K { xr.setColumn(k, x.column(k)) }
-        for (j, y) in model.labels.enumerated() { for i in 0 ..< d { xr[i, K + y] += x[i, K + j] } }
-        return (rm, ProductOfSpheres.normalizeColumns(xr))
+        (try Self.representativeModel(model), ProductOfSpheres.normalizeColumns(classSums(x, model: model)))
     }
 
     /// The collapsed full point with classifiers and class features from a reduced point.
@@ -78,13 +99,11 @@ public struct ReducedSpectrum: Sendable {
         }
         collapseDeviation = dev
         let K = model.K, d = model.d, q = d - 1
-        var reps = [Int](repeating: -1, count: K)
-        for (j, y) in model.labels.enumerated() where reps[y] < 0 { reps[y] = j }
+        let reps = Self.representatives(model)
         representatives = reps
         let rm = try Self.representativeModel(model)
         // Representatives taken as they are (not averaged): the spectrum is of this very point.
-        var xr = Matrix(rows: d, cols: 2 * K)
-        for k in 0 ..< K { xr.setColumn(k, x.column(k)); xr.setColumn(K + k, x.column(K + reps[k])) }
+        let xr = Self.representativePoint(x, model: model, representatives: reps)
         reducedModel = rm
         reducedPoint = xr
         var r = rm.denseRiemannianHessian(at: xr).matrix

@@ -142,12 +142,7 @@ public struct SpectralDensity: Codable, Sendable {
         let c = grid.map(cdfAt)
         // "Below zero": the count at the largest double below 0.
         let neg = cdfAt(-Double.leastNonzeroMagnitude)
-        var normalized: ModelDescription? = nil, regularized: RegularizedDescription? = nil
-        switch problem {
-        case let .normalized(d): normalized = d
-        case let .regularized(r): regularized = r
-        }
-        return SpectralDensity(model: normalized, regularizedModel: regularized, dimension: dimension, probes: probes.count, steps: steps, seed: options.seed,
+        return SpectralDensity(model: problem.normalized, regularizedModel: problem.regularized, dimension: dimension, probes: probes.count, steps: steps, seed: options.seed,
                                fullReorthogonalization: full, traceEstimate: trace, traceStandardError: (traceVar / P).squareRoot(),
                                lowestNode: lo, highestNode: hi, kernelWidth: width, grid: grid, density: density,
                                cdf: c.map(\.estimate), cdfLower: c.map(\.lower), cdfUpper: c.map(\.upper),

@@ -73,6 +73,11 @@ public enum ProblemDescription: Sendable, Equatable {
         switch self { case .normalized: return .normalized; case .regularized: return .regularized }
     }
 
+    /// The normalized model's description (nil for the regularized model).
+    public var normalized: ModelDescription? { if case let .normalized(m) = self { return m }; return nil }
+    /// The regularized model's description (nil for the normalized model).
+    public var regularized: RegularizedDescription? { if case let .regularized(r) = self { return r }; return nil }
+
     /// The loss's name (`focal-g2`, `mse`).
     public var lossName: String {
         switch self { case let .normalized(m): return m.loss.name; case let .regularized(r): return r.loss.rawValue }

@@ -80,8 +80,7 @@ public enum DerivativeBoundSupport: Sendable, Equatable {
 /// Whether the double-double evaluation behind the certificates (docs/formulas.md §14) covers a
 /// loss (the escalation to extended precision; a certificate in double needs only
 /// `DerivativeBoundSupport`). It implements two families: cross-entropy with label smoothing of
-/// the logits with the target one lowered by `τ·margin`, and the focal loss. It implements one family, cross-entropy with label smoothing of the logits with the
-/// target one lowered by `τ·margin`, for which the third-derivative bounds are derived.
+/// the logits with the target one lowered by `τ·margin`, and the focal loss.
 public enum ExtendedPrecisionSupport: Sendable, Equatable {
     case shiftedSoftmax(margin: Double)
     /// The focal loss `−(1 − p_y)^γ log p_y` (the same saturation-safe factors as in double).
